@@ -1,0 +1,131 @@
+from uuid import uuid4
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from studio.catalog.models import VideoModel
+from studio.projects.models import Shot
+
+
+class ClipStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to submit"
+    SUBMITTING = "submitting", "Submitting"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Statuses in which the studio still has work to do; the live view polls while any exist.
+ACTIVE_STATUSES = (
+    ClipStatus.PENDING,
+    ClipStatus.SUBMITTING,
+    ClipStatus.QUEUED,
+    ClipStatus.RUNNING,
+)
+# Statuses in which a gateway job exists and must be polled.
+AT_GATEWAY_STATUSES = (ClipStatus.QUEUED, ClipStatus.RUNNING)
+
+
+class ClipQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ClipQuerySet":
+        return self.filter(shot__storyboard__project__team__memberships__user=user)
+
+    def active(self) -> "ClipQuerySet":
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def due_for_check(self, now: datetime) -> "ClipQuerySet":
+        return self.filter(status__in=AT_GATEWAY_STATUSES, next_check_at__lte=now)
+
+
+def clip_upload_to(clip: "Clip", filename: str) -> str:
+    return f"takes/{clip.created_at:%Y/%m}/{clip.uuid}/{filename}"
+
+
+class Clip(models.Model):
+    """One take of a shot: one gateway job. Prompt, duration and ratio are copied from the
+    shot at generation time, because the shot may be edited afterwards."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="takes")
+    take_number = models.PositiveIntegerField()
+    video_model = models.ForeignKey(VideoModel, on_delete=models.PROTECT, related_name="+")
+    prompt = models.TextField()
+    duration = models.PositiveSmallIntegerField()
+    aspect_ratio = models.CharField(max_length=8)
+
+    status = models.CharField(max_length=16, choices=ClipStatus.choices, default=ClipStatus.PENDING)
+    gateway_job_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # Stored before the submit request leaves, and sent as Idempotency-Key.
+    idempotency_key = models.UUIDField(default=uuid4, unique=True, editable=False)
+    estimated_cost = models.DecimalField(max_digits=10, decimal_places=2)
+    billed_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+
+    video = models.FileField(upload_to=clip_upload_to, blank=True)
+    poster = models.FileField(upload_to=clip_upload_to, blank=True)
+    resolution = models.CharField(max_length=20, blank=True)
+    video_duration = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    result_url = models.URLField(max_length=2000, blank=True)
+
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    expected_ready_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # When the worker should next act on this take (submit again or poll); the beat sweep
+    # finds takes whose time has long passed, because their queued message was lost.
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ClipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["shot", "take_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["shot", "take_number"], name="one_take_number_per_shot")
+        ]
+        indexes = [
+            # The beat sweep: WHERE status IN (...) AND next_check_at <= now / updated_at < stale.
+            models.Index(fields=["status", "next_check_at"], name="clip_status_next_check"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Take {self.take_number} of {self.shot}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in (ClipStatus.FAILED, ClipStatus.CANCELLED, ClipStatus.UNCONFIRMED)
+
+    @property
+    def cost(self) -> Decimal:
+        return self.billed_cost if self.billed_cost is not None else self.estimated_cost
+
+    def elapsed(self, now: datetime | None = None) -> timedelta | None:
+        if self.submitted_at is None:
+            return None
+        return (self.finished_at or now or timezone.now()) - self.submitted_at
+
+    def estimated_progress(self, now: datetime | None = None) -> int:
+        """Percent of the expected render time that has passed; never claims 100 before done."""
+        if self.status == ClipStatus.COMPLETED:
+            return 100
+        if self.submitted_at is None or self.expected_ready_at is None:
+            return 0
+        now = now or timezone.now()
+        expected = (self.expected_ready_at - self.submitted_at).total_seconds()
+        passed = (now - self.submitted_at).total_seconds()
+        return max(1, min(95, round(100 * passed / max(expected, 1))))

@@ -1,0 +1,53 @@
+"""Serving stored media with HTTP Range support (206), so that seeking works in <video>."""
+
+import re
+
+from django.core.files.base import File
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+CHUNK = 256 * 1024
+
+
+def ranged_file_response(request: HttpRequest, file: File, *, content_type: str) -> HttpResponse:
+    size = file.size
+    match = RANGE.match(request.headers.get("Range", "").strip())
+    if not match or (not match[1] and not match[2]):
+        response: HttpResponse = FileResponse(file.open("rb"), content_type=content_type)
+        response["Accept-Ranges"] = "bytes"
+        return response
+    start, end = _bounds(match[1], match[2], size)
+    if start is None:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    response = StreamingHttpResponse(
+        _read(file, start, end), status=206, content_type=content_type
+    )
+    response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Content-Length"] = str(end - start + 1)
+    response["Accept-Ranges"] = "bytes"
+    return response
+
+
+def _bounds(first: str, last: str, size: int) -> tuple[int | None, int]:
+    if not first:  # "bytes=-500": the last 500 bytes
+        length = int(last)
+        return (max(size - length, 0), size - 1) if length else (None, 0)
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        return None, 0
+    return start, end
+
+
+def _read(file: File, start: int, end: int):
+    with file.open("rb") as handle:
+        handle.seek(start)
+        remaining = end - start + 1
+        while remaining > 0:
+            chunk = handle.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk

@@ -1,0 +1,136 @@
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap, retarget
+
+from studio.projects.models import Shot, Storyboard
+from studio.projects.views import get_storyboard, user_can
+from studio.teams.models import Action
+
+from . import services
+from .models import ACTIVE_STATUSES, Clip
+from .ranges import ranged_file_response
+
+TAKE_TEMPLATE = "projects/storyboard_detail.html"
+
+
+def get_clip(request: HttpRequest, uuid) -> Clip:
+    return get_object_or_404(
+        Clip.objects.for_user(request.user).select_related("shot__storyboard"), uuid=uuid
+    )
+
+
+def active_takes(storyboard: Storyboard) -> list[Clip]:
+    return list(
+        Clip.objects.filter(shot__storyboard=storyboard, status__in=ACTIVE_STATUSES).only(
+            "uuid", "status"
+        )
+    )
+
+
+def take_added(request: HttpRequest, clip: Clip, storyboard: Storyboard) -> HttpResponse:
+    """The new take's card, plus the live poller, which now has something to watch."""
+    if not request.htmx:
+        return redirect("storyboard_detail", uuid=storyboard.uuid)
+    context = {
+        "take": clip,
+        "storyboard": storyboard,
+        "can_edit": True,
+        "active_takes": active_takes(storyboard),
+    }
+    return TemplateResponse(request, f"{TAKE_TEMPLATE}#take-added", context)
+
+
+def generation_refused(request: HttpRequest, shot: Shot, error: ValidationError) -> HttpResponse:
+    if not request.htmx:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
+    response = TemplateResponse(
+        request, f"{TAKE_TEMPLATE}#shot-alert", {"shot": shot, "messages_list": error.messages}
+    )
+    return reswap(retarget(response, f"#shot-{shot.uuid}-alert"), "innerHTML")
+
+
+@login_required
+@require_POST
+def shot_generate(request: HttpRequest, uuid) -> HttpResponse:
+    shot = get_object_or_404(
+        Shot.objects.for_user(request.user).select_related("storyboard__project__team", "video_model"),
+        uuid=uuid,
+    )
+    try:
+        clip = services.clip_create(user=request.user, shot=shot)
+    except ValidationError as error:
+        return generation_refused(request, shot, error)
+    return take_added(request, clip, shot.storyboard)
+
+
+@login_required
+@require_POST
+def take_retry(request: HttpRequest, uuid) -> HttpResponse:
+    old = get_clip(request, uuid)
+    shot = Shot.objects.select_related("storyboard__project__team", "video_model").get(pk=old.shot_id)
+    old.shot = shot
+    try:
+        clip = services.clip_retry(user=request.user, clip=old)
+    except ValidationError as error:
+        return generation_refused(request, shot, error)
+    return take_added(request, clip, shot.storyboard)
+
+
+@login_required
+@require_GET
+def storyboard_live(request: HttpRequest, uuid: uuid.UUID) -> TemplateResponse:
+    """One request per page per interval, however many takes are rendering: the cards of the
+    takes the page shows as active (they may have just finished), and the poller again, which
+    has no trigger once nothing is active, so polling stops by itself."""
+    storyboard = get_storyboard(request, uuid)
+    watched = request.GET.getlist("take")[:200]
+    takes = list(
+        Clip.objects.filter(shot__storyboard=storyboard)
+        .filter(Q(status__in=ACTIVE_STATUSES) | Q(uuid__in=_valid_uuids(watched)))
+        .select_related("shot")
+    )
+    context = {
+        "storyboard": storyboard,
+        "takes": takes,
+        "active_takes": [take for take in takes if take.is_active],
+        "can_edit": user_can(request, storyboard.project.team, Action.EDIT),
+    }
+    return TemplateResponse(request, f"{TAKE_TEMPLATE}#live-update", context)
+
+
+def _valid_uuids(values: list[str]) -> list[uuid.UUID]:
+    valid = []
+    for value in values:
+        try:
+            valid.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return valid
+
+
+@login_required
+@require_GET
+def take_video(request: HttpRequest, uuid) -> FileResponse | HttpResponse:
+    clip = get_clip(request, uuid)
+    if not clip.video:
+        raise Http404("This take has no video yet.")
+    return ranged_file_response(request, clip.video, content_type="video/mp4")
+
+
+@login_required
+@require_GET
+def take_poster(request: HttpRequest, uuid) -> FileResponse | HttpResponse:
+    clip = get_clip(request, uuid)
+    if not clip.poster:
+        raise Http404("This take has no poster yet.")
+    return ranged_file_response(request, clip.poster, content_type="image/jpeg")

@@ -1,0 +1,104 @@
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.functional import cached_property
+
+from studio.catalog.models import VideoModel
+from studio.teams.models import Team
+
+from .models import PROMPT_MAX_LENGTH
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=120)
+    client = forms.CharField(label="Client", max_length=120, required=False)
+    budget = forms.DecimalField(
+        label="Budget (USD)",
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    team = forms.ModelChoiceField(label="Team", queryset=Team.objects.none(), empty_label=None)
+
+    def __init__(self, *args, teams, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        if len(teams) == 1:
+            self.fields["team"].widget = forms.HiddenInput()
+            self.fields["team"].initial = teams[0]
+
+
+class StoryboardForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=120)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    duration: int | None = None
+    cost: Decimal | None = None
+    error: str | None = None
+
+
+class ShotForm(forms.Form):
+    """The fields follow the chosen model: only its aspect ratios and durations are offered."""
+
+    video_model = forms.ModelChoiceField(
+        label="Model", queryset=VideoModel.objects.enabled(), empty_label=None
+    )
+    prompt = forms.CharField(
+        label="Prompt",
+        max_length=PROMPT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Range checked in clean() with the chosen model's limits and wording.
+    duration = forms.IntegerField(label="Duration (seconds)")
+    aspect_ratio = forms.ChoiceField(label="Aspect ratio")
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, video_model: VideoModel, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.video_model = video_model
+        self.fields["video_model"].initial = video_model
+        duration = self.fields["duration"]
+        duration.widget.attrs.update(min=video_model.min_duration, max=video_model.max_duration)
+        duration.initial = min(max(5, video_model.min_duration), video_model.max_duration)
+        ratios = self.fields["aspect_ratio"]
+        ratios.choices = [(ratio, ratio) for ratio in video_model.aspect_ratios]
+        ratios.initial = video_model.aspect_ratios[0]
+
+    @cached_property
+    def offers_model_choice(self) -> bool:
+        return self.fields["video_model"].queryset.count() > 1
+
+    def estimate(self) -> Estimate:
+        """The cost of one take at the duration typed so far, for the live estimate."""
+        raw = self["duration"].value()
+        if raw in (None, ""):
+            return Estimate()
+        try:
+            duration = int(raw)
+        except (TypeError, ValueError):
+            return Estimate(error="Enter the duration as a whole number of seconds.")
+        if error := self.video_model.duration_error(duration):
+            return Estimate(error=error)
+        return Estimate(duration=duration, cost=self.video_model.cost_for(duration))
+
+    def clean_prompt(self) -> str:
+        prompt = self.cleaned_data["prompt"].strip()
+        if not prompt:
+            raise ValidationError("Describe the shot: the prompt cannot be empty.")
+        return prompt
+
+    def clean(self) -> dict:
+        data = super().clean()
+        model = data.get("video_model")
+        if model and data.get("duration") is not None and data.get("aspect_ratio"):
+            try:
+                model.validate_request(duration=data["duration"], aspect_ratio=data["aspect_ratio"])
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    self.add_error(field, messages)
+        return data

@@ -1,0 +1,91 @@
+from uuid import uuid4
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, MinValueValidator
+from django.db import models
+
+from studio.catalog.models import VideoModel
+from studio.teams.models import Team
+
+PROMPT_MAX_LENGTH = 2000
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ProjectQuerySet":
+        return self.filter(team__memberships__user=user)
+
+
+class Project(models.Model):
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=120)
+    client = models.CharField(max_length=120, blank=True)
+    budget = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="In USD.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StoryboardQuerySet(models.QuerySet):
+    def for_user(self, user) -> "StoryboardQuerySet":
+        return self.filter(project__team__memberships__user=user)
+
+
+class Storyboard(models.Model):
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="storyboards")
+    title = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StoryboardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ShotQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ShotQuerySet":
+        return self.filter(storyboard__project__team__memberships__user=user)
+
+
+class Shot(models.Model):
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    storyboard = models.ForeignKey(Storyboard, on_delete=models.CASCADE, related_name="shots")
+    position = models.PositiveIntegerField(default=0)
+    prompt = models.TextField(validators=[MaxLengthValidator(PROMPT_MAX_LENGTH)])
+    duration = models.PositiveSmallIntegerField(help_text="Seconds.")
+    aspect_ratio = models.CharField(max_length=8)
+    video_model = models.ForeignKey(VideoModel, on_delete=models.PROTECT, related_name="+")
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ShotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "created_at"]
+
+    def __str__(self) -> str:
+        return f"Shot {self.position}: {self.prompt[:40]}"
+
+    @property
+    def estimated_cost(self) -> Decimal:
+        return self.video_model.cost_for(self.duration)

@@ -1,0 +1,26 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def usd(amount: Decimal | None) -> str:
+    """$1,234.50 — money is Decimal all the way to the page."""
+    if amount is None:
+        return "—"
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
+@register.filter
+def clock(span: timedelta | None) -> str:
+    """Elapsed time as a clock: 0:07, 2:35, 1:02:03."""
+    if span is None:
+        return "0:00"
+    seconds = max(int(span.total_seconds()), 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"

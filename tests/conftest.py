@@ -1,0 +1,72 @@
+"""Named people, as in every test of who may see what: Alice owns the team, Bob edits in it,
+Rita reviews, Vera only views, and Oscar is an outsider with a team of his own."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+
+from studio.catalog.models import VideoModel
+from studio.projects.models import Project, Shot, Storyboard
+from studio.teams.models import Membership, Role, Team
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Studio:
+    alice: User
+    bob: User
+    rita: User
+    vera: User
+    oscar: User
+    team: Team
+    project: Project
+    storyboard: Storyboard
+    shot: Shot
+    veo: VideoModel
+
+
+def make_user(username: str, team: Team, role: str) -> User:
+    user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
+    Membership.objects.create(team=team, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def studio(db) -> Studio:
+    team = Team.objects.create(name="Acme Creative")
+    outsiders = Team.objects.create(name="Oscar's studio", is_personal=True)
+    veo = VideoModel.objects.get(slug="google/veo-3.1")
+    alice = make_user("alice", team, Role.OWNER)
+    project = Project.objects.create(
+        team=team, name="Summer launch", client="Lemonade Co", budget=Decimal("100.00"), created_by=alice
+    )
+    storyboard = Storyboard.objects.create(project=project, title="Hero spot")
+    shot = Shot.objects.create(
+        storyboard=storyboard,
+        position=1,
+        prompt="A drone shot of a mountain lake at golden hour",
+        duration=4,
+        aspect_ratio="16:9",
+        video_model=veo,
+    )
+    return Studio(
+        alice=alice,
+        bob=make_user("bob", team, Role.EDITOR),
+        rita=make_user("rita", team, Role.REVIEWER),
+        vera=make_user("vera", team, Role.VIEWER),
+        oscar=make_user("oscar", outsiders, Role.OWNER),
+        team=team,
+        project=project,
+        storyboard=storyboard,
+        shot=shot,
+        veo=veo,
+    )
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -67,6 +67,12 @@ def studio(db) -> Studio:
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Five users a test: the real hasher's deliberate slowness would dominate the suite.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT

@@ -26,9 +26,9 @@ class ProjectForm(forms.Form):
     def __init__(self, *args, teams, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams
-        if len(teams) == 1:
+        if len(self.fields["team"].queryset) == 1:  # evaluated once, cached for the choices
             self.fields["team"].widget = forms.HiddenInput()
-            self.fields["team"].initial = teams[0]
+            self.fields["team"].initial = self.fields["team"].queryset[0]
 
 
 class StoryboardForm(forms.Form):
@@ -60,7 +60,7 @@ class ShotForm(forms.Form):
 
     def __init__(self, *args, video_model: VideoModel, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.video_model = video_model
+        self.catalog_model = video_model
         self.fields["video_model"].initial = video_model
         duration = self.fields["duration"]
         duration.widget.attrs.update(min=video_model.min_duration, max=video_model.max_duration)
@@ -82,9 +82,9 @@ class ShotForm(forms.Form):
             duration = int(raw)
         except (TypeError, ValueError):
             return Estimate(error="Enter the duration as a whole number of seconds.")
-        if error := self.video_model.duration_error(duration):
+        if error := self.catalog_model.duration_error(duration):
             return Estimate(error=error)
-        return Estimate(duration=duration, cost=self.video_model.cost_for(duration))
+        return Estimate(duration=duration, cost=self.catalog_model.cost_for(duration))
 
     def clean_prompt(self) -> str:
         prompt = self.cleaned_data["prompt"].strip()

@@ -11,7 +11,7 @@ from django_htmx.http import reswap, retarget
 from studio.catalog.models import VideoModel
 from studio.generation.models import Clip
 from studio.generation.services import project_committed_cost
-from studio.teams.models import Action, Membership, Role
+from studio.teams.models import Action, Membership, Role, Team
 from studio.teams.services import team_ensure_personal
 
 from . import services
@@ -49,12 +49,9 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
 @require_http_methods(["GET", "POST"])
 def project_create(request: HttpRequest) -> HttpResponse:
     team_ensure_personal(user=request.user)
-    teams = [
-        m.team
-        for m in Membership.objects.filter(user=request.user, role=Role.OWNER).select_related("team")
-    ]
+    teams = Team.objects.filter(memberships__user=request.user, memberships__role=Role.OWNER)
     form = ProjectForm(request.POST or None, teams=teams)
-    if not teams:
+    if not form.fields["team"].queryset:
         messages.error(request, "Only a team's owner can start a project; ask yours.")
     elif form.is_valid():
         project = services.project_create(user=request.user, **form.cleaned_data)

@@ -1,0 +1,168 @@
+"""The life of a take against the gateway simulator on a real port: the same services the
+Celery tasks call, driven step by step so each outcome is checked where it happens."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from studio.gateway import probe_video
+from studio.generation import services
+from studio.generation.models import Clip, ClipStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gateway(settings, simulator):
+    settings.AIGATEWAY_BASE_URL = simulator.url
+    settings.AIGATEWAY_API_KEY = "sk-aig-test"
+    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
+    configure(simulator, min_poll_interval=0)
+    return simulator
+
+
+def configure(simulator, **changes) -> None:
+    httpx.post(f"{simulator.url}/_sim/config", json=changes).raise_for_status()
+
+
+def sim_state(simulator) -> dict:
+    return httpx.get(f"{simulator.url}/_sim/state").json()
+
+
+def new_take(studio) -> Clip:
+    return services.clip_create(user=studio.bob, shot=studio.shot)
+
+
+def poll_until_done(clip: Clip, seconds: float = 30) -> Clip:
+    """Run the poll step whenever the take is due, as the worker would, until it settles."""
+    deadline = timezone.now() + timedelta(seconds=seconds)
+    while timezone.now() < deadline:
+        Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
+        if services.clip_poll(clip_id=clip.pk) is None:
+            break
+    clip.refresh_from_db()
+    return clip
+
+
+def test_take_goes_from_generate_to_a_stored_playable_video(gateway, studio):
+    clip = new_take(studio)
+    assert clip.status == ClipStatus.PENDING and clip.estimated_cost == Decimal("1.60")
+    step = services.clip_submit(clip_id=clip.pk)
+    clip.refresh_from_db()
+    assert step.action == "poll"
+    assert clip.status in (ClipStatus.QUEUED, ClipStatus.RUNNING) and clip.gateway_job_id
+    clip = poll_until_done(clip)
+    assert clip.status == ClipStatus.COMPLETED, clip.error_message
+    info = probe_video(clip.video.path)
+    assert abs(info.duration - 4) < Decimal("0.1")
+    assert (info.width, info.height) == (1280, 720)
+    assert clip.poster.size > 1000
+    assert clip.billed_cost == Decimal("1.60")
+    assert clip.resolution == "1280x720"
+
+
+def test_failed_job_keeps_the_gateways_reason_and_costs_nothing(gateway, studio):
+    configure(gateway, faults=["fail:content_policy"])
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    clip = poll_until_done(clip)
+    assert clip.status == ClipStatus.FAILED
+    assert clip.error_message == "The prompt was blocked by the provider's safety filter."
+    assert clip.can_retry
+    assert services.project_committed_cost(studio.project) == Decimal("0")
+
+
+def test_empty_wallet_fails_the_take_and_says_to_top_up(gateway, studio):
+    configure(gateway, wallet_cents=0)
+    clip = new_take(studio)
+    assert services.clip_submit(clip_id=clip.pk) is None
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.FAILED
+    assert "top up" in clip.error_message
+
+
+def test_rate_limited_submit_waits_and_is_sent_once(gateway, studio):
+    configure(gateway, faults=["submit:429"])
+    clip = new_take(studio)
+    step = services.clip_submit(clip_id=clip.pk)
+    clip.refresh_from_db()
+    assert step.action == "submit" and step.after >= timedelta(seconds=1)
+    assert clip.status == ClipStatus.PENDING
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
+    assert services.clip_submit(clip_id=clip.pk).action == "poll"
+    assert sim_state(gateway)["accepted"] == 1
+
+
+def test_submit_with_unknown_outcome_is_never_resent(gateway, studio):
+    configure(gateway, faults=["submit:500-after"])
+    clip = new_take(studio)
+    assert services.clip_submit(clip_id=clip.pk) is None
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.UNCONFIRMED
+    assert "may or may not have accepted" in clip.error_message
+    assert services.clip_submit(clip_id=clip.pk) is None  # the task delivered again
+    assert sim_state(gateway)["accepted"] == 1
+
+
+def test_submit_task_run_twice_submits_once(gateway, studio):
+    clip = new_take(studio)
+    assert services.clip_submit(clip_id=clip.pk) is not None
+    assert services.clip_submit(clip_id=clip.pk) is None
+    assert sim_state(gateway)["accepted"] == 1
+
+
+def test_a_poll_that_is_not_due_does_nothing(gateway, studio):
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now() + timedelta(minutes=1))
+    assert services.clip_poll(clip_id=clip.pk) is None
+
+
+def test_early_poll_gets_304_and_is_rescheduled(gateway, studio):
+    configure(gateway, min_poll_interval=3, queue_seconds=30)
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
+    services.clip_poll(clip_id=clip.pk)  # the first poll is answered
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
+    step = services.clip_poll(clip_id=clip.pk)  # the second, too soon: 304
+    clip.refresh_from_db()
+    assert step.after == services.MIN_POLL_INTERVAL
+    assert clip.status == ClipStatus.QUEUED
+
+
+def test_takes_beyond_the_budget_are_refused_with_what_is_left(gateway, studio):
+    studio.project.budget = Decimal("3.00")
+    studio.project.save()
+    new_take(studio)
+    with pytest.raises(ValidationError) as refused:
+        new_take(studio)
+    assert refused.value.messages == [
+        "This take costs $1.60; the project has $1.40 left of its $3.00 budget."
+    ]
+    assert Clip.objects.count() == 1
+
+
+def test_sweep_hands_back_takes_whose_message_was_lost(gateway, studio):
+    clip = new_take(studio)
+    long_ago = timezone.now() - timedelta(minutes=5)
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=long_ago)
+    assert services.clips_sweep()["submit"] == [clip.pk]
+    Clip.objects.filter(pk=clip.pk).update(status=ClipStatus.SUBMITTING)
+    services.clips_sweep()
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.UNCONFIRMED
+
+
+def test_retry_makes_a_new_take_of_the_same_shot(gateway, studio):
+    clip = new_take(studio)
+    Clip.objects.filter(pk=clip.pk).update(status=ClipStatus.FAILED)
+    clip.refresh_from_db()
+    retry = services.clip_retry(user=studio.bob, clip=clip)
+    assert retry.take_number == 2 and retry.shot == clip.shot
+    with pytest.raises(ValidationError):
+        services.clip_retry(user=studio.bob, clip=retry)

@@ -1,0 +1,111 @@
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from studio.generation.models import Clip, ClipStatus
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def make_take(studio, number=1, status=ClipStatus.RUNNING, **fields) -> Clip:
+    return Clip.objects.create(
+        shot=studio.shot, take_number=number, video_model=studio.veo, prompt=studio.shot.prompt,
+        duration=4, aspect_ratio="16:9", estimated_cost=Decimal("1.60"), status=status, **fields,
+    )
+
+
+def test_generate_adds_a_queued_take_and_starts_live_updates(client, studio):
+    client.force_login(studio.bob)
+    response = client.post(reverse("shot_generate", args=[studio.shot.uuid]), **HTMX)
+    take = Clip.objects.get()
+    assert take.status == ClipStatus.PENDING and take.created_by == studio.bob
+    assert f'id="take-{take.uuid}"' in response.text
+    assert "Waiting to be sent" in response.text
+    live = response.text.split('id="live-status"')[1]
+    assert 'hx-swap-oob="true"' in live and 'hx-trigger="every 2s"' in live
+    assert f"take={take.uuid}" in live
+
+
+def test_generate_over_budget_shows_why_and_creates_nothing(client, studio):
+    studio.project.budget = Decimal("1.00")
+    studio.project.save()
+    client.force_login(studio.bob)
+    response = client.post(reverse("shot_generate", args=[studio.shot.uuid]), **HTMX)
+    assert response["HX-Retarget"] == f"#shot-{studio.shot.uuid}-alert"
+    assert "This take costs $1.60; the project has $1.00 left of its $1.00 budget." in response.text
+    assert not Clip.objects.exists()
+
+
+def test_generate_button_confirms_with_the_cost(client, studio):
+    client.force_login(studio.bob)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    assert 'hx-confirm="Generate a 4 s take of shot 1 for $1.60?"' in page
+
+
+def test_live_update_is_one_request_for_all_running_takes(
+    client, studio, django_assert_num_queries
+):
+    takes = [make_take(studio, number) for number in range(1, 6)]
+    client.force_login(studio.bob)
+    url = reverse("storyboard_live", args=[studio.storyboard.uuid])
+    # session, user, storyboard (+project, team), takes, membership
+    with django_assert_num_queries(5):
+        response = client.get(url, {"take": [t.uuid for t in takes]}, **HTMX)
+    assert response.text.count('hx-swap-oob="true"') == 5
+    assert "5 takes in progress" in response.text
+    assert "Estimated progress of take 3" in response.text
+
+
+def test_polling_stops_when_the_last_take_finishes(client, studio):
+    take = make_take(studio, status=ClipStatus.FAILED, error_message="The provider failed.")
+    client.force_login(studio.bob)
+    url = reverse("storyboard_live", args=[studio.storyboard.uuid])
+    response = client.get(url, {"take": [take.uuid]}, **HTMX)
+    poller = response.text.split('id="live-status"')[1].split(">")[0]
+    assert "hx-trigger" not in poller
+    assert "The provider failed." in response.text and ">Retry</button>" in response.text
+
+
+def test_failed_take_offers_retry_which_queues_a_new_take(client, studio):
+    take = make_take(studio, status=ClipStatus.FAILED, error_message="Blocked.")
+    client.force_login(studio.bob)
+    response = client.post(reverse("take_retry", args=[take.uuid]), **HTMX)
+    new = Clip.objects.get(take_number=2)
+    assert new.status == ClipStatus.PENDING
+    assert f'id="take-{new.uuid}"' in response.text
+
+
+@pytest.fixture
+def finished_take(studio):
+    take = make_take(studio, status=ClipStatus.COMPLETED, resolution="1280x720")
+    take.video.save("take.mp4", ContentFile(bytes(range(256)) * 40))
+    take.poster.save("poster.jpg", ContentFile(b"\xff\xd8poster"))
+    return take
+
+
+def test_completed_take_shows_a_player_with_poster(client, studio, finished_take):
+    client.force_login(studio.vera)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    assert f'poster="{reverse("take_poster", args=[finished_take.uuid])}"' in page
+    assert f'src="{reverse("take_video", args=[finished_take.uuid])}"' in page
+    assert "<video controls" in page
+
+
+def test_take_video_answers_range_requests(client, studio, finished_take):
+    client.force_login(studio.vera)
+    url = reverse("take_video", args=[finished_take.uuid])
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    assert whole["Content-Type"] == "video/mp4"
+    part = client.get(url, HTTP_RANGE="bytes=100-199")
+    assert part.status_code == 206
+    assert part["Content-Range"] == "bytes 100-199/10240"
+    body = b"".join(part.streaming_content)
+    assert body == Path(finished_take.video.path).read_bytes()[100:200]
+    tail = client.get(url, HTTP_RANGE="bytes=-10")
+    assert b"".join(tail.streaming_content) == Path(finished_take.video.path).read_bytes()[-10:]
+    assert client.get(url, HTTP_RANGE="bytes=99999-").status_code == 416

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from studio.catalog.models import VideoModel
 from studio.projects.models import Project, Shot, Storyboard
 from studio.teams.models import Membership, Role, Team
+from tests.simulator_fixtures import gateway_client, simulator, simulator_config  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
 

@@ -31,7 +31,7 @@ from .models import AT_GATEWAY_STATUSES, Clip, ClipStatus
 log = logging.getLogger(__name__)
 
 MIN_POLL_INTERVAL = timedelta(seconds=3)  # the gateway answers 304 to faster polls
-MAX_POLL_INTERVAL = timedelta(seconds=30)
+MAX_POLL_INTERVAL = timedelta(seconds=20)
 CLAIM_LEASE = timedelta(seconds=120)  # how long a claimed take is left alone by the sweep
 SWEEP_GRACE = timedelta(seconds=20)  # a scheduled check this late means its message was lost
 SUBMIT_RETRY_BASE = 5  # seconds; doubles per attempt
@@ -117,14 +117,11 @@ def expected_render_seconds(clip: Clip) -> float:
 
 
 def next_poll_delay(clip: Clip, now: datetime) -> timedelta:
-    """Poll rarely while the take cannot plausibly be done, then every few seconds."""
-    if clip.expected_ready_at is None:
+    """Often at first, then less and less: a quarter of the time the job has run so far,
+    between the gateway's 3 s floor and a cap that keeps completion noticed quickly."""
+    if clip.submitted_at is None:
         return MIN_POLL_INTERVAL
-    remaining = clip.expected_ready_at - now
-    if remaining > MIN_POLL_INTERVAL:
-        return min(remaining, MAX_POLL_INTERVAL)
-    overdue = -remaining
-    return min(MIN_POLL_INTERVAL + overdue / 10, MAX_POLL_INTERVAL)
+    return min(max((now - clip.submitted_at) / 4, MIN_POLL_INTERVAL), MAX_POLL_INTERVAL)
 
 
 def _claim(clip_id: int, **conditions) -> Clip | None:
@@ -199,6 +196,7 @@ def clip_submit(*, clip_id: int, attempt: int = 0) -> NextStep | None:
 
 
 def _accept(clip: Clip, record: JobRecord, now: datetime) -> NextStep:
+    clip.submitted_at = now
     clip.expected_ready_at = now + timedelta(seconds=expected_render_seconds(clip))
     delay = next_poll_delay(clip, now)
     _save(

@@ -1,0 +1,72 @@
+"""Browser tests: Playwright drives Debian's Chromium against a live server, with a real Celery
+worker process, Redis and the gateway simulator behind it."""
+
+import os
+import shutil
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from studio.celery import app as celery_app
+from tests.live_services import celery_worker, redis_server, worker_environment
+from tests.simulator_fixtures import simulator_subprocess
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+expect.set_options(timeout=10_000)
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise RuntimeError("The browser tests need Chromium: apt-get install -y chromium")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    problems: list[str] = []
+    page.on("console", lambda msg: msg.type == "error" and problems.append(msg.text))
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.problems = problems
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def studio_services(settings, live_server):
+    """A worker and the simulator, set up the way `make run` sets them up."""
+    with redis_server() as broker_url, simulator_subprocess(
+        queue_seconds=1.0,
+        run_seconds=4.0,
+        run_seconds_per_video_second=0,
+        faults=["fail-marker:content_policy:[blocked]"],
+    ) as simulator:
+        celery_app.conf.broker_url = broker_url
+        settings.AIGATEWAY_SIMULATED = True
+        env = worker_environment(broker_url=broker_url, gateway_url=simulator.url)
+        with celery_worker(env):
+            yield simulator
+        celery_app.pool.force_close_all()

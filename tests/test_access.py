@@ -82,3 +82,9 @@ def test_reviewer_cannot_generate(client, studio):
     client.force_login(studio.rita)
     assert client.post(reverse("shot_generate", args=[studio.shot.uuid])).status_code == 403
     assert Clip.objects.count() == 0
+
+
+def test_pages_are_revalidated_so_back_never_shows_a_stale_storyboard(client, studio):
+    client.force_login(studio.bob)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]))
+    assert page["Cache-Control"] == "private, no-cache"

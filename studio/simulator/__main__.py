@@ -1,0 +1,88 @@
+"""python -m studio.simulator: run the gateway simulator until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from dataclasses import fields
+from typing import Any
+
+from studio.simulator import faults
+from studio.simulator.config import SimulatorConfig
+from studio.simulator.server import SimulatorServer
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m studio.simulator",
+        description="A local stand-in for the AI gateway: same API, real MP4s, switchable faults.",
+        epilog=faults.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--quiet", action="store_true", help="do not log every request")
+    # One option per SimulatorConfig field, so the two can never drift apart.
+    for item in fields(SimulatorConfig):
+        help_text = item.metadata["help"]
+        if item.default not in (None, ()):
+            help_text += f" (default: {item.default})"
+        if item.name == "faults":
+            parser.add_argument(
+                "--fault",
+                dest="faults",
+                action="append",
+                metavar="SPEC",
+                help="a fault (syntax below); repeat the option for several",
+            )
+        elif isinstance(item.default, bool):
+            parser.add_argument(
+                f"--{item.name.replace('_', '-')}",
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=help_text,
+            )
+        else:
+            parser.add_argument(
+                f"--{item.name.replace('_', '-')}",
+                default=None,
+                metavar="VALUE",
+                help=help_text,
+            )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    given: dict[str, Any] = {
+        item.name: getattr(args, item.name)
+        for item in fields(SimulatorConfig)
+        if getattr(args, item.name) is not None
+    }
+    try:
+        config = SimulatorConfig().merged(given)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        server = SimulatorServer(args.host, args.port, config, log_requests=not args.quiet)
+    except OSError as exc:
+        print(f"Cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    server.start()
+    print(f"Gateway simulator listening on {server.url}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

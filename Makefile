@@ -1,0 +1,47 @@
+# The targets README.md names. GNU make.
+
+VENV := .venv
+# Re-install only when the lock file changes.
+VENV_STAMP := $(VENV)/.requirements.lock.installed
+
+# Django 6.1 needs Python 3.12+; the machine's default python3 may be older, so take the first
+# candidate that runs and is new enough (a pyenv shim for a missing version fails to run).
+# Override with PYTHON=/path/to/python3.12.
+IS_NEW_ENOUGH := -c 'import sys; sys.exit(sys.version_info < (3, 12))'
+PYTHON_CANDIDATES = python3.13 python3.12 \
+	$$(ls -d $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) python3
+PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
+	"$$p" $(IS_NEW_ENOUGH) 2>/dev/null && command -v "$$p" && break; done)
+
+.PHONY: run test lint clean python .venv
+
+run: $(VENV_STAMP)
+	$(VENV)/bin/python -m studio.launcher
+
+test: $(VENV_STAMP)
+	$(VENV)/bin/python -m pytest
+
+lint: $(VENV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Prints the interpreter the venv is made with, or stops with what to do.
+python:
+	@test -n "$(PYTHON)" && "$(PYTHON)" $(IS_NEW_ENOUGH) || { \
+		echo "needs Python 3.12 or newer; install it or set PYTHON=/path/to/python3.12" >&2; \
+		exit 1; }
+	@"$(PYTHON)" -c 'import sys; print(sys.executable, sys.version.split()[0])'
+
+.venv: $(VENV_STAMP)
+
+# An existing venv is kept; one missing or made by an older Python is rebuilt.
+$(VENV_STAMP): requirements.lock
+	@$(VENV)/bin/python $(IS_NEW_ENOUGH) 2>/dev/null || { \
+		$(MAKE) --no-print-directory -s python && "$(PYTHON)" -m venv --clear $(VENV); }
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+# Leaves var/ alone: it holds the development database and media.
+clean:
+	rm -rf $(VENV) staticfiles test-results .pytest_cache .ruff_cache .mypy_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,6 +1,7 @@
 """Named people, as in every test of who may see what: Alice owns the team, Bob edits in it,
 Rita reviews, Vera only views, and Oscar is an outsider with a team of his own."""
 
+import importlib
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,6 +14,9 @@ from studio.teams.models import Membership, Role, Team
 from tests.simulator_fixtures import gateway_client, simulator, simulator_config  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
+# The catalog row the data migration seeds: transactional tests (worker, browser) flush the
+# database afterwards, so the fixture puts it back from the same source.
+VEO_3_1 = importlib.import_module("studio.catalog.migrations.0002_veo_3_1").VEO_3_1
 
 
 @dataclass
@@ -36,13 +40,21 @@ def make_user(username: str, team: Team, role: str) -> User:
 
 
 @pytest.fixture
-def studio(db) -> Studio:
+def veo(db) -> VideoModel:
+    return VideoModel.objects.get_or_create(slug=VEO_3_1["slug"], defaults=VEO_3_1)[0]
+
+
+@pytest.fixture
+def studio(veo) -> Studio:
     team = Team.objects.create(name="Acme Creative")
     outsiders = Team.objects.create(name="Oscar's studio", is_personal=True)
-    veo = VideoModel.objects.get(slug="google/veo-3.1")
     alice = make_user("alice", team, Role.OWNER)
     project = Project.objects.create(
-        team=team, name="Summer launch", client="Lemonade Co", budget=Decimal("100.00"), created_by=alice
+        team=team,
+        name="Summer launch",
+        client="Lemonade Co",
+        budget=Decimal("100.00"),
+        created_by=alice,
     )
     storyboard = Storyboard.objects.create(project=project, title="Hero spot")
     shot = Shot.objects.create(

@@ -40,7 +40,9 @@ def redis_server() -> Iterator[str]:
         return
     binary = shutil.which("redis-server")
     if binary is None:
-        raise RuntimeError("The integration tests need Redis: install redis-server or set TEST_REDIS_URL.")
+        raise RuntimeError(
+            "The integration tests need Redis: install redis-server or set TEST_REDIS_URL."
+        )
     port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -71,8 +73,9 @@ def worker_environment(*, broker_url: str, gateway_url: str) -> dict[str, str]:
     if database["ENGINE"].endswith("sqlite3"):
         env["DATABASE_URL"] = f"sqlite:///{database['NAME']}"
     else:
+        host = database["HOST"] or "127.0.0.1"
         env["DATABASE_URL"] = (
-            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST'] or '127.0.0.1'}"
+            f"postgres://{database['USER']}:{database['PASSWORD']}@{host}"
             f":{database['PORT'] or 5432}/{database['NAME']}"
         )
     env.update(
@@ -89,16 +92,29 @@ def worker_environment(*, broker_url: str, gateway_url: str) -> dict[str, str]:
 @contextmanager
 def celery_worker(env: dict[str, str], *, beat: bool = False) -> Iterator[subprocess.Popen]:
     command = [
-        sys.executable, "-m", "celery", "-A", "studio", "worker",
-        "--loglevel", "INFO", "--concurrency", "2", "--without-gossip", "--without-mingle",
-        "--hostname", f"test-{os.getpid()}@%h",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "studio",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "2",
+        "--without-gossip",
+        "--without-mingle",
+        "--hostname",
+        f"test-{os.getpid()}@%h",
     ]
     if beat:
         command += ["--beat", "--schedule", str(Path(env["MEDIA_ROOT"]).parent / "beat-schedule")]
     log = Path(env["MEDIA_ROOT"]).parent / "worker.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
         try:
             wait_for(lambda: b"ready." in log.read_bytes(), what="celery worker", seconds=60)
             yield process
@@ -111,3 +127,25 @@ def celery_worker(env: dict[str, str], *, beat: bool = False) -> Iterator[subpro
                 process.wait()
             if process.returncode not in (0, -15):
                 print(log.read_text()[-4000:])
+
+
+@contextmanager
+def celery_broker(url: str) -> Iterator[None]:
+    """Point this process's Celery app at the test's broker. Its connection and producer pools
+    (kombu keeps them in a process-wide registry) are bound to the first broker they met, so
+    they are dropped on the way in and out."""
+    from kombu import pools
+
+    from studio.celery import app
+
+    def drop_pools() -> None:
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_url = url
+    drop_pools()
+    try:
+        yield
+    finally:
+        drop_pools()

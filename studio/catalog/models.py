@@ -14,12 +14,16 @@ class VideoModelQuerySet(models.QuerySet):
 class VideoModel(models.Model):
     """A gateway model the studio can generate with. Rows, not code: add one in the admin."""
 
-    slug = models.CharField(max_length=100, unique=True, help_text="The gateway's id, e.g. google/veo-3.1")
+    slug = models.CharField(
+        max_length=100, unique=True, help_text="The gateway's id, e.g. google/veo-3.1"
+    )
     name = models.CharField(max_length=100)
     price_per_second = models.DecimalField(max_digits=8, decimal_places=4)
     min_duration = models.PositiveSmallIntegerField(default=1)
     max_duration = models.PositiveSmallIntegerField(default=60)
-    aspect_ratios = models.JSONField(default=list, help_text='Accepted values, e.g. ["16:9", "9:16"]')
+    aspect_ratios = models.JSONField(
+        default=list, help_text='Accepted values, e.g. ["16:9", "9:16"]'
+    )
     # Used to draw an estimated progress bar until finished takes teach a better figure.
     typical_render_seconds = models.PositiveIntegerField(default=90)
     is_enabled = models.BooleanField(default=True)
@@ -47,7 +51,7 @@ class VideoModel(models.Model):
         return f"{self.name} makes clips of {self.min_duration} to {self.max_duration} seconds."
 
     def validate_request(self, *, duration: int, aspect_ratio: str) -> None:
-        """Only what the model accepts ever reaches the gateway (Veo reserves credits, then fails)."""
+        """Only what the model accepts reaches the gateway: Veo reserves credits, then fails."""
         errors = {}
         if message := self.duration_error(duration):
             errors["duration"] = message

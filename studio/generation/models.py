@@ -1,6 +1,6 @@
-from uuid import uuid4
 from datetime import datetime, timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from studio.catalog.models import VideoModel
 from studio.projects.models import Shot
+from studio.teams.models import TeamScopedQuerySet
 
 
 class ClipStatus(models.TextChoices):
@@ -32,9 +33,8 @@ ACTIVE_STATUSES = (
 AT_GATEWAY_STATUSES = (ClipStatus.QUEUED, ClipStatus.RUNNING)
 
 
-class ClipQuerySet(models.QuerySet):
-    def for_user(self, user) -> "ClipQuerySet":
-        return self.filter(shot__storyboard__project__team__memberships__user=user)
+class ClipQuerySet(TeamScopedQuerySet):
+    team_path = "shot__storyboard__project__team"
 
     def active(self) -> "ClipQuerySet":
         return self.filter(status__in=ACTIVE_STATUSES)

@@ -21,9 +21,7 @@ def ranged_file_response(request: HttpRequest, file: File, *, content_type: str)
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
-    response = StreamingHttpResponse(
-        _read(file, start, end), status=206, content_type=content_type
-    )
+    response = StreamingHttpResponse(_read(file, start, end), status=206, content_type=content_type)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(end - start + 1)
     response["Accept-Ranges"] = "bytes"

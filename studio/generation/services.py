@@ -8,9 +8,9 @@ the work once.
 import logging
 import statistics
 from dataclasses import dataclass
-from typing import Literal
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -224,7 +224,9 @@ def clip_poll(*, clip_id: int) -> NextStep | None:
         return None
     except gw.GatewayError as error:
         # Polls are always safe to repeat; wait as long as the gateway asks, or back off.
-        return _schedule(clip, max(timedelta(seconds=error.retry_after or 0), 2 * MIN_POLL_INTERVAL))
+        return _schedule(
+            clip, max(timedelta(seconds=error.retry_after or 0), 2 * MIN_POLL_INTERVAL)
+        )
     if record is None:  # 304: polled too early, nothing new
         return _schedule(clip, MIN_POLL_INTERVAL)
     return _apply_record(clip, record)
@@ -298,12 +300,14 @@ def clips_sweep(*, now: datetime | None = None) -> dict[str, list[int]]:
     now = now or timezone.now()
     overdue = now - SWEEP_GRACE
     to_poll = list(
-        Clip.objects.filter(status__in=AT_GATEWAY_STATUSES, next_check_at__lte=overdue)
-        .values_list("pk", flat=True)[:500]
+        Clip.objects.filter(status__in=AT_GATEWAY_STATUSES, next_check_at__lte=overdue).values_list(
+            "pk", flat=True
+        )[:500]
     )
     to_submit = list(
-        Clip.objects.filter(status=ClipStatus.PENDING, next_check_at__lte=overdue)
-        .values_list("pk", flat=True)[:500]
+        Clip.objects.filter(status=ClipStatus.PENDING, next_check_at__lte=overdue).values_list(
+            "pk", flat=True
+        )[:500]
     )
     # A submit claimed long ago and never finished: the worker died mid-request, so the
     # gateway may hold the job. Say so rather than resend.

@@ -63,7 +63,9 @@ def generation_refused(request: HttpRequest, shot: Shot, error: ValidationError)
 @require_POST
 def shot_generate(request: HttpRequest, uuid) -> HttpResponse:
     shot = get_object_or_404(
-        Shot.objects.for_user(request.user).select_related("storyboard__project__team", "video_model"),
+        Shot.objects.for_user(request.user).select_related(
+            "storyboard__project__team", "video_model"
+        ),
         uuid=uuid,
     )
     try:
@@ -77,7 +79,9 @@ def shot_generate(request: HttpRequest, uuid) -> HttpResponse:
 @require_POST
 def take_retry(request: HttpRequest, uuid) -> HttpResponse:
     old = get_clip(request, uuid)
-    shot = Shot.objects.select_related("storyboard__project__team", "video_model").get(pk=old.shot_id)
+    shot = Shot.objects.select_related("storyboard__project__team", "video_model").get(
+        pk=old.shot_id
+    )
     old.shot = shot
     try:
         clip = services.clip_retry(user=request.user, clip=old)

@@ -1,19 +1,18 @@
-from uuid import uuid4
 from decimal import Decimal
+from uuid import uuid4
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 
 from studio.catalog.models import VideoModel
-from studio.teams.models import Team
+from studio.teams.models import Team, TeamScopedQuerySet
 
 PROMPT_MAX_LENGTH = 2000
 
 
-class ProjectQuerySet(models.QuerySet):
-    def for_user(self, user) -> "ProjectQuerySet":
-        return self.filter(team__memberships__user=user)
+class ProjectQuerySet(TeamScopedQuerySet):
+    team_path = "team"
 
 
 class Project(models.Model):
@@ -41,9 +40,8 @@ class Project(models.Model):
         return self.name
 
 
-class StoryboardQuerySet(models.QuerySet):
-    def for_user(self, user) -> "StoryboardQuerySet":
-        return self.filter(project__team__memberships__user=user)
+class StoryboardQuerySet(TeamScopedQuerySet):
+    team_path = "project__team"
 
 
 class Storyboard(models.Model):
@@ -61,9 +59,8 @@ class Storyboard(models.Model):
         return self.title
 
 
-class ShotQuerySet(models.QuerySet):
-    def for_user(self, user) -> "ShotQuerySet":
-        return self.filter(storyboard__project__team__memberships__user=user)
+class ShotQuerySet(TeamScopedQuerySet):
+    team_path = "storyboard__project__team"
 
 
 class Shot(models.Model):

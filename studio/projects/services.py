@@ -12,7 +12,9 @@ from .models import Project, Shot, Storyboard
 
 def project_create(*, user, team: Team, name: str, client: str, budget: Decimal) -> Project:
     require_action(user=user, team=team, action=Action.MANAGE)
-    return Project.objects.create(team=team, name=name, client=client, budget=budget, created_by=user)
+    return Project.objects.create(
+        team=team, name=name, client=client, budget=budget, created_by=user
+    )
 
 
 def storyboard_create(*, user, project: Project, title: str) -> Storyboard:

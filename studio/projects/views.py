@@ -16,11 +16,13 @@ from studio.teams.services import team_ensure_personal
 
 from . import services
 from .forms import ProjectForm, ShotForm, StoryboardForm
-from .models import Project, Shot, Storyboard
+from .models import Project, Storyboard
 
 
 def get_project(request: HttpRequest, uuid) -> Project:
-    return get_object_or_404(Project.objects.for_user(request.user).select_related("team"), uuid=uuid)
+    return get_object_or_404(
+        Project.objects.for_user(request.user).select_related("team"), uuid=uuid
+    )
 
 
 def get_storyboard(request: HttpRequest, uuid) -> Storyboard:
@@ -103,7 +105,9 @@ def default_video_model(request: HttpRequest) -> VideoModel:
     return (chosen and models.filter(pk=chosen).first()) or get_object_or_404(models[:1])
 
 
-def storyboard_page(request: HttpRequest, storyboard: Storyboard, shot_form: ShotForm) -> TemplateResponse:
+def storyboard_page(
+    request: HttpRequest, storyboard: Storyboard, shot_form: ShotForm
+) -> TemplateResponse:
     shots = storyboard_shots(storyboard)
     takes = [take for shot in shots for take in shot.takes.all()]
     context = {
@@ -132,7 +136,9 @@ def shot_create(request: HttpRequest, uuid) -> HttpResponse:
     form = ShotForm(request.POST, video_model=default_video_model(request))
     if form.is_valid():
         try:
-            shot = services.shot_create(user=request.user, storyboard=storyboard, **form.cleaned_data)
+            shot = services.shot_create(
+                user=request.user, storyboard=storyboard, **form.cleaned_data
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -28,6 +28,15 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
+class TeamScopedQuerySet(models.QuerySet):
+    """Objects that belong to a team through `team_path`: what a user may see at all."""
+
+    team_path: str
+
+    def for_user(self, user):
+        return self.filter(**{f"{self.team_path}__memberships__user": user})
+
+
 class Team(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     name = models.CharField(max_length=100)

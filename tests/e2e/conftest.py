@@ -7,8 +7,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from studio.celery import app as celery_app
-from tests.live_services import celery_worker, redis_server, worker_environment
+from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse it.
@@ -28,7 +27,11 @@ CHROMIUM_FLAGS = [
 
 
 def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    path = (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
     if not path:
         raise RuntimeError("The browser tests need Chromium: apt-get install -y chromium")
     return path
@@ -58,15 +61,16 @@ def page(browser):
 @pytest.fixture
 def studio_services(settings, live_server):
     """A worker and the simulator, set up the way `make run` sets them up."""
-    with redis_server() as broker_url, simulator_subprocess(
-        queue_seconds=1.0,
-        run_seconds=4.0,
-        run_seconds_per_video_second=0,
-        faults=["fail-marker:content_policy:[blocked]"],
-    ) as simulator:
-        celery_app.conf.broker_url = broker_url
+    with (
+        redis_server() as broker_url,
+        simulator_subprocess(
+            queue_seconds=1.0,
+            run_seconds=4.0,
+            run_seconds_per_video_second=0,
+            faults=["fail-marker:content_policy:[blocked]"],
+        ) as simulator,
+    ):
         settings.AIGATEWAY_SIMULATED = True
         env = worker_environment(broker_url=broker_url, gateway_url=simulator.url)
-        with celery_worker(env):
+        with celery_broker(broker_url), celery_worker(env):
             yield simulator
-        celery_app.pool.force_close_all()

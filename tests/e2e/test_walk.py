@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page: Page, base: str, username: str) -> None:
@@ -26,7 +26,9 @@ def add_shot(page: Page, prompt: str, duration: str) -> None:
     page.get_by_role("button", name="Add shot").click()
 
 
-def test_new_user_generates_and_plays_a_take(page, live_server, studio_services, django_user_model):
+def test_new_user_generates_and_plays_a_take(
+    page, live_server, studio_services, veo, django_user_model
+):
     django_user_model.objects.create_user("dana", password=PASSWORD)
     base = live_server.url
     log_in(page, base, "dana")
@@ -49,7 +51,9 @@ def test_new_user_generates_and_plays_a_take(page, live_server, studio_services,
     page.get_by_label("Duration (seconds)").fill("75")
     expect(page.locator("#estimate")).to_contain_text("1 to 60 seconds")
     add_shot(page, "A drone shot of a mountain lake at golden hour", "4")
-    shot = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Shot 1", exact=True))
+    shot = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Shot 1", exact=True)
+    )
     expect(shot).to_contain_text("A drone shot of a mountain lake")
     expect(page.get_by_label("Prompt")).to_have_value("")
 
@@ -72,7 +76,9 @@ def test_new_user_generates_and_plays_a_take(page, live_server, studio_services,
     assert abs(video.evaluate("v => v.duration") - 4) < 0.2
 
     add_shot(page, "A city at night [blocked]", "2")
-    failing = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="Shot 2", exact=True))
+    failing = page.get_by_role("listitem").filter(
+        has=page.get_by_role("heading", name="Shot 2", exact=True)
+    )
     failing.get_by_role("button", name="Generate").click()
     failed = failing.get_by_role("listitem", name=re.compile("^Take 1"))
     expect(failed.locator(".badge")).to_have_text("Failed", timeout=30_000)

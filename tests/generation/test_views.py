@@ -13,8 +13,15 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def make_take(studio, number=1, status=ClipStatus.RUNNING, **fields) -> Clip:
     return Clip.objects.create(
-        shot=studio.shot, take_number=number, video_model=studio.veo, prompt=studio.shot.prompt,
-        duration=4, aspect_ratio="16:9", estimated_cost=Decimal("1.60"), status=status, **fields,
+        shot=studio.shot,
+        take_number=number,
+        video_model=studio.veo,
+        prompt=studio.shot.prompt,
+        duration=4,
+        aspect_ratio="16:9",
+        estimated_cost=Decimal("1.60"),
+        status=status,
+        **fields,
     )
 
 

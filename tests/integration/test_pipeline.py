@@ -6,27 +6,26 @@ from decimal import Decimal
 
 import pytest
 
-from studio.celery import app as celery_app
 from studio.gateway import probe_video
 from studio.generation import services
 from studio.generation.models import Clip, ClipStatus
-from tests.live_services import celery_worker, redis_server, worker_environment
+from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def pipeline(settings, tmp_path):
-    with redis_server() as broker_url, simulator_subprocess(
-        queue_seconds=0.5, run_seconds=1.0, run_seconds_per_video_second=0
-    ) as simulator:
-        celery_app.conf.broker_url = broker_url
-        settings.CELERY_BROKER_URL = broker_url
+def pipeline():
+    with (
+        redis_server() as broker_url,
+        simulator_subprocess(
+            queue_seconds=0.5, run_seconds=1.0, run_seconds_per_video_second=0
+        ) as simulator,
+    ):
         env = worker_environment(broker_url=broker_url, gateway_url=simulator.url)
-        with celery_worker(env) as worker:
+        with celery_broker(broker_url), celery_worker(env) as worker:
             yield worker
-        celery_app.pool.force_close_all()
 
 
 def wait_until_settled(clip: Clip, seconds: float = 90) -> Clip:

@@ -59,12 +59,24 @@ def test_project_with_a_negative_budget_is_refused_with_a_message(client, studio
 
 def test_project_page_shows_budget_spent_and_remaining(client, studio):
     Clip.objects.create(
-        shot=studio.shot, take_number=1, video_model=studio.veo, prompt="p", duration=4,
-        aspect_ratio="16:9", estimated_cost=Decimal("1.60"), status=ClipStatus.RUNNING,
+        shot=studio.shot,
+        take_number=1,
+        video_model=studio.veo,
+        prompt="p",
+        duration=4,
+        aspect_ratio="16:9",
+        estimated_cost=Decimal("1.60"),
+        status=ClipStatus.RUNNING,
     )
     Clip.objects.create(
-        shot=studio.shot, take_number=2, video_model=studio.veo, prompt="p", duration=4,
-        aspect_ratio="16:9", estimated_cost=Decimal("1.60"), status=ClipStatus.FAILED,
+        shot=studio.shot,
+        take_number=2,
+        video_model=studio.veo,
+        prompt="p",
+        duration=4,
+        aspect_ratio="16:9",
+        estimated_cost=Decimal("1.60"),
+        status=ClipStatus.FAILED,
     )
     client.force_login(studio.bob)
     page = client.get(reverse("project_detail", args=[studio.project.uuid])).text
@@ -131,13 +143,22 @@ def test_storyboard_page_query_count_does_not_grow_with_shots(
 ):
     for position in range(2, 12):
         shot = Shot.objects.create(
-            storyboard=studio.storyboard, position=position, prompt=f"Shot {position}",
-            duration=4, aspect_ratio="16:9", video_model=studio.veo,
+            storyboard=studio.storyboard,
+            position=position,
+            prompt=f"Shot {position}",
+            duration=4,
+            aspect_ratio="16:9",
+            video_model=studio.veo,
         )
         for number in (1, 2):
             Clip.objects.create(
-                shot=shot, take_number=number, video_model=studio.veo, prompt="p",
-                duration=4, aspect_ratio="16:9", estimated_cost=Decimal("1.60"),
+                shot=shot,
+                take_number=number,
+                video_model=studio.veo,
+                prompt="p",
+                duration=4,
+                aspect_ratio="16:9",
+                estimated_cost=Decimal("1.60"),
                 status=ClipStatus.COMPLETED if number == 1 else ClipStatus.RUNNING,
             )
     client.force_login(studio.bob)

@@ -4,28 +4,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='VideoModel',
+            name="VideoModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(help_text="The gateway's id, e.g. google/veo-3.1", max_length=100, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('price_per_second', models.DecimalField(decimal_places=4, max_digits=8)),
-                ('min_duration', models.PositiveSmallIntegerField(default=1)),
-                ('max_duration', models.PositiveSmallIntegerField(default=60)),
-                ('aspect_ratios', models.JSONField(default=list, help_text='Accepted values, e.g. ["16:9", "9:16"]')),
-                ('typical_render_seconds', models.PositiveIntegerField(default=90)),
-                ('is_enabled', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "slug",
+                    models.CharField(
+                        help_text="The gateway's id, e.g. google/veo-3.1",
+                        max_length=100,
+                        unique=True,
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("price_per_second", models.DecimalField(decimal_places=4, max_digits=8)),
+                ("min_duration", models.PositiveSmallIntegerField(default=1)),
+                ("max_duration", models.PositiveSmallIntegerField(default=60)),
+                (
+                    "aspect_ratios",
+                    models.JSONField(
+                        default=list, help_text='Accepted values, e.g. ["16:9", "9:16"]'
+                    ),
+                ),
+                ("typical_render_seconds", models.PositiveIntegerField(default=90)),
+                ("is_enabled", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
     ]

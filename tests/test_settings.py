@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.test import Client
+from django.urls import reverse
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "DEBUG": "0",
@@ -46,3 +49,16 @@ def test_content_security_policy_forbids_inline_code_and_eval(client):
     header = client.get("/login/")["Content-Security-Policy"]
     assert "script-src 'self'" in header and "style-src 'self'" in header
     assert "unsafe-inline" not in header and "unsafe-eval" not in header
+
+
+def test_htmx_posts_carry_the_csrf_token_and_fail_without_it(studio):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(studio.bob)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    token = page.split('hx-headers=\'{"X-CSRFToken": "')[1].split('"')[0]
+    url = reverse("shot_generate", args=[studio.shot.uuid])
+    assert client.post(url, HTTP_HX_REQUEST="true").status_code == 403
+    assert studio.shot.takes.count() == 0
+    answer = client.post(url, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
+    assert answer.status_code == 200
+    assert studio.shot.takes.count() == 1

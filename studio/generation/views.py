@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,9 +22,14 @@ from .ranges import ranged_file_response
 TAKE_TEMPLATE = "projects/storyboard_detail.html"
 
 
+# What generating a take of a shot reads: its budget's project, its team, its model.
+SHOT_CONTEXT = ("storyboard__project__team", "video_model")
+
+
 def get_clip(request: HttpRequest, uuid) -> Clip:
+    related = [f"shot__{path}" for path in SHOT_CONTEXT]
     return get_object_or_404(
-        Clip.objects.for_user(request.user).select_related("shot__storyboard"), uuid=uuid
+        Clip.objects.for_user(request.user).select_related(*related), uuid=uuid
     )
 
 
@@ -59,35 +65,32 @@ def generation_refused(request: HttpRequest, shot: Shot, error: ValidationError)
     return reswap(retarget(response, f"#shot-{shot.uuid}-alert"), "innerHTML")
 
 
+def generation_answer(request: HttpRequest, shot: Shot, make_take: Callable[[], Clip]):
+    try:
+        clip = make_take()
+    except ValidationError as error:
+        return generation_refused(request, shot, error)
+    return take_added(request, clip, shot.storyboard)
+
+
 @login_required
 @require_POST
 def shot_generate(request: HttpRequest, uuid) -> HttpResponse:
     shot = get_object_or_404(
-        Shot.objects.for_user(request.user).select_related(
-            "storyboard__project__team", "video_model"
-        ),
-        uuid=uuid,
+        Shot.objects.for_user(request.user).select_related(*SHOT_CONTEXT), uuid=uuid
     )
-    try:
-        clip = services.clip_create(user=request.user, shot=shot)
-    except ValidationError as error:
-        return generation_refused(request, shot, error)
-    return take_added(request, clip, shot.storyboard)
+    return generation_answer(
+        request, shot, lambda: services.clip_create(user=request.user, shot=shot)
+    )
 
 
 @login_required
 @require_POST
 def take_retry(request: HttpRequest, uuid) -> HttpResponse:
     old = get_clip(request, uuid)
-    shot = Shot.objects.select_related("storyboard__project__team", "video_model").get(
-        pk=old.shot_id
+    return generation_answer(
+        request, old.shot, lambda: services.clip_retry(user=request.user, clip=old)
     )
-    old.shot = shot
-    try:
-        clip = services.clip_retry(user=request.user, clip=old)
-    except ValidationError as error:
-        return generation_refused(request, shot, error)
-    return take_added(request, clip, shot.storyboard)
 
 
 @login_required

@@ -174,6 +174,10 @@ AIGATEWAY_MEDIA_ORIGINS = env_list("AIGATEWAY_MEDIA_ORIGINS", "https://media.aig
 if AIGATEWAY_SIMULATED:
     # The simulator serves its own result files; its origin is allowed only while it is in use.
     AIGATEWAY_MEDIA_ORIGINS.append(AIGATEWAY_BASE_URL)
+# Webhooks, for a studio the gateway can reach: each submit names a URL under STUDIO_PUBLIC_URL
+# and events are checked with the signing secret. Without both, polling alone is used.
+AIGATEWAY_WEBHOOK_SECRET = os.environ.get("AIGATEWAY_WEBHOOK_SECRET", "")
+STUDIO_PUBLIC_URL = os.environ.get("STUDIO_PUBLIC_URL", "").rstrip("/")
 AIGATEWAY_TIMEOUT = float(os.environ.get("AIGATEWAY_TIMEOUT", "15"))
 AIGATEWAY_MAX_MEDIA_BYTES = int(os.environ.get("AIGATEWAY_MAX_MEDIA_BYTES", str(512 * 1024 * 1024)))
 
@@ -189,6 +193,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+# One request budget, shared by every worker in Redis, keeps all gateway calls under the key's
+# requests-per-minute limit (600 pay-as-you-go, 10 free). It lives in the broker's Redis unless
+# told otherwise; with the embedded broker there is no Redis, and one worker goes unthrottled.
+AIGATEWAY_RPM = int(os.environ.get("AIGATEWAY_RPM", "600"))
+STUDIO_BUDGET_REDIS_URL = os.environ.get(
+    "STUDIO_BUDGET_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
+)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

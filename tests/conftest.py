@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+import redis
 from django.contrib.auth.models import User
 
 from studio.catalog.models import VideoModel
@@ -83,6 +84,12 @@ def studio(veo) -> Studio:
 def fast_password_hashing(settings):
     # Five users a test: the real hasher's deliberate slowness would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_request_budget(settings):
+    """Each test starts with the whole gateway budget: a 429 in one test pauses only that one."""
+    redis.Redis.from_url(settings.STUDIO_BUDGET_REDIS_URL).flushdb()
 
 
 @pytest.fixture(autouse=True)

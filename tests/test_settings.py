@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -45,6 +46,7 @@ def test_a_real_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
 
 
+@pytest.mark.django_db
 def test_content_security_policy_forbids_inline_code_and_eval(client):
     header = client.get("/login/")["Content-Security-Policy"]
     assert "script-src 'self'" in header and "style-src 'self'" in header

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Clip
+from .models import Clip, SubmitPause, WebhookEvent
 
 
 @admin.register(Clip)
@@ -17,3 +17,16 @@ class ClipAdmin(admin.ModelAdmin):
     search_fields = ["gateway_job_id", "prompt", "uuid"]
     readonly_fields = ["uuid", "idempotency_key", "created_at", "updated_at"]
     list_select_related = ["shot", "video_model"]
+
+
+@admin.register(SubmitPause)
+class SubmitPauseAdmin(admin.ModelAdmin):
+    list_display = ["reason", "created_at", "resumed_at", "resumed_by"]
+    list_filter = ["reason"]
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "event_type", "clip", "received_at"]
+    search_fields = ["event_id"]
+    list_select_related = ["clip"]

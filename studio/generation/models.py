@@ -16,6 +16,7 @@ class ClipStatus(models.TextChoices):
     SUBMITTING = "submitting", "Submitting"
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
+    CANCELLING = "cancelling", "Cancelling"
     UNCONFIRMED = "unconfirmed", "Unconfirmed"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
@@ -28,6 +29,7 @@ ACTIVE_STATUSES = (
     ClipStatus.SUBMITTING,
     ClipStatus.QUEUED,
     ClipStatus.RUNNING,
+    ClipStatus.CANCELLING,
 )
 # Statuses in which a gateway job exists and must be polled.
 AT_GATEWAY_STATUSES = (ClipStatus.QUEUED, ClipStatus.RUNNING)
@@ -107,6 +109,10 @@ class Clip(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def can_cancel(self) -> bool:
+        return self.status in (ClipStatus.PENDING, ClipStatus.QUEUED, ClipStatus.RUNNING)
+
+    @property
     def can_retry(self) -> bool:
         return self.status in (ClipStatus.FAILED, ClipStatus.CANCELLED, ClipStatus.UNCONFIRMED)
 
@@ -129,3 +135,58 @@ class Clip(models.Model):
         expected = (self.expected_ready_at - self.submitted_at).total_seconds()
         passed = (now - self.submitted_at).total_seconds()
         return max(1, min(95, round(100 * passed / max(expected, 1))))
+
+
+class PauseReason(models.TextChoices):
+    AUTHENTICATION = "authentication", "The gateway rejected the studio's API key"
+    CREDITS = "credits", "The gateway wallet is empty"
+
+
+class SubmitPauseQuerySet(models.QuerySet):
+    def active(self) -> "SubmitPauseQuerySet":
+        return self.filter(resumed_at__isnull=True)
+
+
+class SubmitPause(models.Model):
+    """While one is active, no take is sent to the gateway: after a 401 (an operator must fix
+    the key) or a 402 (someone must top up the wallet). Takes wait, pending, until resumed."""
+
+    reason = models.CharField(max_length=20, choices=PauseReason.choices)
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resumed_at = models.DateTimeField(null=True, blank=True)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = SubmitPauseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one active pause per reason, however many workers hit the error at once.
+            models.UniqueConstraint(
+                fields=["reason"],
+                condition=models.Q(resumed_at__isnull=True),
+                name="one_active_pause_per_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({'active' if self.resumed_at is None else 'resumed'})"
+
+
+class WebhookEvent(models.Model):
+    """Every gateway event accepted once: a replayed event id is acknowledged and ignored."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    event_type = models.CharField(max_length=40)
+    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="webhook_events")
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

@@ -1,10 +1,13 @@
-"""The life of a take: create, submit, poll, store. Views, tasks and tests all go through here.
+"""The life of a take: create, submit, poll, store, cancel. Views, tasks and tests all go
+through here.
 
-The database is the source of truth. Every step first claims its clip with a conditional UPDATE
-and checks the row count, so a task delivered twice (late acknowledgement, the beat sweep) does
-the work once.
+The database is the source of truth. Every step first claims its take with a conditional
+UPDATE and checks the row count, and every status change is written only if the take is still
+where the step found it, so a task delivered twice (late acknowledgement, the beat sweep) or
+racing another step (a cancel, a webhook) does its work once.
 """
 
+import contextlib
 import logging
 import statistics
 from dataclasses import dataclass
@@ -13,28 +16,40 @@ from decimal import Decimal
 from typing import Literal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max, Q, Sum
-from django.db.models.functions import Coalesce
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from studio.gateway import GatewayClient, JobRecord, JobStatus
 from studio.gateway import errors as gw
 from studio.projects.models import Project, Shot
-from studio.teams.models import Action
+from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
 from . import media
-from .models import AT_GATEWAY_STATUSES, Clip, ClipStatus
+from .budget import BudgetUnavailable, RequestBudget
+from .ledger import project_committed_cost
+from .models import (
+    AT_GATEWAY_STATUSES,
+    Clip,
+    ClipStatus,
+    PauseReason,
+    SubmitPause,
+    WebhookEvent,
+)
 
 log = logging.getLogger(__name__)
 
 MIN_POLL_INTERVAL = timedelta(seconds=3)  # the gateway answers 304 to faster polls
 MAX_POLL_INTERVAL = timedelta(seconds=20)
+# With webhooks, completion arrives by itself: polling is only a safety net.
+WEBHOOK_SAFETY_POLL = timedelta(seconds=120)
 CLAIM_LEASE = timedelta(seconds=120)  # how long a claimed take is left alone by the sweep
-SWEEP_GRACE = timedelta(seconds=20)  # a scheduled check this late means its message was lost
-SUBMIT_RETRY_BASE = 5  # seconds; doubles per attempt
+SWEEP_GRACE = timedelta(seconds=20)  # a scheduled step this late means its message was lost
+RETRY_BASE_SECONDS = 5  # doubles per attempt
+AUTH_RECHECK = timedelta(seconds=60)
 
 
 class BudgetExceeded(ValidationError):
@@ -45,8 +60,9 @@ class BudgetExceeded(ValidationError):
 class NextStep:
     """What the worker should do next for a take, and when."""
 
-    action: Literal["submit", "poll"]
+    action: Literal["submit", "poll", "cancel"]
     after: timedelta
+    retry: bool = False  # after an error: the next attempt backs off further
 
 
 def gateway_client() -> GatewayClient:
@@ -55,14 +71,53 @@ def gateway_client() -> GatewayClient:
     )
 
 
-def project_committed_cost(project: Project) -> Decimal:
-    """What takes have spent or hold reserved: failed and cancelled takes cost nothing."""
-    total = (
-        Clip.objects.filter(shot__storyboard__project=project)
-        .exclude(status__in=[ClipStatus.FAILED, ClipStatus.CANCELLED])
-        .aggregate(total=Sum(Coalesce("billed_cost", "estimated_cost")))["total"]
-    )
-    return total or Decimal("0.00")
+def webhook_url_for(clip: Clip) -> str | None:
+    """Each take gets its own URL, so an event identifies its take even when the submit's answer
+    was lost and the job id never reached us."""
+    if not (settings.AIGATEWAY_WEBHOOK_SECRET and settings.STUDIO_PUBLIC_URL):
+        return None
+    return settings.STUDIO_PUBLIC_URL + reverse("gateway_webhook", args=[clip.uuid])
+
+
+_budgets: dict[tuple[str, int], RequestBudget] = {}
+
+
+def request_budget() -> RequestBudget | None:
+    """This process's handle on the shared budget (one connection pool per process)."""
+    if not settings.STUDIO_BUDGET_REDIS_URL:
+        return None
+    key = (settings.STUDIO_BUDGET_REDIS_URL, settings.AIGATEWAY_RPM)
+    if key not in _budgets:
+        _budgets[key] = RequestBudget.from_settings()
+    return _budgets[key]
+
+
+def wait_for_slot(kind: Literal["submit", "poll", "cancel"]) -> timedelta | None:
+    """None when one gateway request may go now (it is counted), else how long to wait."""
+    budget = request_budget()
+    if budget is None:
+        return None
+    try:
+        wait = budget.acquire(kind)
+    except BudgetUnavailable:
+        log.warning("The request budget's Redis does not answer; waiting before calling")
+        return timedelta(seconds=RETRY_BASE_SECONDS)
+    return timedelta(seconds=wait) if wait else None
+
+
+def slow_everyone_down(error: gw.GatewayError) -> None:
+    """A 429 came anyway (another client on the key, clock skew): every worker waits."""
+    budget = request_budget()
+    if budget is not None and error.retry_after:
+        with contextlib.suppress(BudgetUnavailable):  # the 429's own wait still applies
+            budget.slow_down(error.retry_after)
+
+
+def backoff(attempt: int) -> timedelta:
+    return timedelta(seconds=RETRY_BASE_SECONDS * 2 ** min(attempt, 6))
+
+
+# Creating takes
 
 
 def clip_create(*, user, shot: Shot) -> Clip:
@@ -100,6 +155,36 @@ def clip_create(*, user, shot: Shot) -> Clip:
     return clip
 
 
+def clip_retry(*, user, clip: Clip) -> Clip:
+    """A failed, cancelled or unconfirmed take is retried as a new take of the same shot."""
+    if not clip.can_retry:
+        raise ValidationError("Only a failed, cancelled or unconfirmed take can be retried.")
+    return clip_create(user=user, shot=clip.shot)
+
+
+def clip_check_again(*, user, clip: Clip) -> Clip:
+    """An unconfirmed take is sent again with the same Idempotency-Key: a gateway that honours
+    the key answers with the job it already has; the user was told it may not."""
+    from .tasks import submit_clip
+
+    require_action(user=user, team=clip.shot.storyboard.project.team, action=Action.GENERATE)
+    moved = _transition(
+        clip,
+        from_statuses=[ClipStatus.UNCONFIRMED],
+        status=ClipStatus.PENDING,
+        error_code="",
+        error_message="",
+        next_check_at=timezone.now(),
+    )
+    if not moved:
+        raise ValidationError("Only an unconfirmed take can be checked again.")
+    transaction.on_commit(lambda: submit_clip.delay(clip.pk))
+    return clip
+
+
+# Writing state
+
+
 def expected_render_seconds(clip: Clip) -> float:
     """How long takes like this one have been taking: the median of recent finished ones."""
     recent = (
@@ -121,28 +206,37 @@ def next_poll_delay(clip: Clip, now: datetime) -> timedelta:
     between the gateway's 3 s floor and a cap that keeps completion noticed quickly."""
     if clip.submitted_at is None:
         return MIN_POLL_INTERVAL
-    return min(max((now - clip.submitted_at) / 4, MIN_POLL_INTERVAL), MAX_POLL_INTERVAL)
+    ceiling = WEBHOOK_SAFETY_POLL if webhook_url_for(clip) else MAX_POLL_INTERVAL
+    return min(max((now - clip.submitted_at) / 4, MIN_POLL_INTERVAL), ceiling)
 
 
-def _claim(clip_id: int, **conditions) -> Clip | None:
+def _transition(clip: Clip, *, from_statuses, **fields) -> bool:
+    """Write `fields` only if the take is still in one of `from_statuses`."""
+    fields["updated_at"] = timezone.now()
+    moved = Clip.objects.filter(pk=clip.pk, status__in=from_statuses).update(**fields)
+    if moved:
+        for name, value in fields.items():
+            setattr(clip, name, value)
+    return bool(moved)
+
+
+def _claim(clip_id: int, *, statuses) -> Clip | None:
+    """Take the step for this take if it is due; a second delivery finds it not due."""
     now = timezone.now()
-    claimed = Clip.objects.filter(pk=clip_id, **conditions).update(
-        next_check_at=now + CLAIM_LEASE, updated_at=now
-    )
+    claimed = Clip.objects.filter(
+        Q(next_check_at__isnull=True) | Q(next_check_at__lte=now),
+        pk=clip_id,
+        status__in=statuses,
+    ).update(next_check_at=now + CLAIM_LEASE, updated_at=now)
     if not claimed:
         return None
     return Clip.objects.select_related("video_model").get(pk=clip_id)
 
 
-def _save(clip: Clip, **fields) -> None:
-    for name, value in fields.items():
-        setattr(clip, name, value)
-    clip.save(update_fields=[*fields, "updated_at"])
-
-
-def _fail(clip: Clip, *, code: str, message: str) -> None:
-    _save(
+def _fail(clip: Clip, *, code: str, message: str, from_statuses) -> None:
+    _transition(
         clip,
+        from_statuses=from_statuses,
         status=ClipStatus.FAILED,
         error_code=code,
         error_message=message,
@@ -151,8 +245,64 @@ def _fail(clip: Clip, *, code: str, message: str) -> None:
     )
 
 
+def _later(
+    clip: Clip,
+    action: Literal["submit", "poll", "cancel"],
+    delay: timedelta,
+    statuses,
+    *,
+    retry: bool = False,
+) -> NextStep:
+    _transition(clip, from_statuses=statuses, next_check_at=timezone.now() + delay)
+    return NextStep(action, delay, retry)
+
+
+# Pausing all submissions
+
+
+def active_pauses() -> list[SubmitPause]:
+    return list(SubmitPause.objects.active())
+
+
+def submissions_pause(*, reason: str, message: str) -> None:
+    try:
+        with transaction.atomic():
+            SubmitPause.objects.create(reason=reason, message=message)
+    except IntegrityError:
+        pass  # another worker paused for the same reason first
+
+
+def submissions_resume(*, user) -> int:
+    """Lift every pause and send the takes that waited. A rejected key is an operator's
+    matter; an empty wallet anyone who generates may resume after topping up."""
+    from .tasks import submit_clip
+
+    pauses = SubmitPause.objects.active()
+    if not pauses.exists():
+        return 0
+    if pauses.filter(reason=PauseReason.AUTHENTICATION).exists() and not user.is_staff:
+        raise PermissionDenied("Only an administrator can resume after the API key was rejected.")
+    may_generate = any(m.allows(Action.GENERATE) for m in Membership.objects.filter(user=user))
+    if not (user.is_staff or may_generate):
+        raise PermissionDenied("Only people who generate takes can resume submissions.")
+    now = timezone.now()
+    with transaction.atomic():
+        pauses.update(resumed_at=now, resumed_by=user)
+        waiting = list(Clip.objects.filter(status=ClipStatus.PENDING).values_list("pk", flat=True))
+        Clip.objects.filter(pk__in=waiting).update(next_check_at=now, updated_at=now)
+        transaction.on_commit(lambda: [submit_clip.delay(pk) for pk in waiting])
+    return len(waiting)
+
+
+# Talking to the gateway
+
+
 def clip_submit(*, clip_id: int, attempt: int = 0) -> NextStep | None:
     """Send a pending take to the gateway once; say what to do next, if anything."""
+    if SubmitPause.objects.active().exists():
+        # Nothing is sent while paused; resuming sends every waiting take.
+        Clip.objects.filter(pk=clip_id, status=ClipStatus.PENDING).update(next_check_at=None)
+        return None
     now = timezone.now()
     claimed = Clip.objects.filter(
         Q(next_check_at__isnull=True) | Q(next_check_at__lte=now),
@@ -162,6 +312,12 @@ def clip_submit(*, clip_id: int, attempt: int = 0) -> NextStep | None:
     if not claimed:
         return None
     clip = Clip.objects.select_related("video_model").get(pk=clip_id)
+    submitting = [ClipStatus.SUBMITTING]
+    if wait := wait_for_slot("submit"):
+        _transition(
+            clip, from_statuses=submitting, status=ClipStatus.PENDING, next_check_at=now + wait
+        )
+        return NextStep("submit", wait)
     try:
         with gateway_client() as client:
             record = client.submit(
@@ -170,109 +326,142 @@ def clip_submit(*, clip_id: int, attempt: int = 0) -> NextStep | None:
                 duration=clip.duration,
                 aspect_ratio=clip.aspect_ratio,
                 idempotency_key=str(clip.idempotency_key),
+                webhook_url=webhook_url_for(clip),
             )
     except (gw.RateLimited, gw.ServiceUnavailable, gw.GatewayUnreachable) as error:
         # Not processed by the gateway: safe to send again, later.
-        delay = timedelta(seconds=error.retry_after or SUBMIT_RETRY_BASE * 2 ** min(attempt, 6))
-        _save(clip, status=ClipStatus.PENDING, next_check_at=now + delay)
-        return NextStep("submit", delay)
-    except (gw.OutcomeUnknown, gw.ServerError) as error:
+        if isinstance(error, gw.RateLimited):
+            slow_everyone_down(error)
+        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempt)
+        _transition(
+            clip, from_statuses=submitting, status=ClipStatus.PENDING, next_check_at=now + delay
+        )
+        return NextStep("submit", delay, retry=True)
+    except gw.OutcomeUnknown as error:
         # The job may exist, and a second one would be a second charge: never resend blindly.
-        _save(
+        _transition(
             clip,
+            from_statuses=submitting,
             status=ClipStatus.UNCONFIRMED,
             error_code="outcome_unknown",
             error_message=(
-                "The gateway may or may not have accepted this take "
-                f"({error.message}). Check again later, or retry knowing it may be charged twice."
+                f"The gateway may or may not have accepted this take ({error.message}). "
+                "Check again, or retry knowing it may be charged twice."
             ),
             next_check_at=None,
         )
         return None
+    except gw.AuthenticationError as error:
+        # Not this take's fault: it waits, pending, until an operator fixes the key.
+        submissions_pause(reason=PauseReason.AUTHENTICATION, message=error.message)
+        _transition(clip, from_statuses=submitting, status=ClipStatus.PENDING, next_check_at=None)
+        return None
+    except gw.InsufficientCredits as error:
+        submissions_pause(reason=PauseReason.CREDITS, message=error.message)
+        _fail(clip, code="insufficient_credits", message=error.message, from_statuses=submitting)
+        return None
+    except gw.NotFound:
+        message = f"The gateway does not know the model {clip.video_model.slug}."
+        _fail(clip, code="unknown_model", message=message, from_statuses=submitting)
+        return None
     except gw.GatewayError as error:
-        _fail(clip, code=error.error_type or "gateway_error", message=error.message)
+        code = error.error_type or "gateway_error"
+        _fail(clip, code=code, message=error.message, from_statuses=submitting)
         return None
     return _accept(clip, record, now)
 
 
 def _accept(clip: Clip, record: JobRecord, now: datetime) -> NextStep:
     clip.submitted_at = now
-    clip.expected_ready_at = now + timedelta(seconds=expected_render_seconds(clip))
     delay = next_poll_delay(clip, now)
-    _save(
+    _transition(
         clip,
+        from_statuses=[ClipStatus.SUBMITTING],
         gateway_job_id=record.id,
         status=ClipStatus.RUNNING if record.status == JobStatus.RUNNING else ClipStatus.QUEUED,
         submitted_at=now,
-        expected_ready_at=clip.expected_ready_at,
+        expected_ready_at=now + timedelta(seconds=expected_render_seconds(clip)),
         next_check_at=now + delay,
     )
     return NextStep("poll", delay)
 
 
-def clip_poll(*, clip_id: int) -> NextStep | None:
-    """Ask the gateway about a take once; returns when to ask again, or None when done."""
-    now = timezone.now()
-    clip = _claim(clip_id, status__in=AT_GATEWAY_STATUSES, next_check_at__lte=now)
+def clip_poll(*, clip_id: int, attempt: int = 0) -> NextStep | None:
+    """Ask the gateway about a take once; say when to ask again, or None when it is done."""
+    clip = _claim(clip_id, statuses=AT_GATEWAY_STATUSES)
     if clip is None:
         return None
+    if wait := wait_for_slot("poll"):
+        return _later(clip, "poll", wait, AT_GATEWAY_STATUSES)
     try:
         with gateway_client() as client:
             record = client.get_job(clip.gateway_job_id)
     except gw.NotFound:
-        _fail(clip, code="not_found", message="The gateway no longer knows this job.")
+        message = "The gateway no longer knows this job."
+        _fail(clip, code="not_found", message=message, from_statuses=AT_GATEWAY_STATUSES)
         return None
+    except gw.AuthenticationError as error:
+        submissions_pause(reason=PauseReason.AUTHENTICATION, message=error.message)
+        return _later(clip, "poll", AUTH_RECHECK, AT_GATEWAY_STATUSES, retry=True)
     except gw.GatewayError as error:
-        # Polls are always safe to repeat; wait as long as the gateway asks, or back off.
-        return _schedule(
-            clip, max(timedelta(seconds=error.retry_after or 0), 2 * MIN_POLL_INTERVAL)
-        )
+        # Polls are always safe to repeat: wait as long as the gateway asks, or back off.
+        if isinstance(error, gw.RateLimited):
+            slow_everyone_down(error)
+        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempt)
+        delay = max(delay, MIN_POLL_INTERVAL)
+        return _later(clip, "poll", delay, AT_GATEWAY_STATUSES, retry=True)
     if record is None:  # 304: polled too early, nothing new
-        return _schedule(clip, MIN_POLL_INTERVAL)
-    return _apply_record(clip, record)
+        return _later(clip, "poll", MIN_POLL_INTERVAL, AT_GATEWAY_STATUSES)
+    return _apply_record(clip, record, AT_GATEWAY_STATUSES)
 
 
-def _schedule(clip: Clip, delay: timedelta) -> NextStep:
-    _save(clip, next_check_at=timezone.now() + delay)
-    return NextStep("poll", delay)
-
-
-def _apply_record(clip: Clip, record: JobRecord) -> NextStep | None:
+def _apply_record(clip: Clip, record: JobRecord, from_statuses) -> NextStep | None:
+    now = timezone.now()
     if record.status == JobStatus.COMPLETED:
-        return clip_store_result(clip=clip, record=record)
+        return clip_store_result(clip=clip, record=record, from_statuses=from_statuses)
     if record.status == JobStatus.FAILED:
         _fail(
             clip,
             code=record.error_code or "failed",
             message=record.error_message or "The gateway reported the job as failed.",
+            from_statuses=from_statuses,
         )
         return None
     if record.status == JobStatus.CANCELLED:
-        _save(clip, status=ClipStatus.CANCELLED, finished_at=timezone.now(), next_check_at=None)
+        _transition(
+            clip,
+            from_statuses=from_statuses,
+            status=ClipStatus.CANCELLED,
+            finished_at=now,
+            next_check_at=None,
+        )
         return None
-    if record.status == JobStatus.RUNNING and clip.status != ClipStatus.RUNNING:
-        _save(clip, status=ClipStatus.RUNNING)
-    return _schedule(clip, next_poll_delay(clip, timezone.now()))
+    status = ClipStatus.RUNNING if record.status == JobStatus.RUNNING else ClipStatus.QUEUED
+    delay = next_poll_delay(clip, now)
+    _transition(clip, from_statuses=from_statuses, status=status, next_check_at=now + delay)
+    return NextStep("poll", delay)
 
 
-def clip_store_result(*, clip: Clip, record: JobRecord) -> NextStep | None:
+def clip_store_result(*, clip: Clip, record: JobRecord, from_statuses) -> NextStep | None:
     """Copy the finished video into our storage (the gateway's URL expires) with a poster."""
     try:
         stored = media.store_take_media(clip=clip, url=record.video_url or "")
     except media.ResultExpired:
         # The signed URL ran out: the next poll fetches the job record with a fresh one.
-        return _schedule(clip, MIN_POLL_INTERVAL)
+        return _later(clip, "poll", MIN_POLL_INTERVAL, from_statuses)
     except media.ResultRejected as error:
-        _fail(clip, code="bad_result", message=str(error))
+        _fail(clip, code="bad_result", message=str(error), from_statuses=from_statuses)
         return None
     billed = (
         (Decimal(record.cost_cents) / 100).quantize(Decimal("0.01"))
         if record.cost_cents is not None
         else clip.estimated_cost
     )
-    _save(
+    _transition(
         clip,
+        from_statuses=from_statuses,
         status=ClipStatus.COMPLETED,
+        gateway_job_id=record.id,
         video=stored.video_name,
         poster=stored.poster_name,
         resolution=stored.resolution,
@@ -287,35 +476,140 @@ def clip_store_result(*, clip: Clip, record: JobRecord) -> NextStep | None:
     return None
 
 
-def clip_retry(*, user, clip: Clip) -> Clip:
-    """A failed, cancelled or unconfirmed take is retried as a new take of the same shot."""
-    if not clip.can_retry:
-        raise ValidationError("Only a failed, cancelled or unconfirmed take can be retried.")
-    return clip_create(user=user, shot=clip.shot)
+# Cancelling
+
+
+def clip_request_cancel(*, user, clip: Clip) -> Clip:
+    """Stop a take. One not yet sent ends here; one at the gateway is cancelled there by a
+    worker (the gateway is never called from a web request)."""
+    from .tasks import cancel_clip
+
+    require_action(user=user, team=clip.shot.storyboard.project.team, action=Action.GENERATE)
+    now = timezone.now()
+    if _transition(
+        clip,
+        from_statuses=[ClipStatus.PENDING],
+        status=ClipStatus.CANCELLED,
+        finished_at=now,
+        next_check_at=None,
+    ):
+        return clip
+    if not _transition(
+        clip, from_statuses=AT_GATEWAY_STATUSES, status=ClipStatus.CANCELLING, next_check_at=now
+    ):
+        raise ValidationError("Only a waiting, queued or running take can be cancelled.")
+    transaction.on_commit(lambda: cancel_clip.delay(clip.pk))
+    return clip
+
+
+def clip_cancel(*, clip_id: int, attempt: int = 0) -> NextStep | None:
+    clip = _claim(clip_id, statuses=[ClipStatus.CANCELLING])
+    if clip is None:
+        return None
+    cancelling = [ClipStatus.CANCELLING]
+    if wait := wait_for_slot("cancel"):
+        return _later(clip, "cancel", wait, cancelling)
+    try:
+        with gateway_client() as client:
+            record = client.cancel(clip.gateway_job_id)
+    except gw.GatewayError as error:
+        if error.retryable:
+            delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempt)
+            return _later(clip, "cancel", delay, cancelling, retry=True)
+        # The gateway will not cancel it (already finished, say): follow the job as before.
+        _transition(
+            clip, from_statuses=cancelling, status=ClipStatus.RUNNING, next_check_at=timezone.now()
+        )
+        return NextStep("poll", timedelta(0))
+    return _apply_record(clip, record, cancelling)
+
+
+# Webhooks
+
+
+def webhook_receive(*, clip: Clip, event: dict) -> bool:
+    """Record a verified event once; False for a replay, which is acknowledged and ignored."""
+    from .tasks import apply_webhook
+
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.create(
+                event_id=str(event["id"]),
+                event_type=str(event.get("type", "")),
+                clip=clip,
+                payload=event,
+            )
+    except IntegrityError:
+        return False
+    transaction.on_commit(lambda: apply_webhook.delay(stored.pk))
+    return True
+
+
+def webhook_apply(*, event_pk: int) -> NextStep | None:
+    """Complete the take from the event at once. A take whose submit answer was lost learns its
+    job id here; a failure is polled for, because the event does not carry its reason."""
+    event = WebhookEvent.objects.select_related("clip__video_model").get(pk=event_pk)
+    clip, data = event.clip, event.payload["data"]
+    job_id = str(data.get("job_id") or "")
+    if clip.gateway_job_id and job_id != clip.gateway_job_id:
+        log.warning("Webhook %s names job %s, not take %s's", event.event_id, job_id, clip.uuid)
+        return None
+    waiting = [*AT_GATEWAY_STATUSES, ClipStatus.UNCONFIRMED, ClipStatus.SUBMITTING]
+    now = timezone.now()
+    if not _transition(
+        clip,
+        from_statuses=waiting,
+        gateway_job_id=job_id,
+        status=ClipStatus.RUNNING,
+        submitted_at=clip.submitted_at or now,
+        error_code="",
+        error_message="",
+        next_check_at=now + CLAIM_LEASE,
+    ):
+        return None  # already settled: a poll got there first
+    if event.event_type != "job.completed":
+        return _later(clip, "poll", timedelta(0), AT_GATEWAY_STATUSES)
+    usage = data.get("usage") or {}
+    record = JobRecord(
+        id=job_id,
+        status=JobStatus.COMPLETED,
+        model=data.get("model"),
+        created=event.payload.get("created"),
+        video_url=data.get("result_url"),
+        video_duration=None,
+        resolution=None,
+        error_code=None,
+        error_message=None,
+        cost_cents=usage.get("cost_cents"),
+        raw=event.payload,
+    )
+    return clip_store_result(clip=clip, record=record, from_statuses=[ClipStatus.RUNNING])
+
+
+# The safety net
 
 
 def clips_sweep(*, now: datetime | None = None) -> dict[str, list[int]]:
     """Find takes whose scheduled step is long overdue (message lost, worker killed, broker
     restarted) and hand them back to the workers; the claims make duplicates harmless."""
     now = now or timezone.now()
-    overdue = now - SWEEP_GRACE
-    to_poll = list(
-        Clip.objects.filter(status__in=AT_GATEWAY_STATUSES, next_check_at__lte=overdue).values_list(
-            "pk", flat=True
-        )[:500]
-    )
-    to_submit = list(
-        Clip.objects.filter(status=ClipStatus.PENDING, next_check_at__lte=overdue).values_list(
-            "pk", flat=True
-        )[:500]
-    )
+    overdue = Clip.objects.filter(next_check_at__lte=now - SWEEP_GRACE)
+
+    def ids(*statuses) -> list[int]:
+        return list(overdue.filter(status__in=statuses).values_list("pk", flat=True)[:500])
+
+    found = {
+        "poll": ids(*AT_GATEWAY_STATUSES),
+        "submit": ids(ClipStatus.PENDING),
+        "cancel": ids(ClipStatus.CANCELLING),
+    }
     # A submit claimed long ago and never finished: the worker died mid-request, so the
     # gateway may hold the job. Say so rather than resend.
-    Clip.objects.filter(status=ClipStatus.SUBMITTING, next_check_at__lte=overdue).update(
+    overdue.filter(status=ClipStatus.SUBMITTING).update(
         status=ClipStatus.UNCONFIRMED,
         error_code="outcome_unknown",
         error_message="The studio lost track of this submit; the gateway may have accepted it.",
         next_check_at=None,
         updated_at=now,
     )
-    return {"poll": to_poll, "submit": to_submit}
+    return found

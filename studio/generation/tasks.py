@@ -7,16 +7,15 @@ picks up anything whose message was lost.
 from celery import shared_task
 
 from . import services
+from .models import WebhookEvent
 
 
 def _enqueue(clip_id: int, step: services.NextStep | None, attempt: int = 0) -> None:
     if step is None:
         return
-    countdown = step.after.total_seconds()
-    if step.action == "submit":
-        submit_clip.apply_async((clip_id, attempt + 1), countdown=countdown)
-    else:
-        poll_clip.apply_async((clip_id,), countdown=countdown)
+    task = {"submit": submit_clip, "poll": poll_clip, "cancel": cancel_clip}[step.action]
+    next_attempt = attempt + 1 if step.retry else 0
+    task.apply_async((clip_id, next_attempt), countdown=step.after.total_seconds())
 
 
 @shared_task
@@ -25,14 +24,26 @@ def submit_clip(clip_id: int, attempt: int = 0) -> None:
 
 
 @shared_task
-def poll_clip(clip_id: int) -> None:
-    _enqueue(clip_id, services.clip_poll(clip_id=clip_id))
+def poll_clip(clip_id: int, attempt: int = 0) -> None:
+    _enqueue(clip_id, services.clip_poll(clip_id=clip_id, attempt=attempt), attempt)
+
+
+@shared_task
+def cancel_clip(clip_id: int, attempt: int = 0) -> None:
+    _enqueue(clip_id, services.clip_cancel(clip_id=clip_id, attempt=attempt), attempt)
+
+
+@shared_task
+def apply_webhook(event_pk: int) -> None:
+    step = services.webhook_apply(event_pk=event_pk)
+    if step is not None:
+        clip_id = WebhookEvent.objects.values_list("clip_id", flat=True).get(pk=event_pk)
+        _enqueue(clip_id, step)
 
 
 @shared_task
 def sweep_stale_clips() -> None:
     found = services.clips_sweep()
-    for clip_id in found["poll"]:
-        poll_clip.delay(clip_id)
-    for clip_id in found["submit"]:
-        submit_clip.delay(clip_id)
+    for action, task in (("poll", poll_clip), ("submit", submit_clip), ("cancel", cancel_clip)):
+        for clip_id in found[action]:
+            task.delay(clip_id)

@@ -6,6 +6,10 @@ urlpatterns = [
     path("shots/<uuid:uuid>/generate/", views.shot_generate, name="shot_generate"),
     path("storyboards/<uuid:uuid>/live/", views.storyboard_live, name="storyboard_live"),
     path("takes/<uuid:uuid>/retry/", views.take_retry, name="take_retry"),
+    path("takes/<uuid:uuid>/cancel/", views.take_cancel, name="take_cancel"),
+    path("takes/<uuid:uuid>/check-again/", views.take_check_again, name="take_check_again"),
+    path("gateway/resume/", views.submissions_resume, name="submissions_resume"),
+    path("hooks/gateway/<uuid:uuid>/", views.gateway_webhook, name="gateway_webhook"),
     path("takes/<uuid:uuid>/video.mp4", views.take_video, name="take_video"),
     path("takes/<uuid:uuid>/poster.jpg", views.take_poster, name="take_poster"),
 ]

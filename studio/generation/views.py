@@ -1,13 +1,19 @@
+import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap, retarget
 
@@ -15,7 +21,7 @@ from studio.projects.models import Shot, Storyboard
 from studio.projects.views import get_storyboard, user_can
 from studio.teams.models import Action
 
-from . import services
+from . import services, webhooks
 from .models import ACTIVE_STATUSES, Clip
 from .ranges import ranged_file_response
 
@@ -91,6 +97,78 @@ def take_retry(request: HttpRequest, uuid) -> HttpResponse:
     return generation_answer(
         request, old.shot, lambda: services.clip_retry(user=request.user, clip=old)
     )
+
+
+def take_card(request: HttpRequest, clip: Clip) -> HttpResponse:
+    if not request.htmx:
+        return redirect("storyboard_detail", uuid=clip.shot.storyboard.uuid)
+    context = {"take": clip, "can_edit": True}
+    return TemplateResponse(request, f"{TAKE_TEMPLATE}#take", context)
+
+
+@login_required
+@require_POST
+def take_cancel(request: HttpRequest, uuid) -> HttpResponse:
+    clip = get_clip(request, uuid)
+    try:
+        services.clip_request_cancel(user=request.user, clip=clip)
+    except ValidationError as error:
+        return generation_refused(request, clip.shot, error)
+    return take_card(request, clip)
+
+
+@login_required
+@require_POST
+def take_check_again(request: HttpRequest, uuid) -> HttpResponse:
+    clip = get_clip(request, uuid)
+    try:
+        services.clip_check_again(user=request.user, clip=clip)
+    except ValidationError as error:
+        return generation_refused(request, clip.shot, error)
+    return take_added_again(request, clip)
+
+
+def take_added_again(request: HttpRequest, clip: Clip) -> HttpResponse:
+    """The card in place, and the live poller, which has this take to watch again."""
+    if not request.htmx:
+        return redirect("storyboard_detail", uuid=clip.shot.storyboard.uuid)
+    storyboard = clip.shot.storyboard
+    context = {"take": clip, "storyboard": storyboard, "can_edit": True}
+    context["active_takes"] = active_takes(storyboard)
+    return TemplateResponse(request, f"{TAKE_TEMPLATE}#take-added", context)
+
+
+@login_required
+@require_POST
+def submissions_resume(request: HttpRequest) -> HttpResponse:
+    sent = services.submissions_resume(user=request.user)
+    messages.success(request, f"Submissions resumed: {sent} waiting take{pluralize(sent)} sent.")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = reverse("dashboard")
+    return redirect(target)
+
+
+@csrf_exempt
+@require_POST
+def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
+    """The gateway's event for one take. Answered within its 10 s: the work is queued."""
+    secret = settings.AIGATEWAY_WEBHOOK_SECRET
+    if not secret:
+        raise Http404("Webhooks are not configured.")
+    try:
+        event = webhooks.verify_event(
+            secret=secret,
+            timestamp=request.headers.get("aig-timestamp"),
+            signature=request.headers.get("aig-signature"),
+            body=request.body,
+            now=time.time(),
+        )
+    except webhooks.InvalidWebhook as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    clip = get_object_or_404(Clip, uuid=uuid)
+    services.webhook_receive(clip=clip, event=event)
+    return HttpResponse(status=204)
 
 
 @login_required

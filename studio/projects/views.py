@@ -9,8 +9,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from studio.catalog.models import VideoModel
+from studio.generation.ledger import Costs, project_costs
 from studio.generation.models import Clip
-from studio.generation.services import project_committed_cost
 from studio.teams.models import Action, Membership, Role, Team
 from studio.teams.services import team_ensure_personal
 
@@ -65,13 +65,15 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def project_detail(request: HttpRequest, uuid) -> TemplateResponse:
     project = get_project(request, uuid)
-    storyboards = project.storyboards.annotate(shot_count=Count("shots"))
-    committed = project_committed_cost(project)
+    total, per_storyboard = project_costs(project)
+    storyboards = list(project.storyboards.annotate(shot_count=Count("shots")))
+    for storyboard in storyboards:
+        storyboard.costs = per_storyboard.get(storyboard.pk, Costs())
     context = {
         "project": project,
         "storyboards": storyboards,
-        "committed": committed,
-        "remaining": project.budget - committed,
+        "costs": total,
+        "remaining": project.budget - total.committed,
         "can_edit": user_can(request, project.team, Action.EDIT),
     }
     return TemplateResponse(request, "projects/project_detail.html", context)

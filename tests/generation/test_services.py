@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+import redis
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -85,13 +86,18 @@ def test_empty_wallet_fails_the_take_and_says_to_top_up(gateway, studio):
     assert "top up" in clip.error_message
 
 
-def test_rate_limited_submit_waits_and_is_sent_once(gateway, studio):
+def test_rate_limited_submit_waits_and_is_sent_once(gateway, studio, settings):
     configure(gateway, faults=["submit:429"])
     clip = new_take(studio)
     step = services.clip_submit(clip_id=clip.pk)
     clip.refresh_from_db()
     assert step.action == "submit" and step.after >= timedelta(seconds=1)
     assert clip.status == ClipStatus.PENDING
+    # Every worker now holds back for Retry-After: nothing is sent meanwhile.
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
+    assert services.clip_submit(clip_id=clip.pk).action == "submit"
+    assert sim_state(gateway)["requests"]["submit"] == 1
+    redis.Redis.from_url(settings.STUDIO_BUDGET_REDIS_URL).flushdb()  # the pause has run out
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
     assert services.clip_submit(clip_id=clip.pk).action == "poll"
     assert len(sim_state(gateway)["jobs"]) == 1

@@ -15,6 +15,15 @@ def usd(amount: Decimal | None) -> str:
     return f"{sign}${abs(amount):,.2f}"
 
 
+TOP_UP_FEE = Decimal("1.05")  # the gateway takes 5% when the wallet is topped up, not per call
+
+
+@register.filter
+def topup(amount: Decimal) -> Decimal:
+    """What it takes to top the wallet up by `amount`: shown as a note, never added per call."""
+    return (amount * TOP_UP_FEE).quantize(Decimal("0.01"))
+
+
 @register.filter
 def clock(span: timedelta | None) -> str:
     """Elapsed time as a clock: 0:07, 2:35, 1:02:03."""

@@ -1,0 +1,219 @@
+"""One gateway request budget shared by every worker process, on every machine, kept in Redis.
+
+The gateway limits each API key to `rpm` requests over a rolling 60 s window, and submits, polls
+and cancels all count. Each worker asks `acquire()` before every gateway call, so however many
+takes are in flight we stay under the limit instead of learning it from a 429.
+
+- The check and the count happen in one Lua script, so concurrent workers never both take the
+  last slot. Each request is a member of a sorted set scored by its timestamp.
+- Polls may use only `poll_share` of the window, so a flood of polls never starves submits
+  (a take that is never submitted costs the user more than a take polled a few seconds late).
+- We stay strictly under `rpm` and never use the gateway's 2x burst allowance: it is our margin
+  for clock skew between the workers and the gateway, and for network latency.
+- The window is measured with the workers' clocks, so the machines must run NTP.
+
+Every method raises `BudgetUnavailable` when Redis cannot answer: the task layer retries later
+rather than calling the gateway without a budget.
+"""
+
+import math
+import secrets
+import time
+from collections.abc import Callable
+from typing import Literal, TypedDict
+
+import redis
+from django.conf import settings
+
+WINDOW = 60.0  # seconds; the gateway's rolling window
+MIN_WAIT = 0.05  # seconds; so a refused caller never spins on a wait of zero
+KEY_TTL_MS = int((WINDOW + 1) * 1000)  # nothing lingers once the workers go quiet
+DEFAULT_RPM = 600  # pay-as-you-go; the free tier is 10
+
+Kind = Literal["submit", "poll", "cancel"]
+KINDS: frozenset[str] = frozenset({"submit", "poll", "cancel"})
+
+# KEYS: 1 every counted request, 2 the counted polls, 3 paused-until (a timestamp).
+# ARGV: 1 now, 2 cutoff (now - window), 3 window, 4 rpm, 5 poll lane limit (0 when the
+# request is not a poll), 6 a unique member, 7 key ttl in ms.
+# Answers {1, "0"} when the request was counted, else {0, seconds to wait}.
+ACQUIRE_LUA = """
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[3])
+local refused = false
+local wait = 0
+
+local paused_until = tonumber(redis.call('GET', KEYS[3]) or '0')
+if paused_until > now then
+  refused = true
+  wait = paused_until - now
+end
+
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+
+-- Full means count >= limit: room comes when the entry at index count - limit leaves, which
+-- is the oldest one unless the limit was lowered while entries were counted.
+local function check_room(key, limit)
+  local count = redis.call('ZCARD', key)
+  if count < limit then
+    return
+  end
+  refused = true
+  local blocking = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+  wait = math.max(wait, tonumber(blocking[2]) + window - now)
+end
+
+check_room(KEYS[1], tonumber(ARGV[4]))
+local poll_limit = tonumber(ARGV[5])
+if poll_limit > 0 then
+  check_room(KEYS[2], poll_limit)
+end
+if refused then
+  return {0, tostring(wait)}
+end
+
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[6])
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+if poll_limit > 0 then
+  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[6])
+  redis.call('PEXPIRE', KEYS[2], ARGV[7])
+end
+return {1, '0'}
+"""
+
+# KEYS: 1 paused-until. ARGV: 1 the new paused-until, 2 its ttl in ms.
+# Only ever moves the pause later: a short Retry-After must not cut a longer one short.
+SLOW_DOWN_LUA = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end
+return 1
+"""
+
+
+class BudgetUnavailable(Exception):
+    """Redis did not answer, so nobody knows how much budget is left.
+
+    Callers must not call the gateway; the task retries later with a countdown.
+    """
+
+
+class BudgetUsage(TypedDict):
+    requests: int  # counted in the current window, polls included
+    polls: int
+    rpm: int
+    poll_limit: int
+    paused_until: float | None  # a timestamp of the budget's clock; None when not paused
+
+
+class RequestBudget:
+    """The per-API-key request budget; every instance with the same `key_prefix` shares it."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        rpm: int,
+        key_prefix: str = "studio:gateway-budget",
+        poll_share: float = 0.8,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if rpm < 1:
+            raise ValueError(f"rpm must be at least 1, not {rpm}")
+        if not 0 < poll_share <= 1:
+            raise ValueError(f"poll_share must be in (0, 1], not {poll_share}")
+        self.client = client
+        self.rpm = rpm
+        # At least one poll: with a tiny rpm, polls that never run would strand every take.
+        # The epsilon keeps 0.29 * 100 at 29, not 28.
+        self.poll_limit = max(1, math.floor(poll_share * rpm + 1e-9))
+        self.clock = clock
+        self.requests_key = f"{key_prefix}:requests"
+        self.polls_key = f"{key_prefix}:polls"
+        self.paused_key = f"{key_prefix}:paused-until"
+        self._acquire = client.register_script(ACQUIRE_LUA)
+        self._slow_down = client.register_script(SLOW_DOWN_LUA)
+
+    @classmethod
+    def from_settings(cls) -> "RequestBudget":
+        """The budget the workers share, from `AIGATEWAY_RPM` and `STUDIO_BUDGET_REDIS_URL`.
+
+        Build it once per process: each call opens a new connection pool. Short socket
+        timeouts, so that a hung Redis turns into `BudgetUnavailable` instead of a stuck worker.
+        """
+        url = settings.STUDIO_BUDGET_REDIS_URL
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        return cls(client, rpm=settings.AIGATEWAY_RPM)
+
+    def acquire(self, kind: Kind) -> float:
+        """0.0 when the caller may send one request now (and the request is counted), else the
+        seconds to wait before asking again (nothing counted).
+
+        Ask right before each gateway call and send it only on 0.0, so a refusal costs nothing.
+        """
+        if kind not in KINDS:
+            raise ValueError(f"unknown request kind {kind!r}")
+        now = self.clock()
+        # Unique, so two requests in the same microsecond are two members, not one.
+        member = f"{now!r}:{kind}:{secrets.token_hex(6)}"
+        args: list[str | int] = [
+            repr(now),
+            repr(now - WINDOW),
+            repr(WINDOW),
+            self.rpm,
+            self.poll_limit if kind == "poll" else 0,
+            member,
+            KEY_TTL_MS,
+        ]
+        keys = [self.requests_key, self.polls_key, self.paused_key]
+        granted, wait = self._call(lambda: self._acquire(keys=keys, args=args))
+        if granted:
+            return 0.0
+        return max(float(wait), MIN_WAIT)
+
+    def slow_down(self, retry_after: float) -> None:
+        """A 429 came anyway: every worker waits at least retry_after seconds (a shared 'paused
+        until' timestamp in Redis; never shortens an existing pause).
+
+        A 429 means something else spends this key too (another deployment, a script), so our
+        own count cannot be trusted until the gateway's Retry-After has passed.
+        """
+        if retry_after <= 0:
+            return
+        paused_until = self.clock() + retry_after
+        ttl_ms = math.ceil(retry_after * 1000) + 1000
+        self._call(
+            lambda: self._slow_down(keys=[self.paused_key], args=[repr(paused_until), ttl_ms])
+        )
+
+    def usage(self) -> BudgetUsage:
+        """What the current window holds, for the UI and the bench; counts nothing."""
+        now = self.clock()
+        after_cutoff = f"({now - WINDOW!r}"  # exclusive, as in acquire's pruning
+
+        def read() -> list:
+            pipe = self.client.pipeline(transaction=False)
+            pipe.zcount(self.requests_key, after_cutoff, "+inf")
+            pipe.zcount(self.polls_key, after_cutoff, "+inf")
+            pipe.get(self.paused_key)
+            return pipe.execute()
+
+        requests, polls, paused = self._call(read)
+        paused_until = float(paused) if paused is not None else None
+        return {
+            "requests": requests,
+            "polls": polls,
+            "rpm": self.rpm,
+            "poll_limit": self.poll_limit,
+            "paused_until": paused_until if paused_until and paused_until > now else None,
+        }
+
+    def _call[T](self, call: Callable[[], T]) -> T:
+        # Any Redis failure (refused, timed out, loading, out of memory) means the same to the
+        # caller: the budget is unknown, so do not call the gateway now.
+        try:
+            return call()
+        except redis.RedisError as exc:
+            raise BudgetUnavailable(f"the gateway request budget is unavailable: {exc}") from exc

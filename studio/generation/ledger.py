@@ -1,0 +1,63 @@
+"""What takes cost a project: spent (finished takes, at the gateway's billed price) and reserved
+(takes that may still be charged). Failed and cancelled takes are not charged."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+
+from studio.projects.models import Project
+
+from .models import Clip, ClipStatus
+
+ZERO = Decimal("0.00")
+NOT_CHARGED = (ClipStatus.FAILED, ClipStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Costs:
+    spent: Decimal = ZERO
+    reserved: Decimal = ZERO
+
+    @property
+    def committed(self) -> Decimal:
+        return self.spent + self.reserved
+
+
+def _sum(expression, condition: Q):
+    return Coalesce(
+        Sum(expression, filter=condition),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )
+
+
+SPENT = _sum(Coalesce("billed_cost", "estimated_cost"), Q(status=ClipStatus.COMPLETED))
+RESERVED = _sum("estimated_cost", ~Q(status__in=NOT_CHARGED) & ~Q(status=ClipStatus.COMPLETED))
+
+
+def project_committed_cost(project: Project) -> Decimal:
+    """Spent plus reserved: what the budget check counts against the project's budget."""
+    totals = Clip.objects.filter(shot__storyboard__project=project).aggregate(
+        spent=SPENT, reserved=RESERVED
+    )
+    return totals["spent"] + totals["reserved"]
+
+
+def project_costs(project: Project) -> tuple[Costs, dict[int, Costs]]:
+    """The project's total and each storyboard's, in one query."""
+    rows = (
+        Clip.objects.filter(shot__storyboard__project=project)
+        .values("shot__storyboard")
+        .annotate(spent=SPENT, reserved=RESERVED)
+        .order_by()
+    )
+    per_storyboard = {
+        row["shot__storyboard"]: Costs(spent=row["spent"], reserved=row["reserved"]) for row in rows
+    }
+    total = Costs(
+        spent=sum((c.spent for c in per_storyboard.values()), ZERO),
+        reserved=sum((c.reserved for c in per_storyboard.values()), ZERO),
+    )
+    return total, per_storyboard

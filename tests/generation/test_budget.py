@@ -1,0 +1,246 @@
+"""The shared gateway request budget, against a real Redis (database 12, flushed per test).
+
+No Django database: the budget lives in Redis only. Where time matters the budget gets a fake
+clock; the concurrency tests use the real one and finish well inside one window.
+"""
+
+import multiprocessing
+import os
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from studio.generation.budget import BudgetUnavailable, Kind, RequestBudget
+
+REDIS_URL = os.environ.get("TEST_BUDGET_REDIS_URL", "redis://127.0.0.1:6379/12")
+T0 = 1_700_000_000.0
+
+
+class FakeClock:
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def client() -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.flushdb()
+    except redis.ConnectionError:
+        pytest.fail(f"these tests need Redis at {REDIS_URL} (or set TEST_BUDGET_REDIS_URL)")
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+def closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    # Nobody listens there now: the connection is refused at once.
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def grant_count(budget: RequestBudget, kind: Kind, times: int) -> int:
+    return sum(budget.acquire(kind) == 0.0 for _ in range(times))
+
+
+def test_grants_rpm_submits_then_waits_for_the_oldest_to_leave(client, clock):
+    budget = RequestBudget(client, rpm=10, clock=clock)
+    for _ in range(10):
+        assert budget.acquire("submit") == 0.0
+        clock.advance(1)
+    # Now T0 + 10; the first request, at T0, leaves the window at T0 + 60.
+    assert budget.acquire("submit") == pytest.approx(50)
+    assert budget.usage()["requests"] == 10
+
+    clock.advance(50)
+    assert budget.acquire("submit") == 0.0
+    assert budget.acquire("submit") == pytest.approx(1)  # the second, at T0 + 1
+
+
+def test_a_refusal_counts_nothing(client, clock):
+    budget = RequestBudget(client, rpm=2, clock=clock)
+    assert grant_count(budget, "submit", 2) == 2
+    for _ in range(5):
+        assert budget.acquire("submit") > 0
+    assert budget.usage()["requests"] == 2
+
+
+def test_polls_stop_at_their_share_while_submits_get_through(client, clock):
+    budget = RequestBudget(client, rpm=10, poll_share=0.8, clock=clock)
+    assert grant_count(budget, "poll", 20) == 8
+    clock.advance(5)
+    assert budget.acquire("poll") == pytest.approx(55)  # the first poll leaves at T0 + 60
+
+    assert budget.acquire("submit") == 0.0
+    assert budget.acquire("cancel") == 0.0
+    assert budget.acquire("submit") == pytest.approx(55)
+    assert budget.usage() == {
+        "requests": 10,
+        "polls": 8,
+        "rpm": 10,
+        "poll_limit": 8,
+        "paused_until": None,
+    }
+
+
+def test_poll_waits_for_the_whole_window_when_submits_fill_it(client, clock):
+    budget = RequestBudget(client, rpm=10, clock=clock)
+    assert grant_count(budget, "submit", 10) == 10
+    clock.advance(20)
+    assert budget.acquire("poll") == pytest.approx(40)
+
+
+def test_a_tiny_budget_still_polls(client, clock):
+    budget = RequestBudget(client, rpm=1, poll_share=0.8, clock=clock)
+    assert budget.poll_limit == 1
+    assert budget.acquire("poll") == 0.0
+
+
+def test_window_rolls_after_sixty_seconds(client, clock):
+    budget = RequestBudget(client, rpm=10, clock=clock)
+    assert grant_count(budget, "submit", 10) == 10
+    assert budget.acquire("submit") == pytest.approx(60)
+
+    clock.advance(60)
+    assert budget.usage()["requests"] == 0
+    assert grant_count(budget, "submit", 11) == 10
+
+
+def test_keys_expire_so_nothing_lingers(client, clock):
+    budget = RequestBudget(client, rpm=10, clock=clock)
+    budget.acquire("poll")
+    budget.slow_down(5)
+    for key in (budget.requests_key, budget.polls_key):
+        assert 0 < client.pttl(key) <= 61_000
+    assert 0 < client.pttl(budget.paused_key) <= 6_000
+
+
+def test_concurrent_threads_are_granted_exactly_rpm(client):
+    budget = RequestBudget(client, rpm=50)
+    start = threading.Barrier(8)
+    granted: list[int] = []
+
+    def worker() -> None:
+        start.wait()
+        granted.append(grant_count(budget, "submit", 25))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(granted) == 50
+    assert budget.usage()["requests"] == 50
+
+
+def acquire_in_child(start, results, url: str) -> None:
+    # Each process is a worker with its own connection and its own RequestBudget.
+    budget = RequestBudget(redis.Redis.from_url(url), rpm=50)
+    start.wait()
+    results.put(grant_count(budget, "submit", 50))
+
+
+def test_concurrent_processes_are_granted_exactly_rpm(client):
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(4)
+    results = ctx.Queue()
+    processes = [
+        ctx.Process(target=acquire_in_child, args=(start, results, REDIS_URL)) for _ in range(4)
+    ]
+    for process in processes:
+        process.start()
+    granted = [results.get(timeout=30) for _ in processes]
+    for process in processes:
+        process.join(timeout=10)
+        assert process.exitcode == 0
+
+    assert sum(granted) == 50
+    assert RequestBudget(client, rpm=50).usage()["requests"] == 50
+
+
+def test_slow_down_pauses_every_worker_and_is_never_shortened(client, clock):
+    worker_a = RequestBudget(client, rpm=10, clock=clock)
+    worker_b = RequestBudget(client, rpm=10, clock=clock)
+    elsewhere = RequestBudget(client, rpm=10, key_prefix="other-key", clock=clock)
+
+    worker_a.slow_down(30)
+    assert worker_b.acquire("submit") == pytest.approx(30)
+    assert worker_a.acquire("poll") == pytest.approx(30)
+    assert elsewhere.acquire("submit") == 0.0
+
+    clock.advance(10)
+    worker_b.slow_down(5)  # ends before the pause already set
+    assert worker_a.acquire("submit") == pytest.approx(20)
+    assert worker_b.usage()["paused_until"] == pytest.approx(T0 + 30)
+    assert worker_b.usage()["requests"] == 0
+
+    clock.advance(20)
+    assert worker_a.acquire("submit") == 0.0
+    assert worker_b.usage()["paused_until"] is None
+
+
+def test_a_longer_slow_down_extends_the_pause(client, clock):
+    budget = RequestBudget(client, rpm=10, clock=clock)
+    budget.slow_down(5)
+    budget.slow_down(20)
+    assert budget.acquire("submit") == pytest.approx(20)
+
+
+def test_pause_and_full_window_wait_for_the_later_of_the_two(client, clock):
+    budget = RequestBudget(client, rpm=2, clock=clock)
+    assert grant_count(budget, "submit", 2) == 2
+    budget.slow_down(5)
+    assert budget.acquire("submit") == pytest.approx(60)
+
+
+def test_wait_is_never_below_the_minimum(client, clock):
+    budget = RequestBudget(client, rpm=1, clock=clock)
+    assert budget.acquire("submit") == 0.0
+    clock.advance(59.999)
+    assert budget.acquire("submit") == pytest.approx(0.05)
+
+
+def test_redis_down_raises_budget_unavailable():
+    budget = RequestBudget(redis.Redis.from_url(closed_port_url()), rpm=10)
+    with pytest.raises(BudgetUnavailable):
+        budget.acquire("submit")
+    with pytest.raises(BudgetUnavailable):
+        budget.slow_down(5)
+    with pytest.raises(BudgetUnavailable):
+        budget.usage()
+
+
+def test_from_settings_reads_rpm_and_its_own_redis_url(settings):
+    settings.AIGATEWAY_RPM = 10
+    settings.STUDIO_BUDGET_REDIS_URL = closed_port_url()
+    budget = RequestBudget.from_settings()
+    assert budget.rpm == 10
+    assert budget.poll_limit == 8
+    with pytest.raises(BudgetUnavailable):
+        budget.acquire("poll")
+
+
+def test_unknown_kind_and_bad_limits_are_refused(client):
+    with pytest.raises(ValueError, match="rpm"):
+        RequestBudget(client, rpm=0)
+    with pytest.raises(ValueError, match="poll_share"):
+        RequestBudget(client, rpm=10, poll_share=0)
+    with pytest.raises(ValueError, match="kind"):
+        RequestBudget(client, rpm=10).acquire("status")  # type: ignore[arg-type]

@@ -1,0 +1,144 @@
+"""Nothing lost, nothing paid twice: pauses on 401 and 402, cancelling, checking an unconfirmed
+take again, and the ledger of spent and reserved money, against the simulator."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from studio.generation import ledger, services
+from studio.generation.models import Clip, ClipStatus, SubmitPause
+from tests.generation.test_services import configure, new_take, poll_until_done, sim_state
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gateway(settings, simulator):
+    settings.AIGATEWAY_BASE_URL = simulator.url
+    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
+    configure(simulator, min_poll_interval=0)
+    return simulator
+
+
+def submit_due(clip: Clip):
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
+    return services.clip_submit(clip_id=clip.pk)
+
+
+def test_rejected_key_pauses_every_submit_until_an_administrator_resumes(
+    gateway, studio, settings, client
+):
+    settings.AIGATEWAY_API_KEY = "not-a-gateway-key"
+    first, second = new_take(studio), new_take(studio)
+    assert submit_due(first) is None
+    first.refresh_from_db()
+    assert first.status == ClipStatus.PENDING  # kept, not failed: the key is at fault
+    assert SubmitPause.objects.active().get().reason == "authentication"
+    assert submit_due(second) is None
+    assert sim_state(gateway)["requests"]["submit"] == 1  # the second was never sent
+
+    client.force_login(studio.bob)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    assert "Generation is paused:" in page and "AIGATEWAY_API_KEY" in page
+    with pytest.raises(PermissionDenied):
+        services.submissions_resume(user=studio.bob)
+
+    settings.AIGATEWAY_API_KEY = "sk-aig-test"
+    studio.alice.is_staff = True
+    assert services.submissions_resume(user=studio.alice) == 2
+    assert not SubmitPause.objects.active().exists()
+    assert submit_due(first).action == "poll"
+
+
+def test_empty_wallet_fails_the_take_and_holds_the_rest_until_resumed(gateway, studio, client):
+    configure(gateway, wallet_cents=0)
+    first, second = new_take(studio), new_take(studio)
+    submit_due(first)
+    first.refresh_from_db()
+    assert first.status == ClipStatus.FAILED
+    assert first.error_message.startswith("The gateway wallet is empty: top up")
+    assert submit_due(second) is None
+    second.refresh_from_db()
+    assert second.status == ClipStatus.PENDING
+
+    configure(gateway, wallet_cents=100_000)
+    client.force_login(studio.bob)
+    response = client.post(reverse("submissions_resume"), {"next": "/"}, follow=True)
+    assert "Submissions resumed: 1 waiting take sent." in response.text
+    assert submit_due(second).action == "poll"
+
+
+def test_resume_refuses_viewers(gateway, studio):
+    services.submissions_pause(reason="credits", message="The gateway wallet is empty: top up.")
+    with pytest.raises(PermissionDenied):
+        services.submissions_resume(user=studio.vera)
+    assert SubmitPause.objects.active().exists()
+
+
+def test_cancel_a_take_not_yet_sent_ends_it_at_once(gateway, studio):
+    clip = new_take(studio)
+    services.clip_request_cancel(user=studio.bob, clip=clip)
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.CANCELLED
+    assert submit_due(clip) is None
+    assert sim_state(gateway)["requests"]["submit"] == 0
+
+
+def test_cancel_a_running_take_at_the_gateway_and_it_costs_nothing(gateway, studio):
+    configure(gateway, queue_seconds=30)
+    clip = new_take(studio)
+    submit_due(clip)
+    clip.refresh_from_db()
+    services.clip_request_cancel(user=studio.bob, clip=clip)
+    assert clip.status == ClipStatus.CANCELLING
+    assert services.clip_cancel(clip_id=clip.pk) is None
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.CANCELLED
+    assert sim_state(gateway)["jobs"][0]["status"] == "cancelled"
+    assert ledger.project_committed_cost(studio.project) == Decimal("0")
+    assert services.clip_cancel(clip_id=clip.pk) is None  # delivered twice: nothing more
+
+
+def test_a_poll_racing_a_cancel_does_not_undo_it(gateway, studio):
+    configure(gateway, queue_seconds=30)
+    clip = new_take(studio)
+    submit_due(clip)
+    services.clip_request_cancel(user=studio.bob, clip=Clip.objects.get(pk=clip.pk))
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
+    assert services.clip_poll(clip_id=clip.pk) is None
+    assert Clip.objects.get(pk=clip.pk).status == ClipStatus.CANCELLING
+
+
+def test_check_again_resends_with_the_same_key_and_finds_the_same_job(gateway, studio):
+    configure(gateway, faults=["submit:drop-after"])
+    clip = new_take(studio)
+    submit_due(clip)
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.UNCONFIRMED
+    services.clip_check_again(user=studio.bob, clip=clip)
+    assert submit_due(clip).action == "poll"
+    clip = poll_until_done(clip)
+    assert clip.status == ClipStatus.COMPLETED
+    state = sim_state(gateway)
+    assert len(state["jobs"]) == 1
+    assert state["accepted_per_idempotency_key"] == {str(clip.idempotency_key): 1}
+
+
+def test_project_page_shows_spent_reserved_and_remaining_per_storyboard(gateway, studio, client):
+    done = new_take(studio)
+    submit_due(done)
+    poll_until_done(done)
+    new_take(studio)  # reserved, not yet sent
+    failed = new_take(studio)
+    Clip.objects.filter(pk=failed.pk).update(status=ClipStatus.FAILED)
+    total, per_storyboard = ledger.project_costs(studio.project)
+    assert (total.spent, total.reserved) == (Decimal("1.60"), Decimal("1.60"))
+    assert per_storyboard[studio.storyboard.pk] == total
+    client.force_login(studio.vera)
+    page = client.get(reverse("project_detail", args=[studio.project.uuid])).text
+    assert "Spent $1.60 · reserved $1.60" in page
+    assert "$96.80" in page  # remaining of $100
+    assert "about $3.36 of top-up" in page

@@ -1,0 +1,188 @@
+"""The gateway's webhook events: checked, applied once, completing the take at once."""
+
+import json
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from django.urls import reverse
+
+from studio.celery import app as celery_app
+from studio.generation import services
+from studio.generation.models import Clip, ClipStatus, WebhookEvent
+from studio.generation.webhooks import InvalidWebhook, sign, verify_event
+from tests.generation.test_services import configure, new_take, sim_state
+
+pytestmark = pytest.mark.django_db
+SECRET = "whsec-test-secret"
+
+
+@pytest.fixture
+def gateway(settings, simulator):
+    settings.AIGATEWAY_BASE_URL = simulator.url
+    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
+    settings.AIGATEWAY_WEBHOOK_SECRET = SECRET
+    settings.STUDIO_PUBLIC_URL = "https://studio.example.com"
+    configure(simulator, min_poll_interval=0)
+    return simulator
+
+
+@pytest.fixture
+def tasks_inline():
+    """Queued tasks run at once in this process, so on_commit work is visible to the test."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def post_event(client, clip, event, *, secret=SECRET, timestamp=None):
+    body = json.dumps(event).encode()
+    timestamp = str(int(timestamp or time.time()))
+    return client.post(
+        reverse("gateway_webhook", args=[clip.uuid]),
+        body,
+        content_type="application/json",
+        HTTP_AIG_TIMESTAMP=timestamp,
+        HTTP_AIG_SIGNATURE=sign(secret=secret, timestamp=timestamp, body=body),
+    )
+
+
+def completed_event(clip, simulator, event_id="evt_1"):
+    with services.gateway_client() as gateway_client:
+        record = gateway_client.get_job(clip.gateway_job_id)
+    return {
+        "id": event_id,
+        "type": "job.completed",
+        "created": int(time.time()),
+        "data": {
+            "job_id": clip.gateway_job_id,
+            "model": "google/veo-3.1",
+            "result_url": record.video_url,
+            "usage": {"cost_cents": 160},
+        },
+    }
+
+
+def submitted_and_finished(studio, simulator) -> Clip:
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    clip.refresh_from_db()
+    httpx.post(f"{simulator.url}/_sim/jobs/{clip.gateway_job_id}/complete-now").raise_for_status()
+    return clip
+
+
+def test_submit_names_a_webhook_url_for_the_take_when_configured(gateway, studio):
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    clip.refresh_from_db()
+    assert services.webhook_url_for(clip) == (
+        f"https://studio.example.com/hooks/gateway/{clip.uuid}/"
+    )
+    # With webhooks, polling is a slow safety net.
+    later = clip.submitted_at + timedelta(minutes=10)
+    assert services.next_poll_delay(clip, later) == services.WEBHOOK_SAFETY_POLL
+
+
+def test_a_signed_event_completes_the_take_without_a_poll(
+    gateway, studio, client, tasks_inline, django_capture_on_commit_callbacks
+):
+    clip = submitted_and_finished(studio, gateway)
+    polls_before = sim_state(gateway)["requests"]["poll"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_event(client, clip, completed_event(clip, gateway))
+    assert response.status_code == 204
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.COMPLETED
+    assert clip.billed_cost == Decimal("1.60")
+    assert clip.video.size > 0
+    assert sim_state(gateway)["requests"]["poll"] == polls_before + 1  # the test's own look-up
+
+
+def test_a_replayed_event_is_acknowledged_and_ignored(
+    gateway, studio, client, tasks_inline, django_capture_on_commit_callbacks
+):
+    clip = submitted_and_finished(studio, gateway)
+    event = completed_event(clip, gateway)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_event(client, clip, event).status_code == 204
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert post_event(client, clip, event).status_code == 204
+    assert callbacks == []
+    assert WebhookEvent.objects.count() == 1
+
+
+def test_an_event_for_a_take_whose_submit_answer_was_lost_settles_it(
+    gateway, studio, client, tasks_inline, django_capture_on_commit_callbacks
+):
+    configure(gateway, faults=["submit:drop-after"])
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.UNCONFIRMED
+    job = sim_state(gateway)["jobs"][0]
+    clip.gateway_job_id = job["id"]  # only to build the event; the take does not know it
+    Clip.objects.filter(pk=clip.pk).update(gateway_job_id="")
+    httpx.post(f"{gateway.url}/_sim/jobs/{job['id']}/complete-now").raise_for_status()
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, clip, completed_event(clip, gateway))
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.COMPLETED
+    assert clip.gateway_job_id == job["id"]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"secret": "another-secret"}, "bad signature"),
+        ({"timestamp": time.time() - 400}, "stale event"),
+    ],
+)
+def test_forged_or_stale_events_are_refused(gateway, studio, client, change, reason):
+    clip = new_take(studio)
+    response = post_event(
+        client, clip, {"id": "evt_x", "type": "job.completed", "data": {}}, **change
+    )
+    assert response.status_code == 400
+    assert response.text == reason
+    assert not WebhookEvent.objects.exists()
+
+
+def test_webhooks_are_off_without_a_secret(settings, studio, client):
+    settings.AIGATEWAY_WEBHOOK_SECRET = ""
+    clip = Clip.objects.create(
+        shot=studio.shot,
+        take_number=1,
+        video_model=studio.veo,
+        prompt="p",
+        duration=4,
+        aspect_ratio="16:9",
+        estimated_cost=Decimal("1.60"),
+    )
+    assert post_event(client, clip, {"id": "e", "data": {}}).status_code == 404
+
+
+def test_verify_event_checks_every_part():
+    body = b'{"id": "evt_1", "data": {}}'
+    now = time.time()
+    good = sign(secret=SECRET, timestamp=str(int(now)), body=body)
+    assert verify_event(secret=SECRET, timestamp=str(int(now)), signature=good, body=body, now=now)
+    for timestamp, signature, message in [
+        (None, good, "missing"),
+        (str(int(now)), good[:-1] + "0", "bad signature"),
+        (str(int(now) + 1), good, "bad signature"),
+    ]:
+        with pytest.raises(InvalidWebhook, match=message):
+            verify_event(
+                secret=SECRET, timestamp=timestamp, signature=signature, body=body, now=now
+            )
+    future = str(int(now) + 600)
+    with pytest.raises(InvalidWebhook, match="stale"):
+        verify_event(
+            secret=SECRET,
+            timestamp=future,
+            signature=sign(secret=SECRET, timestamp=future, body=body),
+            body=body,
+            now=now,
+        )

@@ -18,8 +18,19 @@ PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 run: $(VENV_STAMP)
 	$(VENV)/bin/python -m studio.launcher
 
+# The tests marked `postgres` run a second time on PostgreSQL where one answers (CI has one).
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+POSTGRES_ANSWERS = $(VENV)/bin/python -c 'import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()'
+
 test: $(VENV_STAMP)
 	$(VENV)/bin/python -m pytest
+	@if $(POSTGRES_ANSWERS) '$(TEST_POSTGRES_URL)' 2>/dev/null; then \
+		echo "== the pipeline tests again, on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/python -m pytest -m postgres; \
+	else \
+		echo "== no PostgreSQL answers at $(TEST_POSTGRES_URL): its pass is skipped (set TEST_POSTGRES_URL)"; \
+		test -z "$(REQUIRE_POSTGRES)"; \
+	fi
 
 lint: $(VENV_STAMP)
 	$(VENV)/bin/ruff check .

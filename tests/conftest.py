@@ -87,9 +87,11 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_request_budget(settings):
-    """Each test starts with the whole gateway budget: a 429 in one test pauses only that one."""
-    redis.Redis.from_url(settings.STUDIO_BUDGET_REDIS_URL).flushdb()
+def fresh_redis(settings):
+    """Each test starts with the whole gateway budget (a 429 in one test pauses only that one)
+    and an empty test queue (nothing left over from another test's takes)."""
+    for url in (settings.STUDIO_BUDGET_REDIS_URL, settings.CELERY_BROKER_URL):
+        redis.Redis.from_url(url).flushdb()
 
 
 @pytest.fixture(autouse=True)

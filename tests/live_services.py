@@ -143,9 +143,15 @@ def celery_broker(url: str) -> Iterator[None]:
         app._pool = None
         app.amqp._producer_pool = None
 
-    app.conf.broker_url = url
+    # Celery prefers the CELERY_BROKER_URL environment variable to its configuration.
+    before = os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = url
     drop_pools()
     try:
         yield
     finally:
+        if before is None:
+            del os.environ["CELERY_BROKER_URL"]
+        else:
+            os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = before
         drop_pools()

@@ -12,7 +12,7 @@ from studio.generation import ledger, services
 from studio.generation.models import Clip, ClipStatus, SubmitPause
 from tests.generation.test_services import configure, new_take, poll_until_done, sim_state
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from studio.gateway import probe_video
 from studio.generation import services
 from studio.generation.models import Clip, ClipStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from studio.generation.models import Clip, ClipStatus, WebhookEvent
 from studio.generation.webhooks import InvalidWebhook, sign, verify_event
 from tests.generation.test_services import configure, new_take, sim_state
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 SECRET = "whsec-test-secret"
 
 

@@ -82,7 +82,11 @@ class Clip(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # From the render times of finished takes like this one: the median (for the progress
+    # bar) and the 5th and 99th percentiles (for when to poll); empty until something is learned.
     expected_ready_at = models.DateTimeField(null=True, blank=True)
+    earliest_ready_at = models.DateTimeField(null=True, blank=True)
+    latest_ready_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # When the worker should next act on this take (submit again or poll); the beat sweep
     # finds takes whose time has long passed, because their queued message was lost.

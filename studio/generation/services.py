@@ -9,7 +9,6 @@ racing another step (a cancel, a webhook) does its work once.
 
 import contextlib
 import logging
-import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,7 +27,7 @@ from studio.projects.models import Project, Shot
 from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
-from . import media
+from . import media, polling
 from .budget import BudgetUnavailable, RequestBudget
 from .ledger import project_committed_cost
 from .models import (
@@ -42,8 +41,7 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
-MIN_POLL_INTERVAL = timedelta(seconds=3)  # the gateway answers 304 to faster polls
-MAX_POLL_INTERVAL = timedelta(seconds=20)
+MIN_POLL_INTERVAL = polling.MIN_INTERVAL
 # With webhooks, completion arrives by itself: polling is only a safety net.
 WEBHOOK_SAFETY_POLL = timedelta(seconds=120)
 CLAIM_LEASE = timedelta(seconds=120)  # how long a claimed take is left alone by the sweep
@@ -185,8 +183,8 @@ def clip_check_again(*, user, clip: Clip) -> Clip:
 # Writing state
 
 
-def expected_render_seconds(clip: Clip) -> float:
-    """How long takes like this one have been taking: the median of recent finished ones."""
+def render_times(clip: Clip) -> polling.RenderTimes:
+    """What recent finished takes of this model and duration took, submit to stored."""
     recent = (
         Clip.objects.filter(
             video_model=clip.video_model,
@@ -195,19 +193,25 @@ def expected_render_seconds(clip: Clip) -> float:
             submitted_at__isnull=False,
         )
         .order_by("-finished_at")
-        .values_list("submitted_at", "finished_at")[:20]
+        .values_list("submitted_at", "finished_at")[:50]
     )
-    spans = [(done - sent).total_seconds() for sent, done in recent]
-    return statistics.median(spans) if spans else float(clip.video_model.typical_render_seconds)
+    return polling.RenderTimes.from_samples(
+        [(done - sent).total_seconds() for sent, done in recent],
+        fallback=float(clip.video_model.typical_render_seconds),
+    )
 
 
 def next_poll_delay(clip: Clip, now: datetime) -> timedelta:
-    """Often at first, then less and less: a quarter of the time the job has run so far,
-    between the gateway's 3 s floor and a cap that keeps completion noticed quickly."""
     if clip.submitted_at is None:
         return MIN_POLL_INTERVAL
-    ceiling = WEBHOOK_SAFETY_POLL if webhook_url_for(clip) else MAX_POLL_INTERVAL
-    return min(max((now - clip.submitted_at) / 4, MIN_POLL_INTERVAL), ceiling)
+    if webhook_url_for(clip):
+        return WEBHOOK_SAFETY_POLL
+    return polling.poll_delay(
+        submitted_at=clip.submitted_at,
+        earliest_ready_at=clip.earliest_ready_at,
+        latest_ready_at=clip.latest_ready_at,
+        now=now,
+    )
 
 
 def _transition(clip: Clip, *, from_statuses, **fields) -> bool:
@@ -372,7 +376,12 @@ def clip_submit(*, clip_id: int, attempt: int = 0) -> NextStep | None:
 
 
 def _accept(clip: Clip, record: JobRecord, now: datetime) -> NextStep:
+    times = render_times(clip)
     clip.submitted_at = now
+    clip.expected_ready_at = now + timedelta(seconds=times.median)
+    if times.learned:
+        clip.earliest_ready_at = now + timedelta(seconds=times.percentile(polling.Z_EARLY))
+        clip.latest_ready_at = now + timedelta(seconds=times.percentile(polling.Z_LATE))
     delay = next_poll_delay(clip, now)
     _transition(
         clip,
@@ -380,7 +389,9 @@ def _accept(clip: Clip, record: JobRecord, now: datetime) -> NextStep:
         gateway_job_id=record.id,
         status=ClipStatus.RUNNING if record.status == JobStatus.RUNNING else ClipStatus.QUEUED,
         submitted_at=now,
-        expected_ready_at=now + timedelta(seconds=expected_render_seconds(clip)),
+        expected_ready_at=clip.expected_ready_at,
+        earliest_ready_at=clip.earliest_ready_at,
+        latest_ready_at=clip.latest_ready_at,
         next_check_at=now + delay,
     )
     return NextStep("poll", delay)

@@ -12,7 +12,11 @@ from studio.generation.models import Clip, ClipStatus
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
 
-pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture

@@ -116,3 +116,43 @@ def test_take_video_answers_range_requests(client, studio, finished_take):
     tail = client.get(url, HTTP_RANGE="bytes=-10")
     assert b"".join(tail.streaming_content) == Path(finished_take.video.path).read_bytes()[-10:]
     assert client.get(url, HTTP_RANGE="bytes=99999-").status_code == 416
+
+
+def test_cancel_button_on_a_running_take_swaps_in_the_cancelling_card(client, studio):
+    take = make_take(studio, status=ClipStatus.RUNNING, gateway_job_id="job_1")
+    client.force_login(studio.bob)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    assert 'hx-confirm="Cancel take 1? A cancelled take is not charged."' in page
+    response = client.post(reverse("take_cancel", args=[take.uuid]), **HTMX)
+    assert "Cancelling at the gateway" in response.text
+    take.refresh_from_db()
+    assert take.status == ClipStatus.CANCELLING
+
+
+def test_cancelling_a_finished_take_is_refused_with_a_message(client, studio):
+    take = make_take(studio, status=ClipStatus.COMPLETED)
+    client.force_login(studio.bob)
+    response = client.post(reverse("take_cancel", args=[take.uuid]), **HTMX)
+    assert "Only a waiting, queued or running take can be cancelled." in response.text
+    assert Clip.objects.get(pk=take.pk).status == ClipStatus.COMPLETED
+
+
+def test_unconfirmed_take_offers_check_again_and_retry(client, studio):
+    take = make_take(
+        studio, status=ClipStatus.UNCONFIRMED, error_message="The gateway may or may not have..."
+    )
+    client.force_login(studio.bob)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    assert ">Check again</button>" in page and ">Retry</button>" in page
+    assert "The unconfirmed one may be charged too." in page
+    response = client.post(reverse("take_check_again", args=[take.uuid]), **HTMX)
+    take.refresh_from_db()
+    assert take.status == ClipStatus.PENDING and take.error_message == ""
+    assert 'hx-trigger="every 2s"' in response.text
+
+
+def test_viewers_cannot_cancel(client, studio):
+    take = make_take(studio, status=ClipStatus.RUNNING)
+    client.force_login(studio.vera)
+    assert client.post(reverse("take_cancel", args=[take.uuid]), **HTMX).status_code == 403
+    assert Clip.objects.get(pk=take.pk).status == ClipStatus.RUNNING

@@ -60,5 +60,10 @@ def poll_delay(
     return _clamp(NEAR_INTERVAL + (now - latest_ready_at) / 10, NEAR_INTERVAL, MAX_INTERVAL)
 
 
+def plausibly_done(earliest_ready_at: datetime | None, now: datetime) -> bool:
+    """Past the 5th percentile of render times, or nothing learned to say otherwise."""
+    return earliest_ready_at is None or now >= earliest_ready_at
+
+
 def _clamp(value: timedelta, low: timedelta, high: timedelta) -> timedelta:
     return max(low, min(value, high))

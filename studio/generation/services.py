@@ -403,6 +403,9 @@ def clip_poll(*, clip_id: int, attempt: int = 0) -> NextStep | None:
     if clip is None:
         return None
     if wait := wait_for_slot("poll"):
+        # The budget is short: takes that can plausibly be done by now go first.
+        if not polling.plausibly_done(clip.earliest_ready_at, timezone.now()):
+            wait *= 2
         return _later(clip, "poll", wait, AT_GATEWAY_STATUSES)
     try:
         with gateway_client() as client:

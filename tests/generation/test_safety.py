@@ -1,6 +1,7 @@
 """Nothing lost, nothing paid twice: pauses on 401 and 402, cancelling, checking an unconfirmed
 take again, and the ledger of spent and reserved money, against the simulator."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -142,3 +143,26 @@ def test_project_page_shows_spent_reserved_and_remaining_per_storyboard(gateway,
     assert "Spent $1.60 · reserved $1.60" in page
     assert "$96.80" in page  # remaining of $100
     assert "about $3.36 of top-up" in page
+
+
+def test_when_the_budget_is_short_takes_that_may_be_done_are_polled_first(
+    gateway, studio, settings
+):
+    settings.AIGATEWAY_RPM = 2  # one submit and one poll in the window: then polls must wait
+    configure(gateway, queue_seconds=30)
+    likely, unlikely = new_take(studio), new_take(studio)
+    submit_due(likely)
+    Clip.objects.filter(pk=unlikely.pk).update(
+        status=ClipStatus.RUNNING, gateway_job_id="job_x", submitted_at=timezone.now()
+    )
+    Clip.objects.filter(pk=likely.pk).update(next_check_at=timezone.now())
+    assert services.clip_poll(clip_id=likely.pk).action == "poll"  # uses the poll lane
+    soon = timezone.now() + timedelta(minutes=2)
+    Clip.objects.filter(pk=unlikely.pk).update(next_check_at=timezone.now(), earliest_ready_at=soon)
+    Clip.objects.filter(pk=likely.pk).update(next_check_at=timezone.now())
+    waits = {
+        name: services.clip_poll(clip_id=clip.pk).after
+        for name, clip in (("likely", likely), ("unlikely", unlikely))
+    }
+    assert waits["unlikely"] > waits["likely"] * 1.5
+    assert sim_state(gateway)["requests"]["poll"] == 1

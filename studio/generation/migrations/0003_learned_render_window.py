@@ -4,25 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0002_pauses_and_webhook_events'),
+        ("generation", "0002_pauses_and_webhook_events"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='clip',
-            name='earliest_ready_at',
+            model_name="clip",
+            name="earliest_ready_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='clip',
-            name='latest_ready_at',
+            model_name="clip",
+            name="latest_ready_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='clip',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Waiting to submit'), ('submitting', 'Submitting'), ('queued', 'Queued'), ('running', 'Running'), ('cancelling', 'Cancelling'), ('unconfirmed', 'Unconfirmed'), ('completed', 'Completed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=16),
+            model_name="clip",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting to submit"),
+                    ("submitting", "Submitting"),
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("cancelling", "Cancelling"),
+                    ("unconfirmed", "Unconfirmed"),
+                    ("completed", "Completed"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="pending",
+                max_length=16,
+            ),
         ),
     ]

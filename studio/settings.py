@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "studio.catalog",
     "studio.projects",
     "studio.generation",
+    "studio.playlists",
 ]
 
 MIDDLEWARE = [

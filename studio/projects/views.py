@@ -74,6 +74,7 @@ def project_detail(request: HttpRequest, uuid) -> TemplateResponse:
         "storyboards": storyboards,
         "costs": total,
         "remaining": project.budget - total.committed,
+        "playlists": project.playlists.all(),
         "can_edit": user_can(request, project.team, Action.EDIT),
     }
     return TemplateResponse(request, "projects/project_detail.html", context)

@@ -1,0 +1,114 @@
+// Playlist page: drag to reorder (SortableJS) and the back-to-back preview player.
+// Loaded as a file, never inline, to keep the Content Security Policy strict.
+(function () {
+  "use strict";
+
+  function initSortable(list) {
+    if (!list || list.dataset.sortable === "on" || !window.Sortable) return;
+    list.dataset.sortable = "on";
+    window.Sortable.create(list, {
+      handle: ".drag-handle",
+      animation: 150,
+      onEnd: function () {
+        var order = Array.prototype.map.call(list.querySelectorAll("[data-item]"), function (li) {
+          return li.dataset.item;
+        });
+        window.htmx.ajax("POST", list.dataset.reorderUrl, {
+          target: "#playlist-items",
+          swap: "outerHTML",
+          values: { item: order },
+        });
+      },
+    });
+  }
+
+  function Preview(root) {
+    this.root = root;
+    this.video = root.querySelector("video");
+    this.label = root.querySelector("[data-now-playing]");
+    this.scrubber = root.querySelector("input[type=range]");
+    this.clock = root.querySelector("[data-clock]");
+    this.load();
+    var self = this;
+    this.video.addEventListener("timeupdate", function () { self.onTime(); });
+    this.scrubber.addEventListener("input", function () { self.seekTotal(parseFloat(self.scrubber.value)); });
+    root.querySelector("[data-play]").addEventListener("click", function () { self.toggle(); });
+  }
+
+  Preview.prototype.load = function () {
+    this.items = JSON.parse(this.root.dataset.items || "[]");
+    var offset = 0;
+    this.items.forEach(function (item) {
+      item.offset = offset;
+      offset += item.end - item.start;
+    });
+    this.total = offset;
+    this.scrubber.max = String(offset);
+    this.scrubber.disabled = this.items.length === 0;
+    this.index = -1;
+    if (this.items.length) this.show(0, 0);
+    else this.label.textContent = "Nothing to preview yet: add finished takes.";
+  };
+
+  Preview.prototype.show = function (index, within) {
+    var item = this.items[index];
+    this.index = index;
+    this.pendingSeek = item.start + within;
+    if (this.video.getAttribute("src") !== item.src) {
+      this.video.setAttribute("src", item.src);
+      var self = this;
+      this.video.addEventListener("loadedmetadata", function once() {
+        self.video.removeEventListener("loadedmetadata", once);
+        self.video.currentTime = self.pendingSeek;
+        if (self.playing) self.video.play();
+      });
+    } else {
+      this.video.currentTime = this.pendingSeek;
+    }
+    this.label.textContent = "Now playing: " + item.label + " (" + (index + 1) + " of " + this.items.length + ")";
+  };
+
+  Preview.prototype.onTime = function () {
+    var item = this.items[this.index];
+    if (!item) return;
+    var position = item.offset + (this.video.currentTime - item.start);
+    this.scrubber.value = String(position);
+    this.clock.textContent = position.toFixed(1) + " / " + this.total.toFixed(1) + " s";
+    if (this.video.currentTime >= item.end - 0.05) {
+      if (this.index + 1 < this.items.length) this.show(this.index + 1, 0);
+      else { this.video.pause(); this.playing = false; }
+    }
+  };
+
+  Preview.prototype.seekTotal = function (seconds) {
+    for (var i = this.items.length - 1; i >= 0; i--) {
+      if (seconds >= this.items[i].offset) {
+        var within = Math.min(seconds - this.items[i].offset, this.items[i].end - this.items[i].start);
+        this.show(i, within);
+        return;
+      }
+    }
+  };
+
+  Preview.prototype.toggle = function () {
+    this.playing = this.video.paused;
+    if (this.playing) this.video.play(); else this.video.pause();
+  };
+
+  function init() {
+    initSortable(document.getElementById("playlist-list"));
+    var root = document.getElementById("preview");
+    if (root && !root.preview) root.preview = new Preview(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("htmx:afterSettle", function () {
+    init();
+    var root = document.getElementById("preview");
+    var fresh = document.getElementById("preview-items");
+    if (root && root.preview && fresh) {
+      root.dataset.items = fresh.dataset.items;
+      root.preview.load();
+    }
+  });
+})();

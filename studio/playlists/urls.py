@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("projects/<uuid:uuid>/playlists/new/", views.playlist_create, name="playlist_create"),
+    path("playlists/<uuid:uuid>/", views.playlist_detail, name="playlist_detail"),
+    path("playlists/<uuid:uuid>/add/", views.playlist_add, name="playlist_add"),
+    path("playlists/<uuid:uuid>/reorder/", views.playlist_reorder, name="playlist_reorder"),
+    path("playlists/<uuid:uuid>/summary/", views.playlist_summary, name="playlist_summary"),
+    path("playlists/<uuid:uuid>/duplicate/", views.playlist_duplicate, name="playlist_duplicate"),
+    path("playlists/<uuid:uuid>/export/", views.playlist_export, name="playlist_export"),
+    path("playlists/<uuid:uuid>/exports/", views.playlist_exports, name="playlist_exports"),
+    path("playlist-items/<uuid:uuid>/move/", views.item_move, name="playlist_item_move"),
+    path("playlist-items/<uuid:uuid>/remove/", views.item_remove, name="playlist_item_remove"),
+    path("playlist-items/<uuid:uuid>/trim/", views.item_trim, name="playlist_item_trim"),
+    path("exports/<uuid:uuid>/video.mp4", views.export_download, name="export_download"),
+    path("exports/<uuid:uuid>/manifest.json", views.export_manifest, name="export_manifest"),
+]

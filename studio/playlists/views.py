@@ -1,0 +1,286 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from studio.generation.models import Clip, ClipStatus
+from studio.generation.ranges import ranged_file_response
+from studio.projects.models import Storyboard
+from studio.projects.views import get_project, user_can
+from studio.teams.models import Action
+
+from . import exports, services
+from .forms import PlaylistForm, TrimForm
+from .models import Export, Playlist, PlaylistItem
+
+PAGE = "playlists/playlist_detail.html"
+
+
+def get_playlist(request: HttpRequest, uuid) -> Playlist:
+    return get_object_or_404(
+        Playlist.objects.for_user(request.user).select_related("project__team"), uuid=uuid
+    )
+
+
+def get_item(request: HttpRequest, uuid) -> PlaylistItem:
+    return get_object_or_404(
+        PlaylistItem.objects.for_user(request.user).select_related(
+            "playlist__project__team", "clip"
+        ),
+        uuid=uuid,
+    )
+
+
+def playlist_items(playlist: Playlist) -> list[PlaylistItem]:
+    return list(playlist.items.select_related("clip__shot"))
+
+
+def item_context(playlist: Playlist) -> dict:
+    items = playlist_items(playlist)
+    return {
+        "playlist": playlist,
+        "items": items,
+        "summary": services.playlist_summary(playlist, items),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def playlist_create(request: HttpRequest, uuid) -> HttpResponse:
+    project = get_project(request, uuid)
+    form = PlaylistForm(request.POST or None)
+    if form.is_valid():
+        try:
+            playlist = services.playlist_create(
+                user=request.user,
+                project=project,
+                name=form.cleaned_data["name"],
+                platform=form.cleaned_data["platform"],
+                target_seconds=form.cleaned_data["target_seconds"],
+                aspect_ratio=form.cleaned_data["aspect_ratio"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("playlist_detail", uuid=playlist.uuid)
+    return TemplateResponse(
+        request, "playlists/playlist_form.html", {"form": form, "project": project}
+    )
+
+
+@login_required
+@require_GET
+def playlist_detail(request: HttpRequest, uuid) -> TemplateResponse:
+    playlist = get_playlist(request, uuid)
+    context = item_context(playlist)
+    storyboards = playlist.project.storyboards.all()
+    takes = (
+        Clip.objects.filter(shot__storyboard__in=storyboards, status=ClipStatus.COMPLETED)
+        .select_related("shot__storyboard")
+        .order_by("shot__storyboard", "shot__position", "take_number")
+    )
+    context.update(
+        project=playlist.project,
+        storyboards=storyboards,
+        takes=takes,
+        exports=list(playlist.exports.all()[:10]),
+        can_edit=user_can(request, playlist.project.team, Action.EDIT),
+        preview=json.dumps(preview_items(context["items"])),
+    )
+    return TemplateResponse(request, PAGE, context)
+
+
+def preview_items(items: list[PlaylistItem]) -> list[dict]:
+    """What the in-page player needs: each item's source, its cut and its label."""
+    return [
+        {
+            "src": reverse("take_video", args=[item.clip.uuid]),
+            "start": float(item.start),
+            "end": float(item.end),
+            "label": f"Shot {item.clip.shot.position}, take {item.clip.take_number}",
+        }
+        for item in items
+        if item.is_ready
+    ]
+
+
+def items_changed(request: HttpRequest, playlist: Playlist) -> HttpResponse:
+    """The item list again; the summary and preview follow through the event."""
+    response = TemplateResponse(request, f"{PAGE}#items", item_context(playlist) | {"can_edit": True})
+    return trigger_client_event(response, "playlist-changed")
+
+
+def refused(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    response = TemplateResponse(request, f"{PAGE}#alert", {"messages_list": error.messages})
+    return reswap(retarget(response, "#playlist-alert"), "innerHTML")
+
+
+def _apply(request: HttpRequest, playlist: Playlist, change) -> HttpResponse:
+    try:
+        change()
+    except ValidationError as error:
+        if not request.htmx:
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("playlist_detail", uuid=playlist.uuid)
+        return refused(request, error)
+    if not request.htmx:
+        return redirect("playlist_detail", uuid=playlist.uuid)
+    return items_changed(request, playlist)
+
+
+@login_required
+@require_POST
+def playlist_add(request: HttpRequest, uuid) -> HttpResponse:
+    """Add one take, or every shot's take of a storyboard, from this project only."""
+    playlist = get_playlist(request, uuid)
+    if storyboard_uuid := request.POST.get("storyboard"):
+        storyboard = get_object_or_404(
+            Storyboard.objects.for_user(request.user), uuid=storyboard_uuid
+        )
+        return _apply(
+            request,
+            playlist,
+            lambda: services.playlist_add_storyboard(
+                user=request.user, playlist=playlist, storyboard=storyboard
+            ),
+        )
+    clip = get_object_or_404(
+        Clip.objects.for_user(request.user).select_related("shot__storyboard"),
+        uuid=request.POST.get("take"),
+    )
+    return _apply(
+        request,
+        playlist,
+        lambda: services.playlist_add_takes(user=request.user, playlist=playlist, clips=[clip]),
+    )
+
+
+@login_required
+@require_POST
+def playlist_reorder(request: HttpRequest, uuid) -> HttpResponse:
+    playlist = get_playlist(request, uuid)
+    order = request.POST.getlist("item")
+    return _apply(
+        request,
+        playlist,
+        lambda: services.playlist_reorder(user=request.user, playlist=playlist, item_uuids=order),
+    )
+
+
+@login_required
+@require_POST
+def item_move(request: HttpRequest, uuid) -> HttpResponse:
+    item = get_item(request, uuid)
+    offset = -1 if request.POST.get("direction") == "up" else 1
+    return _apply(
+        request,
+        item.playlist,
+        lambda: services.playlist_move_item(user=request.user, item=item, offset=offset),
+    )
+
+
+@login_required
+@require_POST
+def item_remove(request: HttpRequest, uuid) -> HttpResponse:
+    item = get_item(request, uuid)
+    return _apply(
+        request,
+        item.playlist,
+        lambda: services.playlist_remove_item(user=request.user, item=item),
+    )
+
+
+@login_required
+@require_POST
+def item_trim(request: HttpRequest, uuid) -> HttpResponse:
+    item = get_item(request, uuid)
+    form = TrimForm(request.POST)
+
+    def trim():
+        if not form.is_valid():
+            raise ValidationError(form.non_field_errors())
+        services.playlist_trim_item(
+            user=request.user,
+            item=item,
+            trim_in=form.cleaned_data["trim_in"],
+            trim_out=form.cleaned_data["trim_out"],
+        )
+
+    return _apply(request, item.playlist, trim)
+
+
+@login_required
+@require_GET
+def playlist_summary(request: HttpRequest, uuid) -> TemplateResponse:
+    playlist = get_playlist(request, uuid)
+    context = item_context(playlist)
+    context["preview"] = json.dumps(preview_items(context["items"]))
+    return TemplateResponse(request, f"{PAGE}#summary", context)
+
+
+@login_required
+@require_POST
+def playlist_duplicate(request: HttpRequest, uuid) -> HttpResponse:
+    playlist = get_playlist(request, uuid)
+    copy = services.playlist_duplicate(user=request.user, playlist=playlist)
+    messages.success(request, f"Duplicated as “{copy.name}”: edit it into a variant.")
+    return redirect("playlist_detail", uuid=copy.uuid)
+
+
+@login_required
+@require_POST
+def playlist_export(request: HttpRequest, uuid) -> HttpResponse:
+    playlist = get_playlist(request, uuid)
+    try:
+        exports.export_start(user=request.user, playlist=playlist)
+    except ValidationError as error:
+        if request.htmx:
+            return refused(request, error)
+        for message in error.messages:
+            messages.error(request, message)
+    return playlist_exports_answer(request, playlist)
+
+
+@login_required
+@require_GET
+def playlist_exports(request: HttpRequest, uuid) -> HttpResponse:
+    return playlist_exports_answer(request, get_playlist(request, uuid))
+
+
+def playlist_exports_answer(request: HttpRequest, playlist: Playlist) -> HttpResponse:
+    if not request.htmx:
+        return redirect("playlist_detail", uuid=playlist.uuid)
+    context = {"playlist": playlist, "exports": list(playlist.exports.all()[:10])}
+    return TemplateResponse(request, f"{PAGE}#exports", context)
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, uuid) -> HttpResponse:
+    export = get_object_or_404(Export.objects.for_user(request.user), uuid=uuid)
+    if not export.video:
+        return HttpResponse("This export is not ready.", status=404, content_type="text/plain")
+    response = ranged_file_response(request, export.video, content_type="video/mp4")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+    return response
+
+
+@login_required
+@require_GET
+def export_manifest(request: HttpRequest, uuid) -> HttpResponse:
+    export = get_object_or_404(Export.objects.for_user(request.user), uuid=uuid)
+    response = HttpResponse(
+        json.dumps(export.manifest, indent=2), content_type="application/json"
+    )
+    name = export.file_name.removesuffix(".mp4") + ".json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,159 @@
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+
+from studio.playlists import services
+from studio.playlists.models import Playlist, PlaylistItem
+from studio.projects.models import Project, Shot, Storyboard
+from tests.playlists.conftest import make_take
+
+pytestmark = pytest.mark.django_db
+
+
+def order(playlist: Playlist) -> list[int]:
+    return [item.clip.shot.position for item in playlist.items.select_related("clip__shot")]
+
+
+def test_add_takes_one_by_one_and_a_whole_storyboard(studio, playlist, takes, shots):
+    make_take(shots[0], 2)  # a newer take of shot 1: the storyboard's pick for it
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[takes[2]])
+    services.playlist_add_storyboard(
+        user=studio.bob, playlist=playlist, storyboard=studio.storyboard
+    )
+    assert order(playlist) == [3, 1, 2, 3]
+    assert playlist.items.get(position=2).clip.take_number == 2
+
+
+def test_a_take_of_another_teams_project_is_refused_and_nothing_changes(studio, playlist, takes):
+    other = Project.objects.create(team=studio.oscar.teams.get(), name="Rival", budget=10)
+    board = Storyboard.objects.create(project=other, title="Theirs")
+    shot = Shot.objects.create(
+        storyboard=board,
+        position=1,
+        prompt="x",
+        duration=4,
+        aspect_ratio="16:9",
+        video_model=studio.veo,
+    )
+    foreign = make_take(shot)
+    with pytest.raises(ValidationError, match="another project"):
+        services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[takes[0], foreign])
+    assert not playlist.items.exists()
+
+
+def test_reorder_sets_exactly_the_given_order(studio, playlist, takes):
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    services.playlist_reorder(
+        user=studio.bob, playlist=playlist, item_uuids=[str(items[i].uuid) for i in (2, 0, 1)]
+    )
+    assert order(playlist) == [3, 1, 2]
+
+
+@pytest.mark.parametrize("kind", ["foreign", "missing", "duplicated"])
+def test_reorder_with_ids_not_in_the_playlist_is_refused_unchanged(studio, playlist, takes, kind):
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    other = Playlist.objects.create(project=studio.project, name="Other", target_seconds=6)
+    stranger = services.playlist_add_takes(user=studio.bob, playlist=other, clips=[takes[0]])[0]
+    ids = [str(item.uuid) for item in items]
+    bad = {
+        "foreign": [ids[0], ids[1], str(stranger.uuid)],
+        "missing": ids[:2],
+        "duplicated": [ids[0], ids[0], ids[1], ids[2]],
+    }[kind]
+    with pytest.raises(ValidationError, match="every item of this playlist once"):
+        services.playlist_reorder(user=studio.bob, playlist=playlist, item_uuids=bad)
+    assert order(playlist) == [1, 2, 3]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reorders_leave_one_of_the_orders_whole(studio, playlist, takes):
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    ids = [str(item.uuid) for item in items]
+    orders = [list(reversed(ids)), [ids[1], ids[2], ids[0]]] * 5
+
+    def reorder(wanted):
+        try:
+            services.playlist_reorder(user=studio.bob, playlist=playlist, item_uuids=wanted)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(reorder, orders))
+    final = [str(i.uuid) for i in playlist.items.all()]
+    assert final in orders
+    assert sorted(PlaylistItem.objects.values_list("position", flat=True)) == [1, 2, 3]
+
+
+def test_move_up_and_down_is_the_keyboard_way_to_reorder(studio, playlist, takes):
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    services.playlist_move_item(user=studio.bob, item=items[2], offset=-1)
+    assert order(playlist) == [1, 3, 2]
+    services.playlist_move_item(user=studio.bob, item=items[0], offset=-1)  # already first
+    assert order(playlist) == [1, 3, 2]
+
+
+def test_remove_closes_the_gap(studio, playlist, takes):
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    services.playlist_remove_item(user=studio.bob, item=items[1])
+    assert list(playlist.items.values_list("position", flat=True)) == [1, 2]
+    assert order(playlist) == [1, 3]
+
+
+def test_trim_within_the_take_and_refused_outside(studio, playlist, takes):
+    item = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[takes[0]])[0]
+    services.playlist_trim_item(
+        user=studio.bob, item=item, trim_in=Decimal("0.5"), trim_out=Decimal("3")
+    )
+    item.refresh_from_db()
+    assert item.length == Decimal("2.5")
+    for trim_in, trim_out, message in [
+        (Decimal("-1"), None, "within the take"),
+        (None, Decimal("4.5"), "within the take: 0 to 4.0 s"),
+        (Decimal("3"), Decimal("2"), "end must come after its start"),
+    ]:
+        with pytest.raises(ValidationError, match=message):
+            services.playlist_trim_item(
+                user=studio.bob, item=item, trim_in=trim_in, trim_out=trim_out
+            )
+    item.refresh_from_db()
+    assert (item.trim_in, item.trim_out) == (Decimal("0.5"), Decimal("3"))
+
+
+def test_duplicate_copies_items_and_trims_into_an_independent_variant(studio, playlist, takes):
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    services.playlist_trim_item(user=studio.bob, item=items[0], trim_in=Decimal("1"), trim_out=None)
+    variant = services.playlist_duplicate(user=studio.bob, playlist=playlist)
+    assert variant.name == "Hero 15 (variant)"
+    assert order(variant) == [1, 2, 3]
+    assert variant.items.get(position=1).trim_in == Decimal("1")
+    services.playlist_remove_item(user=studio.bob, item=variant.items.get(position=1))
+    assert order(playlist) == [1, 2, 3]
+
+
+def test_summary_counts_length_cost_and_warns(studio, playlist, takes, shots):
+    vertical = make_take(shots[1], 2, ratio="9:16", length=8)
+    running = make_take(shots[2], 2, status="running")
+    services.playlist_add_takes(
+        user=studio.bob, playlist=playlist, clips=[*takes, vertical, running]
+    )
+    items = list(playlist.items.select_related("clip"))
+    summary = services.playlist_summary(playlist, items)
+    assert summary.count == 5
+    assert summary.length == Decimal("24")  # 4 + 4 + 4 + 8 + 4 (the running one's request)
+    assert summary.cost == Decimal("9.60")  # the running take at its estimate
+    assert summary.over_target
+    assert summary.warnings == [
+        "Item 4 is 9:16; the playlist is 16:9: it will be letterboxed.",
+        "Item 5 is not a finished take (Running).",
+        "24.0 s is over the 15 s target.",
+    ]
+
+
+def test_viewers_cannot_edit_playlists(studio, playlist, takes):
+    with pytest.raises(PermissionDenied):
+        services.playlist_add_takes(user=studio.vera, playlist=playlist, clips=takes)
+    assert not playlist.items.exists()

@@ -1,0 +1,160 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from studio.playlists import services
+from studio.playlists.models import Export, Playlist
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def items(studio, playlist, takes):
+    return services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+
+
+@pytest.fixture
+def export(playlist):
+    return Export.objects.create(playlist=playlist, version=1, file_name="x_v1.mp4")
+
+
+def playlist_urls(studio, playlist, items, export) -> list[tuple[str, str]]:
+    item = items[0]
+    return [
+        ("get", reverse("playlist_create", args=[studio.project.uuid])),
+        ("post", reverse("playlist_create", args=[studio.project.uuid])),
+        ("get", reverse("playlist_detail", args=[playlist.uuid])),
+        ("post", reverse("playlist_add", args=[playlist.uuid])),
+        ("post", reverse("playlist_reorder", args=[playlist.uuid])),
+        ("get", reverse("playlist_summary", args=[playlist.uuid])),
+        ("post", reverse("playlist_duplicate", args=[playlist.uuid])),
+        ("post", reverse("playlist_export", args=[playlist.uuid])),
+        ("get", reverse("playlist_exports", args=[playlist.uuid])),
+        ("post", reverse("playlist_item_move", args=[item.uuid])),
+        ("post", reverse("playlist_item_remove", args=[item.uuid])),
+        ("post", reverse("playlist_item_trim", args=[item.uuid])),
+        ("get", reverse("export_download", args=[export.uuid])),
+        ("get", reverse("export_manifest", args=[export.uuid])),
+    ]
+
+
+def test_outsider_gets_404_on_every_playlist_and_media_url(client, studio, playlist, items, export):
+    client.force_login(studio.oscar)
+    for method, url in playlist_urls(studio, playlist, items, export):
+        assert getattr(client, method)(url).status_code == 404, (method, url)
+    assert playlist.items.count() == 3 and Playlist.objects.count() == 1
+
+
+def test_new_playlist_from_a_platform_preset(client, studio):
+    client.force_login(studio.bob)
+    response = client.post(
+        reverse("playlist_create", args=[studio.project.uuid]),
+        {"name": "Reels 15", "platform": "vertical", "length": "15"},
+    )
+    playlist = Playlist.objects.get(name="Reels 15")
+    assert response.url == reverse("playlist_detail", args=[playlist.uuid])
+    assert (playlist.aspect_ratio, playlist.target_seconds) == ("9:16", 15)
+
+
+def test_custom_length_needs_its_seconds(client, studio):
+    client.force_login(studio.bob)
+    response = client.post(
+        reverse("playlist_create", args=[studio.project.uuid]),
+        {"name": "Odd", "platform": "custom", "aspect_ratio": "16:9", "length": "custom"},
+    )
+    assert "Give the custom length in seconds." in response.text
+    assert not Playlist.objects.exists()
+
+
+def test_playlist_page_query_count_does_not_grow_with_items(
+    client, studio, playlist, items, django_assert_num_queries
+):
+    client.force_login(studio.bob)
+    # session, user, playlist (+project, team), items (+takes, shots), takes to add (+their
+    # storyboards), exports, membership, the pause banner
+    with django_assert_num_queries(8):
+        page = client.get(reverse("playlist_detail", args=[playlist.uuid]))
+    assert page.text.count('class="playlist-item"') == 3
+    preview = json.loads(page.context["preview"])
+    assert [p["label"] for p in preview] == ["Shot 1, take 1", "Shot 2, take 1", "Shot 3, take 1"]
+
+
+def test_summary_fragment_query_count(client, studio, playlist, items, django_assert_num_queries):
+    client.force_login(studio.bob)
+    with django_assert_num_queries(4):  # session, user, playlist, items
+        response = client.get(reverse("playlist_summary", args=[playlist.uuid]), **HTMX)
+    assert "12.0 s</strong> of 15 s" in response.text and "3 items" in response.text
+
+
+def test_adding_a_take_answers_with_the_list_and_tells_the_summary(client, studio, playlist, takes):
+    client.force_login(studio.bob)
+    response = client.post(
+        reverse("playlist_add", args=[playlist.uuid]), {"take": takes[1].uuid}, **HTMX
+    )
+    assert json.loads(response["HX-Trigger"]) == {"playlist-changed": {}}
+    assert "1. Shot 2 · take 1" in response.text
+
+
+def test_adding_all_shots_of_a_storyboard(client, studio, playlist, takes):
+    client.force_login(studio.bob)
+    client.post(
+        reverse("playlist_add", args=[playlist.uuid]),
+        {"storyboard": studio.storyboard.uuid},
+        **HTMX,
+    )
+    assert playlist.items.count() == 3
+
+
+def test_reorder_by_drag_and_refusal_of_foreign_ids(client, studio, playlist, items):
+    client.force_login(studio.bob)
+    url = reverse("playlist_reorder", args=[playlist.uuid])
+    wanted = [items[2].uuid, items[0].uuid, items[1].uuid]
+    response = client.post(url, {"item": wanted}, **HTMX)
+    assert response.text.index("Shot 3") < response.text.index("Shot 1")
+    response = client.post(url, {"item": [items[0].uuid]}, **HTMX)
+    assert response["HX-Retarget"] == "#playlist-alert"
+    assert "every item of this playlist once" in response.text
+    assert [i.uuid for i in playlist.items.all()] == wanted
+
+
+def test_trim_out_of_range_is_explained_and_the_trim_kept(client, studio, playlist, items):
+    client.force_login(studio.bob)
+    url = reverse("playlist_item_trim", args=[items[0].uuid])
+    client.post(url, {"trim_in": "0.5", "trim_out": "3"}, **HTMX)
+    response = client.post(url, {"trim_in": "1", "trim_out": "9"}, **HTMX)
+    assert "Trims must stay within the take: 0 to 4.0 s." in response.text
+    response = client.post(url, {"trim_in": "abc"}, **HTMX)
+    assert "Trims are seconds" in response.text
+    items[0].refresh_from_db()
+    assert str(items[0].trim_in) == "0.500"
+
+
+def test_exporting_an_empty_or_unfinished_playlist_is_refused(client, studio, playlist, shots):
+    from tests.playlists.conftest import make_take
+
+    client.force_login(studio.bob)
+    url = reverse("playlist_export", args=[playlist.uuid])
+    assert "Add takes to the playlist before exporting it." in client.post(url, **HTMX).text
+    running = make_take(shots[0], 5, status="running")
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[running])
+    response = client.post(url, **HTMX)
+    assert "Item 1 is not a finished take" in response.text
+    assert not Export.objects.exists()
+
+
+def test_duplicate_makes_a_variant_and_opens_it(client, studio, playlist, items):
+    client.force_login(studio.bob)
+    response = client.post(reverse("playlist_duplicate", args=[playlist.uuid]))
+    variant = Playlist.objects.get(name="Hero 15 (variant)")
+    assert response.url == reverse("playlist_detail", args=[variant.uuid])
+    assert variant.items.count() == 3
+
+
+def test_viewer_sees_but_cannot_change(client, studio, playlist, items):
+    client.force_login(studio.vera)
+    page = client.get(reverse("playlist_detail", args=[playlist.uuid])).text
+    assert "Move up" not in page and ">Export</button>" not in page
+    assert client.post(reverse("playlist_item_remove", args=[items[0].uuid])).status_code == 403
+    assert playlist.items.count() == 3

@@ -2,6 +2,7 @@
 
 import tempfile
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from studio.stitch.export import ExportError, Segment, export_file_name, stitch
@@ -20,6 +21,7 @@ from .models import Export, ExportStatus, Playlist, PlaylistItem
 
 DEFAULT_SIZES = {"16:9": (1280, 720), "9:16": (720, 1280)}
 PROGRESS_STEP = 5  # percent; fewer writes while ffmpeg runs
+STALE_RUN = timedelta(minutes=15)  # longer than any export runs
 
 
 def export_start(*, user, playlist: Playlist) -> Export:
@@ -96,9 +98,14 @@ def export_size(playlist: Playlist, items: list[PlaylistItem]) -> tuple[int, int
 
 
 def export_run(*, export_id: int) -> None:
-    """Claimed once; a failure leaves no file and the export can be started again."""
-    claimed = Export.objects.filter(pk=export_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING
+    """Claimed once; a failure leaves no file and the export can be started again. A run
+    whose worker died long ago (the message comes back, acknowledged late) is taken over."""
+    now = timezone.now()
+    claimable = Q(status=ExportStatus.QUEUED) | Q(
+        status=ExportStatus.RUNNING, started_at__lt=now - STALE_RUN
+    )
+    claimed = Export.objects.filter(claimable, pk=export_id).update(
+        status=ExportStatus.RUNNING, started_at=now, progress=0
     )
     if not claimed:
         return

@@ -10,7 +10,9 @@ LENGTH_CHOICES = [(str(s), f"{s} s") for s in TARGET_LENGTHS] + [("custom", "Cus
 
 class PlaylistForm(forms.Form):
     name = forms.CharField(label="Name", max_length=120)
-    platform = forms.ChoiceField(label="Platform", choices=Platform.choices, initial=Platform.YOUTUBE)
+    platform = forms.ChoiceField(
+        label="Platform", choices=Platform.choices, initial=Platform.YOUTUBE
+    )
     aspect_ratio = forms.ChoiceField(
         label="Aspect ratio (custom)",
         choices=[("16:9", "16:9"), ("9:16", "9:16")],

@@ -111,7 +111,9 @@ class Export(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="exports")
     version = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    status = models.CharField(
+        max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
     progress = models.PositiveSmallIntegerField(default=0)
     file_name = models.CharField(max_length=200)
     video = models.FileField(upload_to="exports/", blank=True)
@@ -123,6 +125,7 @@ class Export(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ExportQuerySet.as_manager()

@@ -199,8 +199,5 @@ def playlist_summary(playlist: Playlist, items: Sequence[PlaylistItem]) -> Playl
                 f"Item {number} is not a finished take ({item.clip.get_status_display()})."
             )
     if summary.over_target:
-        summary.warnings.append(
-            f"{summary.length:.1f} s is over the {summary.target} s target."
-        )
+        summary.warnings.append(f"{summary.length:.1f} s is over the {summary.target} s target.")
     return summary
-

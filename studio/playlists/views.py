@@ -113,7 +113,9 @@ def preview_items(items: list[PlaylistItem]) -> list[dict]:
 
 def items_changed(request: HttpRequest, playlist: Playlist) -> HttpResponse:
     """The item list again; the summary and preview follow through the event."""
-    response = TemplateResponse(request, f"{PAGE}#items", item_context(playlist) | {"can_edit": True})
+    response = TemplateResponse(
+        request, f"{PAGE}#items", item_context(playlist) | {"can_edit": True}
+    )
     return trigger_client_event(response, "playlist-changed")
 
 
@@ -278,9 +280,7 @@ def export_download(request: HttpRequest, uuid) -> HttpResponse:
 @require_GET
 def export_manifest(request: HttpRequest, uuid) -> HttpResponse:
     export = get_object_or_404(Export.objects.for_user(request.user), uuid=uuid)
-    response = HttpResponse(
-        json.dumps(export.manifest, indent=2), content_type="application/json"
-    )
+    response = HttpResponse(json.dumps(export.manifest, indent=2), content_type="application/json")
     name = export.file_name.removesuffix(".mp4") + ".json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -1,13 +1,15 @@
 """Real services for the integration and browser tests: Redis, a Celery worker process and the
 gateway simulator as its own process, all on this machine, all stopped at the end."""
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,17 +34,18 @@ def redis_answers(url: str) -> bool:
 
 @contextmanager
 def redis_server() -> Iterator[str]:
-    """The machine's Redis when it answers (a database of its own), else one started here."""
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-    if redis_answers(url):
+    """A redis-server of this test's own on a free port, so that two test runs on one machine
+    never share a queue; the machine's Redis (TEST_REDIS_URL) only where no binary exists."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+        if not redis_answers(url):
+            raise RuntimeError(
+                "The integration tests need Redis: install redis-server or set TEST_REDIS_URL."
+            )
         redis.Redis.from_url(url).flushdb()
         yield url
         return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError(
-            "The integration tests need Redis: install redis-server or set TEST_REDIS_URL."
-        )
     port = free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
@@ -155,3 +158,125 @@ def celery_broker(url: str) -> Iterator[None]:
         else:
             os.environ["CELERY_BROKER_URL"] = app.conf.broker_url = before
         drop_pools()
+
+
+# Processes a test may crash and start again (tests/integration/test_recovery.py).
+
+
+class RestartableRedis:
+    """A redis-server of the test's own, on a port of its own (never the machine's Redis), that
+    the test may kill and start again on the same port. Nothing is persisted, so a restart loses
+    every message in it, as a crashed broker without persistence would."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("The recovery tests need the redis-server binary.")
+        self.binary = binary
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        options = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        self.process = subprocess.Popen(
+            [self.binary, *options, "--appendonly", "no"], stdout=subprocess.DEVNULL
+        )
+        wait_for(lambda: redis_answers(self.url()), what="redis-server")
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+
+@contextmanager
+def restartable_redis() -> Iterator[RestartableRedis]:
+    server = RestartableRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        if server.process is not None:
+            server.process.terminate()
+            server.process.wait(10)
+
+
+class KillableWorker:
+    """A Celery worker (with beat, if asked) in a process group of its own: `kill()` ends it,
+    pool children, beat and any ffmpeg they started, at once, as a crash or an OOM kill would.
+    Each start gets its own log and beat schedule, so a second worker never reads the first's."""
+
+    def __init__(self, env: dict[str, str], *, name: str, beat: bool = False) -> None:
+        self.env = env
+        self.name = name
+        self.beat = beat
+        self.process: subprocess.Popen | None = None
+        self.log = Path(env["MEDIA_ROOT"]).parent / f"{name}.log"
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            *("-m", "celery", "-A", "studio", "worker", "--loglevel", "INFO"),
+            *("--concurrency", "2", "--without-gossip", "--without-mingle"),
+            *("--hostname", f"{self.name}-{os.getpid()}@%h"),
+        ]
+        if self.beat:
+            schedule = Path(self.env["MEDIA_ROOT"]).parent / f"{self.name}-beat-schedule"
+            command += ["--beat", "--schedule", str(schedule)]
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("wb") as output:
+            self.process = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(lambda: b"ready." in self.log.read_bytes(), what="celery worker", seconds=60)
+
+    def kill(self, signal_number: int = signal.SIGKILL) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal_number)
+        self.process.wait(15)
+        self.process = None
+
+    def stop(self) -> None:
+        """SIGTERM (a warm shutdown), then SIGKILL for whatever is left of the group."""
+        if self.process is None:
+            return
+        pid = self.process.pid
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(15)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)  # stragglers: pool children, beat, ffmpeg
+        self.process.wait(15)
+        self.process = None
+
+
+@contextmanager
+def killable_workers(
+    env: dict[str, str], *, beat: bool = False
+) -> Iterator[Callable[[str], KillableWorker]]:
+    """`start(name)` starts one more worker; every worker started is stopped at the end."""
+    workers: list[KillableWorker] = []
+
+    def start(name: str) -> KillableWorker:
+        worker = KillableWorker(env, name=name, beat=beat)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in workers:
+            worker.stop()

@@ -8,6 +8,7 @@
     list.dataset.sortable = "on";
     window.Sortable.create(list, {
       handle: ".drag-handle",
+      forceFallback: true,  // pointer events rather than native drag: the same in every browser
       animation: 150,
       onEnd: function () {
         var order = Array.prototype.map.call(list.querySelectorAll("[data-item]"), function (li) {

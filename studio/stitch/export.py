@@ -1,0 +1,429 @@
+"""Join a playlist's clips into one MP4 for delivery: losslessly when they match, else re-encoded.
+
+Every input is probed first, so a bad item fails with a message naming it before ffmpeg starts.
+Clips that share one encoding and already have the requested size are joined by the concat
+demuxer without re-encoding (seconds for a minute of video, no quality loss); anything else is
+normalised (scaled to fit, padded, 24 fps, yuv420p, H.264 + AAC stereo) in one ffmpeg run.
+The result is written beside `dest` and renamed into place only once its duration checks out.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+import threading
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import IO, Literal
+
+import av
+import imageio_ffmpeg
+
+# The output is checked against the sum of its parts: one frame at 24 fps is 0.042 s.
+DURATION_TOLERANCE = Decimal("0.1")
+_MILLISECOND = Decimal("0.001")
+# How often ffmpeg reports, and the least time between two callbacks however often it does.
+_PROGRESS_INTERVAL = 0.25
+_AUDIO_RATE = 48000
+
+
+class ExportError(Exception):
+    """The export cannot be made; the message says why in words a producer understands."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    path: Path
+    trim_in: Decimal | None = None  # seconds from the start of the clip
+    trim_out: Decimal | None = None  # seconds from the start of the clip (exclusive end)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    duration: Decimal
+    width: int
+    height: int
+    method: Literal["copy", "reencode"]
+    expected_duration: Decimal
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    codec: str
+    sample_rate: int
+    channels: int
+    extradata: bytes
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    duration: Decimal
+    width: int
+    height: int
+    frame_rate: Fraction | None
+    pixel_format: str
+    video_codec: str
+    video_profile: str | None
+    # The decoder setup (H.264 SPS/PPS, AAC config): the MP4 keeps only the first clip's, so
+    # stream copy is safe only when every clip's is byte for byte the same.
+    video_extradata: bytes
+    audio: AudioFormat | None
+
+    def stream_copy_key(self) -> tuple[object, ...]:
+        return (
+            self.video_codec,
+            self.video_profile,
+            self.video_extradata,
+            self.width,
+            self.height,
+            self.frame_rate,
+            self.pixel_format,
+            self.audio,
+        )
+
+
+class Unplayable(Exception):
+    """A file that FFmpeg cannot open or decode as a video."""
+
+
+def probe_clip(path: Path) -> ClipInfo:
+    """Read a video's vital facts with PyAV, decoding one frame to prove that it plays."""
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise Unplayable(f"{path.name} has no video stream")
+            video = container.streams.video[0]
+            if video.duration is not None and video.time_base is not None:
+                seconds = Fraction(video.duration) * video.time_base
+            elif container.duration is not None:
+                seconds = Fraction(container.duration, av.time_base)
+            else:
+                raise Unplayable(f"{path.name} has no duration")
+            duration = _decimal(seconds)
+            if duration <= 0:
+                raise Unplayable(f"{path.name} has no duration")
+            if next(container.decode(video), None) is None:
+                raise Unplayable(f"{path.name} has no decodable frame")
+            context = video.codec_context
+            audio = None
+            if container.streams.audio:
+                sound = container.streams.audio[0].codec_context
+                audio = AudioFormat(
+                    codec=sound.name,
+                    sample_rate=sound.sample_rate,
+                    channels=sound.layout.nb_channels,
+                    extradata=bytes(sound.extradata or b""),
+                )
+            rate = video.average_rate or video.guessed_rate
+            return ClipInfo(
+                duration=duration,
+                width=context.width,
+                height=context.height,
+                frame_rate=Fraction(rate.numerator, rate.denominator) if rate else None,
+                pixel_format=context.format.name if context.format else "",
+                video_codec=context.name,
+                video_profile=context.profile,
+                video_extradata=bytes(context.extradata or b""),
+                audio=audio,
+            )
+    except (av.FFmpegError, OSError) as exc:
+        raise Unplayable(f"{path.name} is not a readable video: {exc}") from exc
+
+
+def stitch(
+    segments: Sequence[Segment],
+    dest: Path,
+    *,
+    width: int,
+    height: int,
+    fps: int = 24,
+    on_progress: Callable[[int], None] | None = None,
+    timeout: float = 600,
+    force_reencode: bool = False,
+) -> ExportResult:
+    """Write the segments one after another to `dest` as an MP4 of width x height.
+
+    Raises ExportError, leaving nothing at `dest` (nor beside it), for an unusable item, an ffmpeg
+    failure, a timeout or a result of the wrong duration. An exception raised by `on_progress`
+    stops the export in the same way and is raised again.
+    """
+    if not segments:
+        raise ExportError("The playlist is empty: add at least one clip to export.")
+    if width <= 0 or height <= 0 or width % 2 or height % 2:
+        raise ExportError(f"The export size must be even and positive, not {width}x{height}.")
+    if fps <= 0:
+        raise ExportError(f"The frame rate must be positive, not {fps}.")
+    clips = [_probe_item(number, segment) for number, segment in enumerate(segments, 1)]
+    spans = [
+        _span(number, segment, clip)
+        for number, (segment, clip) in enumerate(zip(segments, clips, strict=True), 1)
+    ]
+    expected = sum((end - start for start, end in spans), Decimal(0))
+    method: Literal["copy", "reencode"] = (
+        "copy"
+        if not force_reencode and _can_stream_copy(segments, clips, width, height, fps)
+        else "reencode"
+    )
+
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # ffmpeg creates the file, so it gets the usual permissions (mkstemp's are owner-only).
+    temp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
+    concat_list: Path | None = None
+    try:
+        if method == "copy":
+            concat_list = temp.with_suffix(".ffconcat")
+            concat_list.write_text(_concat_list(segments), encoding="utf-8")
+            command = _copy_command(concat_list, temp)
+        else:
+            command = _reencode_command(segments, clips, spans, temp, width, height, fps)
+        _run(command, expected=expected, on_progress=on_progress, timeout=timeout)
+        result = _check_output(temp, expected, width, height)
+        os.replace(temp, dest)
+    finally:
+        temp.unlink(missing_ok=True)
+        if concat_list is not None:
+            concat_list.unlink(missing_ok=True)
+    if on_progress is not None:
+        on_progress(100)
+    return ExportResult(
+        path=dest,
+        duration=result.duration,
+        width=result.width,
+        height=result.height,
+        method=method,
+        expected_duration=expected,
+    )
+
+
+def export_file_name(
+    *, project: str, playlist: str, aspect_ratio: str, length_seconds: int, version: int
+) -> str:
+    """`summer-launch_hero-15s_16x9_15s_v3.mp4`: sortable, and safe in any file system or URL."""
+    ratio = re.fullmatch(r"\s*(\d+)\s*[:x/]\s*(\d+)\s*", aspect_ratio)
+    if ratio is None:
+        raise ValueError(f"Aspect ratio must look like 16:9, not {aspect_ratio!r}")
+    if length_seconds < 0 or version < 1:
+        raise ValueError("Length must not be negative and versions start at 1")
+    return (
+        f"{_slug(project)}_{_slug(playlist)}_{ratio[1]}x{ratio[2]}_{length_seconds}s_v{version}.mp4"
+    )
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "untitled"
+
+
+def _probe_item(number: int, segment: Segment) -> ClipInfo:
+    if not Path(segment.path).is_file():
+        raise ExportError(f"Item {number}'s video file is missing.")
+    try:
+        return probe_clip(Path(segment.path))
+    except Unplayable as exc:
+        raise ExportError(f"Item {number} is not a playable video.") from exc
+
+
+def _span(number: int, segment: Segment, clip: ClipInfo) -> tuple[Decimal, Decimal]:
+    """The part of the clip to use, in seconds from its start, checked against its length."""
+    start = Decimal(0) if segment.trim_in is None else Decimal(segment.trim_in)
+    end = clip.duration if segment.trim_out is None else Decimal(segment.trim_out)
+    if start < 0:
+        raise ExportError(f"Item {number}'s trim starts before the clip.")
+    if end > clip.duration:
+        raise ExportError(
+            f"Item {number}'s trim ends after the clip ({_seconds(clip.duration)} s)."
+        )
+    if start >= end:
+        raise ExportError(
+            f"Item {number}'s trim must start before it ends "
+            f"({_seconds(start)} s to {_seconds(end)} s)."
+        )
+    return start, end
+
+
+def _can_stream_copy(
+    segments: Sequence[Segment], clips: Sequence[ClipInfo], width: int, height: int, fps: int
+) -> bool:
+    first = clips[0]
+    return (
+        all(segment.trim_in is None and segment.trim_out is None for segment in segments)
+        and all(clip.stream_copy_key() == first.stream_copy_key() for clip in clips)
+        and (first.width, first.height) == (width, height)
+        and first.frame_rate == fps
+    )
+
+
+def _concat_list(segments: Sequence[Segment]) -> str:
+    # Inside single quotes the concat demuxer knows no escapes: a quote closes, escapes, reopens.
+    lines = ["ffconcat version 1.0"]
+    for segment in segments:
+        quoted = str(Path(segment.path).resolve()).replace("'", "'\\''")
+        lines.append(f"file '{quoted}'")
+    return "\n".join(lines) + "\n"
+
+
+def _ffmpeg() -> list[str]:
+    return [
+        imageio_ffmpeg.get_ffmpeg_exe(),
+        *("-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-y"),
+        *("-progress", "pipe:1", "-stats_period", str(_PROGRESS_INTERVAL)),
+    ]
+
+
+def _copy_command(concat_list: Path, output: Path) -> list[str]:
+    return [
+        *_ffmpeg(),
+        *("-f", "concat", "-safe", "0", "-i", str(concat_list)),
+        *("-map", "0:v:0", "-map", "0:a:0?", "-c", "copy"),
+        *("-movflags", "+faststart", "-f", "mp4", str(output)),
+    ]
+
+
+def _reencode_command(
+    segments: Sequence[Segment],
+    clips: Sequence[ClipInfo],
+    spans: Sequence[tuple[Decimal, Decimal]],
+    output: Path,
+    width: int,
+    height: int,
+    fps: int,
+) -> list[str]:
+    inputs: list[str] = []
+    graph: list[str] = []
+    joined: list[str] = []
+    for index, (segment, clip, (start, end)) in enumerate(zip(segments, clips, spans, strict=True)):
+        # -ss/-to on the input are measured from the clip's start, and when re-encoding ffmpeg
+        # decodes from the keyframe before and drops what precedes: frame- and sample-accurate.
+        if segment.trim_in is not None:
+            inputs += ["-ss", _seconds(start)]
+        if segment.trim_out is not None:
+            inputs += ["-to", _seconds(end)]
+        inputs += ["-i", str(segment.path)]
+        length = _seconds(end - start)
+        graph.append(
+            f"[{index}:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease"
+            f":force_divisible_by=2,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,"
+            f"setsar=1,fps={fps},format=yuv420p[v{index}]"
+        )
+        source = (
+            f"[{index}:a:0]"
+            if clip.audio is not None
+            else f"anullsrc=sample_rate={_AUDIO_RATE}:channel_layout=stereo,"
+        )
+        # Audio cut or padded to the picture's length exactly, so that each join stays in sync.
+        graph.append(
+            f"{source}aresample={_AUDIO_RATE},"
+            f"aformat=sample_fmts=fltp:sample_rates={_AUDIO_RATE}:channel_layouts=stereo,"
+            f"apad=whole_dur={length},atrim=end={length},asetpts=PTS-STARTPTS[a{index}]"
+        )
+        joined.append(f"[v{index}][a{index}]")
+    graph.append(f"{''.join(joined)}concat=n={len(segments)}:v=1:a=1[v][a]")
+    return [
+        *_ffmpeg(),
+        *inputs,
+        *("-filter_complex", ";".join(graph), "-map", "[v]", "-map", "[a]"),
+        *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"),
+        *("-c:a", "aac", "-b:a", "192k", "-ar", str(_AUDIO_RATE), "-ac", "2"),
+        *("-movflags", "+faststart", "-f", "mp4", str(output)),
+    ]
+
+
+def _run(
+    command: list[str],
+    *,
+    expected: Decimal,
+    on_progress: Callable[[int], None] | None,
+    timeout: float,
+) -> None:
+    """Run ffmpeg, turning its `-progress` lines into percentages; kill it at the deadline."""
+    # stderr goes to a file: a pipe nobody reads while we read stdout could fill and block ffmpeg.
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr)
+        timed_out = threading.Event()
+
+        def kill_at_deadline() -> None:
+            timed_out.set()
+            process.kill()
+
+        deadline = threading.Timer(timeout, kill_at_deadline)
+        deadline.daemon = True
+        deadline.start()
+        try:
+            assert process.stdout is not None
+            _follow_progress(process.stdout, expected, on_progress)
+            process.wait()
+        finally:
+            deadline.cancel()
+            process.kill()
+            process.wait()
+        if timed_out.is_set():
+            raise ExportError(f"The export took longer than {timeout:g} s and was stopped.")
+        if process.returncode != 0:
+            stderr.seek(0)
+            detail = stderr.read().decode(errors="replace").strip().splitlines()
+            reason = detail[-1] if detail else f"exit status {process.returncode}"
+            raise ExportError(f"The video could not be put together (ffmpeg: {reason}).")
+
+
+def _follow_progress(
+    stdout: IO[bytes], expected: Decimal, on_progress: Callable[[int], None] | None
+) -> None:
+    total_us = float(expected) * 1_000_000
+    reported = -1
+    last_call = float("-inf")
+    if on_progress is not None:
+        on_progress(0)
+        reported = 0
+    for raw in stdout:
+        key, _, value = raw.decode(errors="replace").strip().partition("=")
+        # out_time_ms is in microseconds too (a long-standing ffmpeg misnomer).
+        if on_progress is None or key not in ("out_time_us", "out_time_ms"):
+            continue
+        try:
+            done_us = int(value)
+        except ValueError:  # "N/A" before the first frame is out
+            continue
+        # 100 waits for the output's check: a full bar must mean a finished file.
+        percent = max(0, min(99, int(done_us * 100 / total_us)))
+        now = time.monotonic()
+        if percent > reported and now - last_call >= _PROGRESS_INTERVAL:
+            on_progress(percent)
+            reported, last_call = percent, now
+
+
+def _check_output(path: Path, expected: Decimal, width: int, height: int) -> ClipInfo:
+    try:
+        result = probe_clip(path)
+    except Unplayable as exc:
+        raise ExportError("The exported file does not play; nothing was saved.") from exc
+    if abs(result.duration - expected) > DURATION_TOLERANCE:
+        raise ExportError(
+            f"The exported video lasts {_seconds(result.duration)} s instead of "
+            f"{_seconds(expected)} s; nothing was saved."
+        )
+    if (result.width, result.height) != (width, height):
+        raise ExportError(
+            f"The exported video is {result.width}x{result.height} instead of "
+            f"{width}x{height}; nothing was saved."
+        )
+    return result
+
+
+def _decimal(seconds: Fraction) -> Decimal:
+    return (Decimal(seconds.numerator) / Decimal(seconds.denominator)).quantize(_MILLISECOND)
+
+
+def _seconds(value: Decimal) -> str:
+    """4 -> "4.0", 1.250 -> "1.25": plain notation for people and for ffmpeg's options."""
+    text = format(value.quantize(_MILLISECOND), "f").rstrip("0")
+    return text + "0" if text.endswith(".") else text

@@ -1,0 +1,120 @@
+"""Assembling an ad as a person does: a playlist from a storyboard's takes, reordered by
+dragging, previewed across an item boundary, exported and downloaded."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files import File
+from playwright.sync_api import Page, expect
+
+from studio.gateway import probe_video
+from studio.projects.models import Shot
+from studio.simulator.video import VideoRenderer
+from tests.conftest import PASSWORD
+from tests.playlists.conftest import make_take
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def finished_takes(studio, tmp_path):
+    """Three shots with a finished take each, as if the gateway had made them."""
+    (tmp_path / "renders").mkdir()
+    renderer = VideoRenderer(tmp_path / "renders")
+    shots = [studio.shot] + [
+        Shot.objects.create(
+            storyboard=studio.storyboard,
+            position=n,
+            prompt=f"Scene {n}",
+            duration=2,
+            aspect_ratio="16:9",
+            video_model=studio.veo,
+        )
+        for n in (2, 3)
+    ]
+    takes = []
+    for shot in shots:
+        path = renderer.render(prompt=f"Shot {shot.position}", duration=2, width=320, height=180)
+        take = make_take(shot, ratio="16:9", length=2)
+        take.resolution = "320x180"
+        with path.result(timeout=120).open("rb") as handle:
+            take.video.save("take.mp4", File(handle))
+        takes.append(take)
+    renderer.close()
+    return takes
+
+
+def drag(page: Page, source, target) -> None:
+    """Press, move in small steps, release: the way a hand drags."""
+    target.scroll_into_view_if_needed()
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 4, steps=20)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 2, steps=5)
+    page.mouse.up()
+
+
+def item_labels(page: Page) -> list[str]:
+    return page.locator("#playlist-list > li").evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-label'))"
+    )
+
+
+def test_build_reorder_preview_and_export_a_playlist(
+    page, live_server, studio_services, studio, finished_takes, tmp_path
+):
+    page.set_viewport_size({"width": 1400, "height": 1800})  # the whole list in view to drag
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("bob")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Summer launch").click()
+    page.get_by_role("link", name="New playlist").click()
+    page.get_by_label("Name").fill("Hero 6")
+    page.get_by_label("Platform").select_option(label="YouTube (16:9)")
+    page.get_by_label("Target length").select_option(label="6 s")
+    page.get_by_role("button", name="Create playlist").click()
+    expect(page.get_by_role("heading", name="Hero 6", exact=True)).to_be_visible()
+
+    page.get_by_role("button", name="Add all shots").click()
+    expect(page.locator("#playlist-list > li")).to_have_count(3)
+    expect(page.locator("#summary")).to_contain_text("6.0 s of 6 s")
+
+    first, third = (
+        page.locator("#playlist-list > li").nth(0),
+        page.locator("#playlist-list > li").nth(2),
+    )
+    drag(page, third.locator(".drag-handle"), first)
+    expect(page.locator("#playlist-list > li").first).to_have_attribute(
+        "aria-label", re.compile("shot 3")
+    )
+    assert [label.split(": ")[1] for label in item_labels(page)] == [
+        "shot 3, take 1",
+        "shot 1, take 1",
+        "shot 2, take 1",
+    ]
+    page.get_by_role("button", name="Move item 1 down").click()
+    expect(page.locator("#playlist-list > li").first).to_have_attribute(
+        "aria-label", re.compile("shot 1")
+    )
+
+    expect(page.locator("[data-now-playing]")).to_contain_text("1 of 3")
+    page.locator("#preview video").evaluate("v => { v.muted = true; }")
+    page.get_by_role("button", name="Play / pause").click()
+    expect(page.locator("[data-now-playing]")).to_contain_text("(2 of 3)", timeout=15_000)
+    page.get_by_label("Position in the playlist").fill("5")
+    expect(page.locator("[data-now-playing]")).to_contain_text("(3 of 3)")
+
+    page.get_by_role("button", name="Export").click()
+    expect(page.locator("#exports .badge")).to_have_text("Ready", timeout=60_000)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download").click()
+    download = download_info.value
+    assert download.suggested_filename == "summer-launch_hero-6_16x9_6s_v1.mp4"
+    saved = Path(tmp_path / download.suggested_filename)
+    download.save_as(saved)
+    info = probe_video(saved)
+    assert abs(float(info.duration) - 6) < 0.1
+    assert page.problems == []

@@ -1,10 +1,12 @@
 import json
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from studio.playlists import services
 from studio.playlists.models import Export, Playlist
+from tests.playlists.conftest import make_take
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -132,8 +134,6 @@ def test_trim_out_of_range_is_explained_and_the_trim_kept(client, studio, playli
 
 
 def test_exporting_an_empty_or_unfinished_playlist_is_refused(client, studio, playlist, shots):
-    from tests.playlists.conftest import make_take
-
     client.force_login(studio.bob)
     url = reverse("playlist_export", args=[playlist.uuid])
     assert "Add takes to the playlist before exporting it." in client.post(url, **HTMX).text
@@ -158,3 +158,13 @@ def test_viewer_sees_but_cannot_change(client, studio, playlist, items):
     assert "Move up" not in page and ">Export</button>" not in page
     assert client.post(reverse("playlist_item_remove", args=[items[0].uuid])).status_code == 403
     assert playlist.items.count() == 3
+
+
+def test_export_download_answers_range_requests_and_names_the_file(client, studio, export):
+    export.video.save("x_v1.mp4", ContentFile(b"0123456789" * 100))
+    client.force_login(studio.vera)
+    url = reverse("export_download", args=[export.uuid])
+    part = client.get(url, HTTP_RANGE="bytes=10-19")
+    assert part.status_code == 206 and b"".join(part.streaming_content) == b"0123456789"
+    whole = client.get(url + "?download=1")
+    assert whole["Content-Disposition"] == 'attachment; filename="x_v1.mp4"'

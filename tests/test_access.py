@@ -36,6 +36,7 @@ def object_urls(studio, take) -> list[tuple[str, str]]:
         ("post", reverse("shot_generate", args=[shot.uuid])),
         ("post", reverse("take_retry", args=[take.uuid])),
         ("post", reverse("take_cancel", args=[take.uuid])),
+        ("post", reverse("take_select", args=[take.uuid])),
         ("post", reverse("take_check_again", args=[take.uuid])),
         ("get", reverse("take_video", args=[take.uuid])),
         ("get", reverse("take_poster", args=[take.uuid])),

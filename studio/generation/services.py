@@ -180,6 +180,17 @@ def clip_check_again(*, user, clip: Clip) -> Clip:
     return clip
 
 
+def clip_select(*, user, clip: Clip) -> Clip:
+    """Mark a finished take as its shot's choice for the ad."""
+    shot = clip.shot
+    require_action(user=user, team=shot.storyboard.project.team, action=Action.EDIT)
+    if clip.status != ClipStatus.COMPLETED:
+        raise ValidationError("Only a finished take can be the shot's selected take.")
+    shot.selected_take = clip
+    shot.save(update_fields=["selected_take", "updated_at"])
+    return clip
+
+
 # Writing state
 
 

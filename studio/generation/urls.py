@@ -7,6 +7,7 @@ urlpatterns = [
     path("storyboards/<uuid:uuid>/live/", views.storyboard_live, name="storyboard_live"),
     path("takes/<uuid:uuid>/retry/", views.take_retry, name="take_retry"),
     path("takes/<uuid:uuid>/cancel/", views.take_cancel, name="take_cancel"),
+    path("takes/<uuid:uuid>/select/", views.take_select, name="take_select"),
     path("takes/<uuid:uuid>/check-again/", views.take_check_again, name="take_check_again"),
     path("gateway/resume/", views.submissions_resume, name="submissions_resume"),
     path("hooks/gateway/<uuid:uuid>/", views.gateway_webhook, name="gateway_webhook"),

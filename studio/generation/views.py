@@ -140,6 +140,22 @@ def take_added_again(request: HttpRequest, clip: Clip) -> HttpResponse:
 
 @login_required
 @require_POST
+def take_select(request: HttpRequest, uuid) -> HttpResponse:
+    """This take becomes the shot's choice; the shot's card is drawn again with its badges."""
+    clip = get_clip(request, uuid)
+    try:
+        services.clip_select(user=request.user, clip=clip)
+    except ValidationError as error:
+        return generation_refused(request, clip.shot, error)
+    if not request.htmx:
+        return redirect("storyboard_detail", uuid=clip.shot.storyboard.uuid)
+    shot = Shot.objects.select_related("video_model", "storyboard").get(pk=clip.shot_id)
+    context = {"shot": shot, "storyboard": shot.storyboard, "can_edit": True}
+    return TemplateResponse(request, f"{TAKE_TEMPLATE}#shot", context)
+
+
+@login_required
+@require_POST
 def submissions_resume(request: HttpRequest) -> HttpResponse:
     sent = services.submissions_resume(user=request.user)
     messages.success(request, f"Submissions resumed: {sent} waiting take{pluralize(sent)} sent.")

@@ -65,7 +65,7 @@ def playlist_add_takes(*, user, playlist: Playlist, clips: Sequence[Clip]) -> li
 
 
 def storyboard_chosen_takes(storyboard: Storyboard) -> list[Clip]:
-    """Each shot's take for the ad: its latest completed take (review states come later)."""
+    """Each shot's take for the ad: its selected take, else its latest finished one."""
     chosen: dict[int, Clip] = {}
     takes = (
         Clip.objects.filter(shot__storyboard=storyboard, status=ClipStatus.COMPLETED)
@@ -73,7 +73,11 @@ def storyboard_chosen_takes(storyboard: Storyboard) -> list[Clip]:
         .order_by("shot__position", "take_number")
     )
     for take in takes:
-        chosen[take.shot_id] = take
+        if (
+            chosen.get(take.shot_id) is None
+            or chosen[take.shot_id].pk != take.shot.selected_take_id
+        ):
+            chosen[take.shot_id] = take
     return list(chosen.values())
 
 

@@ -72,6 +72,10 @@ class Shot(models.Model):
     aspect_ratio = models.CharField(max_length=8)
     video_model = models.ForeignKey(VideoModel, on_delete=models.PROTECT, related_name="+")
     notes = models.TextField(blank=True)
+    # The take chosen for the ad: what a playlist picks up from this shot by default.
+    selected_take = models.ForeignKey(
+        "generation.Clip", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -156,3 +156,18 @@ def test_viewers_cannot_cancel(client, studio):
     client.force_login(studio.vera)
     assert client.post(reverse("take_cancel", args=[take.uuid]), **HTMX).status_code == 403
     assert Clip.objects.get(pk=take.pk).status == ClipStatus.RUNNING
+
+
+def test_selecting_a_take_marks_it_for_the_ad(client, studio):
+    first = make_take(studio, 1, status=ClipStatus.COMPLETED)
+    second = make_take(studio, 2, status=ClipStatus.COMPLETED)
+    client.force_login(studio.bob)
+    response = client.post(reverse("take_select", args=[second.uuid]), **HTMX)
+    studio.shot.refresh_from_db()
+    assert studio.shot.selected_take == second
+    assert response.text.count(">Selected</span>") == 1
+    assert 'aria-label="Select take 1 for the ad"' in response.text
+    running = make_take(studio, 3)
+    refused = client.post(reverse("take_select", args=[running.uuid]), **HTMX)
+    assert "Only a finished take can be the shot&#x27;s selected take." in refused.text
+    assert first.pk != studio.shot.selected_take_id

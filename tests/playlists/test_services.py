@@ -157,3 +157,14 @@ def test_viewers_cannot_edit_playlists(studio, playlist, takes):
     with pytest.raises(PermissionDenied):
         services.playlist_add_takes(user=studio.vera, playlist=playlist, clips=takes)
     assert not playlist.items.exists()
+
+
+def test_a_storyboard_brings_each_shots_selected_take(studio, playlist, takes, shots):
+    newer = make_take(shots[0], 2)
+    shots[0].selected_take = takes[0]
+    shots[0].save()
+    services.playlist_add_storyboard(
+        user=studio.bob, playlist=playlist, storyboard=studio.storyboard
+    )
+    first = playlist.items.get(position=1).clip
+    assert first == takes[0] and first != newer

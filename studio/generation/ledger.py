@@ -1,5 +1,6 @@
-"""What takes cost a project: spent (finished takes, at the gateway's billed price) and reserved
-(takes that may still be charged). Failed and cancelled takes are not charged."""
+"""What takes cost a project: spent (what the gateway billed: finished takes, and a finished
+job whose file the studio refused) and reserved (takes that may still be charged). Failed and
+cancelled jobs are not charged."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,7 +34,10 @@ def _sum(expression, condition: Q):
     )
 
 
-SPENT = _sum(Coalesce("billed_cost", "estimated_cost"), Q(status=ClipStatus.COMPLETED))
+SPENT = _sum(
+    Coalesce("billed_cost", "estimated_cost"),
+    Q(status=ClipStatus.COMPLETED) | Q(billed_cost__isnull=False),
+)
 RESERVED = _sum("estimated_cost", ~Q(status__in=NOT_CHARGED) & ~Q(status=ClipStatus.COMPLETED))
 
 

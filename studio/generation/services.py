@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from studio.gateway import GatewayClient, JobRecord, JobStatus
 from studio.gateway import errors as gw
-from studio.projects.models import Project, Shot
+from studio.projects.models import Project, Shot, validate_prompt
 from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
@@ -125,6 +125,7 @@ def clip_create(*, user, shot: Shot) -> Clip:
     project = shot.storyboard.project
     require_action(user=user, team=project.team, action=Action.GENERATE)
     model = shot.video_model
+    validate_prompt(shot.prompt)
     model.validate_request(duration=shot.duration, aspect_ratio=shot.aspect_ratio)
     cost = model.cost_for(shot.duration)
     with transaction.atomic():
@@ -248,7 +249,7 @@ def _claim(clip_id: int, *, statuses) -> Clip | None:
     return Clip.objects.select_related("video_model").get(pk=clip_id)
 
 
-def _fail(clip: Clip, *, code: str, message: str, from_statuses) -> None:
+def _fail(clip: Clip, *, code: str, message: str, from_statuses, **fields) -> None:
     _transition(
         clip,
         from_statuses=from_statuses,
@@ -257,6 +258,7 @@ def _fail(clip: Clip, *, code: str, message: str, from_statuses) -> None:
         error_message=message,
         finished_at=timezone.now(),
         next_check_at=None,
+        **fields,
     )
 
 
@@ -469,19 +471,26 @@ def _apply_record(clip: Clip, record: JobRecord, from_statuses) -> NextStep | No
 
 def clip_store_result(*, clip: Clip, record: JobRecord, from_statuses) -> NextStep | None:
     """Copy the finished video into our storage (the gateway's URL expires) with a poster."""
+    # The gateway completed the job, so it has billed it, whatever becomes of the file.
+    billed = (
+        (Decimal(record.cost_cents) / 100).quantize(Decimal("0.01"))
+        if record.cost_cents is not None
+        else clip.estimated_cost
+    )
     try:
         stored = media.store_take_media(clip=clip, url=record.video_url or "")
     except media.ResultExpired:
         # The signed URL ran out: the next poll fetches the job record with a fresh one.
         return _later(clip, "poll", MIN_POLL_INTERVAL, from_statuses)
     except media.ResultRejected as error:
-        _fail(clip, code="bad_result", message=str(error), from_statuses=from_statuses)
+        _fail(
+            clip,
+            code="bad_result",
+            message=str(error),
+            from_statuses=from_statuses,
+            billed_cost=billed,
+        )
         return None
-    billed = (
-        (Decimal(record.cost_cents) / 100).quantize(Decimal("0.01"))
-        if record.cost_cents is not None
-        else clip.estimated_cost
-    )
     _transition(
         clip,
         from_statuses=from_statuses,

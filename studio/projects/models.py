@@ -2,6 +2,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 
@@ -9,6 +10,17 @@ from studio.catalog.models import VideoModel
 from studio.teams.models import Team, TeamScopedQuerySet
 
 PROMPT_MAX_LENGTH = 2000
+
+
+def validate_prompt(prompt: str) -> None:
+    """Every path to the gateway checks this, not only the form: a bad prompt is refused
+    before anything is reserved or sent."""
+    if not prompt.strip():
+        raise ValidationError({"prompt": "Describe the shot: the prompt cannot be empty."})
+    if len(prompt) > PROMPT_MAX_LENGTH:
+        raise ValidationError(
+            {"prompt": f"Keep the prompt to {PROMPT_MAX_LENGTH} characters ({len(prompt)} now)."}
+        )
 
 
 class ProjectQuerySet(TeamScopedQuerySet):

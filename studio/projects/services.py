@@ -7,7 +7,7 @@ from studio.catalog.models import VideoModel
 from studio.teams.models import Action, Team
 from studio.teams.services import require_action
 
-from .models import Project, Shot, Storyboard
+from .models import Project, Shot, Storyboard, validate_prompt
 
 
 def project_create(*, user, team: Team, name: str, client: str, budget: Decimal) -> Project:
@@ -34,6 +34,7 @@ def shot_create(
     notes: str = "",
 ) -> Shot:
     require_action(user=user, team=storyboard.project.team, action=Action.EDIT)
+    validate_prompt(prompt)
     video_model.validate_request(duration=duration, aspect_ratio=aspect_ratio)
     last = storyboard.shots.aggregate(last=Max("position"))["last"] or 0
     return Shot.objects.create(

@@ -15,6 +15,7 @@ from studio.generation.ranges import ranged_file_response
 from studio.projects.models import Storyboard
 from studio.projects.views import get_project, user_can
 from studio.teams.models import Action
+from studio.teams.services import require_action
 
 from . import exports, services
 from .forms import PlaylistForm, TrimForm
@@ -55,6 +56,7 @@ def item_context(playlist: Playlist) -> dict:
 @require_http_methods(["GET", "POST"])
 def playlist_create(request: HttpRequest, uuid) -> HttpResponse:
     project = get_project(request, uuid)
+    require_action(user=request.user, team=project.team, action=Action.EDIT)
     form = PlaylistForm(request.POST or None)
     if form.is_valid():
         try:

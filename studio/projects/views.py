@@ -12,7 +12,7 @@ from studio.catalog.models import VideoModel
 from studio.generation.ledger import Costs, project_costs
 from studio.generation.models import Clip
 from studio.teams.models import Action, Membership, Role, Team
-from studio.teams.services import team_ensure_personal
+from studio.teams.services import require_action, team_ensure_personal
 
 from . import services
 from .forms import ProjectForm, ShotForm, StoryboardForm
@@ -84,6 +84,7 @@ def project_detail(request: HttpRequest, uuid) -> TemplateResponse:
 @require_http_methods(["GET", "POST"])
 def storyboard_create(request: HttpRequest, uuid) -> HttpResponse:
     project = get_project(request, uuid)
+    require_action(user=request.user, team=project.team, action=Action.EDIT)
     form = StoryboardForm(request.POST or None)
     if form.is_valid():
         storyboard = services.storyboard_create(

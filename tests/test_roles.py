@@ -45,6 +45,8 @@ ROUTES = [
     ("get", "storyboard_live", "storyboard", Action.VIEW, None),
     ("post", "shot_create", "storyboard", Action.EDIT, "shot"),
     ("post", "shot_generate", "shot", Action.GENERATE, None),
+    ("post", "batch_confirm", "storyboard", Action.GENERATE, {"scope": "all"}),
+    ("post", "batch_generate", "storyboard", Action.GENERATE, {"scope": "all"}),
     ("post", "take_retry", "failed", Action.GENERATE, None),
     ("post", "take_select", "take", Action.EDIT, None),
     ("get", "take_video", "take", Action.VIEW, None),

@@ -120,38 +120,77 @@ def backoff(attempt: int) -> timedelta:
 
 def clip_create(*, user, shot: Shot) -> Clip:
     """A new take of the shot, reserved against the project's budget and queued for submit."""
+    return clips_create(user=user, shots=[shot])[0]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What generating these shots costs, and what the budget keeps afterwards."""
+
+    shots: int
+    seconds: int
+    cost: Decimal
+    left_after: Decimal
+
+    @property
+    def over_by(self) -> Decimal:
+        return -self.left_after
+
+    def describe(self) -> str:
+        shots = f"{self.shots} shot{'s' if self.shots != 1 else ''}"
+        return f"{shots}, {self.seconds} s, ${self.cost:.2f}"
+
+
+def batch_estimate(*, project: Project, shots: list[Shot]) -> Batch:
+    cost = sum((shot.video_model.cost_for(shot.duration) for shot in shots), Decimal("0.00"))
+    return Batch(
+        shots=len(shots),
+        seconds=sum(shot.duration for shot in shots),
+        cost=cost,
+        left_after=project.budget - project_committed_cost(project) - cost,
+    )
+
+
+def clips_create(*, user, shots: list[Shot]) -> list[Clip]:
+    """A take of each shot, all or none: reserved together against the project's budget."""
     from .tasks import submit_clip
 
-    project = shot.storyboard.project
+    if not shots:
+        raise ValidationError("Choose at least one shot to generate.")
+    project = shots[0].storyboard.project
     require_action(user=user, team=project.team, action=Action.GENERATE)
-    model = shot.video_model
-    validate_prompt(shot.prompt)
-    model.validate_request(duration=shot.duration, aspect_ratio=shot.aspect_ratio)
-    cost = model.cost_for(shot.duration)
+    for shot in shots:
+        validate_prompt(shot.prompt)
+        shot.video_model.validate_request(duration=shot.duration, aspect_ratio=shot.aspect_ratio)
     with transaction.atomic():
         # Lock the project row so concurrent clicks cannot overspend the budget together.
         # (On SQLite the IMMEDIATE transaction already serialises writers.)
         Project.objects.select_for_update().filter(pk=project.pk).first()
-        left = project.budget - project_committed_cost(project)
-        if cost > left:
+        batch = batch_estimate(project=project, shots=shots)
+        if batch.left_after < 0:
+            left = max(batch.left_after + batch.cost, Decimal("0"))
+            what = "This take costs" if len(shots) == 1 else f"These {len(shots)} takes cost"
             raise BudgetExceeded(
-                f"This take costs ${cost}; the project has ${max(left, Decimal('0')):.2f} "
+                f"{what} ${batch.cost:.2f}; the project has ${left:.2f} "
                 f"left of its ${project.budget} budget."
             )
-        last = shot.takes.aggregate(last=Max("take_number"))["last"] or 0
-        clip = Clip.objects.create(
-            shot=shot,
-            take_number=last + 1,
-            video_model=model,
-            prompt=shot.prompt,
-            duration=shot.duration,
-            aspect_ratio=shot.aspect_ratio,
-            estimated_cost=cost,
-            created_by=user,
-            next_check_at=timezone.now(),
-        )
-        transaction.on_commit(lambda: submit_clip.delay(clip.pk))
-    return clip
+        now = timezone.now()
+        clips = [
+            Clip.objects.create(
+                shot=shot,
+                take_number=(shot.takes.aggregate(last=Max("take_number"))["last"] or 0) + 1,
+                video_model=shot.video_model,
+                prompt=shot.prompt,
+                duration=shot.duration,
+                aspect_ratio=shot.aspect_ratio,
+                estimated_cost=shot.video_model.cost_for(shot.duration),
+                created_by=user,
+                next_check_at=now,
+            )
+            for shot in shots
+        ]
+        transaction.on_commit(lambda: [submit_clip.delay(clip.pk) for clip in clips])
+    return clips
 
 
 def clip_retry(*, user, clip: Clip) -> Clip:

@@ -20,6 +20,7 @@ from django_htmx.http import reswap, retarget
 from studio.projects.models import Shot, Storyboard
 from studio.projects.views import get_storyboard, user_can
 from studio.teams.models import Action
+from studio.teams.services import require_action
 
 from . import services, webhooks
 from .models import ACTIVE_STATUSES, Clip
@@ -88,6 +89,48 @@ def shot_generate(request: HttpRequest, uuid) -> HttpResponse:
     return generation_answer(
         request, shot, lambda: services.clip_create(user=request.user, shot=shot)
     )
+
+
+def chosen_shots(request: HttpRequest, storyboard: Storyboard) -> list[Shot]:
+    shots = storyboard.shots.select_related("video_model", "storyboard__project")
+    if request.POST.get("scope") == "all":
+        return list(shots)
+    return list(shots.filter(uuid__in=_valid_uuids(request.POST.getlist("shot"))))
+
+
+@login_required
+@require_POST
+def batch_confirm(request: HttpRequest, uuid) -> HttpResponse:
+    """Generate selected / Generate all: one confirmation with the total and what remains."""
+    storyboard = get_storyboard(request, uuid)
+    require_action(user=request.user, team=storyboard.project.team, action=Action.GENERATE)
+    shots = chosen_shots(request, storyboard)
+    context = {"storyboard": storyboard, "chosen": shots}
+    if shots:
+        context["batch"] = services.batch_estimate(project=storyboard.project, shots=shots)
+    return TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-confirm", context)
+
+
+@login_required
+@require_POST
+def batch_generate(request: HttpRequest, uuid) -> HttpResponse:
+    storyboard = get_storyboard(request, uuid)
+    require_action(user=request.user, team=storyboard.project.team, action=Action.GENERATE)
+    shots = chosen_shots(request, storyboard)
+    try:
+        clips = services.clips_create(user=request.user, shots=shots)
+    except ValidationError as error:
+        context = {"messages_list": error.messages}
+        return TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-refused", context)
+    if not request.htmx:
+        return redirect("storyboard_detail", uuid=storyboard.uuid)
+    context = {
+        "takes": clips,
+        "storyboard": storyboard,
+        "can_edit": True,
+        "active_takes": active_takes(storyboard),
+    }
+    return TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-added", context)
 
 
 @login_required

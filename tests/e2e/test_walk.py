@@ -86,4 +86,11 @@ def test_new_user_generates_and_plays_a_take(
     failed.get_by_role("button", name="Retry").click()
     expect(failing.get_by_role("listitem", name=re.compile("^Take 2"))).to_be_visible()
     expect(page.locator("#live-status")).to_contain_text("in progress")
+
+    shot.get_by_label("Select shot 1").check()
+    page.get_by_role("button", name="Generate selected").click()
+    expect(page.get_by_role("alertdialog")).to_contain_text("Generate 1 shot, 4 s, $1.60?")
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text("1 take queued.")).to_be_visible()
+    expect(shot.get_by_role("listitem", name=re.compile("^Take 2"))).to_be_visible()
     assert page.problems == []

@@ -171,3 +171,62 @@ def test_selecting_a_take_marks_it_for_the_ad(client, studio):
     refused = client.post(reverse("take_select", args=[running.uuid]), **HTMX)
     assert "Only a finished take can be the shot&#x27;s selected take." in refused.text
     assert first.pk != studio.shot.selected_take_id
+
+
+def second_shot(studio):
+    from studio.projects.models import Shot
+
+    return Shot.objects.create(
+        storyboard=studio.storyboard,
+        position=2,
+        prompt="Pour shot",
+        duration=5,
+        aspect_ratio="9:16",
+        video_model=studio.veo,
+    )
+
+
+def test_generate_selected_confirms_the_total_and_what_remains(client, studio):
+    other = second_shot(studio)
+    client.force_login(studio.bob)
+    url = reverse("batch_confirm", args=[studio.storyboard.uuid])
+    response = client.post(
+        url, {"scope": "selected", "shot": [studio.shot.uuid, other.uuid]}, **HTMX
+    )
+    assert "Generate 2 shots, 9 s, $3.60?" in response.text
+    assert "$96.40 of the budget remains afterwards." in response.text
+    assert not Clip.objects.exists()  # nothing before the confirmation
+    answer = client.post(
+        reverse("batch_generate", args=[studio.storyboard.uuid]),
+        {"shot": [studio.shot.uuid, other.uuid]},
+        **HTMX,
+    )
+    assert "2 takes queued." in answer.text
+    assert f'<ul hx-swap-oob="beforeend:#shot-{other.uuid}-takes">' in answer.text
+    assert Clip.objects.count() == 2
+
+
+def test_generate_all_over_budget_makes_none(client, studio):
+    second_shot(studio)
+    studio.project.budget = 3
+    studio.project.save()
+    client.force_login(studio.bob)
+    confirm = client.post(
+        reverse("batch_confirm", args=[studio.storyboard.uuid]), {"scope": "all"}, **HTMX
+    )
+    assert "That is $0.60 over the budget: it will be refused." in confirm.text
+    answer = client.post(
+        reverse("batch_generate", args=[studio.storyboard.uuid]), {"scope": "all"}, **HTMX
+    )
+    assert (
+        "These 2 takes cost $3.60; the project has $3.00 left of its $3.00 budget." in answer.text
+    )
+    assert not Clip.objects.exists()
+
+
+def test_generate_selected_with_nothing_ticked_says_so(client, studio):
+    client.force_login(studio.bob)
+    response = client.post(
+        reverse("batch_confirm", args=[studio.storyboard.uuid]), {"scope": "selected"}, **HTMX
+    )
+    assert "Tick the shots to generate first" in response.text

@@ -13,7 +13,7 @@ PYTHON_CANDIDATES = python3.13 python3.12 \
 PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	"$$p" $(IS_NEW_ENOUGH) 2>/dev/null && command -v "$$p" && break; done)
 
-.PHONY: run test lint clean python .venv
+.PHONY: run test lint clean python .venv bench
 
 run: $(VENV_STAMP)
 	$(VENV)/bin/python -m studio.launcher
@@ -35,6 +35,11 @@ test: $(VENV_STAMP)
 lint: $(VENV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# Polling against the gateway simulator, measured; figures and method in BENCHMARKS.md.
+# A few minutes on 2 cores; options: make bench BENCH_ARGS="--help".
+bench: $(VENV_STAMP)
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 
 # Prints the interpreter the venv is made with, or stops with what to do.
 python:

@@ -239,6 +239,10 @@ class KillableWorker:
             )
         wait_for(lambda: b"ready." in self.log.read_bytes(), what="celery worker", seconds=60)
 
+    def exited(self) -> bool:
+        """It ended by itself (it was not killed or stopped here)."""
+        return self.process is not None and self.process.poll() is not None
+
     def kill(self, signal_number: int = signal.SIGKILL) -> None:
         if self.process is None:
             return

@@ -108,6 +108,12 @@ class BudgetUsage(TypedDict):
     paused_until: float | None  # a timestamp of the budget's clock; None when not paused
 
 
+def with_headroom(rpm: int) -> int:
+    """A little under the gateway's limit: a slot is counted a few milliseconds before the
+    gateway sees the request, so a window could otherwise be reused a hair too early."""
+    return max(1, rpm - max(1, round(rpm * 0.02)))
+
+
 class RequestBudget:
     """The per-API-key request budget; every instance with the same `key_prefix` shares it."""
 
@@ -145,7 +151,7 @@ class RequestBudget:
         """
         url = settings.STUDIO_BUDGET_REDIS_URL
         client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-        return cls(client, rpm=settings.AIGATEWAY_RPM)
+        return cls(client, rpm=with_headroom(settings.AIGATEWAY_RPM))
 
     def acquire(self, kind: Kind) -> float:
         """0.0 when the caller may send one request now (and the request is counted), else the

@@ -41,12 +41,17 @@ SPENT = _sum(
 RESERVED = _sum("estimated_cost", ~Q(status__in=NOT_CHARGED) & ~Q(status=ClipStatus.COMPLETED))
 
 
+def cents(amount) -> Decimal:
+    """SQLite sums decimals as floats ($79.6000000000001): back to exact cents."""
+    return Decimal(str(amount)).quantize(ZERO)
+
+
 def project_committed_cost(project: Project) -> Decimal:
     """Spent plus reserved: what the budget check counts against the project's budget."""
     totals = Clip.objects.filter(shot__storyboard__project=project).aggregate(
         spent=SPENT, reserved=RESERVED
     )
-    return totals["spent"] + totals["reserved"]
+    return cents(totals["spent"]) + cents(totals["reserved"])
 
 
 def project_costs(project: Project) -> tuple[Costs, dict[int, Costs]]:
@@ -58,7 +63,8 @@ def project_costs(project: Project) -> tuple[Costs, dict[int, Costs]]:
         .order_by()
     )
     per_storyboard = {
-        row["shot__storyboard"]: Costs(spent=row["spent"], reserved=row["reserved"]) for row in rows
+        row["shot__storyboard"]: Costs(spent=cents(row["spent"]), reserved=cents(row["reserved"]))
+        for row in rows
     }
     total = Costs(
         spent=sum((c.spent for c in per_storyboard.values()), ZERO),

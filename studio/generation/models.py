@@ -83,11 +83,16 @@ class Clip(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # From the render times of finished takes like this one: the median (for the progress
-    # bar) and the 5th and 99th percentiles (for when to poll); empty until something is learned.
+    # bar) and the 2nd and 99th percentiles (for when to poll); empty until something is learned.
     expected_ready_at = models.DateTimeField(null=True, blank=True)
     earliest_ready_at = models.DateTimeField(null=True, blank=True)
     latest_ready_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When the gateway finished the job, as near as we know: between the last poll that saw it
+    # running and the one that saw it done (or the webhook's arrival). Render times are learned
+    # from this, not from when the studio noticed, which would teach ever later first polls.
+    last_seen_running_at = models.DateTimeField(null=True, blank=True)
+    gateway_done_at = models.DateTimeField(null=True, blank=True)
     # When the worker should next act on this take (submit again or poll); the beat sweep
     # finds takes whose time has long passed, because their queued message was lost.
     next_check_at = models.DateTimeField(null=True, blank=True)

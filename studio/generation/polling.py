@@ -2,7 +2,7 @@
 enough that completion is noticed within seconds.
 
 Render times are learned from finished takes of the same model and duration. They spread
-roughly log-normally (about 30% around a median), so the plan is: no poll before the 5th
+roughly log-normally (about 30% around a median), so the plan is: no poll before the 2nd
 percentile of past render times, then one every few seconds, then less often once the job is
 well past the 99th percentile. Without history, polls start often and thin out.
 """
@@ -19,7 +19,7 @@ MAX_INTERVAL = timedelta(seconds=20)
 UNLEARNED_MAX_INTERVAL = timedelta(seconds=8)
 DEFAULT_SPREAD = 0.3  # sigma of log render time, until enough takes have finished
 MIN_SAMPLES = 5
-Z_EARLY, Z_LATE = -1.645, 2.326  # the 5th and 99th percentiles of a normal distribution
+Z_EARLY, Z_LATE = -2.054, 2.326  # the 2nd and 99th percentiles of a normal distribution
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def poll_delay(
 
 
 def plausibly_done(earliest_ready_at: datetime | None, now: datetime) -> bool:
-    """Past the 5th percentile of render times, or nothing learned to say otherwise."""
+    """Past the 2nd percentile of render times, or nothing learned to say otherwise."""
     return earliest_ready_at is None or now >= earliest_ready_at
 
 

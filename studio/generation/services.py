@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -63,10 +64,19 @@ class NextStep:
     retry: bool = False  # after an error: the next attempt backs off further
 
 
+_client: dict[tuple, GatewayClient] = {}
+
+
 def gateway_client() -> GatewayClient:
-    return GatewayClient(
-        settings.AIGATEWAY_BASE_URL, settings.AIGATEWAY_API_KEY, timeout=settings.AIGATEWAY_TIMEOUT
-    )
+    """One client per process, so connections and the TLS context are reused from poll to poll
+    (building one per call was most of a poll's cost). httpx clients are thread-safe."""
+    key = (settings.AIGATEWAY_BASE_URL, settings.AIGATEWAY_API_KEY, settings.AIGATEWAY_TIMEOUT)
+    if key not in _client:
+        for stale in _client.values():
+            stale.close()
+        _client.clear()
+        _client[key] = GatewayClient(key[0], key[1], timeout=key[2])
+    return _client[key]
 
 
 def webhook_url_for(clip: Clip) -> str | None:
@@ -235,7 +245,7 @@ def clip_select(*, user, clip: Clip) -> Clip:
 
 
 def render_times(clip: Clip) -> polling.RenderTimes:
-    """What recent finished takes of this model and duration took, submit to stored."""
+    """What recent finished takes of this model and duration took at the gateway."""
     recent = (
         Clip.objects.filter(
             video_model=clip.video_model,
@@ -244,7 +254,7 @@ def render_times(clip: Clip) -> polling.RenderTimes:
             submitted_at__isnull=False,
         )
         .order_by("-finished_at")
-        .values_list("submitted_at", "finished_at")[:50]
+        .values_list("submitted_at", Coalesce("gateway_done_at", "finished_at"))[:50]
     )
     return polling.RenderTimes.from_samples(
         [(done - sent).total_seconds() for sent, done in recent],
@@ -256,6 +266,9 @@ def next_poll_delay(clip: Clip, now: datetime) -> timedelta:
     if clip.submitted_at is None:
         return MIN_POLL_INTERVAL
     if webhook_url_for(clip):
+        # The event should come; the first safety poll waits until the job is overdue.
+        if clip.latest_ready_at and now < clip.latest_ready_at:
+            return max(clip.latest_ready_at - now, MIN_POLL_INTERVAL)
         return WEBHOOK_SAFETY_POLL
     return polling.poll_delay(
         submitted_at=clip.submitted_at,
@@ -375,15 +388,14 @@ def clip_submit(*, clip_id: int, attempt: int = 0) -> NextStep | None:
         )
         return NextStep("submit", wait)
     try:
-        with gateway_client() as client:
-            record = client.submit(
-                model=clip.video_model.slug,
-                prompt=clip.prompt,
-                duration=clip.duration,
-                aspect_ratio=clip.aspect_ratio,
-                idempotency_key=str(clip.idempotency_key),
-                webhook_url=webhook_url_for(clip),
-            )
+        record = gateway_client().submit(
+            model=clip.video_model.slug,
+            prompt=clip.prompt,
+            duration=clip.duration,
+            aspect_ratio=clip.aspect_ratio,
+            idempotency_key=str(clip.idempotency_key),
+            webhook_url=webhook_url_for(clip),
+        )
     except (gw.RateLimited, gw.ServiceUnavailable, gw.GatewayUnreachable) as error:
         # Not processed by the gateway: safe to send again, later.
         if isinstance(error, gw.RateLimited):
@@ -460,8 +472,7 @@ def clip_poll(*, clip_id: int, attempt: int = 0) -> NextStep | None:
             wait *= 2
         return _later(clip, "poll", wait, AT_GATEWAY_STATUSES)
     try:
-        with gateway_client() as client:
-            record = client.get_job(clip.gateway_job_id)
+        record = gateway_client().get_job(clip.gateway_job_id)
     except gw.NotFound:
         message = "The gateway no longer knows this job."
         _fail(clip, code="not_found", message=message, from_statuses=AT_GATEWAY_STATUSES)
@@ -484,6 +495,8 @@ def clip_poll(*, clip_id: int, attempt: int = 0) -> NextStep | None:
 def _apply_record(clip: Clip, record: JobRecord, from_statuses) -> NextStep | None:
     now = timezone.now()
     if record.status == JobStatus.COMPLETED:
+        seen_running = clip.last_seen_running_at or clip.submitted_at or now
+        clip.gateway_done_at = seen_running + (now - seen_running) / 2
         return clip_store_result(clip=clip, record=record, from_statuses=from_statuses)
     if record.status == JobStatus.FAILED:
         _fail(
@@ -504,7 +517,13 @@ def _apply_record(clip: Clip, record: JobRecord, from_statuses) -> NextStep | No
         return None
     status = ClipStatus.RUNNING if record.status == JobStatus.RUNNING else ClipStatus.QUEUED
     delay = next_poll_delay(clip, now)
-    _transition(clip, from_statuses=from_statuses, status=status, next_check_at=now + delay)
+    _transition(
+        clip,
+        from_statuses=from_statuses,
+        status=status,
+        last_seen_running_at=now,
+        next_check_at=now + delay,
+    )
     return NextStep("poll", delay)
 
 
@@ -541,6 +560,7 @@ def clip_store_result(*, clip: Clip, record: JobRecord, from_statuses) -> NextSt
         video_duration=stored.duration,
         result_url=record.video_url or "",
         billed_cost=billed,
+        gateway_done_at=clip.gateway_done_at or timezone.now(),
         finished_at=timezone.now(),
         next_check_at=None,
         error_code="",
@@ -583,8 +603,7 @@ def clip_cancel(*, clip_id: int, attempt: int = 0) -> NextStep | None:
     if wait := wait_for_slot("cancel"):
         return _later(clip, "cancel", wait, cancelling)
     try:
-        with gateway_client() as client:
-            record = client.cancel(clip.gateway_job_id)
+        record = gateway_client().cancel(clip.gateway_job_id)
     except gw.GatewayError as error:
         if error.retryable:
             delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempt)
@@ -642,6 +661,7 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
         return None  # already settled: a poll got there first
     if event.event_type != "job.completed":
         return _later(clip, "poll", timedelta(0), AT_GATEWAY_STATUSES)
+    clip.gateway_done_at = event.received_at
     usage = data.get("usage") or {}
     record = JobRecord(
         id=job_id,

@@ -28,6 +28,12 @@ class SimulatorConfig:
     run_seconds: float = _option(6.0, "seconds a job runs, before the per-second part")
     run_seconds_per_video_second: float = _option(0.25, "running seconds added per video second")
     time_factor: float = _option(1.0, "multiplies queue and running times (0.1: ten times faster)")
+    run_spread: float = _option(
+        0.0,
+        "sigma of a log-normal factor on each job's running time (0: fixed times; 0.3: about "
+        "30 percent, like real renders); the configured time stays the median",
+    )
+    seed: int | None = _option(None, "seeds the running-time spread (default: each job's own id)")
     record_shape: str = _option(
         "alternate",
         "model_page (processing, result.url), docs (running, result.file_url), "
@@ -52,6 +58,7 @@ class SimulatorConfig:
             "run_seconds",
             "run_seconds_per_video_second",
             "min_poll_interval",
+            "run_spread",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")

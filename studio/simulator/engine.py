@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import random
 import secrets
 import threading
 import time
@@ -106,6 +107,7 @@ class Job:
     error: tuple[str, str] | None = None
     media_path: Path | None = None
     billed_cents: int = 0
+    completed_at: float | None = None  # time.time() when its running time ended, once completed
 
 
 class SimulatedGateway:
@@ -136,6 +138,7 @@ class SimulatedGateway:
         # Requests per endpoint, and answers worth counting ("429", "304", ...).
         self._counts: Counter[str] = Counter()
         self._billed_cents_total = 0
+        self._spread_random = _seeded(config.seed)
 
     # The gateway API.
 
@@ -260,6 +263,8 @@ class SimulatedGateway:
                 self._faults = FaultBook(self.config.faults)
             if "wallet_cents" in changes:
                 self._wallet_cents = self.config.wallet_cents
+            if "seed" in changes:
+                self._spread_random = _seeded(self.config.seed)
 
     def reset(self) -> None:
         """Forget every job, count and change: back to the settings the server started with."""
@@ -309,9 +314,11 @@ class SimulatedGateway:
         size = config.frame_size(order.aspect_ratio)
         now = time.monotonic()
         started_at = now + config.queue_seconds * config.time_factor
+        job_id = f"job_{secrets.token_hex(12)}"
         running = config.run_seconds + config.run_seconds_per_video_second * order.duration
+        running *= self._spread_factor(job_id)
         job = Job(
-            id=f"job_{secrets.token_hex(12)}",
+            id=job_id,
             api_key=api_key,
             order=order,
             shape=self._next_shape(),
@@ -334,6 +341,16 @@ class SimulatedGateway:
             self._by_idempotency_key[(api_key, call.idempotency_key)] = job.id
             self._accepted_per_idempotency_key[call.idempotency_key] += 1
         return job
+
+    def _spread_factor(self, job_id: str) -> float:
+        """Real render times spread log-normally around a median set by model and duration.
+
+        With a seed, the n-th job of a run always gets the same factor, so runs repeat."""
+        sigma = self.config.run_spread
+        if not sigma:
+            return 1.0
+        draw = self._spread_random if self.config.seed is not None else _seeded(job_id)
+        return math.exp(sigma * draw.gauss(0.0, 1.0))
 
     def _next_shape(self) -> str:
         if self.config.record_shape != "alternate":
@@ -366,6 +383,9 @@ class SimulatedGateway:
         job.status = status
         job.error = error
         if status == "completed":
+            # When its running time ended, not when a poll or the ticker noticed: the lag
+            # from here to the studio noticing is what a benchmark measures.
+            job.completed_at = time.time() - max(0.0, time.monotonic() - job.finishes_at)
             # Billing happens here only: failed and cancelled jobs are never charged.
             job.billed_cents = job.order.cost_cents
             self._wallet_cents -= job.billed_cents
@@ -464,6 +484,10 @@ def _invalid(message: str) -> Refused:
     return Refused(error_reply(400, "invalid_request_error", message))
 
 
+def _seeded(seed: int | str | None) -> random.Random:
+    return random.Random(seed)  # noqa: S311 -- simulated render times, not secrets
+
+
 def _fault_reply(fault: RequestFault) -> Reply:
     if fault.kind == "drop":
         return Reply(0, drop=True)
@@ -498,4 +522,5 @@ def _job_summary(job: Job) -> dict[str, Any]:
         "billed_cents": job.billed_cents,
         "webhook_url": job.order.webhook_url,
         "error_code": job.error[0] if job.error else None,
+        "completed_at": job.completed_at,
     }

@@ -50,8 +50,7 @@ def post_event(client, clip, event, *, secret=SECRET, timestamp=None):
 
 
 def completed_event(clip, simulator, event_id="evt_1"):
-    with services.gateway_client() as gateway_client:
-        record = gateway_client.get_job(clip.gateway_job_id)
+    record = services.gateway_client().get_job(clip.gateway_job_id)
     return {
         "id": event_id,
         "type": "job.completed",

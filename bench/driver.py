@@ -1,0 +1,165 @@
+"""A stand-in for the Celery worker inside the bench process: each take's next step runs when it
+is due, on a few threads, chained exactly as studio/generation/tasks.py chains them (the step a
+service returns is scheduled `after` later; `retry` counts the attempt up).
+
+In-process, the bench can time what the studio does without a broker hop: when a poll first saw
+the job completed, and when the webhook arrived."""
+
+import heapq
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import close_old_connections, connections
+
+from studio.gateway import GatewayClient, JobStatus
+from studio.generation import services, tasks
+from studio.generation.models import WebhookEvent
+
+log = logging.getLogger(__name__)
+
+STEPS = {
+    "submit": services.clip_submit,
+    "poll": services.clip_poll,
+    "cancel": services.clip_cancel,
+}
+
+
+class Scheduler:
+    """Runs `fn(*args)` `after` seconds from now on a small thread pool; bounded by its caller."""
+
+    def __init__(self, *, threads: int) -> None:
+        self._heap: list[tuple[float, int, Callable[..., None], tuple]] = []
+        self._order = itertools.count()
+        self._wake = threading.Condition()
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="bench-step")
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="bench-scheduler", daemon=True)
+        self.late: list[float] = []  # seconds each call started after it was due
+        self.errors = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        self._thread.join(10)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def at(self, after: float, fn: Callable[..., None], *args) -> None:
+        with self._wake:
+            due = time.monotonic() + after
+            heapq.heappush(self._heap, (due, next(self._order), fn, args))
+            self._wake.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                if self._stopping:
+                    return
+                now = time.monotonic()
+                if not self._heap or self._heap[0][0] > now:
+                    self._wake.wait(self._heap[0][0] - now if self._heap else 0.5)
+                    continue
+                due, _, fn, args = heapq.heappop(self._heap)
+            self._pool.submit(self._run, due, fn, args)
+
+    def _run(self, due: float, fn: Callable[..., None], args: tuple) -> None:
+        self.late.append(time.monotonic() - due)
+        try:
+            fn(*args)
+        except Exception:
+            self.errors += 1
+            log.exception("bench step %s%r failed", getattr(fn, "__name__", fn), args)
+
+
+class Driver:
+    def __init__(self, *, threads: int = 4) -> None:
+        self.scheduler = Scheduler(threads=threads)
+        # Wall-clock times, by gateway job id / clip id.
+        self.seen_completed: dict[str, float] = {}
+        self.webhook_arrived: dict[int, float] = {}
+
+    def __enter__(self) -> "Driver":
+        self._install()
+        self.scheduler.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.scheduler.stop()
+        self._uninstall()
+
+    def schedule(self, kind: str, ident: int, after: float = 0.0, attempt: int = 0) -> None:
+        self.scheduler.at(after, self._step, kind, ident, attempt)
+
+    def _step(self, kind: str, ident: int, attempt: int) -> None:
+        # As Celery's Django fixup does around each task.
+        close_old_connections()
+        if kind == "webhook":
+            step = services.webhook_apply(event_pk=ident)
+            if step is not None:
+                ident = WebhookEvent.objects.values_list("clip_id", flat=True).get(pk=ident)
+        else:
+            step = STEPS[kind](clip_id=ident, attempt=attempt)
+        if step is not None:
+            next_attempt = attempt + 1 if step.retry else 0
+            self.schedule(step.action, ident, step.after.total_seconds(), next_attempt)
+
+    # Where the studio would hand work to Celery, it hands it to this driver instead.
+
+    def _install(self) -> None:
+        driver = self
+
+        class Send:
+            def __init__(self, kind: str) -> None:
+                self.kind = kind
+
+            def delay(self, ident: int, attempt: int = 0) -> None:
+                driver.schedule(self.kind, ident, 0.0, attempt)
+
+        class TimedClient(GatewayClient):
+            def get_job(self, job_id: str):
+                record = super().get_job(job_id)
+                if record is not None and record.status == JobStatus.COMPLETED:
+                    driver.seen_completed.setdefault(job_id, time.time())
+                return record
+
+        def timed_webhook_receive(*, clip, event):
+            driver.webhook_arrived.setdefault(clip.pk, time.time())
+            return self._saved["webhook_receive"](clip=clip, event=event)
+
+        def timed_gateway_client() -> GatewayClient:
+            from django.conf import settings
+
+            return TimedClient(
+                settings.AIGATEWAY_BASE_URL,
+                settings.AIGATEWAY_API_KEY,
+                timeout=settings.AIGATEWAY_TIMEOUT,
+            )
+
+        self._saved = {
+            "submit_clip": tasks.submit_clip,
+            "poll_clip": tasks.poll_clip,
+            "cancel_clip": tasks.cancel_clip,
+            "apply_webhook": tasks.apply_webhook,
+            "gateway_client": services.gateway_client,
+            "webhook_receive": services.webhook_receive,
+        }
+        tasks.submit_clip = Send("submit")
+        tasks.poll_clip = Send("poll")
+        tasks.cancel_clip = Send("cancel")
+        tasks.apply_webhook = Send("webhook")
+        services.gateway_client = timed_gateway_client
+        services.webhook_receive = timed_webhook_receive
+
+    def _uninstall(self) -> None:
+        for name in ("submit_clip", "poll_clip", "cancel_clip", "apply_webhook"):
+            setattr(tasks, name, self._saved[name])
+        services.gateway_client = self._saved["gateway_client"]
+        services.webhook_receive = self._saved["webhook_receive"]
+        connections.close_all()

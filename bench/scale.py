@@ -1,0 +1,38 @@
+"""Running the clock faster: every poll interval the studio uses is multiplied by the same factor
+as the simulator's job times, so a bench second stands for 1/scale real seconds and ratios between
+pollers are the real ones. Applied inside the bench process (and in the worker it starts)."""
+
+from datetime import timedelta
+
+# The studio's intervals that decide when a take is polled (or re-polled after an error).
+POLLING_INTERVALS = (
+    "MIN_INTERVAL",
+    "NEAR_INTERVAL",
+    "EARLY_INTERVAL",
+    "MAX_INTERVAL",
+    "UNLEARNED_MAX_INTERVAL",
+)
+
+
+def apply_time_scale(scale: float) -> dict[str, timedelta]:
+    """Multiply the studio's poll intervals by `scale`; returns what they now are."""
+    from studio.generation import polling, services
+
+    if scale == 1:
+        return {}
+    applied = {}
+    for name in POLLING_INTERVALS:
+        value = _original(polling, name) * scale
+        setattr(polling, name, value)
+        applied[f"polling.{name}"] = value
+    # services binds these at import time.
+    services.MIN_POLL_INTERVAL = polling.MIN_INTERVAL
+    services.WEBHOOK_SAFETY_POLL = _original(services, "WEBHOOK_SAFETY_POLL") * scale
+    applied["services.WEBHOOK_SAFETY_POLL"] = services.WEBHOOK_SAFETY_POLL
+    return applied
+
+
+def _original(module, name: str) -> timedelta:
+    # Remember the module's own value, so applying twice does not compound.
+    saved = module.__dict__.setdefault("_bench_originals", {})
+    return saved.setdefault(name, getattr(module, name))

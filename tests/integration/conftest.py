@@ -1,0 +1,99 @@
+"""Helpers for the tests that put many takes through real processes: create them, wait for them,
+and hold them against what the gateway simulator says happened."""
+
+import time
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+from studio.generation import ledger, services
+from studio.generation.models import Clip, ClipStatus
+from studio.projects.models import Shot
+
+CENT = Decimal("0.01")
+TERMINAL = (ClipStatus.COMPLETED, ClipStatus.FAILED, ClipStatus.CANCELLED)
+
+
+def add_shot(studio, *, prompt: str, duration: int = 1, aspect_ratio: str = "16:9") -> Shot:
+    return Shot.objects.create(
+        storyboard=studio.storyboard,
+        position=Shot.objects.count() + 1,
+        prompt=prompt,
+        duration=duration,
+        aspect_ratio=aspect_ratio,
+        video_model=studio.veo,
+    )
+
+
+def create_takes(studio, shots: list[Shot], count: int) -> list[Clip]:
+    """`count` takes of the shots in turn, each queued for submit as the Generate button does."""
+    studio.project.budget = Decimal("10000.00")
+    studio.project.save(update_fields=["budget"])
+    return [
+        services.clip_create(user=studio.bob, shot=shots[number % len(shots)])
+        for number in range(count)
+    ]
+
+
+def takes(ids: Iterable[int]) -> list[Clip]:
+    return list(Clip.objects.filter(pk__in=list(ids)).order_by("pk"))
+
+
+def wait_until(
+    done: Callable[[], bool],
+    *,
+    seconds: float,
+    what: Callable[[], str],
+    every: float = 0.5,
+    meanwhile: Callable[[], None] | None = None,
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if meanwhile is not None:
+            meanwhile()
+        if done():
+            return
+        time.sleep(every)
+    raise AssertionError(f"not done after {seconds} s: {what()}")
+
+
+def status_counts(ids: Iterable[int]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for clip in takes(ids):
+        counts[clip.status] = counts.get(clip.status, 0) + 1
+    return counts
+
+
+def assert_one_job_per_take(state: dict, clips: list[Clip]) -> None:
+    """The simulator accepted exactly one job for each take, and none for anything else."""
+    assert state["accepted_per_idempotency_key"] == {str(clip.idempotency_key): 1 for clip in clips}
+    assert state["accepted"] == len(clips)
+
+
+def assert_take_matches_its_job(clip: Clip, jobs: dict[str, dict]) -> None:
+    """The take ends the way the gateway says its job ended, and costs what the gateway billed."""
+    job = jobs.get(clip.gateway_job_id)
+    assert job is not None, f"take {clip.pk} ({clip.status}) names no job the gateway has"
+    assert job["idempotency_key"] == str(clip.idempotency_key)
+    assert clip.status == job["status"], (clip.pk, clip.error_code, clip.error_message)
+    if clip.status == ClipStatus.COMPLETED:
+        assert clip.billed_cost == Decimal(job["billed_cents"]) / 100
+        assert clip.video.storage.exists(clip.video.name)
+        assert clip.poster.storage.exists(clip.poster.name)
+    elif clip.status == ClipStatus.FAILED:
+        assert clip.error_code == job["error_code"]
+        assert clip.error_message
+    else:
+        assert job["billed_cents"] == 0
+
+
+def assert_ledger_matches_the_gateway(studio, state: dict, clips: list[Clip]) -> None:
+    """The studio's money, to the cent: what completed takes cost is what the gateway billed,
+    on the takes and on the project's page, and nothing is left reserved once all have ended."""
+    billed = Decimal(state["billed_cents_total"]) / 100
+    spent = sum((c.billed_cost for c in clips if c.status == ClipStatus.COMPLETED), Decimal(0))
+    assert spent == billed
+    costs, _ = ledger.project_costs(studio.project)
+    # To the cent: on SQLite the database's SUM carries float noise (see test_storm.py's
+    # test_ledger_sum_is_exact_however_many_takes_it_adds).
+    assert costs.spent.quantize(CENT) == billed
+    assert costs.reserved == Decimal("0.00")

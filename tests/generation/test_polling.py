@@ -5,7 +5,7 @@ import statistics
 from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
 
-from studio.generation.polling import RenderTimes, poll_delay
+from studio.generation.polling import Z_EARLY, Z_LATE, RenderTimes, poll_delay
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -32,8 +32,8 @@ def lognormal(median: float, count: int) -> list[float]:
 
 def plan_for(median: float):
     times = RenderTimes.from_samples(lognormal(median, 20), fallback=90)
-    earliest = T0 + seconds(times.percentile(-1.645))
-    latest = T0 + seconds(times.percentile(2.326))
+    earliest = T0 + seconds(times.percentile(Z_EARLY))
+    latest = T0 + seconds(times.percentile(Z_LATE))
 
     def delay_at(now: datetime) -> timedelta:
         return poll_delay(
@@ -46,7 +46,7 @@ def plan_for(median: float):
 def test_learned_times_wait_for_the_window_then_poll_every_six_seconds():
     times, earliest, latest, delay_at = plan_for(120)
     assert times.learned and 110 < times.median < 130
-    assert delay_at(T0) == earliest - T0  # one wait, straight to the 5th percentile
+    assert delay_at(T0) == earliest - T0  # one wait, straight to the 2nd percentile
     assert delay_at(earliest - seconds(2)) == seconds(3)  # never under the gateway's 3 s
     assert delay_at(T0 + seconds(times.median)) == seconds(6)
     assert delay_at(latest + seconds(100)) == seconds(16)
@@ -65,7 +65,9 @@ def test_against_a_fixed_3s_poller_far_fewer_calls_and_completion_seen_within_6s
         ours.append(1 + polls)
         fixed.append(1 + math.ceil(done / 3))
         lags.append((now - T0).total_seconds() - done)
-    assert statistics.mean(fixed) / statistics.mean(ours) > 3.5
+    assert (
+        statistics.mean(fixed) / statistics.mean(ours) > 3.25
+    )  # make bench: 4x and more on longer jobs
     assert sorted(lags)[int(0.95 * len(lags))] <= 6
 
 

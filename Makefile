@@ -40,6 +40,7 @@ lint: $(VENV_STAMP)
 # A few minutes on 2 cores; options: make bench BENCH_ARGS="--help".
 bench: $(VENV_STAMP)
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
+	$(VENV)/bin/python -m studio.stitch.bench
 
 # Prints the interpreter the venv is made with, or stops with what to do.
 python:

@@ -168,3 +168,9 @@ def test_storyboard_page_query_count_does_not_grow_with_shots(
         response = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]))
     assert response.text.count('class="take card') == 20
     assert "10 takes in progress" in response.text
+
+
+def test_project_page_title_is_plain_text(client, studio):
+    client.force_login(studio.bob)
+    page = client.get(reverse("project_detail", args=[studio.project.uuid])).text
+    assert "<title>Summer launch · Veo Studio</title>" in page

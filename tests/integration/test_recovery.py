@@ -51,6 +51,10 @@ def studio_services() -> Iterator[tuple[RestartableRedis, SimulatorProcess, dict
             queue_seconds=1.0,
             run_seconds=4.0,
             run_seconds_per_video_second=0,
+            # Spread like real jobs, so that some finish while others still render: takes
+            # submitted together would otherwise all finish within one round of polls.
+            run_spread=0.6,
+            seed=7,
             resolution="320x180",
             rpm=100_000,
         ) as simulator,

@@ -168,17 +168,7 @@ def take_check_again(request: HttpRequest, uuid) -> HttpResponse:
         services.clip_check_again(user=request.user, clip=clip)
     except ValidationError as error:
         return generation_refused(request, clip.shot, error)
-    return take_added_again(request, clip)
-
-
-def take_added_again(request: HttpRequest, clip: Clip) -> HttpResponse:
-    """The card in place, and the live poller, which has this take to watch again."""
-    if not request.htmx:
-        return redirect("storyboard_detail", uuid=clip.shot.storyboard.uuid)
-    storyboard = clip.shot.storyboard
-    context = {"take": clip, "storyboard": storyboard, "can_edit": True}
-    context["active_takes"] = active_takes(storyboard)
-    return TemplateResponse(request, f"{TAKE_TEMPLATE}#take-added", context)
+    return take_added(request, clip, clip.shot.storyboard)
 
 
 @login_required

@@ -185,10 +185,18 @@ def clips_create(*, user, shots: list[Shot]) -> list[Clip]:
                 f"left of its ${project.budget} budget."
             )
         now = timezone.now()
+        # The shots' last take numbers in one query, however many shots there are.
+        last = dict(
+            Clip.objects.filter(shot__in=shots)
+            .values("shot")
+            .annotate(last=Max("take_number"))
+            .values_list("shot", "last")
+            .order_by()
+        )
         clips = [
             Clip.objects.create(
                 shot=shot,
-                take_number=(shot.takes.aggregate(last=Max("take_number"))["last"] or 0) + 1,
+                take_number=last.get(shot.pk, 0) + 1,
                 video_model=shot.video_model,
                 prompt=shot.prompt,
                 duration=shot.duration,

@@ -66,9 +66,7 @@ def generation_refused(request: HttpRequest, shot: Shot, error: ValidationError)
         for message in error.messages:
             messages.error(request, message)
         return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
-    response = TemplateResponse(
-        request, f"{TAKE_TEMPLATE}#shot-alert", {"shot": shot, "messages_list": error.messages}
-    )
+    response = TemplateResponse(request, "alert.html", {"messages_list": error.messages})
     return reswap(retarget(response, f"#shot-{shot.uuid}-alert"), "innerHTML")
 
 
@@ -121,7 +119,7 @@ def batch_generate(request: HttpRequest, uuid) -> HttpResponse:
         clips = services.clips_create(user=request.user, shots=shots)
     except ValidationError as error:
         context = {"messages_list": error.messages}
-        return TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-refused", context)
+        return TemplateResponse(request, "alert.html", context)
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
     context = {

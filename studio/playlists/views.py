@@ -122,7 +122,7 @@ def items_changed(request: HttpRequest, playlist: Playlist) -> HttpResponse:
 
 
 def refused(request: HttpRequest, error: ValidationError) -> HttpResponse:
-    response = TemplateResponse(request, f"{PAGE}#alert", {"messages_list": error.messages})
+    response = TemplateResponse(request, "alert.html", {"messages_list": error.messages})
     return reswap(retarget(response, "#playlist-alert"), "innerHTML")
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "studio.projects",
     "studio.generation",
     "studio.playlists",
+    "studio.activity",
 ]
 
 MIDDLEWARE = [

@@ -22,7 +22,12 @@ def world(studio):
     playlist = Playlist.objects.create(project=studio.project, name="Cut", target_seconds=6)
     item = PlaylistItem.objects.create(playlist=playlist, clip=take, position=1)
     export = Export.objects.create(playlist=playlist, version=1, file_name="cut_v1.mp4")
-    return {
+    # Sections below each add the objects their routes need (teams, review, activity, sessions).
+    extra: dict = {}
+    # -- teams objects
+    # -- review objects
+    # -- session objects
+    return extra | {
         "project": studio.project.uuid,
         "storyboard": studio.storyboard.uuid,
         "shot": studio.shot.uuid,
@@ -61,6 +66,10 @@ ROUTES = [
     ("post", "playlist_item_trim", "item", Action.EDIT, {"trim_in": "1"}),
     ("post", "playlist_item_remove", "item", Action.EDIT, None),
     ("get", "export_manifest", "export", Action.VIEW, None),
+    # -- teams routes
+    # -- review routes
+    # -- activity routes
+    # -- session routes
 ]
 
 
@@ -72,6 +81,7 @@ def snapshot() -> tuple:
         list(Clip.objects.values_list("pk", "status")),
         list(PlaylistItem.objects.values_list("pk", "position", "trim_in")),
         Playlist.objects.count(),
+        # -- snapshot of later sections
     )
 
 

@@ -1,0 +1,66 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from studio.projects.models import Project, Storyboard
+from studio.teams.models import TeamScopedQuerySet
+
+
+class Verb(models.TextChoices):
+    CREATED = "created", "created"
+    EDITED = "edited", "edited"
+    REORDERED = "reordered", "reordered"
+    DUPLICATED = "duplicated", "duplicated"
+    DELETED = "deleted", "deleted"
+    RESTORED = "restored", "restored"
+    IMPORTED = "imported", "imported"
+    GENERATED = "generated", "generated"
+    CANCELLED = "cancelled", "cancelled"
+    SELECTED = "selected", "selected"
+    REVIEWED = "reviewed", "reviewed"
+    COMMENTED = "commented", "commented on"
+    SHARED = "shared", "shared"
+    EXPORTED = "exported", "exported"
+    MANAGED = "managed", "changed the team of"
+
+
+class ActivityQuerySet(TeamScopedQuerySet):
+    team_path = "project__team"
+
+
+class Activity(models.Model):
+    """One line of a project's activity log: who did what to which object, and what it cost.
+
+    The object is described in words (`subject`) rather than linked, so the log still reads
+    right after the shot or take it names has been deleted.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
+    storyboard = models.ForeignKey(
+        Storyboard, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # A share-link reviewer has no account: the name they gave.
+    actor_name = models.CharField(max_length=150)
+    verb = models.CharField(max_length=16, choices=Verb.choices)
+    subject = models.CharField(max_length=300)
+    cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "activities"
+        # The project log page: newest first, one project.
+        indexes = [models.Index(fields=["project", "-created_at"], name="activity_project_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} {self.get_verb_display()} {self.subject}"
+
+    @property
+    def has_cost(self) -> bool:
+        return self.cost is not None and self.cost != Decimal("0")

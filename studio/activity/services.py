@@ -1,0 +1,28 @@
+from decimal import Decimal
+
+from studio.projects.models import Project, Storyboard
+
+from .models import Activity, Verb
+
+
+def activity_record(
+    *,
+    project: Project,
+    verb: Verb,
+    subject: str,
+    actor=None,
+    actor_name: str = "",
+    storyboard: Storyboard | None = None,
+    cost: Decimal | None = None,
+) -> Activity:
+    """Write one line of the log. Call it inside the transaction of the change it describes,
+    so a rolled-back change leaves no line behind."""
+    return Activity.objects.create(
+        project=project,
+        storyboard=storyboard,
+        actor=actor,
+        actor_name=actor_name or (actor.get_username() if actor else "someone"),
+        verb=verb,
+        subject=subject[:300],
+        cost=cost,
+    )

@@ -1,6 +1,7 @@
-"""A stand-in for the Celery worker inside the bench process: each take's next step runs when it
-is due, on a few threads, chained exactly as studio/generation/tasks.py chains them (the step a
-service returns is scheduled `after` later; `retry` counts the attempt up).
+"""A stand-in for Celery inside the bench process: the studio's dispatcher
+(services.clips_dispatch) runs every DISPATCH_AHEAD, as beat runs it, and each step it hands out
+runs on a few threads at its time, as studio/generation/tasks.py runs them; a click's step runs
+at once, as `.delay()` sends it.
 
 In-process, the bench can time what the studio does without a broker hop: when a poll first saw
 the job completed, and when the webhook arrived."""
@@ -17,7 +18,6 @@ from django.db import close_old_connections, connections
 
 from studio.gateway import GatewayClient, JobStatus
 from studio.generation import services, tasks
-from studio.generation.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -85,30 +85,32 @@ class Driver:
         self.seen_completed: dict[str, float] = {}
         self.webhook_arrived: dict[int, float] = {}
 
-    def __enter__(self) -> "Driver":
-        self._install()
-        self.scheduler.start()
-        return self
-
     def __exit__(self, *exc_info) -> None:
         self.scheduler.stop()
         self._uninstall()
 
-    def schedule(self, kind: str, ident: int, after: float = 0.0, attempt: int = 0) -> None:
-        self.scheduler.at(after, self._step, kind, ident, attempt)
+    def __enter__(self) -> "Driver":
+        self._install()
+        self.scheduler.start()
+        self.scheduler.at(0.0, self._dispatch)
+        return self
 
-    def _step(self, kind: str, ident: int, attempt: int) -> None:
+    def schedule(self, kind: str, ident: int, after: float = 0.0, lease=None) -> None:
+        self.scheduler.at(after, self._step, kind, ident, lease)
+
+    def _dispatch(self) -> None:
+        close_old_connections()
+        for step in services.clips_dispatch():
+            self.schedule(step.action, step.clip_id, step.after.total_seconds(), step.lease)
+        self.scheduler.at(services.DISPATCH_AHEAD.total_seconds(), self._dispatch)
+
+    def _step(self, kind: str, ident: int, lease) -> None:
         # As Celery's Django fixup does around each task.
         close_old_connections()
         if kind == "webhook":
-            step = services.webhook_apply(event_pk=ident)
-            if step is not None:
-                ident = WebhookEvent.objects.values_list("clip_id", flat=True).get(pk=ident)
+            services.webhook_apply(event_pk=ident)
         else:
-            step = STEPS[kind](clip_id=ident, attempt=attempt)
-        if step is not None:
-            next_attempt = attempt + 1 if step.retry else 0
-            self.schedule(step.action, ident, step.after.total_seconds(), next_attempt)
+            STEPS[kind](clip_id=ident, lease=lease)
 
     # Where the studio would hand work to Celery, it hands it to this driver instead.
 
@@ -119,8 +121,8 @@ class Driver:
             def __init__(self, kind: str) -> None:
                 self.kind = kind
 
-            def delay(self, ident: int, attempt: int = 0) -> None:
-                driver.schedule(self.kind, ident, 0.0, attempt)
+            def delay(self, ident: int) -> None:
+                driver.schedule(self.kind, ident)
 
         class TimedClient(GatewayClient):
             def get_job(self, job_id: str):
@@ -133,14 +135,21 @@ class Driver:
             driver.webhook_arrived.setdefault(clip.pk, time.time())
             return self._saved["webhook_receive"](clip=clip, event=event)
 
+        clients: dict[str, GatewayClient] = {}
+
         def timed_gateway_client() -> GatewayClient:
+            # One kept-alive client, as services.gateway_client keeps one per process.
             from django.conf import settings
 
-            return TimedClient(
-                settings.AIGATEWAY_BASE_URL,
-                settings.AIGATEWAY_API_KEY,
-                timeout=settings.AIGATEWAY_TIMEOUT,
-            )
+            if settings.AIGATEWAY_BASE_URL not in clients:
+                clients[settings.AIGATEWAY_BASE_URL] = TimedClient(
+                    settings.AIGATEWAY_BASE_URL,
+                    settings.AIGATEWAY_API_KEY,
+                    timeout=settings.AIGATEWAY_TIMEOUT,
+                )
+            return clients[settings.AIGATEWAY_BASE_URL]
+
+        self._clients = clients
 
         self._saved = {
             "submit_clip": tasks.submit_clip,
@@ -162,4 +171,6 @@ class Driver:
             setattr(tasks, name, self._saved[name])
         services.gateway_client = self._saved["gateway_client"]
         services.webhook_receive = self._saved["webhook_receive"]
+        for client in self._clients.values():
+            client.close()
         connections.close_all()

@@ -29,6 +29,9 @@ def apply_time_scale(scale: float) -> dict[str, timedelta]:
     services.MIN_POLL_INTERVAL = polling.MIN_INTERVAL
     services.WEBHOOK_SAFETY_POLL = _original(services, "WEBHOOK_SAFETY_POLL") * scale
     applied["services.WEBHOOK_SAFETY_POLL"] = services.WEBHOOK_SAFETY_POLL
+    # How often the dispatcher runs (beat's 1 s), so that it adds what it adds in real time.
+    services.DISPATCH_AHEAD = _original(services, "DISPATCH_AHEAD") * scale
+    applied["services.DISPATCH_AHEAD"] = services.DISPATCH_AHEAD
     return applied
 
 

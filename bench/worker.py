@@ -1,5 +1,6 @@
-"""`python -m bench.worker`: a Celery worker (prefork, concurrency 2) whose poll intervals are
-scaled like the bench's (BENCH_TIME_SCALE); the prefork children inherit the scaling."""
+"""`python -m bench.worker`: a Celery worker (prefork, concurrency 2, with beat) whose poll
+intervals are scaled like the bench's (BENCH_TIME_SCALE); the prefork children inherit the
+scaling."""
 
 import os
 
@@ -9,6 +10,7 @@ import django
 def main() -> None:
     django.setup()
     from celery.signals import worker_ready
+    from django.conf import settings
 
     from bench.scale import apply_time_scale
     from studio.celery import app
@@ -32,6 +34,10 @@ def main() -> None:
             "--without-heartbeat",
             "--hostname",
             f"bench-{os.getpid()}@%h",
+            # Beat inside the worker runs the dispatcher that hands out every poll.
+            "--beat",
+            "--schedule",
+            str(settings.VAR_DIR / "bench-beat-schedule"),
         ]
     )
 

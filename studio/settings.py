@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "studio.generation",
     "studio.playlists",
     "studio.activity",
+    "studio.review",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "studio.context_processors.studio",
+                "studio.teams.context_processors.teams",
             ],
         },
     },
@@ -132,6 +134,28 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Mail: team invitations. With SMTP_HOST set they go through that server; without it (make
+# run, development) they are printed on the console. The team page shows each invitation's
+# link to copy either way, so nobody waits on mail.
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Veo Studio <studio@localhost>")
+if os.environ.get("SMTP_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["SMTP_HOST"],
+                "port": int(os.environ.get("SMTP_PORT", "587")),
+                "username": os.environ.get("SMTP_USER", ""),
+                "password": os.environ.get("SMTP_PASSWORD", ""),
+                "use_tls": env_bool("SMTP_USE_TLS", True),
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    # On purpose, also in production: a studio without a mail server still invites by link.
+    SILENCED_SYSTEM_CHECKS = ["mail.E001"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -202,14 +226,34 @@ AIGATEWAY_RPM = int(os.environ.get("AIGATEWAY_RPM", "600"))
 STUDIO_BUDGET_REDIS_URL = os.environ.get(
     "STUDIO_BUDGET_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
+# A step handed out or claimed is left alone this long (a gateway call plus storing a video
+# fits well inside); after that it is handed out again. The sweep calls a submit stale, or an
+# unapplied webhook event lost, this long after its time.
+STUDIO_CLAIM_LEASE_SECONDS = float(os.environ.get("STUDIO_CLAIM_LEASE_SECONDS", "120"))
+STUDIO_SWEEP_GRACE_SECONDS = float(os.environ.get("STUDIO_SWEEP_GRACE_SECONDS", "20"))
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
+# Cancels have a queue of their own, so a Cancel pressed during a storm of submits does not
+# wait behind them. A worker consumes every queue listed here unless told otherwise (-Q).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"celery": {}, "cancels": {}}
+CELERY_TASK_ROUTES = {"studio.generation.tasks.cancel_clip": {"queue": "cancels"}}
+# A tick left in the broker while no worker runs is dropped, not run late by the thousand.
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stale-clips": {"task": "studio.generation.tasks.sweep_stale_clips", "schedule": 10.0},
+    "dispatch-due-steps": {
+        "task": "studio.generation.tasks.dispatch_due_steps",
+        "schedule": 1.0,  # services.DISPATCH_AHEAD
+        "options": {"expires": 5},
+    },
+    "sweep-stale-clips": {
+        "task": "studio.generation.tasks.sweep_stale_clips",
+        "schedule": 10.0,
+        "options": {"expires": 30},
+    },
 }
 
 LOGGING = {

@@ -93,7 +93,9 @@ def worker_environment(*, broker_url: str, gateway_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, beat: bool = False) -> Iterator[subprocess.Popen]:
+def celery_worker(env: dict[str, str], *, beat: bool = True) -> Iterator[subprocess.Popen]:
+    """A worker with beat inside it unless told otherwise: beat runs the dispatcher that hands
+    out every poll (and the sweep), so without it a take is submitted and never polled."""
     command = [
         sys.executable,
         "-m",

@@ -74,6 +74,7 @@
     if (!item) return;
     var position = item.offset + (this.video.currentTime - item.start);
     this.scrubber.value = String(position);
+    this.root.dataset.position = String(position);  // read by review.js to pin a comment
     this.clock.textContent = position.toFixed(1) + " / " + this.total.toFixed(1) + " s";
     if (this.video.currentTime >= item.end - 0.05) {
       if (this.index + 1 < this.items.length) this.show(this.index + 1, 0);
@@ -103,6 +104,15 @@
   }
 
   document.addEventListener("DOMContentLoaded", init);
+  // A pinned review comment asks the preview to jump to its moment (static/js/review.js).
+  document.addEventListener("preview:seek", function (event) {
+    var root = document.getElementById("preview");
+    if (!root || !root.preview || !root.preview.items.length) return;
+    var seconds = Math.max(0, Math.min(event.detail.seconds, root.preview.total));
+    root.preview.scrubber.value = String(seconds);
+    root.dataset.position = String(seconds);
+    root.preview.seekTotal(seconds);
+  });
   document.addEventListener("htmx:afterSettle", function () {
     init();
     var root = document.getElementById("preview");

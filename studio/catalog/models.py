@@ -50,14 +50,17 @@ class VideoModel(models.Model):
             return None
         return f"{self.name} makes clips of {self.min_duration} to {self.max_duration} seconds."
 
+    def aspect_ratio_error(self, aspect_ratio: str) -> str | None:
+        if aspect_ratio in self.aspect_ratios:
+            return None
+        return f"{self.name} accepts the aspect ratios {', '.join(self.aspect_ratios)}."
+
     def validate_request(self, *, duration: int, aspect_ratio: str) -> None:
         """Only what the model accepts reaches the gateway: Veo reserves credits, then fails."""
         errors = {}
         if message := self.duration_error(duration):
             errors["duration"] = message
-        if aspect_ratio not in self.aspect_ratios:
-            errors["aspect_ratio"] = (
-                f"{self.name} accepts the aspect ratios {', '.join(self.aspect_ratios)}."
-            )
+        if message := self.aspect_ratio_error(aspect_ratio):
+            errors["aspect_ratio"] = message
         if errors:
             raise ValidationError(errors)

@@ -27,6 +27,6 @@ class SubmitPauseAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ["event_id", "event_type", "clip", "received_at"]
+    list_display = ["event_id", "event_type", "clip", "received_at", "applied_at"]
     search_fields = ["event_id"]
     list_select_related = ["clip"]

@@ -6,8 +6,13 @@ takes are in flight we stay under the limit instead of learning it from a 429.
 
 - The check and the count happen in one Lua script, so concurrent workers never both take the
   last slot. Each request is a member of a sorted set scored by its timestamp.
-- Polls may use only `poll_share` of the window, so a flood of polls never starves submits
-  (a take that is never submitted costs the user more than a take polled a few seconds late).
+- Calls are paced by a token bucket that refills at rpm/60 per second and holds `burst_seconds`
+  of it. The window alone would let a whole minute's allowance go in the first seconds and
+  then refuse everything for the rest of the minute, so waits (and the lag of every take
+  polled behind them) would swing; the bucket spreads the same allowance evenly.
+- Polls may use only `poll_share` of the window, and must leave `1 - poll_share` of the bucket
+  in it, so a flood of polls never starves submits (a take that is never submitted costs the
+  user more than a take polled a few seconds late).
 - We stay strictly under `rpm` and never use the gateway's 2x burst allowance: it is our margin
   for clock skew between the workers and the gateway, and for network latency.
 - The window is measured with the workers' clocks, so the machines must run NTP.
@@ -29,13 +34,17 @@ WINDOW = 60.0  # seconds; the gateway's rolling window
 MIN_WAIT = 0.05  # seconds; so a refused caller never spins on a wait of zero
 KEY_TTL_MS = int((WINDOW + 1) * 1000)  # nothing lingers once the workers go quiet
 DEFAULT_RPM = 600  # pay-as-you-go; the free tier is 10
+BURST_SECONDS = 2.0  # the bucket holds this many seconds of rpm: a click on "Generate all" goes
+# at once, while a backlog of polls trickles out at the steady rate
 
 Kind = Literal["submit", "poll", "cancel"]
 KINDS: frozenset[str] = frozenset({"submit", "poll", "cancel"})
 
-# KEYS: 1 every counted request, 2 the counted polls, 3 paused-until (a timestamp).
+# KEYS: 1 every counted request, 2 the counted polls, 3 paused-until (a timestamp), 4 the
+# bucket (a hash of tokens and when they were counted).
 # ARGV: 1 now, 2 cutoff (now - window), 3 window, 4 rpm, 5 poll lane limit (0 when the
-# request is not a poll), 6 a unique member, 7 key ttl in ms.
+# request is not a poll), 6 a unique member, 7 key ttl in ms, 8 the bucket's refill per
+# second, 9 its size, 10 the tokens it must hold for this request (more for a poll).
 # Answers {1, "0"} when the request was counted, else {0, seconds to wait}.
 ACQUIRE_LUA = """
 local now = tonumber(ARGV[1])
@@ -69,10 +78,25 @@ local poll_limit = tonumber(ARGV[5])
 if poll_limit > 0 then
   check_room(KEYS[2], poll_limit)
 end
+local rate = tonumber(ARGV[8])
+local size = tonumber(ARGV[9])
+local need = tonumber(ARGV[10])
+local bucket = redis.call('HMGET', KEYS[4], 'tokens', 'at')
+local tokens = size
+if bucket[1] then
+  tokens = math.min(size, tonumber(bucket[1]) + math.max(0, now - tonumber(bucket[2])) * rate)
+end
+if tokens < need then
+  refused = true
+  wait = math.max(wait, (need - tokens) / rate)
+end
+
 if refused then
   return {0, tostring(wait)}
 end
 
+redis.call('HSET', KEYS[4], 'tokens', tostring(tokens - 1), 'at', ARGV[1])
+redis.call('PEXPIRE', KEYS[4], ARGV[7])
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 if poll_limit > 0 then
@@ -106,6 +130,7 @@ class BudgetUsage(TypedDict):
     rpm: int
     poll_limit: int
     paused_until: float | None  # a timestamp of the budget's clock; None when not paused
+    tokens: float  # in the bucket now: requests that may go at once
 
 
 def with_headroom(rpm: int) -> int:
@@ -124,21 +149,30 @@ class RequestBudget:
         rpm: int,
         key_prefix: str = "studio:gateway-budget",
         poll_share: float = 0.8,
+        burst_seconds: float = BURST_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if rpm < 1:
             raise ValueError(f"rpm must be at least 1, not {rpm}")
         if not 0 < poll_share <= 1:
             raise ValueError(f"poll_share must be in (0, 1], not {poll_share}")
+        if burst_seconds <= 0:
+            raise ValueError(f"burst_seconds must be positive, not {burst_seconds}")
         self.client = client
         self.rpm = rpm
         # At least one poll: with a tiny rpm, polls that never run would strand every take.
         # The epsilon keeps 0.29 * 100 at 29, not 28.
         self.poll_limit = max(1, math.floor(poll_share * rpm + 1e-9))
+        self.rate = rpm / WINDOW
+        # At least one token, or a tiny rpm could never send anything.
+        self.bucket_size = max(1.0, self.rate * burst_seconds)
+        # What polls leave in the bucket for submits; never so much that a poll cannot fit.
+        self.poll_reserve = (1 - poll_share) * (self.bucket_size - 1)
         self.clock = clock
         self.requests_key = f"{key_prefix}:requests"
         self.polls_key = f"{key_prefix}:polls"
         self.paused_key = f"{key_prefix}:paused-until"
+        self.bucket_key = f"{key_prefix}:bucket"
         self._acquire = client.register_script(ACQUIRE_LUA)
         self._slow_down = client.register_script(SLOW_DOWN_LUA)
 
@@ -172,8 +206,11 @@ class RequestBudget:
             self.poll_limit if kind == "poll" else 0,
             member,
             KEY_TTL_MS,
+            repr(self.rate),
+            repr(self.bucket_size),
+            repr(1 + (self.poll_reserve if kind == "poll" else 0)),
         ]
-        keys = [self.requests_key, self.polls_key, self.paused_key]
+        keys = [self.requests_key, self.polls_key, self.paused_key, self.bucket_key]
         granted, wait = self._call(lambda: self._acquire(keys=keys, args=args))
         if granted:
             return 0.0
@@ -204,17 +241,38 @@ class RequestBudget:
             pipe.zcount(self.requests_key, after_cutoff, "+inf")
             pipe.zcount(self.polls_key, after_cutoff, "+inf")
             pipe.get(self.paused_key)
+            pipe.hmget(self.bucket_key, ["tokens", "at"])
             return pipe.execute()
 
-        requests, polls, paused = self._call(read)
+        requests, polls, paused, (tokens, at) = self._call(read)
         paused_until = float(paused) if paused is not None else None
+        if tokens is None:
+            in_bucket = self.bucket_size
+        else:
+            refill = max(0.0, now - float(at)) * self.rate
+            in_bucket = min(self.bucket_size, float(tokens) + refill)
         return {
             "requests": requests,
             "polls": polls,
             "rpm": self.rpm,
             "poll_limit": self.poll_limit,
             "paused_until": paused_until if paused_until and paused_until > now else None,
+            "tokens": in_bucket,
         }
+
+    def room(self, kind: Kind, *, within: float) -> int:
+        """About how many requests of this kind may go within the next `within` seconds, for
+        a dispatcher sizing its batch: an estimate that counts nothing, so each request still
+        asks `acquire()` (other workers spend the same budget meanwhile)."""
+        usage = self.usage()
+        if usage["paused_until"] is not None:
+            return 0
+        left = self.rpm - usage["requests"]
+        bucket = usage["tokens"] + self.rate * within
+        if kind == "poll":
+            left = min(left, self.poll_limit - usage["polls"])
+            bucket -= self.poll_reserve
+        return max(0, min(left, math.floor(bucket)))
 
     def _call[T](self, call: Callable[[], T]) -> T:
         # Any Redis failure (refused, timed out, loading, out of memory) means the same to the

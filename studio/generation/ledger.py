@@ -3,10 +3,11 @@ job whose file the studio refused) and reserved (takes that may still be charged
 cancelled jobs are not charged."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import DecimalField, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 
 from studio.projects.models import Project
 
@@ -34,10 +35,10 @@ def _sum(expression, condition: Q):
     )
 
 
-SPENT = _sum(
-    Coalesce("billed_cost", "estimated_cost"),
-    Q(status=ClipStatus.COMPLETED) | Q(billed_cost__isnull=False),
-)
+# What counts as spent, and how much: shared by the totals and the spend-per-day chart.
+SPENT_WHEN = Q(status=ClipStatus.COMPLETED) | Q(billed_cost__isnull=False)
+SPENT_AMOUNT = Coalesce("billed_cost", "estimated_cost")
+SPENT = _sum(SPENT_AMOUNT, SPENT_WHEN)
 RESERVED = _sum("estimated_cost", ~Q(status__in=NOT_CHARGED) & ~Q(status=ClipStatus.COMPLETED))
 
 
@@ -71,3 +72,45 @@ def project_costs(project: Project) -> tuple[Costs, dict[int, Costs]]:
         reserved=sum((c.reserved for c in per_storyboard.values()), ZERO),
     )
     return total, per_storyboard
+
+
+def project_totals(project: Project) -> Costs:
+    """The project's spent and reserved, in one query (for the budget check and its message)."""
+    totals = Clip.objects.filter(shot__storyboard__project=project).aggregate(
+        spent=SPENT, reserved=RESERVED
+    )
+    return Costs(spent=cents(totals["spent"]), reserved=cents(totals["reserved"]))
+
+
+@dataclass(frozen=True)
+class DaySpend:
+    day: date
+    storyboard_id: int
+    spent: Decimal
+
+
+def project_spend_per_day(project: Project) -> list[DaySpend]:
+    """What was spent each day, per storyboard, in one query: a take counts on the day it
+    finished (the studio's clock when no finish time was kept). Summed over every day, this is
+    exactly the `spent` of `project_costs`."""
+    rows = (
+        Clip.objects.filter(SPENT_WHEN, shot__storyboard__project=project)
+        .annotate(day=TruncDate(Coalesce("finished_at", "gateway_done_at", "updated_at")))
+        .values("day", "shot__storyboard")
+        .annotate(spent=Sum(SPENT_AMOUNT))
+        .order_by("day", "shot__storyboard")
+    )
+    return [
+        DaySpend(day=row["day"], storyboard_id=row["shot__storyboard"], spent=cents(row["spent"]))
+        for row in rows
+    ]
+
+
+def takes_cost(path: str):
+    """The summed cost (billed, else estimated) of the takes reached through `path`, for
+    annotating, e.g. playlists with `takes_cost("items__clip")`."""
+    return Coalesce(
+        Sum(Coalesce(f"{path}__billed_cost", f"{path}__estimated_cost")),
+        Value(ZERO),
+        output_field=DecimalField(max_digits=12, decimal_places=2),
+    )

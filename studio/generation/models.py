@@ -93,9 +93,12 @@ class Clip(models.Model):
     # from this, not from when the studio noticed, which would teach ever later first polls.
     last_seen_running_at = models.DateTimeField(null=True, blank=True)
     gateway_done_at = models.DateTimeField(null=True, blank=True)
-    # When the worker should next act on this take (submit again or poll); the beat sweep
-    # finds takes whose time has long passed, because their queued message was lost.
+    # When the worker should next act on this take (submit, poll or cancel). The dispatcher
+    # (every second, from beat) hands out the steps falling due; while a step is handed out or
+    # running, this holds the end of its lease, and a lease that ran out is handed out again.
     next_check_at = models.DateTimeField(null=True, blank=True)
+    # Errors in a row on the current step, so that each retry waits longer; reset by an answer.
+    retries = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ClipQuerySet.as_manager()
@@ -106,7 +109,8 @@ class Clip(models.Model):
             models.UniqueConstraint(fields=["shot", "take_number"], name="one_take_number_per_shot")
         ]
         indexes = [
-            # The beat sweep: WHERE status IN (...) AND next_check_at <= now / updated_at < stale.
+            # The dispatcher and the sweep: WHERE status IN (...) AND next_check_at <= horizon
+            # ORDER BY next_check_at.
             models.Index(fields=["status", "next_check_at"], name="clip_status_next_check"),
         ]
 
@@ -193,9 +197,16 @@ class WebhookEvent(models.Model):
     clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="webhook_events")
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
+    # Set when a worker takes the event up; the sweep applies events left without it (their
+    # message was lost between the web process and the worker).
+    applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            # The sweep: WHERE applied_at IS NULL AND received_at <= stale.
+            models.Index(fields=["applied_at", "received_at"], name="webhook_event_unapplied"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"

@@ -1,10 +1,13 @@
 """The life of a take: create, submit, poll, store, cancel. Views, tasks and tests all go
 through here.
 
-The database is the source of truth. Every step first claims its take with a conditional
-UPDATE and checks the row count, and every status change is written only if the take is still
-where the step found it, so a task delivered twice (late acknowledgement, the beat sweep) or
-racing another step (a cancel, a webhook) does its work once.
+The database is the source of truth. Each take's `next_check_at` says when its next step is
+due; a dispatcher, run by beat every second, hands out the steps falling due (nothing waits in
+the broker for minutes, so a worker's memory does not grow with the takes in flight). Every
+step first claims its take with a conditional UPDATE and checks the row count, and every status
+change is written only if the take is still where the step found it, so a task delivered twice
+(late acknowledgement, a lease that ran out) or racing another step (a cancel, a webhook) does
+its work once.
 """
 
 import contextlib
@@ -22,6 +25,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.activity.models import Verb
+from studio.activity.services import activity_record
 from studio.gateway import GatewayClient, JobRecord, JobStatus
 from studio.gateway import errors as gw
 from studio.projects.models import Project, Shot, validate_prompt
@@ -45,10 +50,23 @@ log = logging.getLogger(__name__)
 MIN_POLL_INTERVAL = polling.MIN_INTERVAL
 # With webhooks, completion arrives by itself: polling is only a safety net.
 WEBHOOK_SAFETY_POLL = timedelta(seconds=120)
-CLAIM_LEASE = timedelta(seconds=120)  # how long a claimed take is left alone by the sweep
-SWEEP_GRACE = timedelta(seconds=20)  # a scheduled step this late means its message was lost
 RETRY_BASE_SECONDS = 5  # doubles per attempt
 AUTH_RECHECK = timedelta(seconds=60)
+# The dispatcher runs every second (CELERY_BEAT_SCHEDULE) and hands out the steps due before
+# its next run, each with a countdown to its own time: a step is neither late by up to a
+# second nor early. Each run hands out at most a batch, so one run stays short.
+DISPATCH_AHEAD = timedelta(seconds=1)
+DISPATCH_BATCH = 1000
+
+
+def claim_lease() -> timedelta:
+    """How long a handed-out or claimed step is left alone before it is handed out again."""
+    return timedelta(seconds=settings.STUDIO_CLAIM_LEASE_SECONDS)
+
+
+def sweep_grace() -> timedelta:
+    """How late something must be before the sweep calls it stale."""
+    return timedelta(seconds=settings.STUDIO_SWEEP_GRACE_SECONDS)
 
 
 class BudgetExceeded(ValidationError):
@@ -207,6 +225,8 @@ def clips_create(*, user, shots: list[Shot]) -> list[Clip]:
             )
             for shot in shots
         ]
+        for clip in clips:
+            _record(clip, Verb.GENERATED, user=user, cost=clip.estimated_cost)
         transaction.on_commit(lambda: [submit_clip.delay(clip.pk) for clip in clips])
     return clips
 
@@ -244,9 +264,24 @@ def clip_select(*, user, clip: Clip) -> Clip:
     require_action(user=user, team=shot.storyboard.project.team, action=Action.EDIT)
     if clip.status != ClipStatus.COMPLETED:
         raise ValidationError("Only a finished take can be the shot's selected take.")
-    shot.selected_take = clip
-    shot.save(update_fields=["selected_take", "updated_at"])
+    with transaction.atomic():
+        shot.selected_take = clip
+        shot.save(update_fields=["selected_take", "updated_at"])
+        _record(clip, Verb.SELECTED, user=user)
     return clip
+
+
+def _record(clip: Clip, verb: Verb, *, user, cost: Decimal | None = None) -> None:
+    """The take's line in its project's activity log."""
+    storyboard = clip.shot.storyboard
+    activity_record(
+        project=storyboard.project,
+        storyboard=storyboard,
+        verb=verb,
+        subject=f"take {clip.take_number} of shot {clip.shot.position} in {storyboard.title}",
+        actor=user,
+        cost=cost,
+    )
 
 
 # Writing state
@@ -296,14 +331,21 @@ def _transition(clip: Clip, *, from_statuses, **fields) -> bool:
     return bool(moved)
 
 
-def _claim(clip_id: int, *, statuses) -> Clip | None:
+def _due(lease: datetime | None, now: datetime) -> Q:
+    """A step sent straight away (a click) is due once its time has come; one the dispatcher
+    handed out is due while the take still holds the lease it was handed out with, so a second
+    delivery, or one whose lease ran out and was handed out again, finds it gone."""
+    if lease is not None:
+        return Q(next_check_at=lease)
+    return Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
+
+
+def _claim(clip_id: int, *, statuses, lease: datetime | None = None) -> Clip | None:
     """Take the step for this take if it is due; a second delivery finds it not due."""
     now = timezone.now()
-    claimed = Clip.objects.filter(
-        Q(next_check_at__isnull=True) | Q(next_check_at__lte=now),
-        pk=clip_id,
-        status__in=statuses,
-    ).update(next_check_at=now + CLAIM_LEASE, updated_at=now)
+    claimed = Clip.objects.filter(_due(lease, now), pk=clip_id, status__in=statuses).update(
+        next_check_at=now + claim_lease(), updated_at=now
+    )
     if not claimed:
         return None
     return Clip.objects.select_related("video_model").get(pk=clip_id)
@@ -330,7 +372,9 @@ def _later(
     *,
     retry: bool = False,
 ) -> NextStep:
-    _transition(clip, from_statuses=statuses, next_check_at=timezone.now() + delay)
+    """Schedule the step again; after an error, one more retry counts towards the backoff."""
+    retries = clip.retries + 1 if retry else clip.retries
+    _transition(clip, from_statuses=statuses, next_check_at=timezone.now() + delay, retries=retries)
     return NextStep(action, delay, retry)
 
 
@@ -374,18 +418,18 @@ def submissions_resume(*, user) -> int:
 # Talking to the gateway
 
 
-def clip_submit(*, clip_id: int, attempt: int = 0) -> NextStep | None:
+def clip_submit(*, clip_id: int, lease: datetime | None = None) -> NextStep | None:
     """Send a pending take to the gateway once; say what to do next, if anything."""
+    now = timezone.now()
     if SubmitPause.objects.active().exists():
         # Nothing is sent while paused; resuming sends every waiting take.
-        Clip.objects.filter(pk=clip_id, status=ClipStatus.PENDING).update(next_check_at=None)
+        Clip.objects.filter(_due(lease, now), pk=clip_id, status=ClipStatus.PENDING).update(
+            next_check_at=None
+        )
         return None
-    now = timezone.now()
-    claimed = Clip.objects.filter(
-        Q(next_check_at__isnull=True) | Q(next_check_at__lte=now),
-        pk=clip_id,
-        status=ClipStatus.PENDING,
-    ).update(status=ClipStatus.SUBMITTING, next_check_at=now + CLAIM_LEASE, updated_at=now)
+    claimed = Clip.objects.filter(_due(lease, now), pk=clip_id, status=ClipStatus.PENDING).update(
+        status=ClipStatus.SUBMITTING, next_check_at=now + claim_lease(), updated_at=now
+    )
     if not claimed:
         return None
     clip = Clip.objects.select_related("video_model").get(pk=clip_id)
@@ -408,9 +452,13 @@ def clip_submit(*, clip_id: int, attempt: int = 0) -> NextStep | None:
         # Not processed by the gateway: safe to send again, later.
         if isinstance(error, gw.RateLimited):
             slow_everyone_down(error)
-        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempt)
+        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(clip.retries)
         _transition(
-            clip, from_statuses=submitting, status=ClipStatus.PENDING, next_check_at=now + delay
+            clip,
+            from_statuses=submitting,
+            status=ClipStatus.PENDING,
+            next_check_at=now + delay,
+            retries=clip.retries + 1,
         )
         return NextStep("submit", delay, retry=True)
     except gw.OutcomeUnknown as error:
@@ -465,13 +513,14 @@ def _accept(clip: Clip, record: JobRecord, now: datetime) -> NextStep:
         earliest_ready_at=clip.earliest_ready_at,
         latest_ready_at=clip.latest_ready_at,
         next_check_at=now + delay,
+        retries=0,
     )
     return NextStep("poll", delay)
 
 
-def clip_poll(*, clip_id: int, attempt: int = 0) -> NextStep | None:
+def clip_poll(*, clip_id: int, lease: datetime | None = None) -> NextStep | None:
     """Ask the gateway about a take once; say when to ask again, or None when it is done."""
-    clip = _claim(clip_id, statuses=AT_GATEWAY_STATUSES)
+    clip = _claim(clip_id, statuses=AT_GATEWAY_STATUSES, lease=lease)
     if clip is None:
         return None
     if wait := wait_for_slot("poll"):
@@ -492,7 +541,7 @@ def clip_poll(*, clip_id: int, attempt: int = 0) -> NextStep | None:
         # Polls are always safe to repeat: wait as long as the gateway asks, or back off.
         if isinstance(error, gw.RateLimited):
             slow_everyone_down(error)
-        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempt)
+        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(clip.retries)
         delay = max(delay, MIN_POLL_INTERVAL)
         return _later(clip, "poll", delay, AT_GATEWAY_STATUSES, retry=True)
     if record is None:  # 304: polled too early, nothing new
@@ -503,7 +552,13 @@ def clip_poll(*, clip_id: int, attempt: int = 0) -> NextStep | None:
 def _apply_record(clip: Clip, record: JobRecord, from_statuses) -> NextStep | None:
     now = timezone.now()
     if record.status == JobStatus.COMPLETED:
-        seen_running = clip.last_seen_running_at or clip.submitted_at or now
+        # Learned from later: between the last poll that saw it running and this one. A job
+        # already done at its first poll was, most likely, done shortly before it (the first
+        # poll is where few jobs are done yet): taking the submit as the last sign of life
+        # would teach render times half as long as they were.
+        seen_running = clip.last_seen_running_at or max(
+            clip.submitted_at or now, now - polling.NEAR_INTERVAL
+        )
         clip.gateway_done_at = seen_running + (now - seen_running) / 2
         return clip_store_result(clip=clip, record=record, from_statuses=from_statuses)
     if record.status == JobStatus.FAILED:
@@ -531,6 +586,7 @@ def _apply_record(clip: Clip, record: JobRecord, from_statuses) -> NextStep | No
         status=status,
         last_seen_running_at=now,
         next_check_at=now + delay,
+        retries=0,
     )
     return NextStep("poll", delay)
 
@@ -587,24 +643,32 @@ def clip_request_cancel(*, user, clip: Clip) -> Clip:
 
     require_action(user=user, team=clip.shot.storyboard.project.team, action=Action.GENERATE)
     now = timezone.now()
-    if _transition(
-        clip,
-        from_statuses=[ClipStatus.PENDING],
-        status=ClipStatus.CANCELLED,
-        finished_at=now,
-        next_check_at=None,
-    ):
-        return clip
-    if not _transition(
-        clip, from_statuses=AT_GATEWAY_STATUSES, status=ClipStatus.CANCELLING, next_check_at=now
-    ):
-        raise ValidationError("Only a waiting, queued or running take can be cancelled.")
-    transaction.on_commit(lambda: cancel_clip.delay(clip.pk))
+    with transaction.atomic():
+        if _transition(
+            clip,
+            from_statuses=[ClipStatus.PENDING],
+            status=ClipStatus.CANCELLED,
+            finished_at=now,
+            next_check_at=None,
+        ):
+            _record(clip, Verb.CANCELLED, user=user)
+            return clip
+        if not _transition(
+            clip,
+            from_statuses=AT_GATEWAY_STATUSES,
+            status=ClipStatus.CANCELLING,
+            next_check_at=now,
+            retries=0,
+        ):
+            raise ValidationError("Only a waiting, queued or running take can be cancelled.")
+        _record(clip, Verb.CANCELLED, user=user)
+        # Its own queue (CELERY_TASK_ROUTES): a cancel must not wait behind a storm of submits.
+        transaction.on_commit(lambda: cancel_clip.delay(clip.pk))
     return clip
 
 
-def clip_cancel(*, clip_id: int, attempt: int = 0) -> NextStep | None:
-    clip = _claim(clip_id, statuses=[ClipStatus.CANCELLING])
+def clip_cancel(*, clip_id: int, lease: datetime | None = None) -> NextStep | None:
+    clip = _claim(clip_id, statuses=[ClipStatus.CANCELLING], lease=lease)
     if clip is None:
         return None
     cancelling = [ClipStatus.CANCELLING]
@@ -614,7 +678,9 @@ def clip_cancel(*, clip_id: int, attempt: int = 0) -> NextStep | None:
         record = gateway_client().cancel(clip.gateway_job_id)
     except gw.GatewayError as error:
         if error.retryable:
-            delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(attempt)
+            delay = (
+                timedelta(seconds=error.retry_after) if error.retry_after else backoff(clip.retries)
+            )
             return _later(clip, "cancel", delay, cancelling, retry=True)
         # The gateway will not cancel it (already finished, say): follow the job as before.
         _transition(
@@ -648,6 +714,12 @@ def webhook_receive(*, clip: Clip, event: dict) -> bool:
 def webhook_apply(*, event_pk: int) -> NextStep | None:
     """Complete the take from the event at once. A take whose submit answer was lost learns its
     job id here; a failure is polled for, because the event does not carry its reason."""
+    # Claimed first, so an event is applied once however often its task is delivered; if the
+    # worker dies after this, the take's lease runs out and a poll settles it.
+    if not WebhookEvent.objects.filter(pk=event_pk, applied_at__isnull=True).update(
+        applied_at=timezone.now()
+    ):
+        return None
     event = WebhookEvent.objects.select_related("clip__video_model").get(pk=event_pk)
     clip, data = event.clip, event.payload["data"]
     job_id = str(data.get("job_id") or "")
@@ -664,7 +736,7 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
         submitted_at=clip.submitted_at or now,
         error_code="",
         error_message="",
-        next_check_at=now + CLAIM_LEASE,
+        next_check_at=now + claim_lease(),
     ):
         return None  # already settled: a poll got there first
     if event.event_type != "job.completed":
@@ -687,30 +759,113 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
     return clip_store_result(clip=clip, record=record, from_statuses=[ClipStatus.RUNNING])
 
 
-# The safety net
+# Handing out due steps, and the safety net
 
 
-def clips_sweep(*, now: datetime | None = None) -> dict[str, list[int]]:
-    """Find takes whose scheduled step is long overdue (message lost, worker killed, broker
-    restarted) and hand them back to the workers; the claims make duplicates harmless."""
+STEP_STATUSES: dict[str, tuple[ClipStatus, ...]] = {
+    # In this order: a cancel stops spending, a submit starts a take, a poll only notices.
+    "cancel": (ClipStatus.CANCELLING,),
+    "submit": (ClipStatus.PENDING,),
+    "poll": AT_GATEWAY_STATUSES,
+}
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """One step handed out: run `action` for the take `after` from now, holding `lease`."""
+
+    clip_id: int
+    action: Literal["submit", "poll", "cancel"]
+    after: timedelta
+    lease: datetime
+
+
+def clips_dispatch(*, now: datetime | None = None) -> list[Dispatch]:
+    """Hand out the steps falling due before the dispatcher's next run, oldest first, no more
+    than the request budget lets go meanwhile (the rest stay due and go first next time, so no
+    take starves). Each is leased with a conditional UPDATE: a step still leased is not handed
+    out twice, and one whose lease ran out (its message lost, its worker killed) is again."""
     now = now or timezone.now()
-    overdue = Clip.objects.filter(next_check_at__lte=now - SWEEP_GRACE)
+    horizon = now + DISPATCH_AHEAD
+    lease = now + claim_lease()
+    rooms = _budget_room()
+    paused = SubmitPause.objects.active().exists()
+    handed: list[Dispatch] = []
+    for action, statuses in STEP_STATUSES.items():
+        if action == "submit" and paused:
+            continue  # they wait, unscheduled, until resumed
+        limit = min(DISPATCH_BATCH, rooms[action]) - len(handed)
+        if limit <= 0:
+            continue
+        due = list(
+            Clip.objects.filter(status__in=statuses, next_check_at__lte=horizon)
+            .order_by("next_check_at")
+            .values_list("pk", "next_check_at")[:limit]
+        )
+        if not due:
+            continue
+        ids = [pk for pk, _ in due]
+        # Only takes still due and in the same state: a click or a worker may have moved one.
+        Clip.objects.filter(pk__in=ids, status__in=statuses, next_check_at__lte=horizon).update(
+            next_check_at=lease, updated_at=now
+        )
+        leased = set(
+            Clip.objects.filter(pk__in=ids, next_check_at=lease).values_list("pk", flat=True)
+        )
+        handed += [
+            Dispatch(pk, action, max(due_at - now, timedelta(0)), lease)
+            for pk, due_at in due
+            if pk in leased
+        ]
+    return handed
 
-    def ids(*statuses) -> list[int]:
-        return list(overdue.filter(status__in=statuses).values_list("pk", flat=True)[:500])
 
-    found = {
-        "poll": ids(*AT_GATEWAY_STATUSES),
-        "submit": ids(ClipStatus.PENDING),
-        "cancel": ids(ClipStatus.CANCELLING),
-    }
+def _budget_room() -> dict[str, int]:
+    """How many steps of each kind the shared request budget lets go before the next run."""
+    budget = request_budget()
+    if budget is None:
+        return dict.fromkeys(STEP_STATUSES, DISPATCH_BATCH)
+    within = DISPATCH_AHEAD.total_seconds()
+    try:
+        return {kind: budget.room(kind, within=within) for kind in STEP_STATUSES}
+    except BudgetUnavailable:
+        # Hand them out anyway: each step asks the budget itself and waits if it cannot.
+        return dict.fromkeys(STEP_STATUSES, DISPATCH_BATCH)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    unconfirmed: int  # submits a dead worker left halfway
+    rescheduled: int  # takes in a working state that nothing would have moved on
+    webhook_events: list[int]  # received but never applied
+
+
+def clips_sweep(*, now: datetime | None = None) -> Sweep:
+    """Find what is stale in a state that is not final and move it on. The dispatcher already
+    hands out every step whose time (or lease) has passed; this catches the rest."""
+    now = now or timezone.now()
+    stale = now - sweep_grace()
     # A submit claimed long ago and never finished: the worker died mid-request, so the
     # gateway may hold the job. Say so rather than resend.
-    overdue.filter(status=ClipStatus.SUBMITTING).update(
+    unconfirmed = Clip.objects.filter(
+        status=ClipStatus.SUBMITTING, next_check_at__lte=stale
+    ).update(
         status=ClipStatus.UNCONFIRMED,
         error_code="outcome_unknown",
         error_message="The studio lost track of this submit; the gateway may have accepted it.",
         next_check_at=None,
         updated_at=now,
     )
-    return found
+    # A working take with no next step (an admin edit, a pause lifted by hand): due now.
+    unscheduled = Q(status__in=[ClipStatus.CANCELLING, *AT_GATEWAY_STATUSES])
+    if not SubmitPause.objects.active().exists():
+        unscheduled |= Q(status=ClipStatus.PENDING)
+    rescheduled = Clip.objects.filter(
+        unscheduled, next_check_at__isnull=True, updated_at__lte=stale
+    ).update(next_check_at=now, updated_at=now)
+    events = list(
+        WebhookEvent.objects.filter(applied_at__isnull=True, received_at__lte=stale)
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:DISPATCH_BATCH]
+    )
+    return Sweep(unconfirmed=unconfirmed, rescheduled=rescheduled, webhook_events=events)

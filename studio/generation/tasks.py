@@ -1,49 +1,56 @@
 """Thin Celery tasks: each takes an id and calls one service. All are safe to run twice.
 
-No task ever sleeps waiting for the gateway: every wait is a countdown, and the beat sweep
-picks up anything whose message was lost.
+No task waits for the gateway, and no task waits in the broker for long: each step writes when
+the next one is due into the take (`next_check_at`), and `dispatch_due_steps`, run by beat
+every second, hands out the steps falling due, each with a countdown of under a second. A
+worker therefore holds a second's worth of messages, however many takes are in flight.
+A click (Generate, Cancel, Resume) sends its step at once, without waiting for the dispatcher.
 """
+
+from datetime import datetime
 
 from celery import shared_task
 
 from . import services
-from .models import WebhookEvent
 
 
-def _enqueue(clip_id: int, step: services.NextStep | None, attempt: int = 0) -> None:
-    if step is None:
-        return
-    task = {"submit": submit_clip, "poll": poll_clip, "cancel": cancel_clip}[step.action]
-    next_attempt = attempt + 1 if step.retry else 0
-    task.apply_async((clip_id, next_attempt), countdown=step.after.total_seconds())
+def _lease(value: str | None) -> datetime | None:
+    # Sent as ISO text: the JSON serializer would not bring a datetime back as one.
+    return datetime.fromisoformat(value) if value else None
 
 
 @shared_task
-def submit_clip(clip_id: int, attempt: int = 0) -> None:
-    _enqueue(clip_id, services.clip_submit(clip_id=clip_id, attempt=attempt), attempt)
+def submit_clip(clip_id: int, lease: str | None = None) -> None:
+    services.clip_submit(clip_id=clip_id, lease=_lease(lease))
 
 
 @shared_task
-def poll_clip(clip_id: int, attempt: int = 0) -> None:
-    _enqueue(clip_id, services.clip_poll(clip_id=clip_id, attempt=attempt), attempt)
+def poll_clip(clip_id: int, lease: str | None = None) -> None:
+    services.clip_poll(clip_id=clip_id, lease=_lease(lease))
 
 
 @shared_task
-def cancel_clip(clip_id: int, attempt: int = 0) -> None:
-    _enqueue(clip_id, services.clip_cancel(clip_id=clip_id, attempt=attempt), attempt)
+def cancel_clip(clip_id: int, lease: str | None = None) -> None:
+    services.clip_cancel(clip_id=clip_id, lease=_lease(lease))
+
+
+STEP_TASKS = {"submit": submit_clip, "poll": poll_clip, "cancel": cancel_clip}
+
+
+@shared_task
+def dispatch_due_steps() -> None:
+    for step in services.clips_dispatch():
+        STEP_TASKS[step.action].apply_async(
+            (step.clip_id, step.lease.isoformat()), countdown=step.after.total_seconds()
+        )
 
 
 @shared_task
 def apply_webhook(event_pk: int) -> None:
-    step = services.webhook_apply(event_pk=event_pk)
-    if step is not None:
-        clip_id = WebhookEvent.objects.values_list("clip_id", flat=True).get(pk=event_pk)
-        _enqueue(clip_id, step)
+    services.webhook_apply(event_pk=event_pk)
 
 
 @shared_task
 def sweep_stale_clips() -> None:
-    found = services.clips_sweep()
-    for action, task in (("poll", poll_clip), ("submit", submit_clip), ("cancel", cancel_clip)):
-        for clip_id in found[action]:
-            task.delay(clip_id)
+    for event_pk in services.clips_sweep().webhook_events:
+        apply_webhook.delay(event_pk)

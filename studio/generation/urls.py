@@ -4,7 +4,6 @@ from . import views
 
 urlpatterns = [
     path("shots/<uuid:uuid>/generate/", views.shot_generate, name="shot_generate"),
-    path("storyboards/<uuid:uuid>/live/", views.storyboard_live, name="storyboard_live"),
     path("storyboards/<uuid:uuid>/batch/", views.batch_confirm, name="batch_confirm"),
     path("storyboards/<uuid:uuid>/batch/generate/", views.batch_generate, name="batch_generate"),
     path("takes/<uuid:uuid>/retry/", views.take_retry, name="take_retry"),

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
@@ -15,15 +14,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import reswap, retarget
 
 from studio.projects.models import Shot, Storyboard
-from studio.projects.views import get_storyboard, user_can
+from studio.projects.views import get_storyboard, refused, storyboard_changed
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
 from . import services, webhooks
-from .models import ACTIVE_STATUSES, Clip
+from .models import Clip
 from .ranges import ranged_file_response
 
 TAKE_TEMPLATE = "projects/storyboard_detail.html"
@@ -40,34 +38,16 @@ def get_clip(request: HttpRequest, uuid) -> Clip:
     )
 
 
-def active_takes(storyboard: Storyboard) -> list[Clip]:
-    return list(
-        Clip.objects.filter(shot__storyboard=storyboard, status__in=ACTIVE_STATUSES).only(
-            "uuid", "status"
-        )
-    )
-
-
 def take_added(request: HttpRequest, clip: Clip, storyboard: Storyboard) -> HttpResponse:
-    """The new take's card, plus the live poller, which now has something to watch."""
+    """The new take's card; the page's live updates follow its progress from here."""
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
-    context = {
-        "take": clip,
-        "storyboard": storyboard,
-        "can_edit": True,
-        "active_takes": active_takes(storyboard),
-    }
-    return TemplateResponse(request, f"{TAKE_TEMPLATE}#take-added", context)
+    context = {"take": clip, "storyboard": storyboard, "can_edit": True}
+    return storyboard_changed(TemplateResponse(request, f"{TAKE_TEMPLATE}#take", context))
 
 
 def generation_refused(request: HttpRequest, shot: Shot, error: ValidationError) -> HttpResponse:
-    if not request.htmx:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
-    response = TemplateResponse(request, "alert.html", {"messages_list": error.messages})
-    return reswap(retarget(response, f"#shot-{shot.uuid}-alert"), "innerHTML")
+    return refused(request, shot.storyboard, error, where=f"#shot-{shot.uuid}-alert")
 
 
 def generation_answer(request: HttpRequest, shot: Shot, make_take: Callable[[], Clip]):
@@ -122,13 +102,8 @@ def batch_generate(request: HttpRequest, uuid) -> HttpResponse:
         return TemplateResponse(request, "alert.html", context)
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
-    context = {
-        "takes": clips,
-        "storyboard": storyboard,
-        "can_edit": True,
-        "active_takes": active_takes(storyboard),
-    }
-    return TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-added", context)
+    context = {"takes": clips, "storyboard": storyboard, "can_edit": True}
+    return storyboard_changed(TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-added", context))
 
 
 @login_required
@@ -216,28 +191,6 @@ def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
     clip = get_object_or_404(Clip, uuid=uuid)
     services.webhook_receive(clip=clip, event=event)
     return HttpResponse(status=204)
-
-
-@login_required
-@require_GET
-def storyboard_live(request: HttpRequest, uuid: uuid.UUID) -> TemplateResponse:
-    """One request per page per interval, however many takes are rendering: the cards of the
-    takes the page shows as active (they may have just finished), and the poller again, which
-    has no trigger once nothing is active, so polling stops by itself."""
-    storyboard = get_storyboard(request, uuid)
-    watched = request.GET.getlist("take")[:200]
-    takes = list(
-        Clip.objects.filter(shot__storyboard=storyboard)
-        .filter(Q(status__in=ACTIVE_STATUSES) | Q(uuid__in=_valid_uuids(watched)))
-        .select_related("shot")
-    )
-    context = {
-        "storyboard": storyboard,
-        "takes": takes,
-        "active_takes": [take for take in takes if take.is_active],
-        "can_edit": user_can(request, storyboard.project.team, Action.EDIT),
-    }
-    return TemplateResponse(request, f"{TAKE_TEMPLATE}#live-update", context)
 
 
 def _valid_uuids(values: list[str]) -> list[uuid.UUID]:

@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from studio.activity.models import Verb
+from studio.activity.services import activity_record
 from studio.stitch.export import ExportError, Segment, export_file_name, stitch
 from studio.teams.models import Action
 from studio.teams.services import require_action
@@ -52,6 +54,12 @@ def export_start(*, user, playlist: Playlist) -> Export:
                 version=version,
             ),
             manifest=manifest(playlist, items),
+        )
+        activity_record(
+            project=playlist.project,
+            verb=Verb.EXPORTED,
+            subject=f"playlist {playlist.name} as {export.file_name} (started)",
+            actor=user,
         )
         transaction.on_commit(lambda: export_playlist.delay(export.pk))
     return export
@@ -123,18 +131,22 @@ def export_run(*, export_id: int) -> None:
                 segments, target, width=width, height=height, on_progress=_progress(export)
             )
         except ExportError as error:
-            _finish(export, status=ExportStatus.FAILED, error_message=str(error))
+            with transaction.atomic():
+                _finish(export, status=ExportStatus.FAILED, error_message=str(error))
+                _record_finish(export, f"failed: {error}")
             return
         with target.open("rb") as handle:
             name = default_storage.save(f"exports/{export.uuid}/{export.file_name}", File(handle))
-    _finish(
-        export,
-        status=ExportStatus.DONE,
-        video=name,
-        progress=100,
-        method=result.method,
-        duration=result.duration,
-    )
+    with transaction.atomic():
+        _finish(
+            export,
+            status=ExportStatus.DONE,
+            video=name,
+            progress=100,
+            method=result.method,
+            duration=result.duration,
+        )
+        _record_finish(export, f"finished, {result.duration:.1f} s")
 
 
 def _progress(export: Export):
@@ -151,3 +163,13 @@ def _progress(export: Export):
 def _finish(export: Export, **fields) -> None:
     fields["finished_at"] = timezone.now()
     Export.objects.filter(pk=export.pk).update(**fields)
+
+
+def _record_finish(export: Export, outcome: str) -> None:
+    """The log line of a finished run, in the name of whoever started it."""
+    activity_record(
+        project=export.playlist.project,
+        verb=Verb.EXPORTED,
+        subject=f"playlist {export.playlist.name} as {export.file_name} ({outcome})",
+        actor=export.created_by,
+    )

@@ -9,8 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from studio.activity.models import Verb
+from studio.activity.services import activity_record
 from studio.generation.models import Clip, ClipStatus
 from studio.projects.models import Project, Storyboard
+from studio.review.models import ReviewState
+from studio.review.services import current_state, decisions_prefetch
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
@@ -40,14 +44,22 @@ def playlist_create(
     ratio = PLATFORM_RATIOS.get(platform) or aspect_ratio
     if ratio not in ("16:9", "9:16"):
         raise ValidationError({"aspect_ratio": "Choose 16:9 or 9:16 for a custom playlist."})
-    return Playlist.objects.create(
-        project=project,
-        name=name,
-        platform=platform,
-        aspect_ratio=ratio,
-        target_seconds=target_seconds,
-        created_by=user,
-    )
+    with transaction.atomic():
+        playlist = Playlist.objects.create(
+            project=project,
+            name=name,
+            platform=platform,
+            aspect_ratio=ratio,
+            target_seconds=target_seconds,
+            created_by=user,
+        )
+        activity_record(
+            project=project,
+            verb=Verb.CREATED,
+            subject=f"playlist {name} ({ratio}, {target_seconds} s)",
+            actor=user,
+        )
+    return playlist
 
 
 @transaction.atomic
@@ -64,28 +76,45 @@ def playlist_add_takes(*, user, playlist: Playlist, clips: Sequence[Clip]) -> li
     )
 
 
-def storyboard_chosen_takes(storyboard: Storyboard) -> list[Clip]:
-    """Each shot's take for the ad: its selected take, else its latest finished one."""
-    chosen: dict[int, Clip] = {}
+@dataclass
+class ApprovedTakes:
+    takes: list[Clip]
+    skipped: int  # shots with no approved take
+
+
+def storyboard_approved_takes(storyboard: Storyboard) -> ApprovedTakes:
+    """Each shot's approved take, in shot order: its selected take if that is approved, else
+    its latest approved one. Shots with none are skipped and counted (three queries)."""
     takes = (
         Clip.objects.filter(shot__storyboard=storyboard, status=ClipStatus.COMPLETED)
         .select_related("shot__storyboard")
-        .order_by("shot__position", "take_number")
+        .prefetch_related(decisions_prefetch())
+        .order_by("shot__position", "shot__created_at", "take_number")
     )
+    chosen: dict[int, Clip] = {}
     for take in takes:
-        if (
-            chosen.get(take.shot_id) is None
-            or chosen[take.shot_id].pk != take.shot.selected_take_id
-        ):
+        if current_state(take) != ReviewState.APPROVED:
+            continue
+        # Later takes replace earlier ones, unless the one held is the shot's selected take.
+        held = chosen.get(take.shot_id)
+        if held is None or held.pk != take.shot.selected_take_id:
             chosen[take.shot_id] = take
-    return list(chosen.values())
+    shot_count = storyboard.shots.count()
+    return ApprovedTakes(takes=list(chosen.values()), skipped=shot_count - len(chosen))
 
 
-def playlist_add_storyboard(*, user, playlist: Playlist, storyboard: Storyboard):
-    takes = storyboard_chosen_takes(storyboard)
-    if not takes:
-        raise ValidationError(f"{storyboard.title} has no completed takes yet.")
-    return playlist_add_takes(user=user, playlist=playlist, clips=takes)
+def playlist_add_storyboard(
+    *, user, playlist: Playlist, storyboard: Storyboard
+) -> tuple[list[PlaylistItem], int]:
+    """Add all approved takes: the items added, and how many shots were skipped."""
+    _require_edit(user, playlist)
+    approved = storyboard_approved_takes(storyboard)
+    if not approved.takes:
+        raise ValidationError(
+            f"{storyboard.title} has no approved takes yet: approve takes on the storyboard first."
+        )
+    items = playlist_add_takes(user=user, playlist=playlist, clips=approved.takes)
+    return items, approved.skipped
 
 
 @transaction.atomic
@@ -161,6 +190,12 @@ def playlist_duplicate(*, user, playlist: Playlist, name: str = "") -> Playlist:
             trim_out=item.trim_out,
         )
         for item in playlist.items.all()
+    )
+    activity_record(
+        project=playlist.project,
+        verb=Verb.DUPLICATED,
+        subject=f"playlist {playlist.name} as {copy.name}",
+        actor=user,
     )
     return copy
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,8 +14,9 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from studio.generation.models import Clip, ClipStatus
 from studio.generation.ranges import ranged_file_response
 from studio.projects.models import Storyboard
-from studio.projects.views import get_project, user_can
-from studio.teams.models import Action
+from studio.projects.views import get_project
+from studio.review.services import review_of
+from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
 from . import exports, services
@@ -88,13 +90,19 @@ def playlist_detail(request: HttpRequest, uuid) -> TemplateResponse:
         .select_related("shot__storyboard")
         .order_by("shot__storyboard", "shot__position", "take_number")
     )
+    membership = Membership.objects.filter(user=request.user, team=playlist.project.team).first()
+    can_edit = membership is not None and membership.allows(Action.EDIT)
     context.update(
         project=playlist.project,
         storyboards=storyboards,
         takes=takes,
         exports=list(playlist.exports.all()[:10]),
-        can_edit=user_can(request, playlist.project.team, Action.EDIT),
+        can_edit=can_edit,
+        can_review=membership is not None and membership.allows(Action.REVIEW),
         preview=json.dumps(preview_items(context["items"])),
+        review=review_of(playlist),
+        share_links=list(playlist.share_links.select_related("created_by")) if can_edit else [],
+        share_target=playlist,
     )
     return TemplateResponse(request, PAGE, context)
 
@@ -113,11 +121,10 @@ def preview_items(items: list[PlaylistItem]) -> list[dict]:
     ]
 
 
-def items_changed(request: HttpRequest, playlist: Playlist) -> HttpResponse:
+def items_changed(request: HttpRequest, playlist: Playlist, notice: str = "") -> HttpResponse:
     """The item list again; the summary and preview follow through the event."""
-    response = TemplateResponse(
-        request, f"{PAGE}#items", item_context(playlist) | {"can_edit": True}
-    )
+    context = item_context(playlist) | {"can_edit": True, "notice": notice}
+    response = TemplateResponse(request, f"{PAGE}#items", context)
     return trigger_client_event(response, "playlist-changed")
 
 
@@ -127,35 +134,47 @@ def refused(request: HttpRequest, error: ValidationError) -> HttpResponse:
 
 
 def _apply(request: HttpRequest, playlist: Playlist, change) -> HttpResponse:
+    """Make the change; a change may return a notice to show beside the list."""
     try:
-        change()
+        result = change()
     except ValidationError as error:
         if not request.htmx:
             for message in error.messages:
                 messages.error(request, message)
             return redirect("playlist_detail", uuid=playlist.uuid)
         return refused(request, error)
+    notice = result if isinstance(result, str) else ""
     if not request.htmx:
+        if notice:
+            messages.success(request, notice)
         return redirect("playlist_detail", uuid=playlist.uuid)
-    return items_changed(request, playlist)
+    return items_changed(request, playlist, notice)
+
+
+def add_storyboard_notice(added: int, skipped: int) -> str:
+    notice = f"Added {added} approved take{pluralize(added)}"
+    if skipped:
+        return f"{notice}; skipped {skipped} shot{pluralize(skipped)} with no approved take."
+    return f"{notice}."
 
 
 @login_required
 @require_POST
 def playlist_add(request: HttpRequest, uuid) -> HttpResponse:
-    """Add one take, or every shot's take of a storyboard, from this project only."""
+    """Add one take, or every shot's approved take of a storyboard, from this project only."""
     playlist = get_playlist(request, uuid)
     if storyboard_uuid := request.POST.get("storyboard"):
         storyboard = get_object_or_404(
             Storyboard.objects.for_user(request.user), uuid=storyboard_uuid
         )
-        return _apply(
-            request,
-            playlist,
-            lambda: services.playlist_add_storyboard(
+
+        def add_storyboard() -> str:
+            items, skipped = services.playlist_add_storyboard(
                 user=request.user, playlist=playlist, storyboard=storyboard
-            ),
-        )
+            )
+            return add_storyboard_notice(len(items), skipped)
+
+        return _apply(request, playlist, add_storyboard)
     clip = get_object_or_404(
         Clip.objects.for_user(request.user).select_related("shot__storyboard"),
         uuid=request.POST.get("take"),

@@ -48,6 +48,7 @@ class ShotForm(forms.Form):
     video_model = forms.ModelChoiceField(
         label="Model", queryset=VideoModel.objects.enabled(), empty_label=None
     )
+    title = forms.CharField(label="Title", max_length=120, required=False)
     prompt = forms.CharField(
         label="Prompt",
         max_length=PROMPT_MAX_LENGTH,
@@ -102,3 +103,33 @@ class ShotForm(forms.Form):
                 for field, messages in error.message_dict.items():
                     self.add_error(field, messages)
         return data
+
+
+class ShotEditForm(ShotForm):
+    """Editing a shot in place: it carries the version the editor started from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    @classmethod
+    def for_shot(cls, shot, data=None) -> "ShotEditForm":
+        initial = {name: getattr(shot, name) for name in ("title", "prompt", "duration", "notes")}
+        initial |= {"aspect_ratio": shot.aspect_ratio, "video_model": shot.video_model_id}
+        initial["version"] = shot.version
+        return cls(data, initial=initial, video_model=shot.video_model, prefix=f"edit-{shot.pk}")
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns: prompt, duration, aspect ratio, and optionally title and notes.",
+    )
+
+
+class BudgetForm(forms.Form):
+    budget = forms.DecimalField(
+        label="Budget (USD)",
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+    )

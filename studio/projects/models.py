@@ -75,10 +75,20 @@ class ShotQuerySet(TeamScopedQuerySet):
     team_path = "storyboard__project__team"
 
 
+class VisibleShotManager(models.Manager.from_queryset(ShotQuerySet)):  # type: ignore[misc]
+    """Shots not deleted: what every list, count and batch sees. A deleted shot stays in the
+    table (its takes may be in playlists, the activity log names it, undo brings it back),
+    and a take still reaches it through its foreign key (Django uses the base manager)."""
+
+    def get_queryset(self) -> ShotQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Shot(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     storyboard = models.ForeignKey(Storyboard, on_delete=models.CASCADE, related_name="shots")
     position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=120, blank=True)
     prompt = models.TextField(validators=[MaxLengthValidator(PROMPT_MAX_LENGTH)])
     duration = models.PositiveSmallIntegerField(help_text="Seconds.")
     aspect_ratio = models.CharField(max_length=8)
@@ -88,17 +98,44 @@ class Shot(models.Model):
     selected_take = models.ForeignKey(
         "generation.Clip", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Bumped by every edit: a save based on an older version is a conflict, never an overwrite.
+    version = models.PositiveIntegerField(default=1)
+    deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Also the live view's change marker: every write to a shot sets it, bulk ones included.
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ShotQuerySet.as_manager()
+    objects = VisibleShotManager()
+    all_objects = ShotQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "created_at"]
+        # The live view's question: what changed on this storyboard since the viewer's token.
+        indexes = [models.Index(fields=["storyboard", "updated_at"], name="shot_changes")]
 
     def __str__(self) -> str:
-        return f"Shot {self.position}: {self.prompt[:40]}"
+        return f"Shot {self.position}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        return self.title or self.prompt[:40]
 
     @property
     def estimated_cost(self) -> Decimal:
         return self.video_model.cost_for(self.duration)
+
+
+class Presence(models.Model):
+    """Who has a storyboard open: refreshed by each live-update request of their page."""
+
+    storyboard = models.ForeignKey(Storyboard, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["storyboard", "user"], name="one_presence_per_viewer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.storyboard} at {self.last_seen:%H:%M:%S}"

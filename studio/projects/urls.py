@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("projects/new/", views.project_create, name="project_create"),
     path("projects/<uuid:uuid>/", views.project_detail, name="project_detail"),
+    path("projects/<uuid:uuid>/budget/", views.project_budget, name="project_budget"),
     path(
         "projects/<uuid:uuid>/storyboards/new/", views.storyboard_create, name="storyboard_create"
     ),
@@ -13,4 +14,14 @@ urlpatterns = [
     path("storyboards/<uuid:uuid>/shots/", views.shot_create, name="shot_create"),
     path("storyboards/<uuid:uuid>/shot-form/", views.shot_form, name="shot_form"),
     path("storyboards/<uuid:uuid>/estimate/", views.shot_estimate, name="shot_estimate"),
+    path("storyboards/<uuid:uuid>/live/", views.storyboard_live, name="storyboard_live"),
+    path("storyboards/<uuid:uuid>/reorder/", views.shots_reorder, name="shots_reorder"),
+    path("storyboards/<uuid:uuid>/import/", views.storyboard_import, name="storyboard_import"),
+    path("shots/<uuid:uuid>/", views.shot_view, name="shot_view"),
+    path("shots/<uuid:uuid>/edit/", views.shot_edit, name="shot_edit"),
+    path("shots/<uuid:uuid>/update/", views.shot_update, name="shot_update"),
+    path("shots/<uuid:uuid>/duplicate/", views.shot_duplicate, name="shot_duplicate"),
+    path("shots/<uuid:uuid>/delete/", views.shot_delete, name="shot_delete"),
+    path("shots/<uuid:uuid>/restore/", views.shot_restore, name="shot_restore"),
+    path("shots/<uuid:uuid>/move/", views.shot_move, name="shot_move"),
 ]

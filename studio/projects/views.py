@@ -1,22 +1,36 @@
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
+from studio.activity.charts import project_spend_chart
+from studio.activity.services import project_budget_set
 from studio.catalog.models import VideoModel
-from studio.generation.ledger import Costs, project_costs
-from studio.generation.models import Clip
+from studio.generation.ledger import Costs, project_costs, project_totals, takes_cost
+from studio.generation.models import ACTIVE_STATUSES, Clip
+from studio.review.services import take_review_prefetches
 from studio.teams.models import Action, Membership, Role, Team
-from studio.teams.services import require_action, team_ensure_personal
+from studio.teams.services import (
+    current_membership,
+    require_action,
+    team_ensure_personal,
+    user_memberships,
+)
 
-from . import services
-from .forms import ProjectForm, ShotForm, StoryboardForm
-from .models import Project, Storyboard
+from . import csv_import, services
+from .forms import BudgetForm, ImportForm, ProjectForm, ShotEditForm, ShotForm, StoryboardForm
+from .models import Project, Shot, Storyboard
 
 
 def get_project(request: HttpRequest, uuid) -> Project:
@@ -39,12 +53,21 @@ def user_can(request: HttpRequest, team, action: str) -> bool:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> TemplateResponse:
-    projects = (
-        Project.objects.for_user(request.user)
-        .select_related("team")
-        .annotate(storyboard_count=Count("storyboards", distinct=True))
-    )
-    return TemplateResponse(request, "projects/dashboard.html", {"projects": projects})
+    """The current team's projects (the topbar switcher changes which team that is)."""
+    membership = current_membership(request)
+    projects = Project.objects.none()
+    if membership is not None:
+        projects = (
+            Project.objects.for_user(request.user)
+            .filter(team=membership.team)
+            .annotate(storyboard_count=Count("storyboards", distinct=True))
+        )
+    context = {
+        "projects": projects,
+        "membership": membership,
+        "team_count": len(user_memberships(request)),
+    }
+    return TemplateResponse(request, "projects/dashboard.html", context)
 
 
 @login_required
@@ -52,7 +75,10 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
 def project_create(request: HttpRequest) -> HttpResponse:
     team_ensure_personal(user=request.user)
     teams = Team.objects.filter(memberships__user=request.user, memberships__role=Role.OWNER)
-    form = ProjectForm(request.POST or None, teams=teams)
+    current = current_membership(request)
+    # The team the user is working in, when they may start projects in it.
+    initial = {"team": current.team.pk} if current and current.role == Role.OWNER else {}
+    form = ProjectForm(request.POST or None, teams=teams, initial=initial)
     if not form.fields["team"].queryset:
         messages.error(request, "Only a team's owner can start a project; ask yours.")
     elif form.is_valid():
@@ -64,20 +90,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def project_detail(request: HttpRequest, uuid) -> TemplateResponse:
-    project = get_project(request, uuid)
-    total, per_storyboard = project_costs(project)
-    storyboards = list(project.storyboards.annotate(shot_count=Count("shots")))
-    for storyboard in storyboards:
-        storyboard.costs = per_storyboard.get(storyboard.pk, Costs())
-    context = {
-        "project": project,
-        "storyboards": storyboards,
-        "costs": total,
-        "remaining": project.budget - total.committed,
-        "playlists": project.playlists.all(),
-        "can_edit": user_can(request, project.team, Action.EDIT),
-    }
-    return TemplateResponse(request, "projects/project_detail.html", context)
+    return project_page(request, get_project(request, uuid))
 
 
 @login_required
@@ -96,11 +109,22 @@ def storyboard_create(request: HttpRequest, uuid) -> HttpResponse:
     )
 
 
-def storyboard_shots(storyboard: Storyboard):
-    """Shots with their model and takes in three queries, however many there are."""
-    return storyboard.shots.select_related("video_model").prefetch_related(
-        Prefetch("takes", queryset=Clip.objects.order_by("take_number"))
+def storyboard_shots(shots: QuerySet[Shot]) -> QuerySet[Shot]:
+    """Shots with their model and takes in three queries, however many there are: the page
+    and the live updates draw shot cards from this one query."""
+    return shots.select_related("video_model").prefetch_related(
+        Prefetch(
+            "takes",
+            # Each take's review decisions and comments: two more queries, not two per take.
+            queryset=Clip.objects.order_by("take_number").prefetch_related(
+                *take_review_prefetches()
+            ),
+        )
     )
+
+
+def takes_in_progress(shots) -> int:
+    return sum(take.is_active for shot in shots for take in shot.takes.all())
 
 
 def default_video_model(request: HttpRequest) -> VideoModel:
@@ -110,17 +134,22 @@ def default_video_model(request: HttpRequest) -> VideoModel:
 
 
 def storyboard_page(
-    request: HttpRequest, storyboard: Storyboard, shot_form: ShotForm
+    request: HttpRequest, storyboard: Storyboard, shot_form: ShotForm, edit: dict | None = None
 ) -> TemplateResponse:
-    shots = storyboard_shots(storyboard)
-    takes = [take for shot in shots for take in shot.takes.all()]
+    """The whole page. `edit` opens one shot's edit form in place (a link from elsewhere, or a
+    form that came back with errors or a conflict when JavaScript is off)."""
+    shots = storyboard_shots(storyboard.shots.all())
+    now = timezone.now()
     context = {
+        "in_progress": takes_in_progress(shots),
         "storyboard": storyboard,
         "project": storyboard.project,
         "shots": shots,
-        "active_takes": [take for take in takes if take.is_active],
         "can_edit": user_can(request, storyboard.project.team, Action.EDIT),
         "shot_form": shot_form,
+        "edit": edit or {},
+        "live_token": live_token(now),
+        "present": services.present_users(storyboard, now),
     }
     return TemplateResponse(request, "projects/storyboard_detail.html", context)
 
@@ -129,7 +158,13 @@ def storyboard_page(
 @require_GET
 def storyboard_detail(request: HttpRequest, uuid) -> TemplateResponse:
     storyboard = get_storyboard(request, uuid)
-    return storyboard_page(request, storyboard, ShotForm(video_model=default_video_model(request)))
+    edit = None
+    editing = _valid_uuid(request.GET.get("edit", ""))
+    if editing and user_can(request, storyboard.project.team, Action.EDIT):
+        shot = storyboard.shots.select_related("video_model").filter(uuid=editing).first()
+        edit = shot and {"uuid": shot.uuid, "form": ShotEditForm.for_shot(shot)}
+    form = ShotForm(video_model=default_video_model(request))
+    return storyboard_page(request, storyboard, form, edit)
 
 
 @login_required
@@ -186,3 +221,362 @@ def shot_estimate(request: HttpRequest, uuid) -> TemplateResponse:
     form = ShotForm(request.GET, video_model=default_video_model(request))
     context = {"storyboard": storyboard, "estimate": form.estimate()}
     return TemplateResponse(request, "projects/storyboard_detail.html#estimate", context)
+
+
+# Storyboarding sessions: shots edited in place, reordered, duplicated, deleted with undo,
+# imported from CSV, and everyone's changes shown live.
+
+SESSION_TEMPLATE = "projects/storyboard_detail.html"
+# Live updates re-read this far behind the viewer's token: a change whose transaction took its
+# timestamp before the last read but committed after it is still picked up. The page skips
+# cards it already shows at the same stamp, so the overlap costs bytes, not flicker.
+LIVE_OVERLAP = timedelta(seconds=5)
+
+
+def get_shot(request: HttpRequest, uuid, *, deleted: bool = False) -> Shot:
+    shots = Shot.all_objects if deleted else Shot.objects
+    return get_object_or_404(
+        shots.for_user(request.user).select_related("storyboard__project__team", "video_model"),
+        uuid=uuid,
+    )
+
+
+def storyboard_changed(response: HttpResponse) -> HttpResponse:
+    """Tell the page to fetch live changes now: renumbered shots, the new order."""
+    return trigger_client_event(response, "storyboard-changed")
+
+
+def shot_card(request: HttpRequest, shot: Shot, partial: str = "shot", **extra) -> HttpResponse:
+    shot = storyboard_shots(Shot.all_objects.filter(pk=shot.pk)).get()
+    context = {"shot": shot, "storyboard": shot.storyboard, "can_edit": True, **extra}
+    return TemplateResponse(request, f"{SESSION_TEMPLATE}#{partial}", context)
+
+
+def edit_form_for(request: HttpRequest, shot: Shot) -> ShotEditForm:
+    """The edit form as posted, checked against the model the editor picked."""
+    prefix = f"edit-{shot.pk}"
+    chosen = request.POST.get(f"{prefix}-video_model")
+    model = (chosen and VideoModel.objects.enabled().filter(pk=chosen).first()) or shot.video_model
+    return ShotEditForm(request.POST, video_model=model, prefix=prefix)
+
+
+@login_required
+@require_GET
+def shot_edit(request: HttpRequest, uuid) -> HttpResponse:
+    """Open the shot's edit form in place of its card body."""
+    shot = get_shot(request, uuid)
+    require_action(user=request.user, team=shot.storyboard.project.team, action=Action.EDIT)
+    if not request.htmx:
+        return redirect(
+            f"{reverse('storyboard_detail', args=[shot.storyboard.uuid])}"
+            f"?edit={shot.uuid}#shot-{shot.uuid}"
+        )
+    context = {"shot": shot, "storyboard": shot.storyboard, "form": ShotEditForm.for_shot(shot)}
+    return TemplateResponse(request, f"{SESSION_TEMPLATE}#shot-edit", context)
+
+
+@login_required
+@require_GET
+def shot_view(request: HttpRequest, uuid) -> HttpResponse:
+    """The shot's card body again: Cancel of an edit, or "use theirs" after a conflict."""
+    shot = get_shot(request, uuid)
+    if not request.htmx:
+        return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
+    context = {
+        "shot": shot,
+        "storyboard": shot.storyboard,
+        "can_edit": user_can(request, shot.storyboard.project.team, Action.EDIT),
+    }
+    return TemplateResponse(request, f"{SESSION_TEMPLATE}#shot-body", context)
+
+
+@login_required
+@require_POST
+def shot_update(request: HttpRequest, uuid) -> HttpResponse:
+    shot = get_shot(request, uuid)
+    require_action(user=request.user, team=shot.storyboard.project.team, action=Action.EDIT)
+    form = edit_form_for(request, shot)
+    edit = {"uuid": shot.uuid, "form": form}
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            shot = services.shot_update(
+                user=request.user, shot=shot, base_version=data.pop("version"), **data
+            )
+        except services.ShotConflict as conflict:
+            shot, edit = conflict.current, conflict_edit(conflict.current, form)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if not request.htmx:
+                return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
+            return storyboard_changed(shot_part(request, shot, "shot-body"))
+    if not request.htmx:
+        return storyboard_page(
+            request, shot.storyboard, ShotForm(video_model=shot.video_model), edit
+        )
+    return shot_part(request, shot, "shot-edit", **edit)
+
+
+def conflict_edit(current: Shot, mine: ShotEditForm) -> dict:
+    """Both texts side by side. "Keep mine" saves the editor's text over the version they have
+    now seen; "Use theirs" drops it. Either way it is a choice, not an accident."""
+    data = mine.cleaned_data
+    differences = [
+        {"label": mine.fields[name].label, "theirs": getattr(current, name), "mine": data[name]}
+        for name in services.EDITABLE_FIELDS
+        if getattr(current, name) != data[name]
+    ]
+    again = ShotEditForm(
+        initial={**data, "video_model": data["video_model"].pk, "version": current.version},
+        video_model=data["video_model"],
+        prefix=mine.prefix,
+    )
+    return {"uuid": current.uuid, "form": again, "differences": differences, "conflict": True}
+
+
+def shot_part(request: HttpRequest, shot: Shot, partial: str, **extra) -> TemplateResponse:
+    context = {"shot": shot, "storyboard": shot.storyboard, "can_edit": True, **extra}
+    return TemplateResponse(request, f"{SESSION_TEMPLATE}#{partial}", context)
+
+
+@login_required
+@require_POST
+def shot_duplicate(request: HttpRequest, uuid) -> HttpResponse:
+    """The copy's card goes straight after the original's."""
+    shot = get_shot(request, uuid)
+    copy = services.shot_duplicate(user=request.user, shot=shot)
+    if not request.htmx:
+        return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
+    return storyboard_changed(shot_card(request, copy))
+
+
+@login_required
+@require_POST
+def shot_delete(request: HttpRequest, uuid) -> HttpResponse:
+    """The card gives way to an Undo bar for UNDO_WINDOW."""
+    shot = get_shot(request, uuid)
+    try:
+        services.shot_delete(user=request.user, shot=shot)
+    except ValidationError as error:
+        return refused(request, shot.storyboard, error)
+    if not request.htmx:
+        messages.success(request, f"Shot {shot.position} deleted.")
+        return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
+    expires = services.undo_expires_at(shot)
+    return storyboard_changed(shot_part(request, shot, "shot-deleted", undo_until=expires))
+
+
+@login_required
+@require_POST
+def shot_restore(request: HttpRequest, uuid) -> HttpResponse:
+    shot = get_shot(request, uuid, deleted=True)
+    try:
+        shot = services.shot_restore(user=request.user, shot=shot)
+    except ValidationError as error:
+        return refused(request, shot.storyboard, error)
+    if not request.htmx:
+        return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
+    return storyboard_changed(shot_card(request, shot))
+
+
+def refused(
+    request: HttpRequest,
+    storyboard: Storyboard,
+    error: ValidationError,
+    *,
+    where: str = "#storyboard-alert",
+) -> HttpResponse:
+    """A refused change: the reason in the alert area `where`, the page as it was (and brought
+    up to date, since a refusal often means someone else changed it meanwhile)."""
+    if not request.htmx:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("storyboard_detail", uuid=storyboard.uuid)
+    response = TemplateResponse(request, "alert.html", {"messages_list": error.messages})
+    return storyboard_changed(reswap(retarget(response, where), "innerHTML"))
+
+
+@login_required
+@require_POST
+def shots_reorder(request: HttpRequest, uuid) -> HttpResponse:
+    """The order after a drag. The page already shows it; the numbers follow live."""
+    storyboard = get_storyboard(request, uuid)
+    try:
+        services.shots_reorder(
+            user=request.user, storyboard=storyboard, shot_uuids=request.POST.getlist("shot")
+        )
+    except ValidationError as error:
+        return refused(request, storyboard, error)
+    if not request.htmx:
+        return redirect("storyboard_detail", uuid=storyboard.uuid)
+    return storyboard_changed(HttpResponse(status=204))
+
+
+@login_required
+@require_POST
+def shot_move(request: HttpRequest, uuid) -> HttpResponse:
+    shot = get_shot(request, uuid)
+    offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    if offset is None:
+        return refused(request, shot.storyboard, ValidationError("Move a shot up or down."))
+    services.shot_move(user=request.user, shot=shot, offset=offset)
+    if not request.htmx:
+        return redirect(
+            f"{reverse('storyboard_detail', args=[shot.storyboard.uuid])}#shot-{shot.uuid}"
+        )
+    return storyboard_changed(HttpResponse(status=204))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def storyboard_import(request: HttpRequest, uuid) -> HttpResponse:
+    """Shots from a CSV in two steps: the file is checked and previewed row by row, and only
+    Import saves. The checked text travels in the preview form, so nothing is stored between."""
+    storyboard = get_storyboard(request, uuid)
+    require_action(user=request.user, team=storyboard.project.team, action=Action.EDIT)
+    video_model = default_video_model(request)
+    context: dict = {"storyboard": storyboard, "project": storyboard.project}
+    # A file-only POST has an empty request.POST: bind on the method, not on its truthiness.
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    try:
+        if "csv_text" in request.POST:
+            parsed = csv_import.parse(request.POST["csv_text"], video_model=video_model)
+            imported = services.shots_import(
+                user=request.user, storyboard=storyboard, rows=parsed.rows, video_model=video_model
+            )
+            count = len(imported.shots)
+            note = f" ({imported.skipped} row{pluralize(imported.skipped)} with errors skipped)"
+            messages.success(
+                request,
+                f"Imported {count} shot{pluralize(count)}{note if imported.skipped else ''}.",
+            )
+            return redirect("storyboard_detail", uuid=storyboard.uuid)
+        if form.is_valid():
+            text = csv_import.decode(form.cleaned_data["file"].read())
+            parsed = csv_import.parse(text, video_model=video_model)
+            context |= {"parsed": parsed, "csv_text": text, "video_model": video_model}
+            context["cost"] = video_model.cost_for(parsed.seconds)
+    except (csv_import.UnreadableFile, ValidationError) as error:
+        form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
+    context["form"] = form
+    return TemplateResponse(request, "projects/storyboard_import.html", context)
+
+
+# Live updates
+
+
+def live_token(now: datetime) -> str:
+    return f"{now.timestamp():.6f}"
+
+
+def since_token(value: str) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(float(value), tz=UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def changed_shots(storyboard: Storyboard, since: datetime | None) -> QuerySet[Shot]:
+    """Shots to draw again: edited, moved, deleted or restored since the token, or with a take
+    that changed or is still rendering (its progress moves). Deleted ones come too, so every
+    page drops them. No token: all of them."""
+    shots = Shot.all_objects.filter(storyboard=storyboard)
+    if since is not None:
+        window = since - LIVE_OVERLAP
+        shots = shots.filter(
+            Q(updated_at__gte=window)
+            | Q(takes__updated_at__gte=window)
+            | Q(takes__status__in=ACTIVE_STATUSES)
+        ).distinct()
+    return storyboard_shots(shots)
+
+
+@login_required
+@require_GET
+def storyboard_live(request: HttpRequest, uuid) -> TemplateResponse:
+    """One request per page per interval, whatever the page shows: what changed since the
+    page's token, who else is here, and the next token."""
+    storyboard = get_storyboard(request, uuid)
+    now = timezone.now()
+    services.presence_touch(storyboard=storyboard, user=request.user, now=now)
+    shots = list(changed_shots(storyboard, since_token(request.GET.get("since", ""))))
+    context = {
+        "storyboard": storyboard,
+        "shots": shots,
+        "can_edit": user_can(request, storyboard.project.team, Action.EDIT),
+        "live_token": live_token(now),
+        "present": services.present_users(storyboard, now),
+        "in_progress": takes_in_progress(shots),
+    }
+    return TemplateResponse(request, f"{SESSION_TEMPLATE}#live-update", context)
+
+
+def _valid_uuid(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
+# The project page: budget, spend and activity (project-level views below this line).
+
+RECENT_ACTIVITY = 8
+
+
+def budget_context(project: Project, costs: Costs, form: BudgetForm | None = None) -> dict:
+    return {
+        "project": project,
+        "costs": costs,
+        "remaining": project.budget - costs.committed,
+        "budget_form": BudgetForm(initial={"budget": project.budget}) if form is None else form,
+    }
+
+
+def project_page(
+    request: HttpRequest, project: Project, budget_form: BudgetForm | None = None
+) -> TemplateResponse:
+    membership = Membership.objects.filter(user=request.user, team=project.team).first()
+    total, per_storyboard = project_costs(project)
+    storyboards = list(project.storyboards.annotate(shot_count=Count("shots")))
+    for storyboard in storyboards:
+        storyboard.costs = per_storyboard.get(storyboard.pk, Costs())
+    context = budget_context(project, total, budget_form) | {
+        "storyboards": storyboards,
+        "playlists": project.playlists.annotate(cost=takes_cost("items__clip")),
+        "chart": project_spend_chart(project, storyboards),
+        "recent": project.activities.select_related("storyboard")[:RECENT_ACTIVITY],
+        "can_edit": membership is not None and membership.allows(Action.EDIT),
+        "can_manage": membership is not None and membership.allows(Action.MANAGE),
+    }
+    return TemplateResponse(request, "projects/project_detail.html", context)
+
+
+@login_required
+@require_POST
+def project_budget(request: HttpRequest, uuid) -> HttpResponse:
+    """Owners change the budget in place: the budget card comes back, and the recent activity
+    with its new line."""
+    project = get_project(request, uuid)
+    require_action(user=request.user, team=project.team, action=Action.MANAGE)
+    form = BudgetForm(request.POST)
+    if form.is_valid():
+        try:
+            project_budget_set(
+                user=request.user, project=project, budget=form.cleaned_data["budget"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if not request.htmx:
+                messages.success(request, f"The budget is now ${project.budget:,.2f}.")
+                return redirect("project_detail", uuid=project.uuid)
+            form = BudgetForm(initial={"budget": project.budget})
+    if not request.htmx:
+        return project_page(request, project, form)
+    context = budget_context(project, project_totals(project), form) | {
+        "can_manage": True,
+        "recent": project.activities.select_related("storyboard")[:RECENT_ACTIVITY],
+        "oob": True,
+    }
+    return TemplateResponse(request, "projects/project_detail.html#budget-changed", context)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Membership, Team
+from .models import Invitation, Membership, Team
 
 
 class MembershipInline(admin.TabularInline):
@@ -22,3 +22,20 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__username", "team__name"]
     autocomplete_fields = ["user", "team"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = [
+        "email",
+        "team",
+        "role",
+        "invited_by",
+        "expires_at",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["role"]
+    search_fields = ["email", "team__name"]
+    autocomplete_fields = ["team"]
+    readonly_fields = ["token", "accepted_by"]

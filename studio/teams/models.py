@@ -1,7 +1,14 @@
+import secrets
+from datetime import timedelta
 from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+# How long an emailed invitation link stays valid.
+INVITATION_LIFETIME = timedelta(days=14)
 
 
 class Role(models.TextChoices):
@@ -54,6 +61,7 @@ class Team(models.Model):
 
 
 class Membership(models.Model):
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -71,3 +79,68 @@ class Membership(models.Model):
 
     def allows(self, action: str) -> bool:
         return action in ROLE_ACTIONS[self.role]
+
+
+def invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def invitation_expiry():
+    return timezone.now() + INVITATION_LIFETIME
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """An invitation by email for someone without an account yet: the link carries the token.
+
+    People who already have an account join at once and get no invitation.
+    """
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EDITOR)
+    # The secret in the link; the owner's page shows the link again, so it is kept as is.
+    token = models.CharField(max_length=64, unique=True, default=invitation_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team} ({self.role})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("invitation_accept", args=[self.token])
+
+    @property
+    def status(self) -> str:
+        """Why a link no longer works, or "pending"."""
+        if self.revoked_at:
+            return "revoked"
+        if self.accepted_at:
+            return "accepted"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

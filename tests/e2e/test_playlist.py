@@ -10,6 +10,8 @@ from playwright.sync_api import Page, expect
 
 from studio.gateway import probe_video
 from studio.projects.models import Shot
+from studio.review.models import ReviewState
+from studio.review.services import review_decide
 from studio.simulator.video import VideoRenderer
 from tests.conftest import PASSWORD
 from tests.playlists.conftest import make_take
@@ -19,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def finished_takes(studio, tmp_path):
-    """Three shots with a finished take each, as if the gateway had made them."""
+    """Three shots with a finished, approved take each, as if the gateway had made them."""
     (tmp_path / "renders").mkdir()
     renderer = VideoRenderer(tmp_path / "renders")
     shots = [studio.shot] + [
@@ -40,6 +42,7 @@ def finished_takes(studio, tmp_path):
         take.resolution = "320x180"
         with path.result(timeout=120).open("rb") as handle:
             take.video.save("take.mp4", File(handle))
+        review_decide(target=take, state=ReviewState.APPROVED, user=studio.rita)
         takes.append(take)
     renderer.close()
     return takes
@@ -78,7 +81,7 @@ def test_build_reorder_preview_and_export_a_playlist(
     page.get_by_role("button", name="Create playlist").click()
     expect(page.get_by_role("heading", name="Hero 6", exact=True)).to_be_visible()
 
-    page.get_by_role("button", name="Add all shots").click()
+    page.get_by_role("button", name="Add all approved takes").click()
     expect(page.locator("#playlist-list > li")).to_have_count(3)
     expect(page.locator("#summary")).to_contain_text("6.0 s of 6 s")
 

@@ -16,7 +16,7 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Projects", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 def add_shot(page: Page, prompt: str, duration: str) -> None:
@@ -63,11 +63,13 @@ def test_new_user_generates_and_plays_a_take(
     take = shot.get_by_role("listitem", name=re.compile("^Take 1"))
     expect(take).to_be_visible()
     assert confirmations == ["Generate a 4 s take of shot 1 for $1.60?"]
-    expect(take.locator(".badge")).to_have_text(re.compile("Queued|Waiting to submit|Submitting"))
-    expect(take.locator(".badge")).to_have_text("Running", timeout=20_000)
+    expect(take.locator(".take-status")).to_have_text(
+        re.compile("Queued|Waiting to submit|Submitting")
+    )
+    expect(take.locator(".take-status")).to_have_text("Running", timeout=20_000)
     expect(take.get_by_role("progressbar")).to_be_visible()
     expect(take).to_contain_text("elapsed")
-    expect(take.locator(".badge")).to_have_text("Completed", timeout=30_000)
+    expect(take.locator(".take-status")).to_have_text("Completed", timeout=30_000)
 
     video = take.locator("video")
     expect(video).to_have_attribute("poster", re.compile(r"/poster\.jpg$"))
@@ -81,7 +83,7 @@ def test_new_user_generates_and_plays_a_take(
     )
     failing.get_by_role("button", name="Generate").click()
     failed = failing.get_by_role("listitem", name=re.compile("^Take 1"))
-    expect(failed.locator(".badge")).to_have_text("Failed", timeout=30_000)
+    expect(failed.locator(".take-status")).to_have_text("Failed", timeout=30_000)
     expect(failed).to_contain_text("The prompt was blocked by the provider's safety filter.")
     failed.get_by_role("button", name="Retry").click()
     expect(failing.get_by_role("listitem", name=re.compile("^Take 2"))).to_be_visible()

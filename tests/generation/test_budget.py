@@ -13,10 +13,12 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from studio.generation.budget import BudgetUnavailable, Kind, RequestBudget
+from studio.generation.budget import WINDOW, BudgetUnavailable, Kind, RequestBudget
 
 REDIS_URL = os.environ.get("TEST_BUDGET_REDIS_URL", "redis://127.0.0.1:6379/12")
 T0 = 1_700_000_000.0
+# Most tests here are about the rolling window, so their bucket holds a whole window and never
+# binds first; the pacing tests use the default bucket.
 
 
 class FakeClock:
@@ -60,7 +62,7 @@ def grant_count(budget: RequestBudget, kind: Kind, times: int) -> int:
 
 
 def test_grants_rpm_submits_then_waits_for_the_oldest_to_leave(client, clock):
-    budget = RequestBudget(client, rpm=10, clock=clock)
+    budget = RequestBudget(client, rpm=10, burst_seconds=WINDOW, clock=clock)
     for _ in range(10):
         assert budget.acquire("submit") == 0.0
         clock.advance(1)
@@ -74,7 +76,7 @@ def test_grants_rpm_submits_then_waits_for_the_oldest_to_leave(client, clock):
 
 
 def test_a_refusal_counts_nothing(client, clock):
-    budget = RequestBudget(client, rpm=2, clock=clock)
+    budget = RequestBudget(client, rpm=2, burst_seconds=WINDOW, clock=clock)
     assert grant_count(budget, "submit", 2) == 2
     for _ in range(5):
         assert budget.acquire("submit") > 0
@@ -82,7 +84,7 @@ def test_a_refusal_counts_nothing(client, clock):
 
 
 def test_polls_stop_at_their_share_while_submits_get_through(client, clock):
-    budget = RequestBudget(client, rpm=10, poll_share=0.8, clock=clock)
+    budget = RequestBudget(client, rpm=10, poll_share=0.8, burst_seconds=WINDOW, clock=clock)
     assert grant_count(budget, "poll", 20) == 8
     clock.advance(5)
     assert budget.acquire("poll") == pytest.approx(55)  # the first poll leaves at T0 + 60
@@ -96,11 +98,12 @@ def test_polls_stop_at_their_share_while_submits_get_through(client, clock):
         "rpm": 10,
         "poll_limit": 8,
         "paused_until": None,
+        "tokens": pytest.approx(5 / 6),  # refilled over the 5 s since the window filled
     }
 
 
 def test_poll_waits_for_the_whole_window_when_submits_fill_it(client, clock):
-    budget = RequestBudget(client, rpm=10, clock=clock)
+    budget = RequestBudget(client, rpm=10, burst_seconds=WINDOW, clock=clock)
     assert grant_count(budget, "submit", 10) == 10
     clock.advance(20)
     assert budget.acquire("poll") == pytest.approx(40)
@@ -113,7 +116,7 @@ def test_a_tiny_budget_still_polls(client, clock):
 
 
 def test_window_rolls_after_sixty_seconds(client, clock):
-    budget = RequestBudget(client, rpm=10, clock=clock)
+    budget = RequestBudget(client, rpm=10, burst_seconds=WINDOW, clock=clock)
     assert grant_count(budget, "submit", 10) == 10
     assert budget.acquire("submit") == pytest.approx(60)
 
@@ -123,7 +126,7 @@ def test_window_rolls_after_sixty_seconds(client, clock):
 
 
 def test_keys_expire_so_nothing_lingers(client, clock):
-    budget = RequestBudget(client, rpm=10, clock=clock)
+    budget = RequestBudget(client, rpm=10, burst_seconds=WINDOW, clock=clock)
     budget.acquire("poll")
     budget.slow_down(5)
     for key in (budget.requests_key, budget.polls_key):
@@ -132,7 +135,7 @@ def test_keys_expire_so_nothing_lingers(client, clock):
 
 
 def test_concurrent_threads_are_granted_exactly_rpm(client):
-    budget = RequestBudget(client, rpm=50)
+    budget = RequestBudget(client, rpm=50, burst_seconds=WINDOW)
     start = threading.Barrier(8)
     granted: list[int] = []
 
@@ -152,7 +155,7 @@ def test_concurrent_threads_are_granted_exactly_rpm(client):
 
 def acquire_in_child(start, results, url: str) -> None:
     # Each process is a worker with its own connection and its own RequestBudget.
-    budget = RequestBudget(redis.Redis.from_url(url), rpm=50)
+    budget = RequestBudget(redis.Redis.from_url(url), rpm=50, burst_seconds=WINDOW)
     start.wait()
     results.put(grant_count(budget, "submit", 50))
 
@@ -176,8 +179,8 @@ def test_concurrent_processes_are_granted_exactly_rpm(client):
 
 
 def test_slow_down_pauses_every_worker_and_is_never_shortened(client, clock):
-    worker_a = RequestBudget(client, rpm=10, clock=clock)
-    worker_b = RequestBudget(client, rpm=10, clock=clock)
+    worker_a = RequestBudget(client, rpm=10, burst_seconds=WINDOW, clock=clock)
+    worker_b = RequestBudget(client, rpm=10, burst_seconds=WINDOW, clock=clock)
     elsewhere = RequestBudget(client, rpm=10, key_prefix="other-key", clock=clock)
 
     worker_a.slow_down(30)
@@ -197,14 +200,14 @@ def test_slow_down_pauses_every_worker_and_is_never_shortened(client, clock):
 
 
 def test_a_longer_slow_down_extends_the_pause(client, clock):
-    budget = RequestBudget(client, rpm=10, clock=clock)
+    budget = RequestBudget(client, rpm=10, burst_seconds=WINDOW, clock=clock)
     budget.slow_down(5)
     budget.slow_down(20)
     assert budget.acquire("submit") == pytest.approx(20)
 
 
 def test_pause_and_full_window_wait_for_the_later_of_the_two(client, clock):
-    budget = RequestBudget(client, rpm=2, clock=clock)
+    budget = RequestBudget(client, rpm=2, burst_seconds=WINDOW, clock=clock)
     assert grant_count(budget, "submit", 2) == 2
     budget.slow_down(5)
     assert budget.acquire("submit") == pytest.approx(60)
@@ -215,6 +218,42 @@ def test_wait_is_never_below_the_minimum(client, clock):
     assert budget.acquire("submit") == 0.0
     clock.advance(59.999)
     assert budget.acquire("submit") == pytest.approx(0.05)
+
+
+def test_calls_are_paced_evenly_instead_of_spending_the_minute_at_once(client, clock):
+    budget = RequestBudget(client, rpm=600, clock=clock)  # 10 a second, 2 s of burst
+    assert grant_count(budget, "submit", 100) == 20
+    assert budget.acquire("submit") == pytest.approx(0.1)
+    # Most of a minute of steady demand: about ten go every second, never a burst followed by
+    # a long wait (the window alone would have granted 600 at once, then nothing for 60 s).
+    per_second = []
+    for _ in range(57):
+        granted = 0
+        for _ in range(20):
+            clock.advance(0.05)
+            granted += grant_count(budget, "submit", 3)
+        per_second.append(granted)
+    assert set(per_second) <= {9, 10, 11}
+    assert sum(per_second) == pytest.approx(570, abs=2)
+
+
+def test_polls_leave_part_of_the_bucket_for_submits(client, clock):
+    budget = RequestBudget(client, rpm=600, poll_share=0.8, clock=clock)
+    assert grant_count(budget, "poll", 100) == 16
+    assert budget.acquire("poll") > 0
+    assert grant_count(budget, "submit", 10) == 4
+
+
+def test_room_says_how_many_may_go_soon_and_counts_nothing(client, clock):
+    budget = RequestBudget(client, rpm=600, poll_share=0.8, clock=clock)
+    assert budget.room("submit", within=1) == 30  # 20 in the bucket, 10 more meanwhile
+    assert budget.room("poll", within=1) == 26
+    grant_count(budget, "submit", 20)
+    assert budget.room("submit", within=1) == 10
+    assert budget.room("poll", within=1) == 6
+    budget.slow_down(5)
+    assert budget.room("submit", within=1) == 0
+    assert budget.usage()["requests"] == 20
 
 
 def test_redis_down_raises_budget_unavailable():
@@ -242,5 +281,7 @@ def test_unknown_kind_and_bad_limits_are_refused(client):
         RequestBudget(client, rpm=0)
     with pytest.raises(ValueError, match="poll_share"):
         RequestBudget(client, rpm=10, poll_share=0)
+    with pytest.raises(ValueError, match="burst_seconds"):
+        RequestBudget(client, rpm=10, burst_seconds=0)
     with pytest.raises(ValueError, match="kind"):
         RequestBudget(client, rpm=10).acquire("status")  # type: ignore[arg-type]

@@ -153,17 +153,6 @@ def test_takes_beyond_the_budget_are_refused_with_what_is_left(gateway, studio):
     assert Clip.objects.count() == 1
 
 
-def test_sweep_hands_back_takes_whose_message_was_lost(gateway, studio):
-    clip = new_take(studio)
-    long_ago = timezone.now() - timedelta(minutes=5)
-    Clip.objects.filter(pk=clip.pk).update(next_check_at=long_ago)
-    assert services.clips_sweep()["submit"] == [clip.pk]
-    Clip.objects.filter(pk=clip.pk).update(status=ClipStatus.SUBMITTING)
-    services.clips_sweep()
-    clip.refresh_from_db()
-    assert clip.status == ClipStatus.UNCONFIRMED
-
-
 def test_retry_makes_a_new_take_of_the_same_shot(gateway, studio):
     clip = new_take(studio)
     Clip.objects.filter(pk=clip.pk).update(status=ClipStatus.FAILED)

@@ -3,8 +3,9 @@
 The database is the source of truth and the worker's beat sweep hands overdue takes back to the
 workers, so after either crash every take still ends with its video, and the gateway never sees
 a take twice. Nothing in the worker is patched: the timings are the studio's own (a claimed step
-is left alone for services.CLAIM_LEASE, 120 s, and a step is overdue SWEEP_GRACE, 20 s, after its
-time), so a take a killed worker had claimed comes back about two and a half minutes later.
+is left alone for its lease, and a submit is stale its grace after that) but shortened through
+the settings a deployment would use (STUDIO_CLAIM_LEASE_SECONDS, STUDIO_SWEEP_GRACE_SECONDS), so a
+take a killed worker had claimed comes back within seconds rather than minutes.
 Takes are polled here, as in a studio the gateway cannot reach (no webhooks).
 """
 
@@ -38,8 +39,11 @@ from tests.simulator_fixtures import SimulatorProcess, simulator_subprocess
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-# A claimed step comes back after CLAIM_LEASE + SWEEP_GRACE, at the next beat (every 10 s).
-RECOVERY_SECONDS = (services.CLAIM_LEASE + services.SWEEP_GRACE).total_seconds() + 60
+# Long enough for a gateway call and storing a video, short enough for a test.
+CLAIM_LEASE_SECONDS, SWEEP_GRACE_SECONDS = 15, 5
+# A claimed step comes back after its lease; a half-done submit is swept after the grace, at the
+# next sweep (every 10 s); then the takes still have to render.
+RECOVERY_SECONDS = CLAIM_LEASE_SECONDS + SWEEP_GRACE_SECONDS + 60
 
 
 @contextmanager
@@ -60,7 +64,11 @@ def studio_services() -> Iterator[tuple[RestartableRedis, SimulatorProcess, dict
         ) as simulator,
     ):
         env = worker_environment(broker_url=redis.url(0), gateway_url=simulator.url)
-        env["STUDIO_BUDGET_REDIS_URL"] = redis.url(1)
+        env.update(
+            STUDIO_BUDGET_REDIS_URL=redis.url(1),
+            STUDIO_CLAIM_LEASE_SECONDS=str(CLAIM_LEASE_SECONDS),
+            STUDIO_SWEEP_GRACE_SECONDS=str(SWEEP_GRACE_SECONDS),
+        )
         with celery_broker(redis.url(0)):
             yield redis, simulator, env
 

@@ -8,6 +8,8 @@ from django.db import connection
 from studio.playlists import services
 from studio.playlists.models import Playlist, PlaylistItem
 from studio.projects.models import Project, Shot, Storyboard
+from studio.review.models import ReviewState
+from studio.review.services import review_decide
 from tests.playlists.conftest import make_take
 
 pytestmark = pytest.mark.django_db
@@ -17,12 +19,19 @@ def order(playlist: Playlist) -> list[int]:
     return [item.clip.shot.position for item in playlist.items.select_related("clip__shot")]
 
 
-def test_add_takes_one_by_one_and_a_whole_storyboard(studio, playlist, takes, shots):
-    make_take(shots[0], 2)  # a newer take of shot 1: the storyboard's pick for it
+def approve(studio, *takes):
+    for take in takes:
+        review_decide(target=take, state=ReviewState.APPROVED, user=studio.rita)
+
+
+def test_add_takes_one_by_one_and_all_approved_takes(studio, playlist, takes, shots):
+    newer = make_take(shots[0], 2)  # a newer approved take of shot 1: the storyboard's pick
+    approve(studio, *takes, newer)
     services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[takes[2]])
-    services.playlist_add_storyboard(
+    items, skipped = services.playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
+    assert (len(items), skipped) == (3, 0)
     assert order(playlist) == [3, 1, 2, 3]
     assert playlist.items.get(position=2).clip.take_number == 2
 
@@ -159,8 +168,9 @@ def test_viewers_cannot_edit_playlists(studio, playlist, takes):
     assert not playlist.items.exists()
 
 
-def test_a_storyboard_brings_each_shots_selected_take(studio, playlist, takes, shots):
+def test_a_storyboard_brings_each_shots_selected_take_when_approved(studio, playlist, takes, shots):
     newer = make_take(shots[0], 2)
+    approve(studio, takes[0], newer, takes[1])
     shots[0].selected_take = takes[0]
     shots[0].save()
     services.playlist_add_storyboard(
@@ -168,3 +178,42 @@ def test_a_storyboard_brings_each_shots_selected_take(studio, playlist, takes, s
     )
     first = playlist.items.get(position=1).clip
     assert first == takes[0] and first != newer
+
+
+def test_an_unapproved_selected_take_gives_way_to_the_latest_approved(
+    studio, playlist, takes, shots
+):
+    second, third = make_take(shots[0], 2), make_take(shots[0], 3)
+    approve(studio, takes[0], second)
+    review_decide(target=third, state=ReviewState.REJECTED, user=studio.rita)
+    shots[0].selected_take = third
+    shots[0].save()
+    items, skipped = services.playlist_add_storyboard(
+        user=studio.bob, playlist=playlist, storyboard=studio.storyboard
+    )
+    assert [item.clip for item in items] == [second]
+    assert skipped == 2  # shots 2 and 3: finished takes, none approved
+
+
+def test_approval_taken_back_no_longer_counts(studio, playlist, takes):
+    approve(studio, takes[0], takes[1])
+    review_decide(target=takes[1], state=ReviewState.CHANGES_REQUESTED, user=studio.alice)
+    items, skipped = services.playlist_add_storyboard(
+        user=studio.bob, playlist=playlist, storyboard=studio.storyboard
+    )
+    assert [item.clip for item in items] == [takes[0]] and skipped == 2
+
+
+def test_a_storyboard_without_approved_takes_is_refused_and_nothing_added(studio, playlist, takes):
+    with pytest.raises(ValidationError, match="Hero spot has no approved takes yet"):
+        services.playlist_add_storyboard(
+            user=studio.bob, playlist=playlist, storyboard=studio.storyboard
+        )
+    assert not playlist.items.exists()
+
+
+def test_viewers_cannot_add_a_storyboard(studio, playlist, takes):
+    with pytest.raises(PermissionDenied):
+        services.playlist_add_storyboard(
+            user=studio.vera, playlist=playlist, storyboard=studio.storyboard
+        )

@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from studio.playlists import services
 from studio.playlists.models import Export, Playlist
+from studio.review.models import ReviewState
+from studio.review.services import review_decide
 from tests.playlists.conftest import make_take
 
 pytestmark = pytest.mark.django_db
@@ -75,8 +77,9 @@ def test_playlist_page_query_count_does_not_grow_with_items(
 ):
     client.force_login(studio.bob)
     # session, user, playlist (+project, team), items (+takes, shots), takes to add (+their
-    # storyboards), exports, membership, the pause banner
-    with django_assert_num_queries(8):
+    # storyboards), exports, membership, the team switcher, the pause banner, review
+    # decisions (+deciders), review comments (+authors), share links (+creators)
+    with django_assert_num_queries(12):
         page = client.get(reverse("playlist_detail", args=[playlist.uuid]))
     assert page.text.count('class="playlist-item"') == 3
     preview = json.loads(page.context["preview"])
@@ -99,14 +102,50 @@ def test_adding_a_take_answers_with_the_list_and_tells_the_summary(client, studi
     assert "1. Shot 2 · take 1" in response.text
 
 
-def test_adding_all_shots_of_a_storyboard(client, studio, playlist, takes):
+def test_adding_all_approved_takes_says_how_many_shots_were_skipped(
+    client, studio, playlist, takes
+):
+    for take in takes[:2]:
+        review_decide(target=take, state=ReviewState.APPROVED, user=studio.rita)
     client.force_login(studio.bob)
-    client.post(
+    response = client.post(
         reverse("playlist_add", args=[playlist.uuid]),
         {"storyboard": studio.storyboard.uuid},
         **HTMX,
     )
-    assert playlist.items.count() == 3
+    assert "Added 2 approved takes; skipped 1 shot with no approved take." in response.text
+    assert [item.clip for item in playlist.items.all()] == takes[:2]
+
+
+def test_adding_all_approved_takes_without_javascript_says_it_too(client, studio, playlist, takes):
+    review_decide(target=takes[0], state=ReviewState.APPROVED, user=studio.rita)
+    client.force_login(studio.bob)
+    response = client.post(
+        reverse("playlist_add", args=[playlist.uuid]),
+        {"storyboard": studio.storyboard.uuid},
+        follow=True,
+    )
+    assert "Added 1 approved take; skipped 2 shots with no approved take." in response.text
+
+
+def test_adding_a_storyboard_with_nothing_approved_explains_and_adds_nothing(
+    client, studio, playlist, takes
+):
+    client.force_login(studio.bob)
+    response = client.post(
+        reverse("playlist_add", args=[playlist.uuid]),
+        {"storyboard": studio.storyboard.uuid},
+        **HTMX,
+    )
+    assert response["HX-Retarget"] == "#playlist-alert"
+    assert "Hero spot has no approved takes yet" in response.text
+    assert not playlist.items.exists()
+
+
+def test_the_button_says_add_all_approved_takes(client, studio, playlist, takes):
+    client.force_login(studio.bob)
+    page = client.get(reverse("playlist_detail", args=[playlist.uuid])).text
+    assert ">Add all approved takes</button>" in page and "Add all shots" not in page
 
 
 def test_reorder_by_drag_and_refusal_of_foreign_ids(client, studio, playlist, items):

@@ -163,8 +163,9 @@ def test_storyboard_page_query_count_does_not_grow_with_shots(
             )
     client.force_login(studio.bob)
     # session, user, storyboard (+project, team), membership, default model, models count,
-    # shots (+model), takes, the gateway's pause banner
-    with django_assert_num_queries(9):
+    # shots (+model), takes, their review decisions and comments, who is here, the team
+    # switcher's teams, the gateway's pause banner
+    with django_assert_num_queries(13):
         response = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]))
     assert response.text.count('class="take card') == 20
     assert "10 takes in progress" in response.text

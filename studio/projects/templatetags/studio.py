@@ -33,3 +33,9 @@ def clock(span: timedelta | None) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+@register.filter
+def stamp(moment) -> str:
+    """A change marker for live updates: the page skips a card whose stamp it already shows."""
+    return f"{moment.timestamp():.6f}" if moment else ""

@@ -1,0 +1,46 @@
+from django import template
+from django.http import HttpRequest
+from django.urls import reverse
+
+from studio.generation.models import Clip
+from studio.review.models import ShareLink
+from studio.review.services import Review, review_of
+from studio.teams.models import Action, Membership
+
+register = template.Library()
+
+
+@register.simple_tag
+def take_review(take: Clip) -> Review | None:
+    """The take's review from its prefetched decisions and comments, or None when they were
+    not loaded (a card redrawn by another view): the block then loads itself, rather than
+    costing two queries per card."""
+    if not hasattr(take, "prefetched_decisions"):
+        return None
+    return review_of(take)
+
+
+@register.simple_tag(takes_context=True)
+def review_allowed(context, take: Clip) -> bool:
+    """May the person looking comment and decide? Guests on a link may (the view checked the
+    link); editors may; anyone else is asked once per request, not once per take."""
+    if context.get("share_token"):
+        return True
+    if "can_review" in context:
+        return bool(context["can_review"])
+    if context.get("can_edit"):
+        return True
+    request: HttpRequest | None = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return False
+    team_id = take.shot.storyboard.project.team_id
+    cache = request.__dict__.setdefault("review_allowed_teams", {})
+    if team_id not in cache:
+        membership = Membership.objects.filter(user=request.user, team_id=team_id).first()
+        cache[team_id] = membership is not None and membership.allows(Action.REVIEW)
+    return cache[team_id]
+
+
+@register.filter
+def share_url(link: ShareLink, request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("share_open", args=[link.token]))

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("takes/<uuid:uuid>/review/", views.take_review, name="take_review"),
+    path("takes/<uuid:uuid>/review/decide/", views.take_decide, name="take_decide"),
+    path("takes/<uuid:uuid>/review/comments/", views.take_comment, name="take_comment"),
+    path("comments/<uuid:uuid>/resolve/", views.comment_resolve, name="comment_resolve"),
+    path("playlists/<uuid:uuid>/review/", views.playlist_review, name="playlist_review"),
+    path("playlists/<uuid:uuid>/review/decide/", views.playlist_decide, name="playlist_decide"),
+    path("playlists/<uuid:uuid>/review/comments/", views.playlist_comment, name="playlist_comment"),
+    path("playlists/<uuid:uuid>/share/", views.playlist_share, name="playlist_share"),
+    path("storyboards/<uuid:uuid>/share/", views.storyboard_share, name="storyboard_share"),
+    path("share-links/<uuid:uuid>/revoke/", views.share_link_revoke, name="share_link_revoke"),
+    # Guests: everything below checks the token first, and that what is asked for is under it.
+    path("s/<str:token>/", views.share_open, name="share_open"),
+    path("s/<str:token>/name/", views.share_name, name="share_name"),
+    path("s/<str:token>/decide/", views.share_decide, name="share_decide"),
+    path("s/<str:token>/comments/", views.share_comment, name="share_comment"),
+    path(
+        "s/<str:token>/takes/<uuid:uuid>/video.mp4",
+        views.share_take_video,
+        name="share_take_video",
+    ),
+    path(
+        "s/<str:token>/takes/<uuid:uuid>/poster.jpg",
+        views.share_take_poster,
+        name="share_take_poster",
+    ),
+    path(
+        "s/<str:token>/exports/<uuid:uuid>/video.mp4",
+        views.share_export_video,
+        name="share_export_video",
+    ),
+]

@@ -1,0 +1,306 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
+
+from . import services
+from .forms import InvitationSignupForm, InviteForm, RoleForm, TeamForm
+from .models import ROLE_ACTIONS, Action, Invitation, Membership, Role
+
+# Owners first, then by how much each role may do.
+ROLE_ORDER = Case(
+    *[When(role=role, then=Value(rank)) for rank, role in enumerate(Role.values)],
+    output_field=IntegerField(),
+)
+
+
+def get_own_membership(request: HttpRequest, team_uuid) -> Membership:
+    """The user's membership of a team, from the list the topbar switcher reads anyway: 404 for
+    someone outside it."""
+    for membership in services.user_memberships(request):
+        if membership.team.uuid == team_uuid:
+            return membership
+    raise Http404("No such team.")
+
+
+def get_member(request: HttpRequest, uuid) -> Membership:
+    """Any membership of one of the user's teams (the one an owner acts on)."""
+    return get_object_or_404(
+        Membership.objects.filter(team__memberships__user=request.user).select_related(
+            "team", "user"
+        ),
+        uuid=uuid,
+    )
+
+
+def get_invitation(request: HttpRequest, uuid) -> Invitation:
+    return get_object_or_404(
+        Invitation.objects.filter(team__memberships__user=request.user).select_related("team"),
+        uuid=uuid,
+    )
+
+
+def role_table() -> dict:
+    """ROLE_ACTIONS as the page shows it, least allowed first like the README."""
+    return {
+        "actions": Action.labels,
+        "rows": [
+            (role.label, [action in ROLE_ACTIONS[role] for action in Action])
+            for role in reversed(Role)
+        ],
+    }
+
+
+# -- Teams
+
+
+def team_list_page(request: HttpRequest, form: TeamForm) -> TemplateResponse:
+    current = services.current_membership(request)
+    context = {
+        "memberships": services.user_memberships(request),
+        "current": current.team if current else None,
+        "form": form,
+    }
+    return TemplateResponse(request, "teams/team_list.html", context)
+
+
+@login_required
+@require_GET
+def team_list(request: HttpRequest) -> TemplateResponse:
+    return team_list_page(request, TeamForm())
+
+
+@login_required
+@require_POST
+def team_create(request: HttpRequest) -> HttpResponse:
+    form = TeamForm(request.POST)
+    if not form.is_valid():
+        return team_list_page(request, form)
+    team = services.team_create(user=request.user, name=form.cleaned_data["name"])
+    services.team_remember(request=request, team=team)
+    messages.success(request, f"{team} is created and is now your current team. Invite people.")
+    return redirect("team_detail", uuid=team.uuid)
+
+
+@login_required
+@require_POST
+def team_switch(request: HttpRequest, uuid) -> HttpResponse:
+    team = get_own_membership(request, uuid).team
+    services.team_remember(request=request, team=team)
+    return redirect("dashboard")
+
+
+def team_page(request: HttpRequest, membership: Membership, invite_form: InviteForm):
+    team = membership.team
+    can_manage = membership.allows(Action.MANAGE)
+    invitations = list(team.invitations.pending())
+    if can_manage:  # the link is the secret: only those who may invite see it
+        for invitation in invitations:
+            invitation.link = request.build_absolute_uri(invitation.get_absolute_url())
+    current = services.current_membership(request)
+    context = {
+        "team": team,
+        "membership": membership,
+        "is_current": current is not None and current.team == team,
+        "members": team.memberships.select_related("user").order_by(ROLE_ORDER, "user__username"),
+        "invitations": invitations,
+        "can_manage": can_manage,
+        "roles": Role.choices,
+        "invite_form": invite_form,
+        "role_table": role_table(),
+    }
+    return TemplateResponse(request, "teams/team_detail.html", context)
+
+
+@login_required
+@require_GET
+def team_detail(request: HttpRequest, uuid) -> TemplateResponse:
+    return team_page(request, get_own_membership(request, uuid), InviteForm())
+
+
+@login_required
+@require_POST
+def team_invite(request: HttpRequest, uuid) -> HttpResponse:
+    membership = get_own_membership(request, uuid)
+    team = membership.team
+    services.require_action(user=request.user, team=team, action=Action.MANAGE)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            result = services.team_invite(team=team, invited_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error("who", error)
+        else:
+            if isinstance(result, Membership):
+                messages.success(
+                    request,
+                    f"{result.user.get_username()} joined {team} as "
+                    f"{result.get_role_display().lower()}.",
+                )
+            else:
+                link = request.build_absolute_uri(result.get_absolute_url())
+                if services.invitation_send(invitation=result, link=link):
+                    messages.success(
+                        request,
+                        f"Invitation sent to {result.email}. "
+                        "You can also copy its link from Pending invitations.",
+                    )
+                else:
+                    messages.warning(
+                        request,
+                        f"The email to {result.email} could not be sent; "
+                        "copy the invitation link from Pending invitations and send it yourself.",
+                    )
+            return redirect("team_detail", uuid=team.uuid)
+    return team_page(request, membership, form)
+
+
+# -- Members and invitations (owners): htmx answers with the row that changed
+
+
+def member_row(request: HttpRequest, member: Membership, **extra) -> TemplateResponse:
+    context = {"member": member, "team": member.team, "can_manage": True, "roles": Role.choices}
+    response = TemplateResponse(request, "teams/team_detail.html#member-row", context | extra)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, uuid) -> HttpResponse:
+    member = get_member(request, uuid)
+    services.require_action(user=request.user, team=member.team, action=Action.MANAGE)
+    form = RoleForm(request.POST)
+    error = notice = ""
+    if not form.is_valid():
+        error = "Choose one of the roles."
+    else:
+        try:
+            services.membership_set_role(membership=member, role=form.cleaned_data["role"])
+        except ValidationError as exc:
+            error = exc.messages[0]
+        else:
+            notice = f"{member.user.get_username()} is now {member.get_role_display().lower()}."
+    if member.user == request.user and not member.allows(Action.MANAGE):
+        # The owner gave up owning: the page's controls are no longer theirs.
+        messages.info(request, notice)
+        if request.htmx:
+            return HttpResponseClientRefresh()
+        return redirect("team_detail", uuid=member.team.uuid)
+    if request.htmx:
+        return member_row(request, member, error=error, notice=notice)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
+    return redirect("team_detail", uuid=member.team.uuid)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, uuid) -> HttpResponse:
+    member = get_member(request, uuid)
+    team = member.team
+    services.require_action(user=request.user, team=team, action=Action.MANAGE)
+    name = member.user.get_username()
+    try:
+        services.membership_remove(membership=member)
+    except ValidationError as exc:
+        if request.htmx:
+            return member_row(request, member, error=exc.messages[0])
+        messages.error(request, exc.messages[0])
+        return redirect("team_detail", uuid=team.uuid)
+    if member.user == request.user:
+        messages.info(request, f"You have left {team}.")
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("team_list"))
+        return redirect("team_list")
+    if request.htmx:
+        return HttpResponse("")  # the row goes away
+    messages.success(request, f"{name} is no longer in {team}.")
+    return redirect("team_detail", uuid=team.uuid)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, uuid) -> HttpResponse:
+    invitation = get_invitation(request, uuid)
+    team = invitation.team
+    services.require_action(user=request.user, team=team, action=Action.MANAGE)
+    try:
+        services.invitation_revoke(invitation=invitation)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        if request.htmx:
+            return HttpResponseClientRefresh()
+    else:
+        if request.htmx:
+            return HttpResponse("")  # the invitation's line goes away
+        messages.success(request, f"The invitation to {invitation.email} is revoked.")
+    return redirect("team_detail", uuid=team.uuid)
+
+
+# -- Accepting an invitation (the link in the email: no login needed to open it)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.objects.select_related("team", "invited_by").filter(token=token).first()
+    if invitation is None:
+        return TemplateResponse(
+            request, "teams/invitation_accept.html", {"problem": "unknown"}, status=404
+        )
+    user = request.user
+    if invitation.status != "pending":
+        if invitation.accepted_by_id is not None and invitation.accepted_by_id == user.pk:
+            return redirect("team_detail", uuid=invitation.team.uuid)
+        gone = {"problem": invitation.status, "invitation": invitation}
+        return TemplateResponse(request, "teams/invitation_accept.html", gone, status=410)
+    context: dict = {"invitation": invitation}
+    if user.is_authenticated:
+        member = Membership.objects.filter(team=invitation.team, user=user).first()
+        context["already"] = member
+        if request.method == "POST" and member is None:
+            try:
+                services.invitation_accept(invitation=invitation, user=user)
+            except ValidationError as exc:
+                context["error"] = exc.messages[0]
+            else:
+                return joined(request, invitation)
+        return TemplateResponse(request, "teams/invitation_accept.html", context)
+    form = InvitationSignupForm(request.POST or None, invitation=invitation)
+    context["form"] = form
+    context["account_exists"] = (
+        get_user_model().objects.filter(email__iexact=invitation.email).exists()
+    )
+    if request.method == "POST" and not context["account_exists"] and form.is_valid():
+        try:
+            new_user = services.invitation_signup(
+                invitation=invitation,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, new_user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            return joined(request, invitation)
+    return TemplateResponse(request, "teams/invitation_accept.html", context)
+
+
+def joined(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    services.team_remember(request=request, team=invitation.team)
+    messages.success(
+        request,
+        f"Welcome to {invitation.team}: you joined as {invitation.get_role_display().lower()}.",
+    )
+    return redirect("team_detail", uuid=invitation.team.uuid)

@@ -1,0 +1,70 @@
+"""A guest reviews a shared playlist in Chromium: gives a name, pins a comment to the preview's
+time, clicks it to seek back there, and approves. Checks that the scripts run under the CSP."""
+
+import pytest
+from django.core.files import File
+from playwright.sync_api import expect
+
+from studio.playlists.models import Playlist
+from studio.playlists.services import playlist_add_takes
+from studio.projects.models import Shot
+from studio.review.models import Comment, Decision
+from studio.simulator.video import VideoRenderer
+from tests.playlists.conftest import make_take
+from tests.review.conftest import make_link
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def shared_playlist(studio, tmp_path):
+    renderer = VideoRenderer(tmp_path)
+    second = Shot.objects.create(
+        storyboard=studio.storyboard,
+        position=2,
+        prompt="Scene 2",
+        duration=2,
+        aspect_ratio="16:9",
+        video_model=studio.veo,
+    )
+    shots = [studio.shot, second]
+    takes = []
+    for shot in shots:
+        path = renderer.render(prompt=f"Shot {shot.position}", duration=2, width=320, height=180)
+        take = make_take(shot, length=2)
+        with path.result(timeout=120).open("rb") as handle:
+            take.video.save("take.mp4", File(handle))
+        takes.append(take)
+    renderer.close()
+    playlist = Playlist.objects.create(project=studio.project, name="Hero 4", target_seconds=6)
+    playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    return make_link(playlist, studio.alice)
+
+
+def test_a_guest_pins_a_comment_seeks_to_it_and_approves(page, live_server, shared_playlist):
+    page.goto(f"{live_server.url}/s/{shared_playlist.token}/")
+    page.get_by_label("Your name").fill("Clara")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Hero 4", exact=True)).to_be_visible()
+
+    page.get_by_label("Position in the playlist").fill("3")  # into shot 2
+    expect(page.locator("[data-now-playing]")).to_contain_text("Shot 2, take 1")
+    page.get_by_role("button", name="At preview time").click()
+    expect(page.get_by_label("At (s in the preview, optional)")).not_to_have_value("")
+    page.get_by_label("At (s in the preview, optional)").fill("3")
+    page.get_by_label("Comment on the playlist").fill("The logo comes in late")
+    page.get_by_role("button", name="Add comment").click()
+    pin = page.get_by_role("button", name="Play the preview from 3.0 s, Shot 2, take 1")
+    expect(pin).to_be_visible()
+
+    page.get_by_label("Position in the playlist").fill("0.5")
+    expect(page.locator("[data-now-playing]")).to_contain_text("Shot 1, take 1")
+    pin.click()
+    expect(page.locator("[data-now-playing]")).to_contain_text("Shot 2, take 1")
+
+    page.get_by_role("button", name="Approve: the playlist").click()
+    expect(page.locator("#playlist-review .review-state")).to_contain_text("Approved")
+    expect(page.locator("#playlist-review .review-state")).to_contain_text("Clara (guest)")
+    assert Comment.objects.get().item_label == "Shot 2, take 1"
+    assert Decision.objects.get().guest_name == "Clara"
+    assert page.problems == []

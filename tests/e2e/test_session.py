@@ -1,0 +1,93 @@
+"""A storyboarding session: two people on the same storyboard in two browsers. One's edits and
+generated takes appear for the other without a reload, and each sees who else is there. Then a
+client with no account reviews the take through a share link, and the team sees it live."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_walk import log_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def new_page(browser):
+    """Another person's browser: a context of its own, so its own cookies and session."""
+    contexts = []
+
+    def open_page():
+        contexts.append(browser.new_context(viewport={"width": 1400, "height": 1000}))
+        page = contexts[-1].new_page()
+        page.set_default_timeout(20_000)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def test_two_people_see_each_others_changes_live(
+    page, new_page, live_server, studio_services, studio
+):
+    alice, bob = page, new_page()
+    storyboard_url = f"{live_server.url}/storyboards/{studio.storyboard.uuid}/"
+    for browser_page, name in ((alice, "alice"), (bob, "bob")):
+        log_in(browser_page, live_server.url, name)
+        browser_page.goto(storyboard_url)
+    expect(alice.locator("#live-status")).to_contain_text("alice, bob here")
+    expect(bob.locator("#live-status")).to_contain_text("alice, bob here")
+
+    # Bob edits the shot in place; Alice's page shows the new prompt without a reload.
+    shot = bob.locator(f"#shot-{studio.shot.uuid}")
+    shot.get_by_role("link", name="Edit shot 1").click()
+    shot.get_by_label("Prompt").fill("A drone shot of a glacier lake at dawn")
+    shot.get_by_label("Title").fill("Opener")
+    shot.get_by_role("button", name="Save").click()
+    expect(shot.get_by_role("heading", name="Shot 1 Opener")).to_be_visible()
+    alice_shot = alice.locator(f"#shot-{studio.shot.uuid}")
+    expect(alice_shot).to_contain_text("A drone shot of a glacier lake at dawn", timeout=8_000)
+
+    # Alice adds a shot; it appears on Bob's page.
+    alice.get_by_label("Prompt").fill("Close-up of a can opening")
+    alice.get_by_label("Duration (seconds)").fill("4")
+    alice.get_by_role("button", name="Add shot").click()
+    expect(bob.get_by_role("heading", name="Shot 2", exact=True)).to_be_visible(timeout=8_000)
+
+    # Bob generates a take; Alice sees it appear and finish.
+    bob.on("dialog", lambda dialog: dialog.accept())
+    shot.get_by_role("button", name="Generate").click()
+    take = alice_shot.get_by_role("listitem", name=re.compile("^Take 1"))
+    expect(take).to_be_visible(timeout=8_000)
+    expect(take.locator(".take-status")).to_have_text("Completed", timeout=40_000)
+    expect(take.locator("video")).to_have_attribute("poster", re.compile(r"/poster\.jpg$"))
+
+    # Alice reorders with the keyboard; Bob's page follows.
+    alice.get_by_role("button", name="Move shot 2 up").focus()
+    alice.keyboard.press("Enter")
+    expect(bob.locator("#shot-list > li.shot").first).to_contain_text("Close-up of a can")
+    expect(alice.get_by_role("button", name="Move shot 1 up")).to_be_focused()
+
+    # Alice shares the storyboard; Clara, the client, approves and comments with no account.
+    alice.get_by_role("link", name="Share").click()
+    alice.get_by_role("button", name="Create link").click()
+    link = alice.locator("input.share-url").first.input_value()
+    clara = new_page()
+    clara.goto(link)
+    clara.get_by_label("Your name").fill("Clara")
+    clara.get_by_role("button", name="Continue").click()
+    clara.locator("details.comments summary").first.click()
+    clara.get_by_label("Comment on take 1").fill("Love the light")
+    clara.get_by_role("button", name="Add comment").click()
+    clara.get_by_role("button", name="Approve: take 1").click()
+    review = clara.locator(f"#take-{take_uuid(studio)}-review")
+    expect(review.locator(".review-state")).to_contain_text("Approved")
+    # Bob, still on the storyboard, sees the decision arrive without a reload.
+    bob_review = bob.locator(f"#take-{take_uuid(studio)}-review")
+    expect(bob_review.locator(".review-state")).to_contain_text("Clara", timeout=8_000)
+    expect(bob_review).to_contain_text("Love the light")
+
+
+def take_uuid(studio) -> str:
+    return str(studio.shot.takes.get().uuid)

@@ -1,0 +1,128 @@
+"""The dispatcher hands out each due step once, within the request budget, and hands it out
+again when its lease runs out; the sweep moves on whatever else went stale. Against the
+simulator, with the same services the Celery tasks call."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from studio.activity.models import Activity, Verb
+from studio.generation import services
+from studio.generation.models import Clip, ClipStatus, WebhookEvent
+from tests.generation.test_services import configure, new_take, sim_state
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+@pytest.fixture
+def gateway(settings, simulator):
+    settings.AIGATEWAY_BASE_URL = simulator.url
+    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
+    configure(simulator, min_poll_interval=0)
+    return simulator
+
+
+def test_a_due_step_is_handed_out_once_and_a_second_delivery_does_nothing(gateway, studio):
+    clip = new_take(studio)
+    later = new_take(studio)
+    Clip.objects.filter(pk=later.pk).update(next_check_at=timezone.now() + timedelta(minutes=1))
+
+    [step] = services.clips_dispatch()
+    assert (step.clip_id, step.action) == (clip.pk, "submit")
+    assert services.clips_dispatch() == []  # still leased: not handed out twice
+    assert services.clip_submit(clip_id=clip.pk, lease=step.lease).action == "poll"
+    assert services.clip_submit(clip_id=clip.pk, lease=step.lease) is None  # delivered again
+    assert sim_state(gateway)["accepted"] == 1
+
+
+def test_a_step_whose_lease_ran_out_is_handed_out_again_and_the_old_message_is_void(
+    gateway, studio, settings
+):
+    settings.STUDIO_CLAIM_LEASE_SECONDS = 30
+    clip = new_take(studio)
+    [lost] = services.clips_dispatch()  # its message is lost with a killed worker
+    [again] = services.clips_dispatch(now=timezone.now() + timedelta(seconds=31))
+    assert again.clip_id == clip.pk and again.lease != lost.lease
+    assert services.clip_submit(clip_id=clip.pk, lease=lost.lease) is None
+    assert services.clip_submit(clip_id=clip.pk, lease=again.lease).action == "poll"
+    assert sim_state(gateway)["accepted"] == 1
+
+
+def test_cancels_go_first_and_no_more_steps_than_the_budget_lets_go(gateway, studio, settings):
+    settings.AIGATEWAY_RPM = 120  # about two a second
+    studio.project.budget = Decimal("100.00")
+    studio.project.save()
+    polls = [new_take(studio) for _ in range(8)]
+    cancel = new_take(studio)
+    now = timezone.now()
+    Clip.objects.filter(pk__in=[c.pk for c in polls]).update(
+        status=ClipStatus.RUNNING, gateway_job_id="job_x", next_check_at=now
+    )
+    Clip.objects.filter(pk=cancel.pk).update(
+        status=ClipStatus.CANCELLING, gateway_job_id="job_y", next_check_at=now
+    )
+    handed = services.clips_dispatch()
+    assert handed[0].clip_id == cancel.pk and handed[0].action == "cancel"
+    assert 1 < len(handed) < 9
+    # The others stay due and go first at a later run: none starves.
+    rest = Clip.objects.filter(next_check_at__lte=timezone.now()).count()
+    assert rest == 9 - len(handed)
+
+
+def test_sweep_marks_a_half_done_submit_unconfirmed_and_moves_on_the_unscheduled(gateway, studio):
+    half_sent, forgotten = new_take(studio), new_take(studio)
+    long_ago = timezone.now() - timedelta(minutes=5)
+    Clip.objects.filter(pk=half_sent.pk).update(
+        status=ClipStatus.SUBMITTING, next_check_at=long_ago
+    )
+    Clip.objects.filter(pk=forgotten.pk).update(
+        status=ClipStatus.RUNNING, gateway_job_id="job_x", next_check_at=None, updated_at=long_ago
+    )
+    sweep = services.clips_sweep()
+    assert (sweep.unconfirmed, sweep.rescheduled) == (1, 1)
+    half_sent.refresh_from_db()
+    assert half_sent.status == ClipStatus.UNCONFIRMED
+    assert "lost track of this submit" in half_sent.error_message
+    assert [step.clip_id for step in services.clips_dispatch()] == [forgotten.pk]
+
+
+def test_sweep_applies_a_webhook_event_whose_message_was_lost(gateway, studio):
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    clip.refresh_from_db()
+    job = sim_state(gateway)["jobs"][0]
+    event = WebhookEvent.objects.create(
+        event_id="evt_lost",
+        event_type="job.failed",
+        clip=clip,
+        payload={"id": "evt_lost", "type": "job.failed", "data": {"job_id": job["id"]}},
+        received_at=timezone.now() - timedelta(minutes=1),
+    )
+    assert services.clips_sweep().webhook_events == [event.pk]
+    services.webhook_apply(event_pk=event.pk)
+    assert services.webhook_apply(event_pk=event.pk) is None  # applied once
+    assert services.clips_sweep().webhook_events == []
+
+
+def test_generating_selecting_and_cancelling_write_the_activity_log(gateway, studio):
+    clip = new_take(studio)
+    line = Activity.objects.get(verb=Verb.GENERATED)
+    assert str(line) == "bob generated take 1 of shot 1 in Hero spot"
+    assert line.cost == Decimal("1.60") and line.project == studio.project
+
+    services.clip_request_cancel(user=studio.bob, clip=clip)
+    assert (
+        str(Activity.objects.get(verb=Verb.CANCELLED))
+        == "bob cancelled take 1 of shot 1 in Hero spot"
+    )
+
+    done = new_take(studio)
+    Clip.objects.filter(pk=done.pk).update(status=ClipStatus.COMPLETED)
+    done.refresh_from_db()
+    services.clip_select(user=studio.bob, clip=done)
+    assert (
+        str(Activity.objects.get(verb=Verb.SELECTED))
+        == "bob selected take 2 of shot 1 in Hero spot"
+    )

@@ -41,6 +41,7 @@ lint: $(VENV_STAMP)
 bench: $(VENV_STAMP)
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 	$(VENV)/bin/python -m studio.stitch.bench
+	$(VENV)/bin/python -m studio.projects.bench
 
 # Prints the interpreter the venv is made with, or stops with what to do.
 python:

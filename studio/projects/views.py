@@ -501,6 +501,10 @@ def storyboard_live(request: HttpRequest, uuid) -> TemplateResponse:
     now = timezone.now()
     services.presence_touch(storyboard=storyboard, user=request.user, now=now)
     shots = list(changed_shots(storyboard, since_token(request.GET.get("since", ""))))
+    for shot in shots:
+        # They are all this storyboard's: the cards reach its project and team without a query
+        # each (the storyboard page gets this from the related manager).
+        shot.storyboard = storyboard
     context = {
         "storyboard": storyboard,
         "shots": shots,

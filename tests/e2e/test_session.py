@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from studio.projects.models import Shot
+from tests.e2e.test_playlist import drag
 from tests.e2e.test_walk import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -91,3 +93,25 @@ def test_two_people_see_each_others_changes_live(
 
 def take_uuid(studio) -> str:
     return str(studio.shot.takes.get().uuid)
+
+
+def test_dragging_a_shot_reorders_the_storyboard(page, live_server, studio):
+    for position in (2, 3):
+        Shot.objects.create(
+            storyboard=studio.storyboard,
+            position=position,
+            prompt=f"Scene {position}",
+            duration=4,
+            aspect_ratio="16:9",
+            video_model=studio.veo,
+        )
+    log_in(page, live_server.url, "bob")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    shots = page.locator("#shot-list > li.shot")
+    drag(page, shots.nth(2).locator(".drag-handle"), shots.nth(0))
+    # The numbers follow from the server: the dragged shot is now shot 1, for everyone.
+    expect(shots.nth(0).get_by_role("heading", name="Shot 1", exact=True)).to_be_visible()
+    expect(shots.nth(0)).to_contain_text("Scene 3")
+    order = list(studio.storyboard.shots.order_by("position").values_list("prompt", flat=True))
+    assert order == ["Scene 3", studio.shot.prompt, "Scene 2"]
+    assert page.problems == []

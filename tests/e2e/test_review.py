@@ -1,15 +1,20 @@
-"""A guest reviews a shared playlist in Chromium: gives a name, pins a comment to the preview's
-time, clicks it to seek back there, and approves. Checks that the scripts run under the CSP."""
+"""Reviewing in Chromium. A guest reviews a shared playlist: gives a name, pins a comment to the
+preview's time, clicks it to seek back there, and approves; a reviewer pins a comment to a take
+and it seeks the take's video. Checks that the scripts run under the CSP."""
+
+from decimal import Decimal
 
 import pytest
 from django.core.files import File
 from playwright.sync_api import expect
 
+from studio.generation.media import make_poster
 from studio.playlists.models import Playlist
 from studio.playlists.services import playlist_add_takes
 from studio.projects.models import Shot
 from studio.review.models import Comment, Decision
 from studio.simulator.video import VideoRenderer
+from tests.e2e.test_walk import log_in
 from tests.playlists.conftest import make_take
 from tests.review.conftest import make_link
 
@@ -67,4 +72,34 @@ def test_a_guest_pins_a_comment_seeks_to_it_and_approves(page, live_server, shar
     expect(page.locator("#playlist-review .review-state")).to_contain_text("Clara (guest)")
     assert Comment.objects.get().item_label == "Shot 2, take 1"
     assert Decision.objects.get().guest_name == "Clara"
+    assert page.problems == []
+
+
+def test_a_reviewer_pins_a_comment_to_a_take_and_it_seeks_there(
+    page, live_server, studio, tmp_path
+):
+    renderer = VideoRenderer(tmp_path)
+    path = renderer.render(prompt="Shot 1", duration=4, width=320, height=180)
+    take = make_take(studio.shot, length=4)
+    video = path.result(timeout=120)
+    with video.open("rb") as handle:
+        take.video.save("take.mp4", File(handle))
+    make_poster(video, tmp_path / "poster.jpg", at_seconds=Decimal("1"))
+    with (tmp_path / "poster.jpg").open("rb") as handle:
+        take.poster.save("poster.jpg", File(handle))
+    renderer.close()
+    log_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    card = page.locator(f"#take-{take.uuid}")
+    card.locator("details.comments summary").click()
+    card.get_by_label("Comment on take 1").fill("Hold the lake a beat longer")
+    card.get_by_label("At (s, optional)").fill("2.5")
+    card.get_by_role("button", name="Add comment").click()
+    pin = card.get_by_role("button", name="Play take 1 from 2.5 s")
+    expect(pin).to_be_visible()
+    pin.click()
+    video = card.locator("video")
+    page.wait_for_function("v => Math.abs(v.currentTime - 2.5) < 0.1", arg=video.element_handle())
+    card.get_by_role("button", name="Approve: take 1").click()
+    expect(card.locator(".review-state")).to_contain_text("Approved")
     assert page.problems == []

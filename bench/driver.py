@@ -1,7 +1,7 @@
 """A stand-in for Celery inside the bench process: the studio's dispatcher
 (services.clips_dispatch) runs every DISPATCH_AHEAD, as beat runs it, and each step it hands out
-runs on a few threads at its time, as studio/generation/tasks.py runs them; a click's step runs
-at once, as `.delay()` sends it.
+(polls in batches, services.poll_batches) runs on a few threads at its time, as
+studio/generation/tasks.py runs them; a click's step runs at once, as `.delay()` sends it.
 
 In-process, the bench can time what the studio does without a broker hop: when a poll first saw
 the job completed, and when the webhook arrived."""
@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 STEPS = {
     "submit": services.clip_submit,
-    "poll": services.clip_poll,
     "cancel": services.clip_cancel,
 }
 
@@ -95,20 +94,26 @@ class Driver:
         self.scheduler.at(0.0, self._dispatch)
         return self
 
-    def schedule(self, kind: str, ident: int, after: float = 0.0, lease=None) -> None:
+    def schedule(self, kind: str, ident, after: float = 0.0, lease=None) -> None:
         self.scheduler.at(after, self._step, kind, ident, lease)
 
     def _dispatch(self) -> None:
         close_old_connections()
-        for step in services.clips_dispatch():
-            self.schedule(step.action, step.clip_id, step.after.total_seconds(), step.lease)
+        steps = services.clips_dispatch()
+        for step in steps:
+            if step.action != "poll":
+                self.schedule(step.action, step.clip_id, step.after.total_seconds(), step.lease)
+        for batch in services.poll_batches(steps):
+            self.schedule("polls", batch.clip_ids, batch.after.total_seconds(), batch.lease)
         self.scheduler.at(services.DISPATCH_AHEAD.total_seconds(), self._dispatch)
 
-    def _step(self, kind: str, ident: int, lease) -> None:
+    def _step(self, kind: str, ident, lease) -> None:
         # As Celery's Django fixup does around each task.
         close_old_connections()
         if kind == "webhook":
             services.webhook_apply(event_pk=ident)
+        elif kind == "polls":
+            services.clips_poll(clip_ids=ident, lease=lease)
         else:
             STEPS[kind](clip_id=ident, lease=lease)
 
@@ -153,21 +158,19 @@ class Driver:
 
         self._saved = {
             "submit_clip": tasks.submit_clip,
-            "poll_clip": tasks.poll_clip,
             "cancel_clip": tasks.cancel_clip,
             "apply_webhook": tasks.apply_webhook,
             "gateway_client": services.gateway_client,
             "webhook_receive": services.webhook_receive,
         }
         tasks.submit_clip = Send("submit")
-        tasks.poll_clip = Send("poll")
         tasks.cancel_clip = Send("cancel")
         tasks.apply_webhook = Send("webhook")
         services.gateway_client = timed_gateway_client
         services.webhook_receive = timed_webhook_receive
 
     def _uninstall(self) -> None:
-        for name in ("submit_clip", "poll_clip", "cancel_clip", "apply_webhook"):
+        for name in ("submit_clip", "cancel_clip", "apply_webhook"):
             setattr(tasks, name, self._saved[name])
         services.gateway_client = self._saved["gateway_client"]
         services.webhook_receive = self._saved["webhook_receive"]

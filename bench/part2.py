@@ -14,13 +14,15 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
+import redis
 from django.conf import settings
 from django.utils import timezone
 
 from bench import world as w
-from bench.env import flush_redis
+from bench.env import BUDGET_URL, flush_redis
 from bench.services import Simulator, celery_worker, rss_kib
 from bench.stats import fmt, percentile, table
+from bench.worker import LATENESS_KEY
 from studio.generation import services
 from studio.generation.models import AT_GATEWAY_STATUSES, Clip, ClipStatus
 
@@ -99,7 +101,9 @@ def run(sim: Simulator, args, workdir) -> list[dict]:
         "AIGATEWAY_RPM": "30000",
         "BENCH_TIME_SCALE": "1",
         "BENCH_SHARED_CLIENT": "1" if args.shared_client else "",
+        "BENCH_POLL_LATENESS": BUDGET_URL,
     }
+    store = redis.Redis.from_url(BUDGET_URL)
     with celery_worker(workdir, worker_env) as worker:
         idle_rss = rss_kib(worker.pid)
         made = 0
@@ -111,6 +115,7 @@ def run(sim: Simulator, args, workdir) -> list[dict]:
             reached = in_flight(shot)
             # Hold: sample how late the scheduled steps are while the worker polls.
             polls_before, since = sim.state()["requests"]["poll"], time.monotonic()
+            store.delete(LATENESS_KEY)
             worst: list[float] = []
             backlog, p95 = 0, None
             # At the last stage, long enough for the newest takes to reach their polling phase.
@@ -122,6 +127,7 @@ def run(sim: Simulator, args, workdir) -> list[dict]:
                 worst.append(max(late, default=0.0))
                 p95 = percentile(late, 95)
             state = sim.state()
+            started_late = [float(late) for late in store.lrange(LATENESS_KEY, 0, -1)]
             rows.append(
                 {
                     "target": target,
@@ -131,6 +137,10 @@ def run(sim: Simulator, args, workdir) -> list[dict]:
                     / (time.monotonic() - since),
                     "overdue_p95": p95,
                     "overdue_max": max(worst, default=None),
+                    "polls_measured": len(started_late),
+                    "poll_late_p50": percentile(started_late, 50),
+                    "poll_late_p95": percentile(started_late, 95),
+                    "poll_late_max": max(started_late, default=None),
                     "submit_backlog": backlog,
                     "rate_limited": state["rate_limited"],
                 }
@@ -152,6 +162,7 @@ def run(sim: Simulator, args, workdir) -> list[dict]:
                 "polls/s",
                 "overdue p95 (last sample)",
                 "overdue max (hold)",
+                "polls started late p50/p95/max (hold)",
                 "submit backlog",
                 "429s",
             ],
@@ -163,6 +174,8 @@ def run(sim: Simulator, args, workdir) -> list[dict]:
                     fmt(row["polls_per_s"], 1),
                     fmt(row["overdue_p95"], 1, " s"),
                     fmt(row["overdue_max"], 1, " s"),
+                    f"{fmt(row['poll_late_p50'], 2)}/{fmt(row['poll_late_p95'], 2)}/"
+                    f"{fmt(row['poll_late_max'], 2, ' s')} ({row['polls_measured']})",
                     str(row["submit_backlog"]),
                     str(row["rate_limited"]),
                 ]

@@ -32,6 +32,9 @@ def apply_time_scale(scale: float) -> dict[str, timedelta]:
     # How often the dispatcher runs (beat's 1 s), so that it adds what it adds in real time.
     services.DISPATCH_AHEAD = _original(services, "DISPATCH_AHEAD") * scale
     applied["services.DISPATCH_AHEAD"] = services.DISPATCH_AHEAD
+    # How far apart the polls of one batch may fall due: a batch goes when its last is due.
+    services.POLL_BATCH_SPREAD = _original(services, "POLL_BATCH_SPREAD") * scale
+    applied["services.POLL_BATCH_SPREAD"] = services.POLL_BATCH_SPREAD
     return applied
 
 

@@ -18,6 +18,8 @@ def main() -> None:
     apply_time_scale(float(os.environ.get("BENCH_TIME_SCALE", "1")))
     if os.environ.get("BENCH_SHARED_CLIENT"):
         share_gateway_client()
+    if os.environ.get("BENCH_POLL_LATENESS"):
+        record_poll_lateness(os.environ["BENCH_POLL_LATENESS"])
     # Its INFO log would write a line per task: say "ready" at WARNING instead.
     worker_ready.connect(lambda **_: print("bench worker ready.", flush=True), weak=False)
     app.worker_main(
@@ -40,6 +42,49 @@ def main() -> None:
             str(settings.VAR_DIR / "bench-beat-schedule"),
         ]
     )
+
+
+LATENESS_KEY = "bench:poll-late"  # seconds each poll was claimed after it fell due
+DUE_KEY = "bench:poll-due"  # when each handed-out poll falls due, by take
+
+
+def record_poll_lateness(redis_url: str) -> None:
+    """Measure, not estimate, how late each poll starts: the dispatcher's hand-outs say when
+    each poll falls due (its lease less the claim lease, plus its countdown) and the batch that
+    claims it says when it started. Kept in Redis, read by part 2. Applied before the prefork
+    children are made, so they inherit it."""
+    import time
+
+    import redis
+
+    from studio.generation import services
+
+    store = redis.Redis.from_url(redis_url)
+    dispatch, poll = services.clips_dispatch, services.clips_poll
+
+    def clips_dispatch(**kwargs):
+        steps = dispatch(**kwargs)
+        due = {
+            step.clip_id: (step.lease - services.claim_lease() + step.after).timestamp()
+            for step in steps
+            if step.action == "poll"
+        }
+        if due:
+            store.hset(DUE_KEY, mapping=due)
+        return steps
+
+    def clips_poll(*, clip_ids, lease=None):
+        started = time.time()
+        due = store.hmget(DUE_KEY, list(clip_ids))
+        steps = poll(clip_ids=clip_ids, lease=lease)
+        pairs = zip(clip_ids, due, strict=True)
+        late = [started - float(at) for pk, at in pairs if at and pk in steps]
+        if late:
+            store.rpush(LATENESS_KEY, *late)
+        return steps
+
+    services.clips_dispatch = clips_dispatch
+    services.clips_poll = clips_poll
 
 
 def share_gateway_client() -> None:

@@ -117,7 +117,9 @@
     init();
     var root = document.getElementById("preview");
     var fresh = document.getElementById("preview-items");
-    if (root && root.preview && fresh) {
+    // Only a change of the items starts the preview over: a comment or a review decision
+    // swapped in elsewhere on the page leaves it where it is.
+    if (root && root.preview && fresh && fresh.dataset.items !== root.dataset.items) {
       root.dataset.items = fresh.dataset.items;
       root.preview.load();
     }

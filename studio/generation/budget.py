@@ -43,40 +43,46 @@ KINDS: frozenset[str] = frozenset({"submit", "poll", "cancel"})
 # KEYS: 1 every counted request, 2 the counted polls, 3 paused-until (a timestamp), 4 the
 # bucket (a hash of tokens and when they were counted).
 # ARGV: 1 now, 2 cutoff (now - window), 3 window, 4 rpm, 5 poll lane limit (0 when the
-# request is not a poll), 6 a unique member, 7 key ttl in ms, 8 the bucket's refill per
-# second, 9 its size, 10 the tokens it must hold for this request (more for a poll).
-# Answers {1, "0"} when the request was counted, else {0, seconds to wait}.
+# requests are not polls), 6 a unique member prefix, 7 key ttl in ms, 8 the bucket's refill per
+# second, 9 its size, 10 the tokens it must hold for one request (more for a poll), 11 how
+# many requests are wanted.
+# Answers {granted, seconds until one more could go ("0" when all were granted)}.
 ACQUIRE_LUA = """
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[3])
-local refused = false
+local want = tonumber(ARGV[11])
+local granted = want
 local wait = 0
 
 local paused_until = tonumber(redis.call('GET', KEYS[3]) or '0')
 if paused_until > now then
-  refused = true
+  granted = 0
   wait = paused_until - now
 end
 
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
 
--- Full means count >= limit: room comes when the entry at index count - limit leaves, which
--- is the oldest one unless the limit was lowered while entries were counted.
-local function check_room(key, limit)
+-- Grant no more than the window holds room for. Full means count >= limit: room for one more
+-- comes when the entry at index count - limit leaves, which is the oldest one unless the limit
+-- was lowered while entries were counted. Entries granted now leave a whole window from now.
+local function fit_window(key, limit)
   local count = redis.call('ZCARD', key)
-  if count < limit then
-    return
+  granted = math.max(0, math.min(granted, limit - count))
+  if granted < want and count + granted >= limit then
+    local index = count + granted - limit
+    local leaves = now + window
+    if index < count then
+      leaves = tonumber(redis.call('ZRANGE', key, index, index, 'WITHSCORES')[2]) + window
+    end
+    wait = math.max(wait, leaves - now)
   end
-  refused = true
-  local blocking = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-  wait = math.max(wait, tonumber(blocking[2]) + window - now)
 end
 
-check_room(KEYS[1], tonumber(ARGV[4]))
+fit_window(KEYS[1], tonumber(ARGV[4]))
 local poll_limit = tonumber(ARGV[5])
 if poll_limit > 0 then
-  check_room(KEYS[2], poll_limit)
+  fit_window(KEYS[2], poll_limit)
 end
 local rate = tonumber(ARGV[8])
 local size = tonumber(ARGV[9])
@@ -86,24 +92,33 @@ local tokens = size
 if bucket[1] then
   tokens = math.min(size, tonumber(bucket[1]) + math.max(0, now - tonumber(bucket[2])) * rate)
 end
-if tokens < need then
-  refused = true
-  wait = math.max(wait, (need - tokens) / rate)
+-- Each request takes one token and must find `need` there: the k-th finds tokens - (k - 1).
+granted = math.max(0, math.min(granted, math.floor(tokens - need + 1 + 1e-9)))
+if granted < want then
+  wait = math.max(wait, (need - (tokens - granted)) / rate)
 end
 
-if refused then
+if granted == 0 then
   return {0, tostring(wait)}
 end
 
-redis.call('HSET', KEYS[4], 'tokens', tostring(tokens - 1), 'at', ARGV[1])
+redis.call('HSET', KEYS[4], 'tokens', tostring(tokens - granted), 'at', ARGV[1])
 redis.call('PEXPIRE', KEYS[4], ARGV[7])
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[6])
+local members = {}
+for i = 1, granted do
+  members[#members + 1] = ARGV[1]
+  members[#members + 1] = ARGV[6] .. ':' .. i
+end
+redis.call('ZADD', KEYS[1], unpack(members))
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 if poll_limit > 0 then
-  redis.call('ZADD', KEYS[2], ARGV[1], ARGV[6])
+  redis.call('ZADD', KEYS[2], unpack(members))
   redis.call('PEXPIRE', KEYS[2], ARGV[7])
 end
-return {1, '0'}
+if granted < want then
+  return {granted, tostring(wait)}
+end
+return {granted, '0'}
 """
 
 # KEYS: 1 paused-until. ARGV: 1 the new paused-until, 2 its ttl in ms.
@@ -193,28 +208,40 @@ class RequestBudget:
 
         Ask right before each gateway call and send it only on 0.0, so a refusal costs nothing.
         """
+        granted, wait = self.acquire_many(kind, 1)
+        return 0.0 if granted else wait
+
+    def acquire_many(self, kind: Kind, count: int) -> tuple[int, float]:
+        """Count up to `count` requests of this kind at once, for a worker about to send a
+        batch: how many may go now (all counted), and, when fewer than asked, the seconds until
+        one more could (0.0 when all were granted). The same rules as `count` single acquires,
+        in one round trip."""
         if kind not in KINDS:
             raise ValueError(f"unknown request kind {kind!r}")
+        if count < 1:
+            return 0, 0.0
         now = self.clock()
         # Unique, so two requests in the same microsecond are two members, not one.
-        member = f"{now!r}:{kind}:{secrets.token_hex(6)}"
+        prefix = f"{now!r}:{kind}:{secrets.token_hex(6)}"
         args: list[str | int] = [
             repr(now),
             repr(now - WINDOW),
             repr(WINDOW),
             self.rpm,
             self.poll_limit if kind == "poll" else 0,
-            member,
+            prefix,
             KEY_TTL_MS,
             repr(self.rate),
             repr(self.bucket_size),
             repr(1 + (self.poll_reserve if kind == "poll" else 0)),
+            count,
         ]
         keys = [self.requests_key, self.polls_key, self.paused_key, self.bucket_key]
         granted, wait = self._call(lambda: self._acquire(keys=keys, args=args))
-        if granted:
-            return 0.0
-        return max(float(wait), MIN_WAIT)
+        granted = int(granted)
+        if granted == count:
+            return granted, 0.0
+        return granted, max(float(wait), MIN_WAIT)
 
     def slow_down(self, retry_after: float) -> None:
         """A 429 came anyway: every worker waits at least retry_after seconds (a shared 'paused

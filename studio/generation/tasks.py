@@ -2,8 +2,9 @@
 
 No task waits for the gateway, and no task waits in the broker for long: each step writes when
 the next one is due into the take (`next_check_at`), and `dispatch_due_steps`, run by beat
-every second, hands out the steps falling due, each with a countdown of under a second. A
-worker therefore holds a second's worth of messages, however many takes are in flight.
+every second, hands out the steps falling due, each with a countdown of under a second; polls
+go in batches (one task polls up to `services.POLL_BATCH` takes). A worker therefore holds a
+second's worth of messages, however many takes are in flight.
 A click (Generate, Cancel, Resume) sends its step at once, without waiting for the dispatcher.
 """
 
@@ -25,8 +26,8 @@ def submit_clip(clip_id: int, lease: str | None = None) -> None:
 
 
 @shared_task
-def poll_clip(clip_id: int, lease: str | None = None) -> None:
-    services.clip_poll(clip_id=clip_id, lease=_lease(lease))
+def poll_clips(clip_ids: list[int], lease: str | None = None) -> None:
+    services.clips_poll(clip_ids=clip_ids, lease=_lease(lease))
 
 
 @shared_task
@@ -34,14 +35,18 @@ def cancel_clip(clip_id: int, lease: str | None = None) -> None:
     services.clip_cancel(clip_id=clip_id, lease=_lease(lease))
 
 
-STEP_TASKS = {"submit": submit_clip, "poll": poll_clip, "cancel": cancel_clip}
-
-
 @shared_task
 def dispatch_due_steps() -> None:
-    for step in services.clips_dispatch():
-        STEP_TASKS[step.action].apply_async(
-            (step.clip_id, step.lease.isoformat()), countdown=step.after.total_seconds()
+    steps = services.clips_dispatch()
+    for step in steps:
+        if step.action != "poll":
+            task = submit_clip if step.action == "submit" else cancel_clip
+            task.apply_async(
+                (step.clip_id, step.lease.isoformat()), countdown=step.after.total_seconds()
+            )
+    for batch in services.poll_batches(steps):
+        poll_clips.apply_async(
+            (list(batch.clip_ids), batch.lease.isoformat()), countdown=batch.after.total_seconds()
         )
 
 

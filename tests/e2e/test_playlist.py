@@ -49,7 +49,9 @@ def finished_takes(studio, tmp_path):
 
 
 def drag(page: Page, source, target) -> None:
-    """Press, move in small steps, release: the way a hand drags."""
+    """Press, move in small steps, release: the way a hand drags (once the list is draggable:
+    its script marks it when SortableJS is attached)."""
+    expect(page.locator("[data-sortable=on]")).to_have_count(1)
     target.scroll_into_view_if_needed()
     start, end = source.bounding_box(), target.bounding_box()
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)

@@ -52,6 +52,8 @@ def test_a_guest_pins_a_comment_seeks_to_it_and_approves(page, live_server, shar
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Hero 4", exact=True)).to_be_visible()
 
+    # The preview is ready (its script ran) once it names what is on screen.
+    expect(page.locator("[data-now-playing]")).to_contain_text("Shot 1, take 1")
     page.get_by_label("Position in the playlist").fill("3")  # into shot 2
     expect(page.locator("[data-now-playing]")).to_contain_text("Shot 2, take 1")
     page.get_by_role("button", name="At preview time").click()

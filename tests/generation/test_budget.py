@@ -102,6 +102,30 @@ def test_polls_stop_at_their_share_while_submits_get_through(client, clock):
     }
 
 
+def test_a_batch_is_granted_what_single_requests_would_be_in_one_round_trip(client, clock):
+    budget = RequestBudget(client, rpm=10, poll_share=0.8, burst_seconds=WINDOW, clock=clock)
+    assert budget.acquire_many("poll", 5) == (5, 0.0)
+    clock.advance(5)
+    # 3 more polls fit the poll lane; the fourth waits for the first batch to leave.
+    assert budget.acquire_many("poll", 20) == (3, pytest.approx(55))
+    assert budget.acquire_many("poll", 1) == (0, pytest.approx(55))
+    assert budget.usage()["requests"] == 8 and budget.usage()["polls"] == 8
+    # Submits still get the rest of the window; each granted request is its own member.
+    assert budget.acquire_many("submit", 5) == (2, pytest.approx(55))
+    assert budget.usage()["requests"] == 10
+
+
+def test_a_batch_is_paced_by_the_bucket_and_a_pause_grants_none(client, clock):
+    budget = RequestBudget(client, rpm=600, poll_share=0.8, clock=clock)  # 20 tokens
+    granted, wait = budget.acquire_many("poll", 50)
+    # Polls leave 20% of the bucket to submits: 1 + 0.2 * 19 tokens stay after the last.
+    assert granted == 16 and wait == pytest.approx((budget.poll_reserve + 1 - 4) / 10)
+    assert grant_count(budget, "submit", 10) == 4
+    budget.slow_down(3)
+    clock.advance(1)
+    assert budget.acquire_many("poll", 5) == (0, pytest.approx(2))
+
+
 def test_poll_waits_for_the_whole_window_when_submits_fill_it(client, clock):
     budget = RequestBudget(client, rpm=10, burst_seconds=WINDOW, clock=clock)
     assert grant_count(budget, "submit", 10) == 10

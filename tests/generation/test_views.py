@@ -74,7 +74,7 @@ def test_completed_take_shows_a_player_with_poster(client, studio, finished_take
     page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
     assert f'poster="{reverse("take_poster", args=[finished_take.uuid])}"' in page
     assert f'src="{reverse("take_video", args=[finished_take.uuid])}"' in page
-    assert "<video controls" in page
+    assert '<video class="ratio-169" controls' in page
 
 
 def test_take_video_answers_range_requests(client, studio, finished_take):

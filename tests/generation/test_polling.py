@@ -43,16 +43,16 @@ def plan_for(median: float):
     return times, earliest, latest, delay_at
 
 
-def test_learned_times_wait_for_the_window_then_poll_every_five_seconds():
+def test_learned_times_wait_for_the_window_then_poll_every_five_point_three_seconds():
     times, earliest, latest, delay_at = plan_for(120)
     assert times.learned and 110 < times.median < 130
-    assert delay_at(T0) == earliest - T0  # one wait, straight to the 3rd percentile
+    assert delay_at(T0) == earliest - T0  # one wait, straight to the 6th percentile
     assert delay_at(earliest - seconds(2)) == seconds(3)  # never under the gateway's 3 s
-    assert delay_at(T0 + seconds(times.median)) == seconds(5)
-    assert delay_at(latest + seconds(100)) == seconds(15)
+    assert delay_at(T0 + seconds(times.median)) == seconds(5.3)
+    assert delay_at(latest + seconds(100)) == seconds(15.3)
 
 
-def test_against_a_fixed_3s_poller_far_fewer_calls_and_completion_seen_within_5s():
+def test_against_a_fixed_3s_poller_far_fewer_calls_and_completion_seen_within_6s():
     """Log-normal 120 s jobs with a 30% spread, as the gateway's run: calls per job (submit plus
     polls) and the lag from completion to the poll that sees it."""
     _, _, _, delay_at = plan_for(120)
@@ -65,9 +65,9 @@ def test_against_a_fixed_3s_poller_far_fewer_calls_and_completion_seen_within_5s
         ours.append(1 + polls)
         fixed.append(1 + math.ceil(done / 3))
         lags.append((now - T0).total_seconds() - done)
-    assert statistics.mean(fixed) / statistics.mean(ours) > 3  # make bench: 3.4x
+    assert statistics.mean(fixed) / statistics.mean(ours) > 3.5  # make bench: 4.0x
     # The takes done before the first poll are most of the 5% that may be noticed later.
-    assert sorted(lags)[int(0.95 * len(lags))] <= 5
+    assert sorted(lags)[int(0.95 * len(lags))] <= 6
 
 
 def test_too_few_samples_keep_the_default_spread():

@@ -1,5 +1,3 @@
-from uuid import UUID
-
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, Subquery
 from django.http import HttpRequest
@@ -7,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from studio.htmx import parse_uuid
 from studio.projects.views import get_project
 
 from .models import Activity, Verb
@@ -17,11 +16,8 @@ PAGE_SIZE = 50
 
 def chosen_storyboard(request: HttpRequest) -> str:
     """The storyboard filter as a UUID string; anything else means no filter."""
-    value = request.GET.get("storyboard", "")
-    try:
-        return str(UUID(value))
-    except ValueError:
-        return ""
+    chosen = parse_uuid(request.GET.get("storyboard", ""))
+    return str(chosen) if chosen else ""
 
 
 @login_required

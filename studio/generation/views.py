@@ -1,12 +1,11 @@
 import time
-import uuid
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -15,8 +14,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.htmx import parse_uuids
 from studio.projects.models import Shot, Storyboard
-from studio.projects.views import get_storyboard, refused, storyboard_changed
+from studio.projects.views import get_storyboard, storyboard_changed, storyboard_refused
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
@@ -47,7 +47,7 @@ def take_added(request: HttpRequest, clip: Clip, storyboard: Storyboard) -> Http
 
 
 def generation_refused(request: HttpRequest, shot: Shot, error: ValidationError) -> HttpResponse:
-    return refused(request, shot.storyboard, error, where=f"#shot-{shot.uuid}-alert")
+    return storyboard_refused(request, shot.storyboard, error, where=f"#shot-{shot.uuid}-alert")
 
 
 def generation_answer(request: HttpRequest, shot: Shot, make_take: Callable[[], Clip]):
@@ -73,7 +73,7 @@ def chosen_shots(request: HttpRequest, storyboard: Storyboard) -> list[Shot]:
     shots = storyboard.shots.select_related("video_model", "storyboard__project")
     if request.POST.get("scope") == "all":
         return list(shots)
-    return list(shots.filter(uuid__in=_valid_uuids(request.POST.getlist("shot"))))
+    return list(shots.filter(uuid__in=parse_uuids(request.POST.getlist("shot"))))
 
 
 @login_required
@@ -98,8 +98,7 @@ def batch_generate(request: HttpRequest, uuid) -> HttpResponse:
     try:
         clips = services.clips_create(user=request.user, shots=shots)
     except ValidationError as error:
-        context = {"messages_list": error.messages}
-        return TemplateResponse(request, "alert.html", context)
+        return storyboard_refused(request, storyboard, error, where="#batch-confirm")
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
     context = {"takes": clips, "storyboard": storyboard, "can_edit": True}
@@ -193,29 +192,25 @@ def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-def _valid_uuids(values: list[str]) -> list[uuid.UUID]:
-    valid = []
-    for value in values:
-        try:
-            valid.append(uuid.UUID(value))
-        except ValueError:
-            continue
-    return valid
+TAKE_MEDIA_TYPES = {"video": "video/mp4", "poster": "image/jpeg"}
+
+
+def take_media(request: HttpRequest, clip: Clip, kind: str) -> HttpResponse:
+    """A take's video or poster from our storage, with Range: the team's views and share
+    links' alike (each has checked access first)."""
+    file = getattr(clip, kind)
+    if not file:
+        raise Http404(f"This take has no {kind} yet.")
+    return ranged_file_response(request, file, content_type=TAKE_MEDIA_TYPES[kind])
 
 
 @login_required
 @require_GET
-def take_video(request: HttpRequest, uuid) -> FileResponse | HttpResponse:
-    clip = get_clip(request, uuid)
-    if not clip.video:
-        raise Http404("This take has no video yet.")
-    return ranged_file_response(request, clip.video, content_type="video/mp4")
+def take_video(request: HttpRequest, uuid) -> HttpResponse:
+    return take_media(request, get_clip(request, uuid), "video")
 
 
 @login_required
 @require_GET
-def take_poster(request: HttpRequest, uuid) -> FileResponse | HttpResponse:
-    clip = get_clip(request, uuid)
-    if not clip.poster:
-        raise Http404("This take has no poster yet.")
-    return ranged_file_response(request, clip.poster, content_type="image/jpeg")
+def take_poster(request: HttpRequest, uuid) -> HttpResponse:
+    return take_media(request, get_clip(request, uuid), "poster")

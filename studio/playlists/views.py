@@ -9,15 +9,16 @@ from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import trigger_client_event
 
 from studio.generation.models import Clip, ClipStatus
 from studio.generation.ranges import ranged_file_response
+from studio.htmx import refused
 from studio.projects.models import Storyboard
 from studio.projects.views import get_project
 from studio.review.services import review_of
-from studio.teams.models import Action, Membership
-from studio.teams.services import require_action
+from studio.teams.models import Action
+from studio.teams.services import require_action, user_can
 
 from . import exports, services
 from .forms import PlaylistForm, TrimForm
@@ -90,15 +91,14 @@ def playlist_detail(request: HttpRequest, uuid) -> TemplateResponse:
         .select_related("shot__storyboard")
         .order_by("shot__storyboard", "shot__position", "take_number")
     )
-    membership = Membership.objects.filter(user=request.user, team=playlist.project.team).first()
-    can_edit = membership is not None and membership.allows(Action.EDIT)
+    can_edit = user_can(request, playlist.project.team, Action.EDIT)
     context.update(
         project=playlist.project,
         storyboards=storyboards,
         takes=takes,
         exports=list(playlist.exports.all()[:10]),
         can_edit=can_edit,
-        can_review=membership is not None and membership.allows(Action.REVIEW),
+        can_review=user_can(request, playlist.project.team, Action.REVIEW),
         preview=json.dumps(preview_items(context["items"])),
         review=review_of(playlist),
         share_links=list(playlist.share_links.select_related("created_by")) if can_edit else [],
@@ -128,9 +128,11 @@ def items_changed(request: HttpRequest, playlist: Playlist, notice: str = "") ->
     return trigger_client_event(response, "playlist-changed")
 
 
-def refused(request: HttpRequest, error: ValidationError) -> HttpResponse:
-    response = TemplateResponse(request, "alert.html", {"messages_list": error.messages})
-    return reswap(retarget(response, "#playlist-alert"), "innerHTML")
+def playlist_refused(
+    request: HttpRequest, playlist: Playlist, error: ValidationError
+) -> HttpResponse:
+    back = reverse("playlist_detail", args=[playlist.uuid])
+    return refused(request, error, "#playlist-alert", back)
 
 
 def _apply(request: HttpRequest, playlist: Playlist, change) -> HttpResponse:
@@ -138,11 +140,7 @@ def _apply(request: HttpRequest, playlist: Playlist, change) -> HttpResponse:
     try:
         result = change()
     except ValidationError as error:
-        if not request.htmx:
-            for message in error.messages:
-                messages.error(request, message)
-            return redirect("playlist_detail", uuid=playlist.uuid)
-        return refused(request, error)
+        return playlist_refused(request, playlist, error)
     notice = result if isinstance(result, str) else ""
     if not request.htmx:
         if notice:
@@ -265,10 +263,7 @@ def playlist_export(request: HttpRequest, uuid) -> HttpResponse:
     try:
         exports.export_start(user=request.user, playlist=playlist)
     except ValidationError as error:
-        if request.htmx:
-            return refused(request, error)
-        for message in error.messages:
-            messages.error(request, message)
+        return playlist_refused(request, playlist, error)
     return playlist_exports_answer(request, playlist)
 
 

@@ -1,5 +1,4 @@
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,16 +14,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from studio.activity.charts import project_spend_chart
-from studio.activity.services import project_budget_set
 from studio.catalog.models import VideoModel
 from studio.generation.ledger import Costs, project_costs, project_totals, takes_cost
 from studio.generation.models import ACTIVE_STATUSES, Clip
+from studio.htmx import parse_uuid, refused
 from studio.review.services import take_review_prefetches
-from studio.teams.models import Action, Membership, Role, Team
+from studio.teams.models import Action, Role, Team
 from studio.teams.services import (
     current_membership,
     require_action,
     team_ensure_personal,
+    user_can,
     user_memberships,
 )
 
@@ -43,11 +43,6 @@ def get_storyboard(request: HttpRequest, uuid) -> Storyboard:
     return get_object_or_404(
         Storyboard.objects.for_user(request.user).select_related("project__team"), uuid=uuid
     )
-
-
-def user_can(request: HttpRequest, team, action: str) -> bool:
-    membership = Membership.objects.filter(user=request.user, team=team).first()
-    return membership is not None and membership.allows(action)
 
 
 @login_required
@@ -159,7 +154,7 @@ def storyboard_page(
 def storyboard_detail(request: HttpRequest, uuid) -> TemplateResponse:
     storyboard = get_storyboard(request, uuid)
     edit = None
-    editing = _valid_uuid(request.GET.get("edit", ""))
+    editing = parse_uuid(request.GET.get("edit", ""))
     if editing and user_can(request, storyboard.project.team, Action.EDIT):
         shot = storyboard.shots.select_related("video_model").filter(uuid=editing).first()
         edit = shot and {"uuid": shot.uuid, "form": ShotEditForm.for_shot(shot)}
@@ -246,10 +241,9 @@ def storyboard_changed(response: HttpResponse) -> HttpResponse:
     return trigger_client_event(response, "storyboard-changed")
 
 
-def shot_card(request: HttpRequest, shot: Shot, partial: str = "shot", **extra) -> HttpResponse:
-    shot = storyboard_shots(Shot.all_objects.filter(pk=shot.pk)).get()
-    context = {"shot": shot, "storyboard": shot.storyboard, "can_edit": True, **extra}
-    return TemplateResponse(request, f"{SESSION_TEMPLATE}#{partial}", context)
+def shot_card(request: HttpRequest, shot: Shot) -> TemplateResponse:
+    """The whole card, its takes included, drawn afresh."""
+    return shot_part(request, storyboard_shots(Shot.all_objects.filter(pk=shot.pk)).get(), "shot")
 
 
 def edit_form_for(request: HttpRequest, shot: Shot) -> ShotEditForm:
@@ -271,8 +265,7 @@ def shot_edit(request: HttpRequest, uuid) -> HttpResponse:
             f"{reverse('storyboard_detail', args=[shot.storyboard.uuid])}"
             f"?edit={shot.uuid}#shot-{shot.uuid}"
         )
-    context = {"shot": shot, "storyboard": shot.storyboard, "form": ShotEditForm.for_shot(shot)}
-    return TemplateResponse(request, f"{SESSION_TEMPLATE}#shot-edit", context)
+    return shot_part(request, shot, "shot-edit", form=ShotEditForm.for_shot(shot))
 
 
 @login_required
@@ -282,12 +275,8 @@ def shot_view(request: HttpRequest, uuid) -> HttpResponse:
     shot = get_shot(request, uuid)
     if not request.htmx:
         return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
-    context = {
-        "shot": shot,
-        "storyboard": shot.storyboard,
-        "can_edit": user_can(request, shot.storyboard.project.team, Action.EDIT),
-    }
-    return TemplateResponse(request, f"{SESSION_TEMPLATE}#shot-body", context)
+    can_edit = user_can(request, shot.storyboard.project.team, Action.EDIT)
+    return shot_part(request, shot, "shot-body", can_edit=can_edit)
 
 
 @login_required
@@ -359,7 +348,7 @@ def shot_delete(request: HttpRequest, uuid) -> HttpResponse:
     try:
         services.shot_delete(user=request.user, shot=shot)
     except ValidationError as error:
-        return refused(request, shot.storyboard, error)
+        return storyboard_refused(request, shot.storyboard, error)
     if not request.htmx:
         messages.success(request, f"Shot {shot.position} deleted.")
         return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
@@ -374,27 +363,23 @@ def shot_restore(request: HttpRequest, uuid) -> HttpResponse:
     try:
         shot = services.shot_restore(user=request.user, shot=shot)
     except ValidationError as error:
-        return refused(request, shot.storyboard, error)
+        return storyboard_refused(request, shot.storyboard, error)
     if not request.htmx:
         return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
     return storyboard_changed(shot_card(request, shot))
 
 
-def refused(
+def storyboard_refused(
     request: HttpRequest,
     storyboard: Storyboard,
     error: ValidationError,
     *,
     where: str = "#storyboard-alert",
 ) -> HttpResponse:
-    """A refused change: the reason in the alert area `where`, the page as it was (and brought
-    up to date, since a refusal often means someone else changed it meanwhile)."""
-    if not request.htmx:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("storyboard_detail", uuid=storyboard.uuid)
-    response = TemplateResponse(request, "alert.html", {"messages_list": error.messages})
-    return storyboard_changed(reswap(retarget(response, where), "innerHTML"))
+    """A refused change on a storyboard; the page also fetches the news, since a refusal often
+    means someone else changed it meanwhile."""
+    back = reverse("storyboard_detail", args=[storyboard.uuid])
+    return storyboard_changed(refused(request, error, where, back))
 
 
 @login_required
@@ -407,7 +392,7 @@ def shots_reorder(request: HttpRequest, uuid) -> HttpResponse:
             user=request.user, storyboard=storyboard, shot_uuids=request.POST.getlist("shot")
         )
     except ValidationError as error:
-        return refused(request, storyboard, error)
+        return storyboard_refused(request, storyboard, error)
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
     return storyboard_changed(HttpResponse(status=204))
@@ -419,7 +404,9 @@ def shot_move(request: HttpRequest, uuid) -> HttpResponse:
     shot = get_shot(request, uuid)
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if offset is None:
-        return refused(request, shot.storyboard, ValidationError("Move a shot up or down."))
+        return storyboard_refused(
+            request, shot.storyboard, ValidationError("Move a shot up or down.")
+        )
     services.shot_move(user=request.user, shot=shot, offset=offset)
     if not request.htmx:
         return redirect(
@@ -516,13 +503,6 @@ def storyboard_live(request: HttpRequest, uuid) -> TemplateResponse:
     return TemplateResponse(request, f"{SESSION_TEMPLATE}#live-update", context)
 
 
-def _valid_uuid(value: str) -> UUID | None:
-    try:
-        return UUID(value)
-    except ValueError:
-        return None
-
-
 # The project page: budget, spend and activity (project-level views below this line).
 
 RECENT_ACTIVITY = 8
@@ -540,7 +520,6 @@ def budget_context(project: Project, costs: Costs, form: BudgetForm | None = Non
 def project_page(
     request: HttpRequest, project: Project, budget_form: BudgetForm | None = None
 ) -> TemplateResponse:
-    membership = Membership.objects.filter(user=request.user, team=project.team).first()
     total, per_storyboard = project_costs(project)
     storyboards = list(project.storyboards.annotate(shot_count=Count("shots")))
     for storyboard in storyboards:
@@ -550,8 +529,8 @@ def project_page(
         "playlists": project.playlists.annotate(cost=takes_cost("items__clip")),
         "chart": project_spend_chart(project, storyboards),
         "recent": project.activities.select_related("storyboard")[:RECENT_ACTIVITY],
-        "can_edit": membership is not None and membership.allows(Action.EDIT),
-        "can_manage": membership is not None and membership.allows(Action.MANAGE),
+        "can_edit": user_can(request, project.team, Action.EDIT),
+        "can_manage": user_can(request, project.team, Action.MANAGE),
     }
     return TemplateResponse(request, "projects/project_detail.html", context)
 
@@ -566,7 +545,7 @@ def project_budget(request: HttpRequest, uuid) -> HttpResponse:
     form = BudgetForm(request.POST)
     if form.is_valid():
         try:
-            project_budget_set(
+            services.project_budget_set(
                 user=request.user, project=project, budget=form.cleaned_data["budget"]
             )
         except ValidationError as error:

@@ -5,7 +5,6 @@ through a share link's token, and everything they ask for is checked to be under
 import functools
 import json
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
@@ -15,14 +14,15 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget
 
 from studio.generation.models import Clip, ClipStatus
 from studio.generation.ranges import ranged_file_response
+from studio.generation.views import take_media
+from studio.htmx import parse_uuid, refused
 from studio.playlists.models import Export, ExportStatus, Playlist
 from studio.projects.models import Storyboard
 from studio.teams.models import Action, Membership
-from studio.teams.services import require_action
+from studio.teams.services import membership_in, require_action
 
 from . import services
 from .forms import CommentForm
@@ -35,10 +35,6 @@ SHARE = "review/share.html"
 
 
 # Looking things up for team members
-
-
-def _membership(request: HttpRequest, team) -> Membership | None:
-    return Membership.objects.filter(user=request.user, team=team).first()
 
 
 def _allows(membership: Membership | None, action: str) -> bool:
@@ -82,16 +78,6 @@ def playlist_review_answer(request: HttpRequest, playlist: Playlist, **extra) ->
     return TemplateResponse(request, PLAYLIST_REVIEW, context)
 
 
-def refused(request: HttpRequest, error: ValidationError, target: str, back: str) -> HttpResponse:
-    """Say what was wrong where the person is looking; the form keeps what they typed."""
-    if not request.htmx:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect(back)
-    response = TemplateResponse(request, "alert.html", {"messages_list": error.messages})
-    return reswap(retarget(response, target), "innerHTML")
-
-
 def _take_back(take: Clip) -> str:
     return f"{reverse('storyboard_detail', args=[take.shot.storyboard.uuid])}#take-{take.uuid}"
 
@@ -116,7 +102,7 @@ def _comment_fields(request: HttpRequest) -> tuple[str, object]:
 def take_review(request: HttpRequest, uuid) -> HttpResponse:
     """A take card's review block, for cards drawn without it (after a live update)."""
     take = get_take(request, uuid, prefetch=True)
-    membership = _membership(request, take.shot.storyboard.project.team)
+    membership = membership_in(request, take.shot.storyboard.project.team)
     return take_review_answer(request, take, membership)
 
 
@@ -124,7 +110,7 @@ def take_review(request: HttpRequest, uuid) -> HttpResponse:
 @require_POST
 def take_decide(request: HttpRequest, uuid) -> HttpResponse:
     take = get_take(request, uuid)
-    membership = _membership(request, take.shot.storyboard.project.team)
+    membership = membership_in(request, take.shot.storyboard.project.team)
     try:
         services.review_decide(target=take, state=request.POST.get("state", ""), user=request.user)
     except ValidationError as error:
@@ -136,7 +122,7 @@ def take_decide(request: HttpRequest, uuid) -> HttpResponse:
 @require_POST
 def take_comment(request: HttpRequest, uuid) -> HttpResponse:
     take = get_take(request, uuid)
-    membership = _membership(request, take.shot.storyboard.project.team)
+    membership = membership_in(request, take.shot.storyboard.project.team)
     try:
         body, at_seconds = _comment_fields(request)
         services.comment_add(target=take, body=body, at_seconds=at_seconds, user=request.user)
@@ -160,7 +146,7 @@ def comment_resolve(request: HttpRequest, uuid) -> HttpResponse:
     if comment.take_id:
         take = comment.take
         return take_review_answer(
-            request, take, _membership(request, take.shot.storyboard.project.team)
+            request, take, membership_in(request, take.shot.storyboard.project.team)
         )
     return playlist_review_answer(request, comment.playlist, can_review=True)
 
@@ -334,10 +320,7 @@ def _shared_take(link: ShareLink, uuid) -> Clip:
         takes = takes.filter(shot__storyboard_id=link.storyboard_id)
     else:
         takes = takes.filter(playlist_items__playlist_id=link.playlist_id).distinct()
-    try:
-        return get_object_or_404(takes, uuid=uuid)
-    except ValidationError:
-        raise Http404("No such take under this link.") from None
+    return get_object_or_404(takes, uuid=parse_uuid(str(uuid)))
 
 
 def guest_context(link: ShareLink, token: str, guest: Guest | None) -> dict:
@@ -460,19 +443,13 @@ def share_comment(request: HttpRequest, link: ShareLink, token: str) -> HttpResp
 @require_GET
 @shared
 def share_take_video(request: HttpRequest, link: ShareLink, token: str, uuid) -> HttpResponse:
-    take = _shared_take(link, uuid)
-    if not take.video:
-        raise Http404("This take has no video yet.")
-    return ranged_file_response(request, take.video, content_type="video/mp4")
+    return take_media(request, _shared_take(link, uuid), "video")
 
 
 @require_GET
 @shared
 def share_take_poster(request: HttpRequest, link: ShareLink, token: str, uuid) -> HttpResponse:
-    take = _shared_take(link, uuid)
-    if not take.poster:
-        raise Http404("This take has no poster yet.")
-    return ranged_file_response(request, take.poster, content_type="image/jpeg")
+    return take_media(request, _shared_take(link, uuid), "poster")
 
 
 @require_GET

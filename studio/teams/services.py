@@ -57,6 +57,19 @@ def user_memberships(request: HttpRequest) -> list[Membership]:
     return cached
 
 
+def membership_in(request: HttpRequest, team: Team | int) -> Membership | None:
+    """The user's membership of `team` (a team or its id), from the request's one query."""
+    team_id = getattr(team, "pk", team)
+    return next((m for m in user_memberships(request) if m.team_id == team_id), None)
+
+
+def user_can(request: HttpRequest, team: Team | int, action: str) -> bool:
+    """What the page may offer: the role table, read once per request. Services check again
+    with `require_action` when the action is taken."""
+    membership = membership_in(request, team)
+    return membership is not None and membership.allows(action)
+
+
 def current_membership(request: HttpRequest) -> Membership | None:
     """The membership of the team chosen in the switcher; the first team by name otherwise
     (nothing chosen yet, or the chosen team was left since)."""

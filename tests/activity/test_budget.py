@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from studio.activity.models import Activity, Verb
-from studio.activity.services import project_budget_set
 from studio.generation.models import ClipStatus
 from studio.projects.models import Project
+from studio.projects.services import project_budget_set
 from tests.activity.conftest import HTMX, days_ago, take
 
 pytestmark = pytest.mark.django_db

@@ -77,9 +77,10 @@ def test_playlist_page_query_count_does_not_grow_with_items(
 ):
     client.force_login(studio.bob)
     # session, user, playlist (+project, team), items (+takes, shots), takes to add (+their
-    # storyboards), exports, membership, the team switcher, the pause banner, review
-    # decisions (+deciders), review comments (+authors), share links (+creators)
-    with django_assert_num_queries(12):
+    # storyboards), exports, the user's memberships (what the page offers, and the team
+    # switcher), the pause banner, review decisions (+deciders), review comments (+authors),
+    # share links (+creators)
+    with django_assert_num_queries(11):
         page = client.get(reverse("playlist_detail", args=[playlist.uuid]))
     assert page.text.count('class="playlist-item"') == 3
     preview = json.loads(page.context["preview"])

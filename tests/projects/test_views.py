@@ -162,10 +162,10 @@ def test_storyboard_page_query_count_does_not_grow_with_shots(
                 status=ClipStatus.COMPLETED if number == 1 else ClipStatus.RUNNING,
             )
     client.force_login(studio.bob)
-    # session, user, storyboard (+project, team), membership, default model, models count,
-    # shots (+model), takes, their review decisions and comments, who is here, the team
-    # switcher's teams, the gateway's pause banner
-    with django_assert_num_queries(13):
+    # session, user, storyboard (+project, team), default model, models count, shots (+model),
+    # takes, their review decisions and comments, who is here, the user's memberships (what
+    # the page offers, and the team switcher), the gateway's pause banner
+    with django_assert_num_queries(12):
         response = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]))
     assert response.text.count('class="take card') == 20
     assert "10 takes in progress" in response.text

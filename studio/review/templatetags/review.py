@@ -5,7 +5,8 @@ from django.urls import reverse
 from studio.generation.models import Clip
 from studio.review.models import ShareLink
 from studio.review.services import Review, review_of
-from studio.teams.models import Action, Membership
+from studio.teams.models import Action
+from studio.teams.services import user_can
 
 register = template.Library()
 
@@ -33,12 +34,7 @@ def review_allowed(context, take: Clip) -> bool:
     request: HttpRequest | None = context.get("request")
     if request is None or not request.user.is_authenticated:
         return False
-    team_id = take.shot.storyboard.project.team_id
-    cache = request.__dict__.setdefault("review_allowed_teams", {})
-    if team_id not in cache:
-        membership = Membership.objects.filter(user=request.user, team_id=team_id).first()
-        cache[team_id] = membership is not None and membership.allows(Action.REVIEW)
-    return cache[team_id]
+    return user_can(request, take.shot.storyboard.project.team_id, Action.REVIEW)
 
 
 @register.filter

@@ -1,0 +1,33 @@
+"""What every app's views share: reading ids from a request, answering a refused change."""
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django_htmx.http import reswap, retarget
+
+
+def parse_uuid(value: str) -> UUID | None:
+    """A UUID from a form or query string; None for anything else (never a 500)."""
+    try:
+        return UUID(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_uuids(values: list[str]) -> list[UUID]:
+    return [uuid for uuid in map(parse_uuid, values) if uuid is not None]
+
+
+def refused(request: HttpRequest, error: ValidationError, where: str, back: str) -> HttpResponse:
+    """A change refused with nothing written: the reasons in the alert area `where` of the page
+    (htmx), or as messages on the page at `back` when the form was posted without JavaScript."""
+    if not request.htmx:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(back)
+    response = TemplateResponse(request, "alert.html", {"messages_list": error.messages})
+    return reswap(retarget(response, where), "innerHTML")

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
+from bench import bound
 from bench import world as w
 from bench.driver import Driver, Scheduler
 from bench.env import API_KEY, WEBHOOK_SECRET
 from bench.services import Simulator, webhook_server
 from bench.stats import fmt, percentile, ratio, table
 from studio.gateway import GatewayClient, JobStatus
-from studio.generation import polling, services
+from studio.generation import services
 from studio.generation.models import Clip, ClipStatus
 
 
@@ -147,7 +148,7 @@ def compare_learned(studio: w.World, duration: int, actual: list[float], scale: 
     median, spread = math.exp(statistics.median(logs)), statistics.stdev(logs)
     return (
         f"{duration} s takes: learned median {learned.median / scale:.0f} s, spread "
-        f"{learned.spread:.2f}, first poll at {learned.percentile(polling.Z_EARLY) / scale:.0f} s"
+        f"{learned.spread:.2f}, first poll at {learned.first_poll() / scale:.0f} s"
         f"; at the gateway median {median:.0f} s, spread {spread:.2f}, "
         f"5th percentile {percentile(actual, 5):.0f} s"
     )
@@ -302,6 +303,13 @@ def run(sim: Simulator, args) -> list[RunResult]:
             ],
             rows,
         )
+    )
+    storing = percentile(results[0].store, 95) or 0.0
+    best = bound.best_plan(storing=storing)
+    print(
+        f"no plan does better than {best.ratio:.2f}x fewer calls than the 3 s poller with a p95 "
+        f"lag of 6 s, even knowing the render times exactly (python -m bench.bound, storing "
+        f"{storing:.2f} s)"
     )
     for result in results:
         if result.before_first_poll:

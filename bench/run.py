@@ -12,6 +12,7 @@ from pathlib import Path
 from bench import env
 
 DEFAULT_SCALE = 0.05  # one bench second stands for 20 real seconds
+DURATIONS = (4, 8)  # seconds of video: takes alternate between them
 
 
 def job_times(scale: float, seed: int) -> dict:
@@ -36,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--takes", type=int, default=150, help="part 1: takes per run")
     parser.add_argument("--arrive-over", type=float, default=40.0, help="part 1: seconds")
-    parser.add_argument("--warmup", type=int, default=25, help="parts 1, 3: takes per duration")
+    parser.add_argument("--warmup", type=int, default=100, help="parts 1, 3: takes per duration")
     parser.add_argument("--capacity-jobs", type=int, default=2000, help="part 2")
     parser.add_argument("--hold-seconds", type=float, default=15.0, help="part 2: per stage")
     parser.add_argument(
@@ -44,9 +45,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="part 2 experiment: one GatewayClient per worker process (not what the studio does)",
     )
-    # 1,000 takes need at least 2,000 calls: over 200 s at 600 RPM. Half keeps `make bench` short.
-    parser.add_argument("--rpm-takes", type=int, default=500, help="part 3")
-    parser.add_argument("--rpm-arrive-over", type=float, default=100.0, help="part 3: seconds")
+    # The 1,000 takes need at least 2,000 calls: over 200 s at 600 RPM.
+    parser.add_argument("--rpm-takes", type=int, default=1000, help="part 3")
+    parser.add_argument("--rpm-arrive-over", type=float, default=200.0, help="part 3: seconds")
     parser.add_argument(
         "--budget-rpm", type=int, default=0, help="part 3 experiment: the studio's AIGATEWAY_RPM"
     )

@@ -8,6 +8,7 @@ from datetime import timedelta
 POLLING_INTERVALS = (
     "MIN_INTERVAL",
     "NEAR_INTERVAL",
+    "FIRST_POLL_GRACE",
     "EARLY_INTERVAL",
     "MAX_INTERVAL",
     "UNLEARNED_MAX_INTERVAL",

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 
+from bench.run import DURATIONS
 from studio.catalog.models import VideoModel
 from studio.generation import services
 from studio.generation.models import ACTIVE_STATUSES, Clip
@@ -16,7 +17,6 @@ from studio.projects.models import Project, Shot, Storyboard
 from studio.teams.models import Membership, Role, Team
 
 PROMPT = "A lemonade stand at noon, slow dolly in"  # one prompt: the simulator renders it once
-DURATIONS = (4, 8)
 
 
 @dataclass

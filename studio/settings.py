@@ -231,6 +231,9 @@ STUDIO_BUDGET_REDIS_URL = os.environ.get(
 # unapplied webhook event lost, this long after its time.
 STUDIO_CLAIM_LEASE_SECONDS = float(os.environ.get("STUDIO_CLAIM_LEASE_SECONDS", "120"))
 STUDIO_SWEEP_GRACE_SECONDS = float(os.environ.get("STUDIO_SWEEP_GRACE_SECONDS", "20"))
+# Requests of one poll batch made side by side, per worker process. 4 suits a gateway close by
+# (the simulator); one far away, where each request mostly waits, is served faster by more.
+STUDIO_POLL_THREADS = int(os.environ.get("STUDIO_POLL_THREADS", "4"))
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

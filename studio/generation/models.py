@@ -83,7 +83,8 @@ class Clip(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # From the render times of finished takes like this one: the median (for the progress
-    # bar) and the 2nd and 99th percentiles (for when to poll); empty until something is learned.
+    # bar), the first poll and the 99th percentile (for when to poll; see polling.py); empty
+    # until something is learned.
     expected_ready_at = models.DateTimeField(null=True, blank=True)
     earliest_ready_at = models.DateTimeField(null=True, blank=True)
     latest_ready_at = models.DateTimeField(null=True, blank=True)
@@ -112,6 +113,10 @@ class Clip(models.Model):
             # The dispatcher and the sweep: WHERE status IN (...) AND next_check_at <= horizon
             # ORDER BY next_check_at.
             models.Index(fields=["status", "next_check_at"], name="clip_status_next_check"),
+            # Every submit learns from the latest finished takes of its model.
+            models.Index(
+                fields=["video_model", "status", "-finished_at"], name="clip_render_history"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ its work once.
 import contextlib
 import logging
 import os
+from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -69,7 +70,6 @@ DISPATCH_BATCH = 1000
 # so a poll is late by at most the spread.
 POLL_BATCH = 50
 POLL_BATCH_SPREAD = timedelta(milliseconds=100)
-POLL_THREADS = 4
 
 
 def claim_lease() -> timedelta:
@@ -307,21 +307,25 @@ def _record(clip: Clip, verb: Verb, *, user, cost: Decimal | None = None) -> Non
 # Writing state
 
 
+RENDER_SAMPLES = 200  # per duration: the median and spread of recent takes, not of last year's
+
+
 def render_times(clip: Clip) -> polling.RenderTimes:
-    """What recent finished takes of this model and duration took at the gateway."""
-    recent = (
-        Clip.objects.filter(
-            video_model=clip.video_model,
-            duration=clip.duration,
-            status=ClipStatus.COMPLETED,
-            submitted_at__isnull=False,
-        )
-        .order_by("-finished_at")
-        .values_list("submitted_at", Coalesce("gateway_done_at", "finished_at"))[:50]
-    )
+    """What recent finished takes of this model and duration took at the gateway; the model's
+    other durations help to learn the spread."""
+    history = Clip.objects.filter(
+        video_model=clip.video_model, status=ClipStatus.COMPLETED, submitted_at__isnull=False
+    ).order_by("-finished_at")
+    times = Coalesce("gateway_done_at", "finished_at")
+    own = history.filter(duration=clip.duration).values_list("submitted_at", times)
+    peers: dict[int, list[float]] = defaultdict(list)
+    others = history.exclude(duration=clip.duration).values_list("duration", "submitted_at", times)
+    for duration, sent, done in others[:RENDER_SAMPLES]:
+        peers[duration].append((done - sent).total_seconds())
     return polling.RenderTimes.from_samples(
-        [(done - sent).total_seconds() for sent, done in recent],
+        [(done - sent).total_seconds() for sent, done in own[:RENDER_SAMPLES]],
         fallback=float(clip.video_model.typical_render_seconds),
+        peers=peers.values(),
     )
 
 
@@ -544,7 +548,7 @@ def _accept(clip: Clip, record: JobRecord, now: datetime) -> NextStep:
     clip.submitted_at = now
     clip.expected_ready_at = now + timedelta(seconds=times.median)
     if times.learned:
-        clip.earliest_ready_at = now + timedelta(seconds=times.percentile(polling.Z_EARLY))
+        clip.earliest_ready_at = now + timedelta(seconds=times.first_poll())
         clip.latest_ready_at = now + timedelta(seconds=times.percentile(polling.Z_LATE))
     delay = next_poll_delay(clip, now)
     _transition(
@@ -583,27 +587,27 @@ def clips_poll(
     sent, held = clips[:granted], clips[granted:]
     answers = _get_jobs([clip.gateway_job_id for clip in sent])
     steps: dict[int, NextStep | None] = {}
-    finished: list[tuple[Clip, JobRecord]] = []
+    finished: list[tuple[Clip, JobRecord, datetime]] = []
     with transaction.atomic():  # one commit for the batch's writes
         for clip in held:
             later = wait if polling.plausibly_done(clip.earliest_ready_at, now) else wait * 2
             steps[clip.pk] = _later(clip, "poll", later, AT_GATEWAY_STATUSES)
-        for clip, answer in zip(sent, answers, strict=True):
+        for clip, (answer, answered_at) in zip(sent, answers, strict=True):
             if isinstance(answer, JobRecord) and answer.status == JobStatus.COMPLETED:
-                finished.append((clip, answer))
+                finished.append((clip, answer, answered_at))
             else:
-                steps[clip.pk] = _settle_poll(clip, answer)
+                steps[clip.pk] = _settle_poll(clip, answer, answered_at)
     # Storing a video means a download and a poster frame: after the batch's writes, not
     # inside their transaction. Each take still holds its claim meanwhile.
-    for clip, record in finished:
-        steps[clip.pk] = _apply_record(clip, record, AT_GATEWAY_STATUSES)
+    for clip, record, answered_at in finished:
+        steps[clip.pk] = _apply_record(clip, record, AT_GATEWAY_STATUSES, seen_at=answered_at)
     return steps
 
 
 type PollAnswer = JobRecord | gw.GatewayError | None
 
 
-def _settle_poll(clip: Clip, answer: PollAnswer) -> NextStep | None:
+def _settle_poll(clip: Clip, answer: PollAnswer, answered_at: datetime) -> NextStep | None:
     if isinstance(answer, gw.NotFound):
         message = "The gateway no longer knows this job."
         _fail(clip, code="not_found", message=message, from_statuses=AT_GATEWAY_STATUSES)
@@ -620,18 +624,21 @@ def _settle_poll(clip: Clip, answer: PollAnswer) -> NextStep | None:
         return _later(clip, "poll", delay, AT_GATEWAY_STATUSES, retry=True)
     if answer is None:  # 304: polled too early, nothing new
         return _later(clip, "poll", MIN_POLL_INTERVAL, AT_GATEWAY_STATUSES)
-    return _apply_record(clip, answer, AT_GATEWAY_STATUSES)
+    return _apply_record(clip, answer, AT_GATEWAY_STATUSES, seen_at=answered_at)
 
 
-def _get_jobs(job_ids: list[str]) -> list[PollAnswer]:
-    """Each job's record (None for a 304) or the error the gateway answered with, in order."""
+def _get_jobs(job_ids: list[str]) -> list[tuple[PollAnswer, datetime]]:
+    """Each job's record (None for a 304) or the error the gateway answered with, in order,
+    with when it answered: the batch is written after its last answer, and render times are
+    learned from when each job was seen."""
     client = gateway_client()
 
-    def get(job_id: str) -> PollAnswer:
+    def get(job_id: str) -> tuple[PollAnswer, datetime]:
         try:
-            return client.get_job(job_id)
+            answer: PollAnswer = client.get_job(job_id)
         except gw.GatewayError as error:
-            return error
+            answer = error
+        return answer, timezone.now()
 
     if len(job_ids) < 2:
         return [get(job_id) for job_id in job_ids]
@@ -647,12 +654,16 @@ def _poll_threads() -> ThreadPoolExecutor:
     is written from the task's own thread."""
     pid = os.getpid()
     if pid not in _pools:
-        _pools[pid] = ThreadPoolExecutor(POLL_THREADS, thread_name_prefix="gateway-poll")
+        _pools[pid] = ThreadPoolExecutor(
+            settings.STUDIO_POLL_THREADS, thread_name_prefix="gateway-poll"
+        )
     return _pools[pid]
 
 
-def _apply_record(clip: Clip, record: JobRecord, from_statuses) -> NextStep | None:
-    now = timezone.now()
+def _apply_record(
+    clip: Clip, record: JobRecord, from_statuses, *, seen_at: datetime | None = None
+) -> NextStep | None:
+    now = seen_at or timezone.now()
     if record.status == JobStatus.COMPLETED:
         # Learned from later: between the last poll that saw it running and this one. A job
         # already done at its first poll was, most likely, done shortly before it (the first

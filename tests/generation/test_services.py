@@ -1,8 +1,10 @@
 """The life of a take against the gateway simulator on a real port: the same services the
 Celery tasks call, driven step by step so each outcome is checked where it happens."""
 
+import math
 from datetime import timedelta
 from decimal import Decimal
+from statistics import NormalDist
 
 import httpx
 import pytest
@@ -139,6 +141,50 @@ def test_early_poll_gets_304_and_is_rescheduled(gateway, studio):
     clip.refresh_from_db()
     assert step.after == services.MIN_POLL_INTERVAL
     assert clip.status == ClipStatus.QUEUED
+
+
+def finished_takes(studio, *, duration: int, seconds: list[float]) -> None:
+    """Takes of the shot that the gateway rendered in these many seconds, finished an hour ago."""
+    done = timezone.now() - timedelta(hours=1)
+    first = Clip.objects.filter(shot=studio.shot).count() + 1
+    Clip.objects.bulk_create(
+        Clip(
+            shot=studio.shot,
+            take_number=first + index,
+            video_model=studio.veo,
+            prompt=studio.shot.prompt,
+            duration=duration,
+            aspect_ratio="16:9",
+            estimated_cost=Decimal("1.60"),
+            status=ClipStatus.COMPLETED,
+            submitted_at=done - timedelta(seconds=took),
+            gateway_done_at=done,
+            finished_at=done,
+        )
+        for index, took in enumerate(seconds)
+    )
+
+
+def test_a_submit_learns_its_first_poll_from_the_models_finished_takes(gateway, studio):
+    """The median comes from takes of the same duration; the spread, on which the first poll
+    hangs, from the model's other durations as well: twenty 4 s takes of 58 and 62 s are too
+    few to say how far render times spread, a hundred 8 s takes spread by 30% say more."""
+    studio.project.budget = Decimal("1000.00")  # the history was paid for
+    studio.project.save()
+    finished_takes(studio, duration=4, seconds=[58.0, 62.0] * 10)
+    spread = NormalDist(mu=math.log(110), sigma=0.3)
+    eights = [math.exp(spread.inv_cdf((i + 0.5) / 100)) for i in range(100)]
+    finished_takes(studio, duration=8, seconds=eights)
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    clip.refresh_from_db()
+    expected_at = (clip.expected_ready_at - clip.submitted_at).total_seconds()
+    first_poll = (clip.earliest_ready_at - clip.submitted_at).total_seconds()
+    assert round(expected_at) == 60
+    # 5.8 s after the 3.5th percentile: from the 4 s takes alone that would be at 61 s, after
+    # more than half of such takes are done; with the 8 s takes' spread, 43.5 s.
+    assert 42 < first_poll < 45
+    assert clip.next_check_at == clip.earliest_ready_at
 
 
 def test_takes_beyond_the_budget_are_refused_with_what_is_left(gateway, studio):

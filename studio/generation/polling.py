@@ -15,7 +15,7 @@ more of the slower (longer, wider) takes through late. The 3.5th percentile, not
 because the percentile is estimated from a few hundred takes and the lag target is what users
 notice. For render times spread like the gateway's, no polling plan saves 4x the calls of a
 3 s poller with a p95 lag of 6 s, except with exact knowledge of the spread and right at 6 s
-(`python -m bench.bound`); this plan saves about 3.7x. BENCHMARKS.md has the plans measured.
+(`python -m bench.bound`); this plan saves about 3.9x. BENCHMARKS.md has the plans measured.
 """
 
 import math

@@ -307,7 +307,7 @@ def _record(clip: Clip, verb: Verb, *, user, cost: Decimal | None = None) -> Non
 # Writing state
 
 
-RENDER_SAMPLES = 200  # per duration: the median and spread of recent takes, not of last year's
+RENDER_SAMPLES = 200  # the latest takes of the duration, and of the others: recent, not last year
 
 
 def render_times(clip: Clip) -> polling.RenderTimes:

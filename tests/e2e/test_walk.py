@@ -95,4 +95,6 @@ def test_new_user_generates_and_plays_a_take(
     page.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text("1 take queued.")).to_be_visible()
     expect(shot.get_by_role("listitem", name=re.compile("^Take 2"))).to_be_visible()
+    # The confirmation steps out of the way instead of outliving its news.
+    expect(page.get_by_text("1 take queued.")).to_be_hidden(timeout=10_000)
     assert page.problems == []

@@ -240,11 +240,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
-# Cancels have a queue of their own, so a Cancel pressed during a storm of submits does not
-# wait behind them. A worker consumes every queue listed here unless told otherwise (-Q).
+# Cancels and submits have queues of their own: a worker takes from its queues in turn, so a
+# Cancel pressed during a storm of submits, or a poll falling due during one, does not wait
+# behind the whole storm. A worker consumes every queue listed here unless told otherwise (-Q).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {"celery": {}, "cancels": {}}
-CELERY_TASK_ROUTES = {"studio.generation.tasks.cancel_clip": {"queue": "cancels"}}
+CELERY_TASK_QUEUES = {"celery": {}, "cancels": {}, "submits": {}}
+CELERY_TASK_ROUTES = {
+    "studio.generation.tasks.cancel_clip": {"queue": "cancels"},
+    "studio.generation.tasks.submit_clip": {"queue": "submits"},
+}
 # A tick left in the broker while no worker runs is dropped, not run late by the thousand.
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-steps": {

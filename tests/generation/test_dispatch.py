@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 
 from studio.activity.models import Activity, Verb
-from studio.generation import services
+from studio.celery import app
+from studio.generation import services, tasks
 from studio.generation.models import Clip, ClipStatus, WebhookEvent
 from tests.generation.test_services import configure, new_take, sim_state
 
@@ -126,3 +127,16 @@ def test_generating_selecting_and_cancelling_write_the_activity_log(gateway, stu
         str(Activity.objects.get(verb=Verb.SELECTED))
         == "bob selected take 2 of shot 1 in Hero spot"
     )
+
+
+def test_submits_and_cancels_do_not_queue_in_front_of_polls():
+    """A worker takes from its queues in turn: with submits and cancels in queues of their own,
+    a storm of Generate clicks neither holds back a Cancel nor the polls falling due."""
+
+    def queue(task) -> str:
+        return app.amqp.router.route({}, task.name)["queue"].name
+
+    assert queue(tasks.submit_clip) == "submits"
+    assert queue(tasks.cancel_clip) == "cancels"
+    assert queue(tasks.poll_clips) == queue(tasks.dispatch_due_steps) == "celery"
+    assert set(app.conf.task_queues) == {"celery", "submits", "cancels"}  # all consumed

@@ -31,7 +31,7 @@ EARLY_INTERVAL = timedelta(minutes=5)  # before it, a poll would only move queue
 MAX_INTERVAL = timedelta(seconds=20)
 UNLEARNED_MAX_INTERVAL = timedelta(seconds=8)
 DEFAULT_SPREAD = 0.3  # sigma of log render time, until enough takes have finished
-MIN_SAMPLES = 10
+MIN_SAMPLES = 10  # finished takes of a model and duration before their times are trusted
 Z_EARLY, Z_LATE = -1.812, 2.326  # the 3.5th and 99th percentiles of a normal distribution
 
 
@@ -51,7 +51,9 @@ class RenderTimes:
         durations, which spread alike around their own medians: they make the spread, on which
         the first poll hangs, known from more takes."""
         logs = _logs(seconds)
-        if not logs:
+        if len(logs) < MIN_SAMPLES:
+            # A few takes could be the odd ones: one slow take would hold the next takes' first
+            # poll back for minutes. Until there are more, polls come often (see poll_delay).
             return cls(median=fallback, spread=DEFAULT_SPREAD, learned=False)
         middle = statistics.median(logs)
         deviations = [value - middle for value in logs]

@@ -104,6 +104,9 @@ def test_other_durations_of_the_model_teach_the_spread_but_not_the_median():
     assert abs(learned.spread - 0.28) < 0.02  # the 8 s takes' spread; two 15 s ones too few
 
 
-def test_too_few_samples_keep_the_default_spread():
-    assert RenderTimes.from_samples([100, 100], fallback=90).spread == 0.3
-    assert RenderTimes.from_samples([], fallback=90) == RenderTimes(90, 0.3, learned=False)
+def test_a_few_takes_are_not_trusted_yet_so_polls_stay_frequent():
+    """One slow take among the first few must not hold back the next takes' first poll."""
+    few = RenderTimes.from_samples([60, 62, 300], fallback=90)
+    assert few == RenderTimes(90, 0.3, learned=False)
+    assert RenderTimes.from_samples([], fallback=90) == few
+    assert RenderTimes.from_samples([60, 62, 300, *[61] * 7], fallback=90).learned

@@ -149,6 +149,8 @@ if os.environ.get("SMTP_HOST"):
                 "username": os.environ.get("SMTP_USER", ""),
                 "password": os.environ.get("SMTP_PASSWORD", ""),
                 "use_tls": env_bool("SMTP_USE_TLS", True),
+                # Sent while the owner's Invite waits: a stuck server must not hold the page.
+                "timeout": 10,
             },
         }
     }

@@ -47,14 +47,6 @@ def cents(amount) -> Decimal:
     return Decimal(str(amount)).quantize(ZERO)
 
 
-def project_committed_cost(project: Project) -> Decimal:
-    """Spent plus reserved: what the budget check counts against the project's budget."""
-    totals = Clip.objects.filter(shot__storyboard__project=project).aggregate(
-        spent=SPENT, reserved=RESERVED
-    )
-    return cents(totals["spent"]) + cents(totals["reserved"])
-
-
 def project_costs(project: Project) -> tuple[Costs, dict[int, Costs]]:
     """The project's total and each storyboard's, in one query."""
     rows = (

@@ -39,7 +39,7 @@ from studio.teams.services import require_action
 
 from . import media, polling
 from .budget import BudgetUnavailable, RequestBudget
-from .ledger import project_committed_cost
+from .ledger import project_totals
 from .models import (
     AT_GATEWAY_STATUSES,
     Clip,
@@ -195,7 +195,7 @@ def batch_estimate(*, project: Project, shots: list[Shot]) -> Batch:
         shots=len(shots),
         seconds=sum(shot.duration for shot in shots),
         cost=cost,
-        left_after=project.budget - project_committed_cost(project) - cost,
+        left_after=project.budget - project_totals(project).committed - cost,
     )
 
 
@@ -827,31 +827,34 @@ def webhook_receive(*, clip: Clip, event: dict) -> bool:
 def webhook_apply(*, event_pk: int) -> NextStep | None:
     """Complete the take from the event at once. A take whose submit answer was lost learns its
     job id here; a failure is polled for, because the event does not carry its reason."""
-    # Claimed first, so an event is applied once however often its task is delivered; if the
-    # worker dies after this, the take's lease runs out and a poll settles it.
-    if not WebhookEvent.objects.filter(pk=event_pk, applied_at__isnull=True).update(
-        applied_at=timezone.now()
-    ):
-        return None
-    event = WebhookEvent.objects.select_related("clip__video_model").get(pk=event_pk)
-    clip, data = event.clip, event.payload["data"]
-    job_id = str(data.get("job_id") or "")
-    if clip.gateway_job_id and job_id != clip.gateway_job_id:
-        log.warning("Webhook %s names job %s, not take %s's", event.event_id, job_id, clip.uuid)
-        return None
-    waiting = [*AT_GATEWAY_STATUSES, ClipStatus.UNCONFIRMED, ClipStatus.SUBMITTING]
-    now = timezone.now()
-    if not _transition(
-        clip,
-        from_statuses=waiting,
-        gateway_job_id=job_id,
-        status=ClipStatus.RUNNING,
-        submitted_at=clip.submitted_at or now,
-        error_code="",
-        error_message="",
-        next_check_at=now + claim_lease(),
-    ):
-        return None  # already settled: a poll got there first
+    # The event is marked applied in the same transaction as the take learns its job, so an
+    # event is applied once however often its task is delivered, and a worker dying before the
+    # commit leaves it to be applied again (an unconfirmed take has nothing else to learn its
+    # job from). Once committed, the take holds a lease: if storing dies, a poll settles it.
+    with transaction.atomic():
+        if not WebhookEvent.objects.filter(pk=event_pk, applied_at__isnull=True).update(
+            applied_at=timezone.now()
+        ):
+            return None
+        event = WebhookEvent.objects.select_related("clip__video_model").get(pk=event_pk)
+        clip, data = event.clip, event.payload["data"]
+        job_id = str(data.get("job_id") or "")
+        if clip.gateway_job_id and job_id != clip.gateway_job_id:
+            log.warning("Webhook %s names job %s, not take %s's", event.event_id, job_id, clip.uuid)
+            return None
+        waiting = [*AT_GATEWAY_STATUSES, ClipStatus.UNCONFIRMED, ClipStatus.SUBMITTING]
+        now = timezone.now()
+        if not _transition(
+            clip,
+            from_statuses=waiting,
+            gateway_job_id=job_id,
+            status=ClipStatus.RUNNING,
+            submitted_at=clip.submitted_at or now,
+            error_code="",
+            error_message="",
+            next_check_at=now + claim_lease(),
+        ):
+            return None  # already settled: a poll got there first
     if event.event_type != "job.completed":
         return _later(clip, "poll", timedelta(0), AT_GATEWAY_STATUSES)
     clip.gateway_done_at = event.received_at

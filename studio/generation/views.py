@@ -16,7 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studio.htmx import parse_uuids
 from studio.projects.models import Shot, Storyboard
-from studio.projects.views import get_storyboard, storyboard_changed, storyboard_refused
+from studio.projects.views import (
+    get_storyboard,
+    shot_card,
+    storyboard_changed,
+    storyboard_refused,
+)
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
@@ -154,9 +159,7 @@ def take_select(request: HttpRequest, uuid) -> HttpResponse:
         return generation_refused(request, clip.shot, error)
     if not request.htmx:
         return redirect("storyboard_detail", uuid=clip.shot.storyboard.uuid)
-    shot = Shot.objects.select_related("video_model", "storyboard").get(pk=clip.shot_id)
-    context = {"shot": shot, "storyboard": shot.storyboard, "can_edit": True}
-    return TemplateResponse(request, f"{TAKE_TEMPLATE}#shot", context)
+    return shot_card(request, clip.shot)
 
 
 @login_required

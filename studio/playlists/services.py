@@ -12,7 +12,7 @@ from django.db.models import Max
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.generation.models import Clip, ClipStatus
-from studio.projects.models import Project, Storyboard
+from studio.projects.models import Project, Storyboard, visible_shots
 from studio.review.models import ReviewState
 from studio.review.services import current_state, decisions_prefetch
 from studio.teams.models import Action
@@ -86,7 +86,9 @@ def storyboard_approved_takes(storyboard: Storyboard) -> ApprovedTakes:
     """Each shot's approved take, in shot order: its selected take if that is approved, else
     its latest approved one. Shots with none are skipped and counted (three queries)."""
     takes = (
-        Clip.objects.filter(shot__storyboard=storyboard, status=ClipStatus.COMPLETED)
+        Clip.objects.filter(
+            visible_shots("shot__"), shot__storyboard=storyboard, status=ClipStatus.COMPLETED
+        )
         .select_related("shot__storyboard")
         .prefetch_related(decisions_prefetch())
         .order_by("shot__position", "shot__created_at", "take_number")

@@ -1,4 +1,5 @@
 import json
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,9 +15,9 @@ from django_htmx.http import trigger_client_event
 from studio.generation.models import Clip, ClipStatus
 from studio.generation.ranges import ranged_file_response
 from studio.htmx import refused
-from studio.projects.models import Storyboard
+from studio.projects.models import Storyboard, visible_shots
 from studio.projects.views import get_project
-from studio.review.services import review_of
+from studio.review.services import item_label, playlist_timeline, review_of
 from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
 
@@ -87,7 +88,11 @@ def playlist_detail(request: HttpRequest, uuid) -> TemplateResponse:
     context = item_context(playlist)
     storyboards = playlist.project.storyboards.all()
     takes = (
-        Clip.objects.filter(shot__storyboard__in=storyboards, status=ClipStatus.COMPLETED)
+        Clip.objects.filter(
+            visible_shots("shot__"),
+            shot__storyboard__in=storyboards,
+            status=ClipStatus.COMPLETED,
+        )
         .select_related("shot__storyboard")
         .order_by("shot__storyboard", "shot__position", "take_number")
     )
@@ -99,7 +104,7 @@ def playlist_detail(request: HttpRequest, uuid) -> TemplateResponse:
         exports=list(playlist.exports.all()[:10]),
         can_edit=can_edit,
         can_review=user_can(request, playlist.project.team, Action.REVIEW),
-        preview=json.dumps(preview_items(context["items"])),
+        preview=preview_items(context["items"]),
         review=review_of(playlist),
         share_links=list(playlist.share_links.select_related("created_by")) if can_edit else [],
         share_target=playlist,
@@ -107,18 +112,26 @@ def playlist_detail(request: HttpRequest, uuid) -> TemplateResponse:
     return TemplateResponse(request, PAGE, context)
 
 
-def preview_items(items: list[PlaylistItem]) -> list[dict]:
-    """What the in-page player needs: each item's source, its cut and its label."""
-    return [
-        {
-            "src": reverse("take_video", args=[item.clip.uuid]),
-            "start": float(item.start),
-            "end": float(item.end),
-            "label": f"Shot {item.clip.shot.position}, take {item.clip.take_number}",
-        }
-        for item in items
-        if item.is_ready
-    ]
+def team_video_url(clip: Clip) -> str:
+    return reverse("take_video", args=[clip.uuid])
+
+
+def preview_items(
+    items: list[PlaylistItem], video_url: Callable[[Clip], str] = team_video_url
+) -> str:
+    """What the in-page player needs, as JSON: each finished item's source, its cut and its
+    label, on the timeline that pinned comments use."""
+    return json.dumps(
+        [
+            {
+                "src": video_url(item.clip),
+                "start": float(item.start),
+                "end": float(item.end),
+                "label": item_label(item),
+            }
+            for item, _ in playlist_timeline(items)
+        ]
+    )
 
 
 def items_changed(request: HttpRequest, playlist: Playlist, notice: str = "") -> HttpResponse:
@@ -243,7 +256,7 @@ def item_trim(request: HttpRequest, uuid) -> HttpResponse:
 def playlist_summary(request: HttpRequest, uuid) -> TemplateResponse:
     playlist = get_playlist(request, uuid)
     context = item_context(playlist)
-    context["preview"] = json.dumps(preview_items(context["items"]))
+    context["preview"] = preview_items(context["items"])
     return TemplateResponse(request, f"{PAGE}#summary", context)
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from studio.catalog.models import VideoModel
 from studio.teams.models import Team, TeamScopedQuerySet
@@ -75,13 +76,19 @@ class ShotQuerySet(TeamScopedQuerySet):
     team_path = "storyboard__project__team"
 
 
+def visible_shots(path: str = "") -> Q:
+    """Shots not deleted, also where a query reaches them through a join (`path` is the lookup
+    to the shot, e.g. "shot__"): the manager below only filters queries that start at Shot."""
+    return Q(**{f"{path}deleted_at__isnull": True})
+
+
 class VisibleShotManager(models.Manager.from_queryset(ShotQuerySet)):  # type: ignore[misc]
     """Shots not deleted: what every list, count and batch sees. A deleted shot stays in the
     table (its takes may be in playlists, the activity log names it, undo brings it back),
     and a take still reaches it through its foreign key (Django uses the base manager)."""
 
     def get_queryset(self) -> ShotQuerySet:
-        return super().get_queryset().filter(deleted_at__isnull=True)
+        return super().get_queryset().filter(visible_shots())
 
 
 class Shot(models.Model):

@@ -30,7 +30,7 @@ from studio.teams.services import (
 
 from . import csv_import, services
 from .forms import BudgetForm, ImportForm, ProjectForm, ShotEditForm, ShotForm, StoryboardForm
-from .models import Project, Shot, Storyboard
+from .models import Project, Shot, Storyboard, visible_shots
 
 
 def get_project(request: HttpRequest, uuid) -> Project:
@@ -521,7 +521,8 @@ def project_page(
     request: HttpRequest, project: Project, budget_form: BudgetForm | None = None
 ) -> TemplateResponse:
     total, per_storyboard = project_costs(project)
-    storyboards = list(project.storyboards.annotate(shot_count=Count("shots")))
+    shot_count = Count("shots", filter=visible_shots("shots__"))
+    storyboards = list(project.storyboards.annotate(shot_count=shot_count))
     for storyboard in storyboards:
         storyboard.costs = per_storyboard.get(storyboard.pk, Costs())
     context = budget_context(project, total, budget_form) | {

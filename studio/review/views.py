@@ -3,7 +3,6 @@ outsider gets 404; a role that may not gets 403). Guests reach one storyboard or
 through a share link's token, and everything they ask for is checked to be under it."""
 
 import functools
-import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,9 +16,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from studio.generation.models import Clip, ClipStatus
 from studio.generation.ranges import ranged_file_response
-from studio.generation.views import take_media
+from studio.generation.views import get_clip, take_media
 from studio.htmx import parse_uuid, refused
 from studio.playlists.models import Export, ExportStatus, Playlist
+from studio.playlists.views import get_playlist, playlist_items, preview_items
 from studio.projects.models import Storyboard
 from studio.teams.models import Action, Membership
 from studio.teams.services import membership_in, require_action
@@ -39,19 +39,6 @@ SHARE = "review/share.html"
 
 def _allows(membership: Membership | None, action: str) -> bool:
     return membership is not None and membership.allows(action)
-
-
-def get_take(request: HttpRequest, uuid, *, prefetch: bool = False) -> Clip:
-    takes = Clip.objects.for_user(request.user).select_related("shot__storyboard__project__team")
-    if prefetch:
-        takes = takes.prefetch_related(*services.take_review_prefetches())
-    return get_object_or_404(takes, uuid=uuid)
-
-
-def get_playlist(request: HttpRequest, uuid) -> Playlist:
-    return get_object_or_404(
-        Playlist.objects.for_user(request.user).select_related("project__team"), uuid=uuid
-    )
 
 
 def take_review_answer(
@@ -101,7 +88,7 @@ def _comment_fields(request: HttpRequest) -> tuple[str, object]:
 @vary_on_headers("HX-Request")
 def take_review(request: HttpRequest, uuid) -> HttpResponse:
     """A take card's review block, for cards drawn without it (after a live update)."""
-    take = get_take(request, uuid, prefetch=True)
+    take = get_clip(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
     return take_review_answer(request, take, membership)
 
@@ -109,7 +96,7 @@ def take_review(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @require_POST
 def take_decide(request: HttpRequest, uuid) -> HttpResponse:
-    take = get_take(request, uuid)
+    take = get_clip(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
     try:
         services.review_decide(target=take, state=request.POST.get("state", ""), user=request.user)
@@ -121,7 +108,7 @@ def take_decide(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @require_POST
 def take_comment(request: HttpRequest, uuid) -> HttpResponse:
-    take = get_take(request, uuid)
+    take = get_clip(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
     try:
         body, at_seconds = _comment_fields(request)
@@ -210,7 +197,6 @@ def share_page(request: HttpRequest, target: Storyboard | Playlist, **extra) -> 
         "project": target.project,
         "share_target": target,
         "share_links": list(target.share_links.select_related("created_by")),
-        "share_days": services.SHARE_DAYS,
         **extra,
     }
     partial = "#links" if request.htmx else ""
@@ -352,21 +338,15 @@ def share_storyboard_page(request: HttpRequest, link: ShareLink, context: dict):
 def share_playlist_page(request: HttpRequest, link: ShareLink, context: dict):
     token = context["share_token"]
     playlist = link.playlist
-    items = list(playlist.items.select_related("clip__shot"))
-    preview = [
-        {
-            "src": reverse("share_take_video", args=[token, item.clip.uuid]),
-            "start": float(item.start),
-            "end": float(item.end),
-            "label": services.item_label(item),
-        }
-        for item, _ in services.playlist_timeline(items)
-    ]
+    items = playlist_items(playlist)
+    preview = preview_items(
+        items, video_url=lambda clip: reverse("share_take_video", args=[token, clip.uuid])
+    )
     export = playlist.exports.filter(status=ExportStatus.DONE).first()
     context |= {
         "playlist": playlist,
         "items": items,
-        "preview": json.dumps(preview),
+        "preview": preview,
         "export": export,
         "review": services.review_of(playlist),
     }

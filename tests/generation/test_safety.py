@@ -99,7 +99,7 @@ def test_cancel_a_running_take_at_the_gateway_and_it_costs_nothing(gateway, stud
     clip.refresh_from_db()
     assert clip.status == ClipStatus.CANCELLED
     assert sim_state(gateway)["jobs"][0]["status"] == "cancelled"
-    assert ledger.project_committed_cost(studio.project) == Decimal("0")
+    assert ledger.project_totals(studio.project).committed == Decimal("0")
     assert services.clip_cancel(clip_id=clip.pk) is None  # delivered twice: nothing more
 
 

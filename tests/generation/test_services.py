@@ -76,7 +76,7 @@ def test_failed_job_keeps_the_gateways_reason_and_costs_nothing(gateway, studio)
     assert clip.status == ClipStatus.FAILED
     assert clip.error_message == "The prompt was blocked by the provider's safety filter."
     assert clip.can_retry
-    assert services.project_committed_cost(studio.project) == Decimal("0")
+    assert services.project_totals(studio.project).committed == Decimal("0")
 
 
 def test_empty_wallet_fails_the_take_and_says_to_top_up(gateway, studio):

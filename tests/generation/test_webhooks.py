@@ -131,6 +131,35 @@ def test_an_event_for_a_take_whose_submit_answer_was_lost_settles_it(
     assert clip.gateway_job_id == job["id"]
 
 
+def test_an_event_whose_worker_died_before_applying_it_is_applied_by_the_next_delivery(
+    gateway, studio, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Late acknowledgement delivers the task again: the event must not count as applied
+    while the take has not learned from it (for an unconfirmed take it is the only news)."""
+    configure(gateway, faults=["submit:drop-after"])
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    job = sim_state(gateway)["jobs"][0]
+    clip.gateway_job_id = job["id"]  # only to build the event; the take does not know it
+    httpx.post(f"{gateway.url}/_sim/jobs/{job['id']}/complete-now").raise_for_status()
+    with django_capture_on_commit_callbacks(execute=False):
+        post_event(client, clip, completed_event(clip, gateway))
+    event = WebhookEvent.objects.get()
+
+    def worker_dies(*args, **kwargs):
+        raise SystemExit("killed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_transition", worker_dies)
+        with pytest.raises(SystemExit):
+            services.webhook_apply(event_pk=event.pk)
+    event.refresh_from_db()
+    assert event.applied_at is None
+    services.webhook_apply(event_pk=event.pk)  # the task, delivered again
+    clip.refresh_from_db()
+    assert clip.status == ClipStatus.COMPLETED and clip.gateway_job_id == job["id"]
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [

@@ -217,3 +217,16 @@ def test_viewers_cannot_add_a_storyboard(studio, playlist, takes):
         services.playlist_add_storyboard(
             user=studio.vera, playlist=playlist, storyboard=studio.storyboard
         )
+
+
+def test_a_deleted_shot_brings_no_take_and_is_not_counted_as_skipped(
+    studio, playlist, takes, shots
+):
+    approve(studio, *takes)
+    shots[1].deleted_at = shots[1].created_at  # deleted, within its undo window or not
+    shots[1].save()
+    items, skipped = services.playlist_add_storyboard(
+        user=studio.bob, playlist=playlist, storyboard=studio.storyboard
+    )
+    assert [item.clip.shot for item in items] == [shots[0], shots[2]]
+    assert skipped == 0

@@ -75,6 +75,20 @@ def test_budget_card_shows_spent_reserved_remaining_and_the_top_up_note(client, 
     assert "Spent $4.00 · reserved $1.60" in page  # the storyboard's card
 
 
+def test_storyboard_cards_count_only_the_shots_not_deleted(client, studio):
+    Shot.objects.create(
+        storyboard=studio.storyboard,
+        position=2,
+        prompt="Deleted, waiting for its undo window to pass",
+        duration=4,
+        video_model=studio.veo,
+        deleted_at=days_ago(0),
+    )
+    client.force_login(studio.vera)
+    page = client.get(reverse("project_detail", args=[studio.project.uuid])).text
+    assert ">1 shot</p>" in page and "2 shots" not in page
+
+
 def test_playlist_cards_show_what_their_takes_cost(client, studio):
     first = take(studio.shot, "1.60", finished=days_ago(1))
     second = take(studio.shot, "2.40", finished=days_ago(1))

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from studio.generation.models import Clip
 from studio.review.models import ShareLink
-from studio.review.services import Review, review_of
+from studio.review.services import SHARE_DAYS, Review, review_of
 from studio.teams.models import Action
 from studio.teams.services import user_can
 
@@ -24,17 +24,21 @@ def take_review(take: Clip) -> Review | None:
 @register.simple_tag(takes_context=True)
 def review_allowed(context, take: Clip) -> bool:
     """May the person looking comment and decide? Guests on a link may (the view checked the
-    link); editors may; anyone else is asked once per request, not once per take."""
+    link); a member's role is looked up once per request, not once per take."""
     if context.get("share_token"):
         return True
     if "can_review" in context:
         return bool(context["can_review"])
-    if context.get("can_edit"):
-        return True
     request: HttpRequest | None = context.get("request")
     if request is None or not request.user.is_authenticated:
         return False
     return user_can(request, take.shot.storyboard.project.team_id, Action.REVIEW)
+
+
+@register.simple_tag
+def share_days() -> tuple[int, ...]:
+    """How long a new link may last: the service's choices, offered as they are."""
+    return SHARE_DAYS
 
 
 @register.filter

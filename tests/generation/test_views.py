@@ -143,6 +143,9 @@ def test_selecting_a_take_marks_it_for_the_ad(client, studio):
     assert studio.shot.selected_take == second
     assert response.text.count(">Selected</span>") == 1
     assert 'aria-label="Select take 1 for the ad"' in response.text
+    # The redrawn card carries its takes' reviews: no block has to fetch itself afterwards.
+    for take in (first, second):
+        assert f'<section id="take-{take.uuid}-review" class="review"' in response.text
     running = make_take(studio, 3)
     refused = client.post(reverse("take_select", args=[running.uuid]), **HTMX)
     assert "Only a finished take can be the shot&#x27;s selected take." in refused.text

@@ -13,7 +13,7 @@ PYTHON_CANDIDATES = python3.13 python3.12 \
 PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	"$$p" $(IS_NEW_ENOUGH) 2>/dev/null && command -v "$$p" && break; done)
 
-.PHONY: run test lint clean python .venv bench
+.PHONY: run test check lint types layers fast-tests lock clean python .venv bench
 
 run: $(VENV_STAMP)
 	$(VENV)/bin/python -m studio.launcher
@@ -22,19 +22,51 @@ run: $(VENV_STAMP)
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 POSTGRES_ANSWERS = $(VENV)/bin/python -c 'import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()'
 
+# Tests run side by side (pytest-xdist), one process a core; each process has its own Redis
+# and test database. The slowest ten are printed at the end.
+TEST_ARGS ?= -n auto --durations=10
 test: $(VENV_STAMP)
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest $(TEST_ARGS)
 	@if $(POSTGRES_ANSWERS) '$(TEST_POSTGRES_URL)' 2>/dev/null; then \
 		echo "== the pipeline tests again, on PostgreSQL ($(TEST_POSTGRES_URL))"; \
-		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/python -m pytest -m postgres; \
+		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/python -m pytest -m postgres $(TEST_ARGS); \
 	else \
 		echo "== no PostgreSQL answers at $(TEST_POSTGRES_URL): its pass is skipped (set TEST_POSTGRES_URL)"; \
 		test -z "$(REQUIRE_POSTGRES)"; \
 	fi
 
+# The inner loop: lint, types, import layers and the tests that need no browser, worker
+# process or PostgreSQL.
+check: lint types layers fast-tests
+
 lint: $(VENV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy's Django plugin loads the settings, which want DEBUG (or a SECRET_KEY) to load.
+types: $(VENV_STAMP)
+	DEBUG=1 $(VENV)/bin/mypy studio
+
+layers: $(VENV_STAMP)
+	$(VENV)/bin/lint-imports
+
+fast-tests: $(VENV_STAMP)
+	$(VENV)/bin/python -m pytest -n auto -m "not integration and not e2e" -q
+
+# Regenerates requirements.lock from pyproject.toml: the newest releases that satisfy the
+# project's dependencies and its dev group, installed into a scratch venv and frozen.
+lock:
+	@$(MAKE) --no-print-directory -s python >/dev/null
+	rm -rf .lock-venv && "$(PYTHON)" -m venv .lock-venv
+	.lock-venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+	.lock-venv/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))\
+		["project"]["dependencies"], sep="\n")' > .lock-venv/requirements.in
+	.lock-venv/bin/python -m pip install -q --disable-pip-version-check \
+		-r .lock-venv/requirements.in --group dev
+	{ sed -n '/^#/p' requirements.lock; .lock-venv/bin/python -m pip freeze --exclude-editable \
+		| sort -f; } > .lock-venv/requirements.lock
+	mv .lock-venv/requirements.lock requirements.lock
+	rm -rf .lock-venv
 
 # Polling against the gateway simulator, measured; figures and method in BENCHMARKS.md.
 # A few minutes on 2 cores; options: make bench BENCH_ARGS="--help".

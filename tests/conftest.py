@@ -1,17 +1,21 @@
 """Named people, as in every test of who may see what: Alice owns the team, Bob edits in it,
 Rita reviews, Vera only views, and Oscar is an outsider with a team of his own."""
 
+import contextlib
 import importlib
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 import redis
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from studio.catalog.models import VideoModel
 from studio.projects.models import Project, Shot, Storyboard
 from studio.teams.models import Membership, Role, Team
+from tests.live_services import redis_server
 from tests.simulator_fixtures import gateway_client, simulator, simulator_config  # noqa: F401
 
 PASSWORD = "correct horse battery staple"
@@ -84,6 +88,26 @@ def studio(veo) -> Studio:
 def fast_password_hashing(settings):
     # Five users a test: the real hasher's deliberate slowness would dominate the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test process gets a redis-server of its own for the queue and the request budget:
+    two runs of the suite at once, or another program's Redis on 6379, never see each other's
+    keys or flushes. Settings were read before this runs, so they are pointed at it here (and
+    the environment, which Celery and the worker processes read)."""
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # pytest-xdist's controller runs no test; each of its workers has its own
+    stack = contextlib.ExitStack()
+    config.add_cleanup(stack.close)
+    base = stack.enter_context(redis_server()).rsplit("/", 1)[0]
+    urls = {
+        "CELERY_BROKER_URL": f"{base}/0",
+        "STUDIO_BUDGET_REDIS_URL": f"{base}/1",
+        "TEST_BUDGET_REDIS_URL": f"{base}/2",
+    }
+    os.environ.update(urls)
+    settings.CELERY_BROKER_URL = urls["CELERY_BROKER_URL"]
+    settings.STUDIO_BUDGET_REDIS_URL = urls["STUDIO_BUDGET_REDIS_URL"]
 
 
 @pytest.fixture(autouse=True)

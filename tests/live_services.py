@@ -35,13 +35,15 @@ def redis_answers(url: str) -> bool:
 @contextmanager
 def redis_server() -> Iterator[str]:
     """A redis-server of this test's own on a free port, so that two test runs on one machine
-    never share a queue; the machine's Redis (TEST_REDIS_URL) only where no binary exists."""
+    never share a queue. Where no binary exists, only a Redis named by TEST_REDIS_URL (whose
+    database the tests flush), never the machine's by default."""
     binary = shutil.which("redis-server")
     if binary is None:
-        url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-        if not redis_answers(url):
+        url = os.environ.get("TEST_REDIS_URL", "")
+        if not (url and redis_answers(url)):
             raise RuntimeError(
-                "The integration tests need Redis: install redis-server or set TEST_REDIS_URL."
+                "The tests need Redis of their own: install redis-server, or set TEST_REDIS_URL"
+                " to a Redis database they may flush."
             )
         redis.Redis.from_url(url).flushdb()
         yield url

@@ -1,4 +1,4 @@
-"""The shared gateway request budget, against a real Redis (database 12, flushed per test).
+"""The shared gateway request budget, against the test session's Redis (flushed per test).
 
 No Django database: the budget lives in Redis only. Where time matters the budget gets a fake
 clock; the concurrency tests use the real one and finish well inside one window.
@@ -15,7 +15,7 @@ import redis
 
 from studio.generation.budget import WINDOW, BudgetUnavailable, Kind, RequestBudget
 
-REDIS_URL = os.environ.get("TEST_BUDGET_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_URL = os.environ["TEST_BUDGET_REDIS_URL"]  # set by tests/conftest.py
 T0 = 1_700_000_000.0
 # Most tests here are about the rolling window, so their bucket holds a whole window and never
 # binds first; the pacing tests use the default bucket.

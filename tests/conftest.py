@@ -13,12 +13,14 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from studio.catalog.models import VideoModel
+from studio.generation.models import Clip
+from studio.playlists.models import Playlist
 from studio.projects.models import Project, Shot, Storyboard
-from studio.teams.models import Membership, Role, Team
+from studio.teams.models import Role, Team
+from tests.factories import make_playlist, make_shot, make_take, make_user
 from tests.live_services import redis_server
 from tests.simulator_fixtures import gateway_client, simulator, simulator_config  # noqa: F401
 
-PASSWORD = "correct horse battery staple"
 # The catalog row the data migration seeds: transactional tests (worker, browser) flush the
 # database afterwards, so the fixture puts it back from the same source.
 VEO_3_1 = importlib.import_module("studio.catalog.migrations.0002_veo_3_1").VEO_3_1
@@ -36,12 +38,6 @@ class Studio:
     storyboard: Storyboard
     shot: Shot
     veo: VideoModel
-
-
-def make_user(username: str, team: Team, role: str) -> User:
-    user = User.objects.create_user(username, f"{username}@example.com", PASSWORD)
-    Membership.objects.create(team=team, user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -82,6 +78,24 @@ def studio(veo) -> Studio:
         shot=shot,
         veo=veo,
     )
+
+
+@pytest.fixture
+def shots(studio) -> list[Shot]:
+    """The studio's shot and two more after it."""
+    more = [make_shot(studio.storyboard, n, video_model=studio.veo) for n in (2, 3)]
+    return [studio.shot, *more]
+
+
+@pytest.fixture
+def takes(shots) -> list[Clip]:
+    """A finished take of each shot."""
+    return [make_take(shot) for shot in shots]
+
+
+@pytest.fixture
+def playlist(studio) -> Playlist:
+    return make_playlist(studio.project)
 
 
 @pytest.fixture(autouse=True)

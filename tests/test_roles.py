@@ -12,7 +12,7 @@ from studio.projects.models import Project, Shot, Storyboard
 from studio.review import services as review
 from studio.review.models import Comment, Decision, ShareLink
 from studio.teams.models import ROLE_ACTIONS, Action, Invitation, Membership
-from tests.playlists.conftest import make_take
+from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db
 

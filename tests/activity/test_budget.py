@@ -8,7 +8,8 @@ from studio.activity.models import Activity, Verb
 from studio.generation.models import ClipStatus
 from studio.projects.models import Project
 from studio.projects.services import project_budget_set
-from tests.activity.conftest import HTMX, days_ago, take
+from tests.factories import make_take
+from tests.helpers import HTMX, days_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def budget(studio) -> Decimal:
 
 
 def test_owner_changes_the_budget_in_place(client, studio, django_assert_num_queries):
-    take(studio.shot, "1.60", finished=days_ago(1))
+    make_take(studio.shot, cost="1.60", finished=days_ago(1))
     client.force_login(studio.alice)
     # session, user, project (+team), membership (the view's role check); in the service:
     # savepoint, membership (its own check), the project locked, its spent and reserved, the
@@ -83,8 +84,8 @@ def test_only_owners_see_the_budget_form(client, studio):
 
 
 def test_a_budget_below_spent_and_reserved_is_refused_with_the_figures(client, studio):
-    take(studio.shot, "40.00", finished=days_ago(1))
-    take(studio.shot, "12.40", status=ClipStatus.RUNNING)
+    make_take(studio.shot, cost="40.00", finished=days_ago(1))
+    make_take(studio.shot, cost="12.40", status=ClipStatus.RUNNING)
     client.force_login(studio.alice)
     response = client.post(budget_url(studio), {"budget": "52.39"}, **HTMX)
     assert response.status_code == 200
@@ -102,7 +103,7 @@ def test_a_budget_below_spent_and_reserved_is_refused_with_the_figures(client, s
 
 
 def test_the_refusal_shows_on_the_page_without_javascript(client, studio):
-    take(studio.shot, "40.00", finished=days_ago(1))
+    make_take(studio.shot, cost="40.00", finished=days_ago(1))
     client.force_login(studio.alice)
     response = client.post(budget_url(studio), {"budget": "10"})
     assert response.status_code == 200

@@ -8,7 +8,8 @@ from django.urls import reverse
 from studio.activity.charts import dollars, nice_step, spend_chart
 from studio.generation.ledger import DaySpend, project_costs, project_spend_per_day
 from studio.generation.models import ClipStatus
-from tests.activity.conftest import days_ago, take
+from tests.factories import make_take
+from tests.helpers import days_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -32,14 +33,14 @@ def table_rows(page: str) -> list[list[str]]:
 
 def test_chart_stacks_each_days_spend_per_storyboard(client, studio, second_storyboard):
     teaser_shot = second_storyboard.shots.get()
-    take(studio.shot, "1.60", finished=days_ago(2, hour=9))
-    take(studio.shot, "2.40", finished=days_ago(2, hour=18))
-    take(teaser_shot, "4.00", finished=days_ago(2))
-    take(studio.shot, "0.80", finished=days_ago(0))
+    make_take(studio.shot, cost="1.60", finished=days_ago(2, hour=9))
+    make_take(studio.shot, cost="2.40", finished=days_ago(2, hour=18))
+    make_take(teaser_shot, cost="4.00", finished=days_ago(2))
+    make_take(studio.shot, cost="0.80", finished=days_ago(0))
     # Not spent: running (reserved), failed and cancelled (never charged).
-    take(studio.shot, "9.00", status=ClipStatus.RUNNING)
-    take(studio.shot, "9.00", status=ClipStatus.FAILED)
-    take(teaser_shot, "9.00", status=ClipStatus.CANCELLED)
+    make_take(studio.shot, cost="9.00", status=ClipStatus.RUNNING)
+    make_take(studio.shot, cost="9.00", status=ClipStatus.FAILED)
+    make_take(teaser_shot, cost="9.00", status=ClipStatus.CANCELLED)
     page = page_of(client, studio)
     two_days_ago, today = days_ago(2).date(), days_ago(0).date()
     assert table_rows(page) == [
@@ -67,7 +68,7 @@ def test_chart_stacks_each_days_spend_per_storyboard(client, studio, second_stor
 
 
 def test_a_billed_take_the_studio_refused_counts_as_spent(client, studio):
-    refused = take(studio.shot, "1.60", finished=days_ago(1))
+    refused = make_take(studio.shot, cost="1.60", finished=days_ago(1))
     refused.status = ClipStatus.FAILED  # the gateway billed it; the file was unusable
     refused.save(update_fields=["status"])
     assert table_rows(page_of(client, studio))[-1] == ["Total", "$1.60", "$1.60"]
@@ -75,16 +76,16 @@ def test_a_billed_take_the_studio_refused_counts_as_spent(client, studio):
 
 def test_spend_per_day_adds_up_to_the_projects_spent(studio, second_storyboard):
     for days, cost in ((40, "3.20"), (12, "1.60"), (1, "0.40")):
-        take(studio.shot, cost, finished=days_ago(days))
-    take(second_storyboard.shots.get(), "2.00", finished=days_ago(12))
+        make_take(studio.shot, cost=cost, finished=days_ago(days))
+    make_take(second_storyboard.shots.get(), cost="2.00", finished=days_ago(12))
     total, _ = project_costs(studio.project)
     spend = project_spend_per_day(studio.project)
     assert sum(row.spent for row in spend) == total.spent == Decimal("7.20")
 
 
 def test_only_the_last_thirty_days_are_drawn_and_earlier_spend_is_noted(client, studio):
-    take(studio.shot, "3.20", finished=days_ago(40))
-    take(studio.shot, "1.60", finished=days_ago(3))
+    make_take(studio.shot, cost="3.20", finished=days_ago(40))
+    make_take(studio.shot, cost="1.60", finished=days_ago(3))
     page = page_of(client, studio)
     start = days_ago(29).date()
     assert f"$3.20 was spent before {start:%b} {start.day}." in page
@@ -93,7 +94,7 @@ def test_only_the_last_thirty_days_are_drawn_and_earlier_spend_is_noted(client, 
 
 
 def test_empty_state_before_anything_is_spent(client, studio):
-    take(studio.shot, "1.60", status=ClipStatus.RUNNING)
+    make_take(studio.shot, cost="1.60", status=ClipStatus.RUNNING)
     page = page_of(client, studio)
     assert "Nothing spent yet: the chart starts with the first finished take." in page
     assert "<svg" not in page.split('id="spend-title"')[1].split("</section>")[0]

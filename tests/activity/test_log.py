@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from studio.activity.models import Verb
-from tests.activity.conftest import HTMX, days_ago, line
+from tests.helpers import HTMX, days_ago, line
 
 pytestmark = pytest.mark.django_db
 HOUR = timedelta(hours=1)

@@ -10,7 +10,7 @@ from studio.activity.models import Activity, Verb
 from studio.playlists import exports, services
 from studio.playlists.models import Playlist, PlaylistItem
 from studio.stitch.export import ExportError
-from tests.playlists.conftest import make_take
+from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db
 

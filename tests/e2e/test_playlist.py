@@ -13,8 +13,8 @@ from studio.projects.models import Shot
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
 from studio.simulator.video import VideoRenderer
-from tests.conftest import PASSWORD
-from tests.playlists.conftest import make_take
+from tests.e2e.helpers import drag
+from tests.factories import PASSWORD, make_take
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,19 +46,6 @@ def finished_takes(studio, tmp_path):
         takes.append(take)
     renderer.close()
     return takes
-
-
-def drag(page: Page, source, target) -> None:
-    """Press, move in small steps, release: the way a hand drags (once the list is draggable:
-    its script marks it when SortableJS is attached)."""
-    expect(page.locator("[data-sortable=on]")).to_have_count(1)
-    target.scroll_into_view_if_needed()
-    start, end = source.bounding_box(), target.bounding_box()
-    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 4, steps=20)
-    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 2, steps=5)
-    page.mouse.up()
 
 
 def item_labels(page: Page) -> list[str]:

@@ -14,9 +14,8 @@ from studio.playlists.services import playlist_add_takes
 from studio.projects.models import Shot
 from studio.review.models import Comment, Decision
 from studio.simulator.video import VideoRenderer
-from tests.e2e.test_walk import log_in
-from tests.playlists.conftest import make_take
-from tests.review.conftest import make_link
+from tests.e2e.helpers import log_in
+from tests.factories import make_link, make_take
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

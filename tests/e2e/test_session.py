@@ -8,8 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from studio.projects.models import Shot
-from tests.e2e.test_playlist import drag
-from tests.e2e.test_walk import log_in
+from tests.e2e.helpers import drag, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -28,7 +28,7 @@ from studio.generation.models import Clip, ClipStatus
 from studio.projects.forms import ShotForm
 from studio.projects.models import PROMPT_MAX_LENGTH, Shot
 from studio.projects.services import shot_create
-from tests.generation.test_services import configure, poll_until_done, sim_state
+from tests.helpers import configure, poll_until_done, sim_state
 
 pytestmark = [pytest.mark.django_db]
 

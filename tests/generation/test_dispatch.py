@@ -12,7 +12,7 @@ from studio.activity.models import Activity, Verb
 from studio.celery import app
 from studio.generation import services, tasks
 from studio.generation.models import Clip, ClipStatus, WebhookEvent
-from tests.generation.test_services import configure, new_take, sim_state
+from tests.helpers import configure, new_take, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

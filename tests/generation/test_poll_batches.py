@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from studio.generation import services
 from studio.generation.models import Clip, ClipStatus
-from tests.generation.test_services import configure, new_take, sim_state
+from tests.helpers import configure, new_take, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

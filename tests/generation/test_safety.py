@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from studio.generation import ledger, services
 from studio.generation.models import Clip, ClipStatus, SubmitPause
-from tests.generation.test_services import configure, new_take, poll_until_done, sim_state
+from tests.helpers import configure, new_take, poll_until_done, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 from decimal import Decimal
 from statistics import NormalDist
 
-import httpx
 import pytest
 import redis
 from django.core.exceptions import ValidationError
@@ -15,6 +14,8 @@ from django.utils import timezone
 from studio.gateway import probe_video
 from studio.generation import services
 from studio.generation.models import Clip, ClipStatus
+from tests.factories import make_take
+from tests.helpers import configure, new_take, poll_until_done, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -26,29 +27,6 @@ def gateway(settings, simulator):
     settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
     configure(simulator, min_poll_interval=0)
     return simulator
-
-
-def configure(simulator, **changes) -> None:
-    httpx.post(f"{simulator.url}/_sim/config", json=changes).raise_for_status()
-
-
-def sim_state(simulator) -> dict:
-    return httpx.get(f"{simulator.url}/_sim/state").json()
-
-
-def new_take(studio) -> Clip:
-    return services.clip_create(user=studio.bob, shot=studio.shot)
-
-
-def poll_until_done(clip: Clip, seconds: float = 30) -> Clip:
-    """Run the poll step whenever the take is due, as the worker would, until it settles."""
-    deadline = timezone.now() + timedelta(seconds=seconds)
-    while timezone.now() < deadline:
-        Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-        if services.clip_poll(clip_id=clip.pk) is None:
-            break
-    clip.refresh_from_db()
-    return clip
 
 
 def test_take_goes_from_generate_to_a_stored_playable_video(gateway, studio):
@@ -147,22 +125,15 @@ def finished_takes(studio, *, duration: int, seconds: list[float]) -> None:
     """Takes of the shot that the gateway rendered in these many seconds, finished an hour ago."""
     done = timezone.now() - timedelta(hours=1)
     first = Clip.objects.filter(shot=studio.shot).count() + 1
-    Clip.objects.bulk_create(
-        Clip(
-            shot=studio.shot,
-            take_number=first + index,
-            video_model=studio.veo,
-            prompt=studio.shot.prompt,
-            duration=duration,
-            aspect_ratio="16:9",
-            estimated_cost=Decimal("1.60"),
-            status=ClipStatus.COMPLETED,
+    for index, took in enumerate(seconds):
+        make_take(
+            studio.shot,
+            first + index,
+            length=duration,
+            finished=done,
             submitted_at=done - timedelta(seconds=took),
             gateway_done_at=done,
-            finished_at=done,
         )
-        for index, took in enumerate(seconds)
-    )
 
 
 def test_a_submit_learns_its_first_poll_from_the_models_finished_takes(gateway, studio):

@@ -6,23 +6,10 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from studio.generation.models import Clip, ClipStatus
+from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def make_take(studio, number=1, status=ClipStatus.RUNNING, **fields) -> Clip:
-    return Clip.objects.create(
-        shot=studio.shot,
-        take_number=number,
-        video_model=studio.veo,
-        prompt=studio.shot.prompt,
-        duration=4,
-        aspect_ratio="16:9",
-        estimated_cost=Decimal("1.60"),
-        status=status,
-        **fields,
-    )
 
 
 def test_generate_adds_a_queued_take_and_starts_live_updates(client, studio):
@@ -53,7 +40,7 @@ def test_generate_button_confirms_with_the_cost(client, studio):
 
 
 def test_failed_take_offers_retry_which_queues_a_new_take(client, studio):
-    take = make_take(studio, status=ClipStatus.FAILED, error_message="Blocked.")
+    take = make_take(studio.shot, status=ClipStatus.FAILED, error_message="Blocked.")
     client.force_login(studio.bob)
     response = client.post(reverse("take_retry", args=[take.uuid]), **HTMX)
     new = Clip.objects.get(take_number=2)
@@ -63,7 +50,7 @@ def test_failed_take_offers_retry_which_queues_a_new_take(client, studio):
 
 @pytest.fixture
 def finished_take(studio):
-    take = make_take(studio, status=ClipStatus.COMPLETED, resolution="1280x720")
+    take = make_take(studio.shot)
     take.video.save("take.mp4", ContentFile(bytes(range(256)) * 40))
     take.poster.save("poster.jpg", ContentFile(b"\xff\xd8poster"))
     return take
@@ -94,7 +81,7 @@ def test_take_video_answers_range_requests(client, studio, finished_take):
 
 
 def test_cancel_button_on_a_running_take_swaps_in_the_cancelling_card(client, studio):
-    take = make_take(studio, status=ClipStatus.RUNNING, gateway_job_id="job_1")
+    take = make_take(studio.shot, status=ClipStatus.RUNNING, gateway_job_id="job_1")
     client.force_login(studio.bob)
     page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
     assert 'hx-confirm="Cancel take 1? A cancelled take is not charged."' in page
@@ -105,7 +92,7 @@ def test_cancel_button_on_a_running_take_swaps_in_the_cancelling_card(client, st
 
 
 def test_cancelling_a_finished_take_is_refused_with_a_message(client, studio):
-    take = make_take(studio, status=ClipStatus.COMPLETED)
+    take = make_take(studio.shot)
     client.force_login(studio.bob)
     response = client.post(reverse("take_cancel", args=[take.uuid]), **HTMX)
     assert "Only a waiting, queued or running take can be cancelled." in response.text
@@ -114,7 +101,9 @@ def test_cancelling_a_finished_take_is_refused_with_a_message(client, studio):
 
 def test_unconfirmed_take_offers_check_again_and_retry(client, studio):
     take = make_take(
-        studio, status=ClipStatus.UNCONFIRMED, error_message="The gateway may or may not have..."
+        studio.shot,
+        status=ClipStatus.UNCONFIRMED,
+        error_message="The gateway may or may not have...",
     )
     client.force_login(studio.bob)
     page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
@@ -128,15 +117,14 @@ def test_unconfirmed_take_offers_check_again_and_retry(client, studio):
 
 
 def test_viewers_cannot_cancel(client, studio):
-    take = make_take(studio, status=ClipStatus.RUNNING)
+    take = make_take(studio.shot, status=ClipStatus.RUNNING)
     client.force_login(studio.vera)
     assert client.post(reverse("take_cancel", args=[take.uuid]), **HTMX).status_code == 403
     assert Clip.objects.get(pk=take.pk).status == ClipStatus.RUNNING
 
 
 def test_selecting_a_take_marks_it_for_the_ad(client, studio):
-    first = make_take(studio, 1, status=ClipStatus.COMPLETED)
-    second = make_take(studio, 2, status=ClipStatus.COMPLETED)
+    first, second = make_take(studio.shot), make_take(studio.shot)
     client.force_login(studio.bob)
     response = client.post(reverse("take_select", args=[second.uuid]), **HTMX)
     studio.shot.refresh_from_db()
@@ -146,7 +134,7 @@ def test_selecting_a_take_marks_it_for_the_ad(client, studio):
     # The redrawn card carries its takes' reviews: no block has to fetch itself afterwards.
     for take in (first, second):
         assert f'<section id="take-{take.uuid}-review" class="review"' in response.text
-    running = make_take(studio, 3)
+    running = make_take(studio.shot, status=ClipStatus.RUNNING)
     refused = client.post(reverse("take_select", args=[running.uuid]), **HTMX)
     assert "Only a finished take can be the shot&#x27;s selected take." in refused.text
     assert first.pk != studio.shot.selected_take_id

@@ -13,7 +13,8 @@ from studio.celery import app as celery_app
 from studio.generation import services
 from studio.generation.models import Clip, ClipStatus, WebhookEvent
 from studio.generation.webhooks import InvalidWebhook, sign, verify_event
-from tests.generation.test_services import configure, new_take, sim_state
+from tests.factories import make_take
+from tests.helpers import configure, new_take, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 SECRET = "whsec-test-secret"
@@ -179,15 +180,7 @@ def test_forged_or_stale_events_are_refused(gateway, studio, client, change, rea
 
 def test_webhooks_are_off_without_a_secret(settings, studio, client):
     settings.AIGATEWAY_WEBHOOK_SECRET = ""
-    clip = Clip.objects.create(
-        shot=studio.shot,
-        take_number=1,
-        video_model=studio.veo,
-        prompt="p",
-        duration=4,
-        aspect_ratio="16:9",
-        estimated_cost=Decimal("1.60"),
-    )
+    clip = make_take(studio.shot, status=ClipStatus.PENDING)
     assert post_event(client, clip, {"id": "e", "data": {}}).status_code == 404
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from studio.generation import services
 from studio.generation.models import AT_GATEWAY_STATUSES, ClipStatus
-from tests.integration.conftest import (
+from tests.integration.helpers import (
     TERMINAL,
     add_shot,
     assert_ledger_matches_the_gateway,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from studio.generation import ledger, services
 from studio.generation.models import Clip, ClipStatus
-from tests.integration.conftest import (
+from tests.integration.helpers import (
     TERMINAL,
     add_shot,
     assert_ledger_matches_the_gateway,

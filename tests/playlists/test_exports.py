@@ -11,7 +11,7 @@ from studio.gateway import probe_video
 from studio.playlists import exports, services
 from studio.playlists.models import Export, ExportStatus
 from studio.simulator.video import VideoRenderer
-from tests.playlists.conftest import make_take
+from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from studio.playlists.models import Playlist, PlaylistItem
 from studio.projects.models import Project, Shot, Storyboard
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
-from tests.playlists.conftest import make_take
+from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db
 

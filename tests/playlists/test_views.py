@@ -8,7 +8,7 @@ from studio.playlists import services
 from studio.playlists.models import Export, Playlist
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
-from tests.playlists.conftest import make_take
+from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -9,7 +9,8 @@ from studio.activity.models import Activity, Verb
 from studio.generation.models import ClipStatus
 from studio.playlists.models import Playlist, PlaylistItem
 from studio.projects.models import Shot, Storyboard
-from tests.activity.conftest import days_ago, take
+from tests.factories import make_take
+from tests.helpers import days_ago
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +27,8 @@ def fill(studio, storyboards: int) -> None:
             aspect_ratio="16:9",
             video_model=studio.veo,
         )
-        done = take(shot, "1.60", finished=days_ago(n % 5))
-        take(shot, "0.80", status=ClipStatus.QUEUED)
+        done = make_take(shot, cost="1.60", finished=days_ago(n % 5))
+        make_take(shot, cost="0.80", status=ClipStatus.QUEUED)
         playlist = Playlist.objects.create(project=studio.project, name=f"Ad {n}")
         PlaylistItem.objects.create(playlist=playlist, clip=done, position=1)
         Activity.objects.create(
@@ -57,9 +58,9 @@ def test_project_page_query_count_does_not_grow(
 
 
 def test_budget_card_shows_spent_reserved_remaining_and_the_top_up_note(client, studio):
-    take(studio.shot, "4.00", finished=days_ago(1))
-    take(studio.shot, "1.60", status=ClipStatus.RUNNING)
-    take(studio.shot, "9.99", status=ClipStatus.FAILED)
+    make_take(studio.shot, cost="4.00", finished=days_ago(1))
+    make_take(studio.shot, cost="1.60", status=ClipStatus.RUNNING)
+    make_take(studio.shot, cost="9.99", status=ClipStatus.FAILED)
     client.force_login(studio.vera)
     page = client.get(reverse("project_detail", args=[studio.project.uuid])).text
     card = page.split('id="budget"')[1].split("</section>")[0]
@@ -90,8 +91,8 @@ def test_storyboard_cards_count_only_the_shots_not_deleted(client, studio):
 
 
 def test_playlist_cards_show_what_their_takes_cost(client, studio):
-    first = take(studio.shot, "1.60", finished=days_ago(1))
-    second = take(studio.shot, "2.40", finished=days_ago(1))
+    first = make_take(studio.shot, cost="1.60", finished=days_ago(1))
+    second = make_take(studio.shot, cost="2.40", finished=days_ago(1))
     playlist = Playlist.objects.create(project=studio.project, name="Cut")
     PlaylistItem.objects.create(playlist=playlist, clip=first, position=1)
     PlaylistItem.objects.create(playlist=playlist, clip=second, position=2)

@@ -3,10 +3,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import ClipStatus
 from studio.projects.models import Project, Shot
 from studio.teams.models import Membership
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD, make_take
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -58,26 +58,8 @@ def test_project_with_a_negative_budget_is_refused_with_a_message(client, studio
 
 
 def test_project_page_shows_budget_spent_and_remaining(client, studio):
-    Clip.objects.create(
-        shot=studio.shot,
-        take_number=1,
-        video_model=studio.veo,
-        prompt="p",
-        duration=4,
-        aspect_ratio="16:9",
-        estimated_cost=Decimal("1.60"),
-        status=ClipStatus.RUNNING,
-    )
-    Clip.objects.create(
-        shot=studio.shot,
-        take_number=2,
-        video_model=studio.veo,
-        prompt="p",
-        duration=4,
-        aspect_ratio="16:9",
-        estimated_cost=Decimal("1.60"),
-        status=ClipStatus.FAILED,
-    )
+    make_take(studio.shot, status=ClipStatus.RUNNING)
+    make_take(studio.shot, status=ClipStatus.FAILED)
     client.force_login(studio.bob)
     page = client.get(reverse("project_detail", args=[studio.project.uuid])).text
     assert "$100.00" in page and "$1.60" in page and "$98.40" in page
@@ -150,17 +132,8 @@ def test_storyboard_page_query_count_does_not_grow_with_shots(
             aspect_ratio="16:9",
             video_model=studio.veo,
         )
-        for number in (1, 2):
-            Clip.objects.create(
-                shot=shot,
-                take_number=number,
-                video_model=studio.veo,
-                prompt="p",
-                duration=4,
-                aspect_ratio="16:9",
-                estimated_cost=Decimal("1.60"),
-                status=ClipStatus.COMPLETED if number == 1 else ClipStatus.RUNNING,
-            )
+        make_take(shot)
+        make_take(shot, status=ClipStatus.RUNNING)
     client.force_login(studio.bob)
     # session, user, storyboard (+project, team), default model, models count, shots (+model),
     # takes, their review decisions and comments, who is here, the user's memberships (what

@@ -10,7 +10,7 @@ from studio.activity.models import Activity, Verb
 from studio.review import services
 from studio.review.models import SHARE_SALT, Comment, Decision, ReviewState, ShareLink
 from studio.review.services import Guest
-from tests.review.conftest import make_link, make_take
+from tests.factories import make_link, make_take
 
 pytestmark = pytest.mark.django_db
 

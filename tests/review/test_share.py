@@ -13,7 +13,7 @@ from studio.playlists.models import Export, ExportStatus
 from studio.projects.models import Shot, Storyboard
 from studio.review import services
 from studio.review.models import SHARE_SALT, Comment, Decision
-from tests.review.conftest import make_link, make_take
+from tests.factories import make_link, make_take
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -10,7 +10,7 @@ from studio.projects.models import Shot
 from studio.review import services
 from studio.review.models import Comment, Decision, ReviewState, ShareLink
 from studio.review.services import Guest
-from tests.review.conftest import make_link
+from tests.factories import make_link, make_take
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -29,16 +29,8 @@ def add_shots(studio, first: int, last: int) -> None:
             video_model=studio.veo,
         )
         for number in (1, 2, 3):
-            take = Clip.objects.create(
-                shot=shot,
-                take_number=number,
-                video_model=studio.veo,
-                prompt="p",
-                duration=4,
-                aspect_ratio="16:9",
-                estimated_cost=Decimal("1.60"),
-                video_duration=Decimal("4"),
-                status=ClipStatus.COMPLETED if number < 3 else ClipStatus.FAILED,
+            take = make_take(
+                shot, number, status=ClipStatus.COMPLETED if number < 3 else ClipStatus.FAILED
             )
             if number < 3:
                 Decision.objects.create(take=take, state="approved", decided_by=studio.rita)
@@ -254,14 +246,5 @@ def test_a_card_drawn_without_its_review_loads_it_by_itself(client, studio, take
     take = Clip.objects.select_related("shot__storyboard").get(pk=takes[0].pk)
     html = render_to_string("review/take_review.html", {"take": take})
     assert f'hx-get="/takes/{take.uuid}/review/"' in html and 'hx-trigger="load"' in html
-    running = Clip.objects.create(
-        shot=take.shot,
-        take_number=9,
-        video_model=studio.veo,
-        prompt="p",
-        duration=4,
-        aspect_ratio="16:9",
-        estimated_cost=Decimal("1.60"),
-        status=ClipStatus.RUNNING,
-    )
+    running = make_take(take.shot, 9, status=ClipStatus.RUNNING)
     assert render_to_string("review/take_review.html", {"take": running}).strip() == ""

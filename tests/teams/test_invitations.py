@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.teams.models import Invitation, Membership, Role
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

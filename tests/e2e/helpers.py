@@ -1,0 +1,26 @@
+"""What more than one browser test does with the page: log in, drag."""
+
+from playwright.sync_api import Page, expect
+
+from tests.factories import PASSWORD
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def drag(page: Page, source, target) -> None:
+    """Press, move in small steps, release: the way a hand drags (once the list is draggable:
+    its script marks it when SortableJS is attached)."""
+    expect(page.locator("[data-sortable=on]")).to_have_count(1)
+    target.scroll_into_view_if_needed()
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 4, steps=20)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 2, steps=5)
+    page.mouse.up()

@@ -40,6 +40,13 @@ def test_owners_editors_and_reviewers_may_review(studio, takes, role):
     user = getattr(studio, role)
     services.review_decide(target=takes[0], state=ReviewState.REJECTED, user=user)
     services.comment_add(target=takes[0], body="Too dark", user=user)
+    review = services.review_of(takes[0])
+    assert review.state == ReviewState.REJECTED and review.latest.decided_by == user
+    assert [(c.author, c.body) for c in review.comments] == [(user, "Too dark")]
+    assert [str(a) for a in Activity.objects.order_by("pk")] == [
+        f"{user} reviewed take 1 of shot 1 in Hero spot: rejected",
+        f"{user} commented on take 1 of shot 1 in Hero spot",
+    ]
 
 
 def test_viewers_only_read(studio, takes, playlist):

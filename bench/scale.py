@@ -17,6 +17,8 @@ POLLING_INTERVALS = (
 
 def apply_time_scale(scale: float) -> dict[str, timedelta]:
     """Multiply the studio's poll intervals by `scale`; returns what they now are."""
+    from django.conf import settings
+
     from studio.generation import polling, services
 
     if scale == 1:
@@ -26,8 +28,8 @@ def apply_time_scale(scale: float) -> dict[str, timedelta]:
         value = _original(polling, name) * scale
         setattr(polling, name, value)
         applied[f"polling.{name}"] = value
+    settings.STUDIO_POLL_FLOOR_SECONDS = polling.MIN_INTERVAL.total_seconds()
     # services binds these at import time.
-    services.MIN_POLL_INTERVAL = polling.MIN_INTERVAL
     services.WEBHOOK_SAFETY_POLL = _original(services, "WEBHOOK_SAFETY_POLL") * scale
     applied["services.WEBHOOK_SAFETY_POLL"] = services.WEBHOOK_SAFETY_POLL
     # How often the dispatcher runs (beat's 1 s), so that it adds what it adds in real time.

@@ -236,6 +236,11 @@ STUDIO_SWEEP_GRACE_SECONDS = float(os.environ.get("STUDIO_SWEEP_GRACE_SECONDS", 
 # Requests of one poll batch made side by side, per worker process. 4 suits a gateway close by
 # (the simulator); one far away, where each request mostly waits, is served faster by more.
 STUDIO_POLL_THREADS = int(os.environ.get("STUDIO_POLL_THREADS", "4"))
+# The shortest wait between two polls of one job: the gateway answers 304 to faster polls.
+# Tests shorten it together with their simulator's.
+STUDIO_POLL_FLOOR_SECONDS = float(os.environ.get("STUDIO_POLL_FLOOR_SECONDS", "3"))
+# How often the sweep looks for stale steps (a lost submit, an unapplied webhook event).
+STUDIO_SWEEP_EVERY_SECONDS = float(os.environ.get("STUDIO_SWEEP_EVERY_SECONDS", "10"))
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -246,7 +251,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 # Cancel pressed during a storm of submits, or a poll falling due during one, does not wait
 # behind the whole storm. A worker consumes every queue listed here unless told otherwise (-Q).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {"celery": {}, "cancels": {}, "submits": {}}
+CELERY_TASK_QUEUES: dict[str, dict] = {"celery": {}, "cancels": {}, "submits": {}}
 CELERY_TASK_ROUTES = {
     "studio.generation.tasks.cancel_clip": {"queue": "cancels"},
     "studio.generation.tasks.submit_clip": {"queue": "submits"},
@@ -260,7 +265,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-stale-clips": {
         "task": "studio.generation.tasks.sweep_stale_clips",
-        "schedule": 10.0,
+        "schedule": STUDIO_SWEEP_EVERY_SECONDS,
         "options": {"expires": 30},
     },
 }

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-MIN_INTERVAL = timedelta(seconds=3)  # the gateway answers 304 to faster polls
+MIN_INTERVAL = timedelta(seconds=3)  # the gateway answers 304 to faster polls (the default floor)
 NEAR_INTERVAL = timedelta(seconds=5.6)  # inside the likely window: the lag stays under 6 s
 FIRST_POLL_GRACE = timedelta(seconds=5.8)  # after the 3.5th percentile, storing fits in 6 s
 EARLY_INTERVAL = timedelta(minutes=5)  # before it, a poll would only move queued to running
@@ -93,12 +93,15 @@ def poll_delay(
     earliest_ready_at: datetime | None,
     latest_ready_at: datetime | None,
     now: datetime,
+    floor: timedelta = MIN_INTERVAL,
 ) -> timedelta:
+    """`floor`: the shortest wait between two polls of one job (a setting, that tests shorten
+    along with their simulator's)."""
     if earliest_ready_at is None or latest_ready_at is None:
         # Nothing learned yet: a quarter of the time run so far, kept short.
-        return _clamp((now - submitted_at) / 4, MIN_INTERVAL, UNLEARNED_MAX_INTERVAL)
+        return _clamp((now - submitted_at) / 4, floor, UNLEARNED_MAX_INTERVAL)
     if now < earliest_ready_at:
-        return _clamp(earliest_ready_at - now, MIN_INTERVAL, EARLY_INTERVAL)
+        return _clamp(earliest_ready_at - now, floor, EARLY_INTERVAL)
     if now <= latest_ready_at:
         return NEAR_INTERVAL
     return _clamp(NEAR_INTERVAL + (now - latest_ready_at) / 10, NEAR_INTERVAL, MAX_INTERVAL)

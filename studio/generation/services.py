@@ -38,7 +38,7 @@ from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
 from . import media, polling
-from .budget import BudgetUnavailable, RequestBudget
+from .budget import BudgetUnavailable, Kind, RequestBudget
 from .ledger import project_totals
 from .models import (
     AT_GATEWAY_STATUSES,
@@ -51,7 +51,6 @@ from .models import (
 
 log = logging.getLogger(__name__)
 
-MIN_POLL_INTERVAL = polling.MIN_INTERVAL
 # With webhooks, completion arrives by itself: polling is only a safety net.
 WEBHOOK_SAFETY_POLL = timedelta(seconds=120)
 RETRY_BASE_SECONDS = 5  # doubles per attempt
@@ -329,19 +328,25 @@ def render_times(clip: Clip) -> polling.RenderTimes:
     )
 
 
+def poll_floor() -> timedelta:
+    """The shortest wait between two polls of one job (the gateway answers 304 to faster ones)."""
+    return timedelta(seconds=settings.STUDIO_POLL_FLOOR_SECONDS)
+
+
 def next_poll_delay(clip: Clip, now: datetime) -> timedelta:
     if clip.submitted_at is None:
-        return MIN_POLL_INTERVAL
+        return poll_floor()
     if webhook_url_for(clip):
         # The event should come; the first safety poll waits until the job is overdue.
         if clip.latest_ready_at and now < clip.latest_ready_at:
-            return max(clip.latest_ready_at - now, MIN_POLL_INTERVAL)
+            return max(clip.latest_ready_at - now, poll_floor())
         return WEBHOOK_SAFETY_POLL
     return polling.poll_delay(
         submitted_at=clip.submitted_at,
         earliest_ready_at=clip.earliest_ready_at,
         latest_ready_at=clip.latest_ready_at,
         now=now,
+        floor=poll_floor(),
     )
 
 
@@ -620,10 +625,10 @@ def _settle_poll(clip: Clip, answer: PollAnswer, answered_at: datetime) -> NextS
         if isinstance(answer, gw.RateLimited):
             slow_everyone_down(answer)
         asked = timedelta(seconds=answer.retry_after) if answer.retry_after else None
-        delay = max(asked or backoff(clip.retries), MIN_POLL_INTERVAL)
+        delay = max(asked or backoff(clip.retries), poll_floor())
         return _later(clip, "poll", delay, AT_GATEWAY_STATUSES, retry=True)
     if answer is None:  # 304: polled too early, nothing new
-        return _later(clip, "poll", MIN_POLL_INTERVAL, AT_GATEWAY_STATUSES)
+        return _later(clip, "poll", poll_floor(), AT_GATEWAY_STATUSES)
     return _apply_record(clip, answer, AT_GATEWAY_STATUSES, seen_at=answered_at)
 
 
@@ -716,7 +721,7 @@ def clip_store_result(*, clip: Clip, record: JobRecord, from_statuses) -> NextSt
         stored = media.store_take_media(clip=clip, url=record.video_url or "")
     except media.ResultExpired:
         # The signed URL ran out: the next poll fetches the job record with a fresh one.
-        return _later(clip, "poll", MIN_POLL_INTERVAL, from_statuses)
+        return _later(clip, "poll", poll_floor(), from_statuses)
     except media.ResultRejected as error:
         _fail(
             clip,
@@ -878,7 +883,7 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
 # Handing out due steps, and the safety net
 
 
-STEP_STATUSES: dict[str, tuple[ClipStatus, ...]] = {
+STEP_STATUSES: dict[Kind, tuple[ClipStatus, ...]] = {
     # In this order: a cancel stops spending, a submit starts a take, a poll only notices.
     "cancel": (ClipStatus.CANCELLING,),
     "submit": (ClipStatus.PENDING,),
@@ -931,7 +936,7 @@ def clips_dispatch(*, now: datetime | None = None) -> list[Dispatch]:
         handed += [
             Dispatch(pk, action, max(due_at - now, timedelta(0)), lease)
             for pk, due_at in due
-            if pk in leased
+            if pk in leased and due_at is not None  # never None: it matched __lte above
         ]
     return handed
 

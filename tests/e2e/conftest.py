@@ -10,8 +10,6 @@ from playwright.sync_api import expect, sync_playwright
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
 
-# Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse it.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 expect.set_options(timeout=10_000)
 
 CHROMIUM_FLAGS = [
@@ -37,8 +35,12 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """Chromium for one test. Playwright's sync API runs an event loop in the test thread, which
+    Django's ORM refuses unless told otherwise: told here, for the browser tests only and while
+    their loop runs (one browser a test, so no other test in this process runs beside it)."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         yield browser

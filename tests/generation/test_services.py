@@ -117,8 +117,20 @@ def test_early_poll_gets_304_and_is_rescheduled(gateway, studio):
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
     step = services.clip_poll(clip_id=clip.pk)  # the second, too soon: 304
     clip.refresh_from_db()
-    assert step.after == services.MIN_POLL_INTERVAL
+    assert step.after == timedelta(seconds=3)  # STUDIO_POLL_FLOOR_SECONDS
     assert clip.status == ClipStatus.QUEUED
+
+
+def test_poll_floor_is_a_setting_that_tests_can_shorten(gateway, studio, settings):
+    settings.STUDIO_POLL_FLOOR_SECONDS = 0.5
+    configure(gateway, min_poll_interval=0.5, queue_seconds=30)
+    clip = new_take(studio)
+    services.clip_submit(clip_id=clip.pk)
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
+    services.clip_poll(clip_id=clip.pk)
+    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
+    step = services.clip_poll(clip_id=clip.pk)  # too soon for the simulator too: 304
+    assert step.after == timedelta(seconds=0.5)
 
 
 def finished_takes(studio, *, duration: int, seconds: list[float]) -> None:

@@ -3,11 +3,27 @@
 from uuid import UUID
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django_htmx.http import reswap, retarget
+from django_htmx.middleware import HtmxDetails
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as the views see it: django-htmx's middleware gives every one `htmx`
+    (django-htmx's documented way to tell the type checker)."""
+
+    htmx: HtmxDetails
+
+
+class AuthenticatedHttpRequest(HtmxHttpRequest):
+    """A request that `@login_required` let through: its user is an account, never anonymous
+    (django-stubs' documented way to say so)."""
+
+    user: User
 
 
 def parse_uuid(value: str) -> UUID | None:
@@ -22,7 +38,9 @@ def parse_uuids(values: list[str]) -> list[UUID]:
     return [uuid for uuid in map(parse_uuid, values) if uuid is not None]
 
 
-def refused(request: HttpRequest, error: ValidationError, where: str, back: str) -> HttpResponse:
+def refused(
+    request: HtmxHttpRequest, error: ValidationError, where: str, back: str
+) -> HttpResponse:
     """A change refused with nothing written: the reasons in the alert area `where` of the page
     (htmx), or as messages on the page at `back` when the form was posted without JavaScript."""
     if not request.htmx:

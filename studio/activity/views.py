@@ -5,7 +5,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
-from studio.htmx import parse_uuid
+from studio.htmx import AuthenticatedHttpRequest, parse_uuid
 from studio.projects.views import get_project
 
 from .models import Activity, Verb
@@ -22,7 +22,7 @@ def chosen_storyboard(request: HttpRequest) -> str:
 
 @login_required
 @require_GET
-def project_activity(request: HttpRequest, uuid) -> TemplateResponse:
+def project_activity(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     """The project's log, newest first, 50 lines at a time. "Older" continues after the last
     line shown (not at an offset), so lines written meanwhile neither repeat nor go missing."""
     project = get_project(request, uuid)

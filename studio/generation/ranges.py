@@ -4,16 +4,19 @@ import re
 
 from django.core.files.base import File
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 256 * 1024
 
 
-def ranged_file_response(request: HttpRequest, file: File, *, content_type: str) -> HttpResponse:
+def ranged_file_response(
+    request: HttpRequest, file: File, *, content_type: str
+) -> HttpResponseBase:
     size = file.size
     match = RANGE.match(request.headers.get("Range", "").strip())
     if not match or (not match[1] and not match[2]):
-        response: HttpResponse = FileResponse(file.open("rb"), content_type=content_type)
+        response: HttpResponseBase = FileResponse(file.open("rb"), content_type=content_type)
         response["Accept-Ranges"] = "bytes"
         return response
     start, end = _bounds(match[1], match[2], size)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -14,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.htmx import parse_uuids
+from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuids
 from studio.projects.models import Shot, Storyboard
 from studio.projects.views import (
     get_storyboard,
@@ -43,7 +44,7 @@ def get_clip(request: HttpRequest, uuid) -> Clip:
     )
 
 
-def take_added(request: HttpRequest, clip: Clip, storyboard: Storyboard) -> HttpResponse:
+def take_added(request: HtmxHttpRequest, clip: Clip, storyboard: Storyboard) -> HttpResponse:
     """The new take's card; the page's live updates follow its progress from here."""
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
@@ -51,11 +52,13 @@ def take_added(request: HttpRequest, clip: Clip, storyboard: Storyboard) -> Http
     return storyboard_changed(TemplateResponse(request, f"{TAKE_TEMPLATE}#take", context))
 
 
-def generation_refused(request: HttpRequest, shot: Shot, error: ValidationError) -> HttpResponse:
+def generation_refused(
+    request: HtmxHttpRequest, shot: Shot, error: ValidationError
+) -> HttpResponse:
     return storyboard_refused(request, shot.storyboard, error, where=f"#shot-{shot.uuid}-alert")
 
 
-def generation_answer(request: HttpRequest, shot: Shot, make_take: Callable[[], Clip]):
+def generation_answer(request: HtmxHttpRequest, shot: Shot, make_take: Callable[[], Clip]):
     try:
         clip = make_take()
     except ValidationError as error:
@@ -65,7 +68,7 @@ def generation_answer(request: HttpRequest, shot: Shot, make_take: Callable[[], 
 
 @login_required
 @require_POST
-def shot_generate(request: HttpRequest, uuid) -> HttpResponse:
+def shot_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     shot = get_object_or_404(
         Shot.objects.for_user(request.user).select_related(*SHOT_CONTEXT), uuid=uuid
     )
@@ -83,7 +86,7 @@ def chosen_shots(request: HttpRequest, storyboard: Storyboard) -> list[Shot]:
 
 @login_required
 @require_POST
-def batch_confirm(request: HttpRequest, uuid) -> HttpResponse:
+def batch_confirm(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """Generate selected / Generate all: one confirmation with the total and what remains."""
     storyboard = get_storyboard(request, uuid)
     require_action(user=request.user, team=storyboard.project.team, action=Action.GENERATE)
@@ -96,7 +99,7 @@ def batch_confirm(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def batch_generate(request: HttpRequest, uuid) -> HttpResponse:
+def batch_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     storyboard = get_storyboard(request, uuid)
     require_action(user=request.user, team=storyboard.project.team, action=Action.GENERATE)
     shots = chosen_shots(request, storyboard)
@@ -112,14 +115,14 @@ def batch_generate(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def take_retry(request: HttpRequest, uuid) -> HttpResponse:
+def take_retry(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     old = get_clip(request, uuid)
     return generation_answer(
         request, old.shot, lambda: services.clip_retry(user=request.user, clip=old)
     )
 
 
-def take_card(request: HttpRequest, clip: Clip) -> HttpResponse:
+def take_card(request: HtmxHttpRequest, clip: Clip) -> HttpResponse:
     if not request.htmx:
         return redirect("storyboard_detail", uuid=clip.shot.storyboard.uuid)
     context = {"take": clip, "can_edit": True}
@@ -128,7 +131,7 @@ def take_card(request: HttpRequest, clip: Clip) -> HttpResponse:
 
 @login_required
 @require_POST
-def take_cancel(request: HttpRequest, uuid) -> HttpResponse:
+def take_cancel(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     clip = get_clip(request, uuid)
     try:
         services.clip_request_cancel(user=request.user, clip=clip)
@@ -139,7 +142,7 @@ def take_cancel(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def take_check_again(request: HttpRequest, uuid) -> HttpResponse:
+def take_check_again(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     clip = get_clip(request, uuid)
     try:
         services.clip_check_again(user=request.user, clip=clip)
@@ -150,7 +153,7 @@ def take_check_again(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def take_select(request: HttpRequest, uuid) -> HttpResponse:
+def take_select(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """This take becomes the shot's choice; the shot's card is drawn again with its badges."""
     clip = get_clip(request, uuid)
     try:
@@ -164,7 +167,7 @@ def take_select(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def submissions_resume(request: HttpRequest) -> HttpResponse:
+def submissions_resume(request: AuthenticatedHttpRequest) -> HttpResponse:
     sent = services.submissions_resume(user=request.user)
     messages.success(request, f"Submissions resumed: {sent} waiting take{pluralize(sent)} sent.")
     target = request.POST.get("next", "")
@@ -198,7 +201,7 @@ def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
 TAKE_MEDIA_TYPES = {"video": "video/mp4", "poster": "image/jpeg"}
 
 
-def take_media(request: HttpRequest, clip: Clip, kind: str) -> HttpResponse:
+def take_media(request: HttpRequest, clip: Clip, kind: str) -> HttpResponseBase:
     """A take's video or poster from our storage, with Range: the team's views and share
     links' alike (each has checked access first)."""
     file = getattr(clip, kind)
@@ -209,11 +212,11 @@ def take_media(request: HttpRequest, clip: Clip, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def take_video(request: HttpRequest, uuid) -> HttpResponse:
+def take_video(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase:
     return take_media(request, get_clip(request, uuid), "video")
 
 
 @login_required
 @require_GET
-def take_poster(request: HttpRequest, uuid) -> HttpResponse:
+def take_poster(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase:
     return take_media(request, get_clip(request, uuid), "poster")

@@ -25,7 +25,8 @@ class PlaylistForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("length") == "custom":
             if not data.get("custom_seconds"):
                 self.add_error("custom_seconds", "Give the custom length in seconds.")
@@ -44,7 +45,8 @@ class TrimForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             raise ValidationError("Trims are seconds, like 0.5 or 3.25.")
         return data

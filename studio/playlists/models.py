@@ -17,7 +17,7 @@ class Platform(models.TextChoices):
 
 
 # The aspect ratio each platform preset stands for; custom playlists choose their own.
-PLATFORM_RATIOS = {Platform.YOUTUBE: "16:9", Platform.VERTICAL: "9:16"}
+PLATFORM_RATIOS: dict[str, str] = {Platform.YOUTUBE: "16:9", Platform.VERTICAL: "9:16"}
 TARGET_LENGTHS = (6, 15, 30, 60)
 
 

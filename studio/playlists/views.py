@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
@@ -14,7 +15,7 @@ from django_htmx.http import trigger_client_event
 
 from studio.generation.models import Clip, ClipStatus
 from studio.generation.ranges import ranged_file_response
-from studio.htmx import refused
+from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, refused
 from studio.projects.models import Storyboard, visible_shots
 from studio.projects.views import get_project
 from studio.review.services import item_label, playlist_timeline, review_of
@@ -58,7 +59,7 @@ def item_context(playlist: Playlist) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def playlist_create(request: HttpRequest, uuid) -> HttpResponse:
+def playlist_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     project = get_project(request, uuid)
     require_action(user=request.user, team=project.team, action=Action.EDIT)
     form = PlaylistForm(request.POST or None)
@@ -83,7 +84,7 @@ def playlist_create(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_GET
-def playlist_detail(request: HttpRequest, uuid) -> TemplateResponse:
+def playlist_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     playlist = get_playlist(request, uuid)
     context = item_context(playlist)
     storyboards = playlist.project.storyboards.all()
@@ -142,13 +143,13 @@ def items_changed(request: HttpRequest, playlist: Playlist, notice: str = "") ->
 
 
 def playlist_refused(
-    request: HttpRequest, playlist: Playlist, error: ValidationError
+    request: HtmxHttpRequest, playlist: Playlist, error: ValidationError
 ) -> HttpResponse:
     back = reverse("playlist_detail", args=[playlist.uuid])
     return refused(request, error, "#playlist-alert", back)
 
 
-def _apply(request: HttpRequest, playlist: Playlist, change) -> HttpResponse:
+def _apply(request: HtmxHttpRequest, playlist: Playlist, change) -> HttpResponse:
     """Make the change; a change may return a notice to show beside the list."""
     try:
         result = change()
@@ -171,7 +172,7 @@ def add_storyboard_notice(added: int, skipped: int) -> str:
 
 @login_required
 @require_POST
-def playlist_add(request: HttpRequest, uuid) -> HttpResponse:
+def playlist_add(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """Add one take, or every shot's approved take of a storyboard, from this project only."""
     playlist = get_playlist(request, uuid)
     if storyboard_uuid := request.POST.get("storyboard"):
@@ -199,7 +200,7 @@ def playlist_add(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def playlist_reorder(request: HttpRequest, uuid) -> HttpResponse:
+def playlist_reorder(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     playlist = get_playlist(request, uuid)
     order = request.POST.getlist("item")
     return _apply(
@@ -211,7 +212,7 @@ def playlist_reorder(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_move(request: HttpRequest, uuid) -> HttpResponse:
+def item_move(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     item = get_item(request, uuid)
     offset = -1 if request.POST.get("direction") == "up" else 1
     return _apply(
@@ -223,7 +224,7 @@ def item_move(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_remove(request: HttpRequest, uuid) -> HttpResponse:
+def item_remove(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     item = get_item(request, uuid)
     return _apply(
         request,
@@ -234,13 +235,13 @@ def item_remove(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_trim(request: HttpRequest, uuid) -> HttpResponse:
+def item_trim(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     item = get_item(request, uuid)
     form = TrimForm(request.POST)
 
     def trim():
         if not form.is_valid():
-            raise ValidationError(form.non_field_errors())
+            raise ValidationError(list(form.non_field_errors()))
         services.playlist_trim_item(
             user=request.user,
             item=item,
@@ -253,7 +254,7 @@ def item_trim(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_GET
-def playlist_summary(request: HttpRequest, uuid) -> TemplateResponse:
+def playlist_summary(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     playlist = get_playlist(request, uuid)
     context = item_context(playlist)
     context["preview"] = preview_items(context["items"])
@@ -262,7 +263,7 @@ def playlist_summary(request: HttpRequest, uuid) -> TemplateResponse:
 
 @login_required
 @require_POST
-def playlist_duplicate(request: HttpRequest, uuid) -> HttpResponse:
+def playlist_duplicate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     playlist = get_playlist(request, uuid)
     copy = services.playlist_duplicate(user=request.user, playlist=playlist)
     messages.success(request, f"Duplicated as “{copy.name}”: edit it into a variant.")
@@ -271,7 +272,7 @@ def playlist_duplicate(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def playlist_export(request: HttpRequest, uuid) -> HttpResponse:
+def playlist_export(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     playlist = get_playlist(request, uuid)
     try:
         exports.export_start(user=request.user, playlist=playlist)
@@ -282,11 +283,11 @@ def playlist_export(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_GET
-def playlist_exports(request: HttpRequest, uuid) -> HttpResponse:
+def playlist_exports(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     return playlist_exports_answer(request, get_playlist(request, uuid))
 
 
-def playlist_exports_answer(request: HttpRequest, playlist: Playlist) -> HttpResponse:
+def playlist_exports_answer(request: HtmxHttpRequest, playlist: Playlist) -> HttpResponse:
     if not request.htmx:
         return redirect("playlist_detail", uuid=playlist.uuid)
     context = {"playlist": playlist, "exports": list(playlist.exports.all()[:10])}
@@ -295,7 +296,7 @@ def playlist_exports_answer(request: HttpRequest, playlist: Playlist) -> HttpRes
 
 @login_required
 @require_GET
-def export_download(request: HttpRequest, uuid) -> HttpResponse:
+def export_download(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase:
     export = get_object_or_404(Export.objects.for_user(request.user), uuid=uuid)
     if not export.video:
         return HttpResponse("This export is not ready.", status=404, content_type="text/plain")
@@ -307,7 +308,7 @@ def export_download(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_manifest(request: HttpRequest, uuid) -> HttpResponse:
+def export_manifest(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     export = get_object_or_404(Export.objects.for_user(request.user), uuid=uuid)
     response = HttpResponse(json.dumps(export.manifest, indent=2), content_type="application/json")
     name = export.file_name.removesuffix(".mp4") + ".json"

@@ -91,7 +91,7 @@ def parse(text: str, *, video_model: VideoModel) -> Parsed:
         dialect = csv.excel  # one column or an unusual file: commas, and let the header speak
     reader = csv.reader(io.StringIO(text), dialect)
     names = header_names(next(reader))
-    rows = []
+    rows: list[Row] = []
     for values in reader:
         if not any(value.strip() for value in values):
             continue  # blank lines a spreadsheet leaves at the end

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from studio.catalog.models import VideoModel
@@ -23,12 +24,16 @@ class ProjectForm(forms.Form):
     )
     team = forms.ModelChoiceField(label="Team", queryset=Team.objects.none(), empty_label=None)
 
-    def __init__(self, *args, teams, **kwargs) -> None:
+    def __init__(self, *args, teams: QuerySet[Team], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
-        if len(self.fields["team"].queryset) == 1:  # evaluated once, cached for the choices
-            self.fields["team"].widget = forms.HiddenInput()
-            self.fields["team"].initial = self.fields["team"].queryset[0]
+        team = self.fields["team"]
+        assert isinstance(team, forms.ModelChoiceField)
+        team.queryset = teams
+        # The field's own copy of the query, which the choices read too.
+        self.teams = team.queryset
+        if len(self.teams) == 1:  # evaluated once, cached for the choices
+            team.widget = forms.HiddenInput()
+            team.initial = self.teams[0]
 
 
 class StoryboardForm(forms.Form):
@@ -67,12 +72,15 @@ class ShotForm(forms.Form):
         duration.widget.attrs.update(min=video_model.min_duration, max=video_model.max_duration)
         duration.initial = min(max(5, video_model.min_duration), video_model.max_duration)
         ratios = self.fields["aspect_ratio"]
+        assert isinstance(ratios, forms.ChoiceField)
         ratios.choices = [(ratio, ratio) for ratio in video_model.aspect_ratios]
         ratios.initial = video_model.aspect_ratios[0]
 
     @cached_property
     def offers_model_choice(self) -> bool:
-        return self.fields["video_model"].queryset.count() > 1
+        models = self.fields["video_model"]
+        assert isinstance(models, forms.ModelChoiceField) and models.queryset is not None
+        return models.queryset.count() > 1
 
     def estimate(self) -> Estimate:
         """The cost of one take at the duration typed so far, for the live estimate."""
@@ -94,7 +102,8 @@ class ShotForm(forms.Form):
         return prompt
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         model = data.get("video_model")
         if model and data.get("duration") is not None and data.get("aspect_ratio"):
             try:

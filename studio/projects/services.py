@@ -3,7 +3,7 @@ checked whole before anything is written, and leaves one line in the project's a
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -222,7 +222,8 @@ def shot_delete(*, user, shot: Shot) -> Shot:
     return shot
 
 
-def undo_expires_at(shot: Shot):
+def undo_expires_at(shot: Shot) -> datetime:
+    assert shot.deleted_at is not None  # only a deleted shot has an undo window
     return shot.deleted_at + UNDO_WINDOW
 
 
@@ -301,19 +302,22 @@ def shots_import(
     if not valid:
         raise ValidationError("No row of the file can be imported: fix the errors shown.")
     last = storyboard.shots.aggregate(last=Max("position"))["last"] or 0
-    shots = Shot.objects.bulk_create(
-        Shot(
-            storyboard=storyboard,
-            position=last + number,
-            title=row.title,
-            prompt=row.prompt,
-            duration=row.duration,
-            aspect_ratio=row.aspect_ratio,
-            video_model=video_model,
-            notes=row.notes,
+    new = []
+    for number, row in enumerate(valid, start=1):
+        assert row.duration is not None  # a row without one has an error, so is not valid
+        new.append(
+            Shot(
+                storyboard=storyboard,
+                position=last + number,
+                title=row.title,
+                prompt=row.prompt,
+                duration=row.duration,
+                aspect_ratio=row.aspect_ratio,
+                video_model=video_model,
+                notes=row.notes,
+            )
         )
-        for number, row in enumerate(valid, start=1)
-    )
+    shots = Shot.objects.bulk_create(new)
     activity_record(
         project=storyboard.project,
         storyboard=storyboard,

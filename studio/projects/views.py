@@ -17,7 +17,7 @@ from studio.activity.charts import project_spend_chart
 from studio.catalog.models import VideoModel
 from studio.generation.ledger import Costs, project_costs, project_totals, takes_cost
 from studio.generation.models import ACTIVE_STATUSES, Clip
-from studio.htmx import parse_uuid, refused
+from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuid, refused
 from studio.review.services import take_review_prefetches
 from studio.teams.models import Action, Role, Team
 from studio.teams.services import (
@@ -47,7 +47,7 @@ def get_storyboard(request: HttpRequest, uuid) -> Storyboard:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> TemplateResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> TemplateResponse:
     """The current team's projects (the topbar switcher changes which team that is)."""
     membership = current_membership(request)
     projects = Project.objects.none()
@@ -67,14 +67,14 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_create(request: HttpRequest) -> HttpResponse:
+def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     team_ensure_personal(user=request.user)
     teams = Team.objects.filter(memberships__user=request.user, memberships__role=Role.OWNER)
     current = current_membership(request)
     # The team the user is working in, when they may start projects in it.
     initial = {"team": current.team.pk} if current and current.role == Role.OWNER else {}
     form = ProjectForm(request.POST or None, teams=teams, initial=initial)
-    if not form.fields["team"].queryset:
+    if not form.teams:
         messages.error(request, "Only a team's owner can start a project; ask yours.")
     elif form.is_valid():
         project = services.project_create(user=request.user, **form.cleaned_data)
@@ -84,13 +84,13 @@ def project_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def project_detail(request: HttpRequest, uuid) -> TemplateResponse:
+def project_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     return project_page(request, get_project(request, uuid))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def storyboard_create(request: HttpRequest, uuid) -> HttpResponse:
+def storyboard_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     project = get_project(request, uuid)
     require_action(user=request.user, team=project.team, action=Action.EDIT)
     form = StoryboardForm(request.POST or None)
@@ -151,20 +151,21 @@ def storyboard_page(
 
 @login_required
 @require_GET
-def storyboard_detail(request: HttpRequest, uuid) -> TemplateResponse:
+def storyboard_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     storyboard = get_storyboard(request, uuid)
     edit = None
     editing = parse_uuid(request.GET.get("edit", ""))
     if editing and user_can(request, storyboard.project.team, Action.EDIT):
         shot = storyboard.shots.select_related("video_model").filter(uuid=editing).first()
-        edit = shot and {"uuid": shot.uuid, "form": ShotEditForm.for_shot(shot)}
+        if shot is not None:
+            edit = {"uuid": shot.uuid, "form": ShotEditForm.for_shot(shot)}
     form = ShotForm(video_model=default_video_model(request))
     return storyboard_page(request, storyboard, form, edit)
 
 
 @login_required
 @require_POST
-def shot_create(request: HttpRequest, uuid) -> HttpResponse:
+def shot_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """Add shot: the new shot card is appended to the list and the form comes back empty."""
     storyboard = get_storyboard(request, uuid)
     form = ShotForm(request.POST, video_model=default_video_model(request))
@@ -197,7 +198,7 @@ def shot_create(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_GET
-def shot_form(request: HttpRequest, uuid) -> TemplateResponse:
+def shot_form(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     """The Add shot form again for another model: its own aspect ratios and durations."""
     storyboard = get_storyboard(request, uuid)
     form = ShotForm(initial=request.GET.dict(), video_model=default_video_model(request))
@@ -210,7 +211,7 @@ def shot_form(request: HttpRequest, uuid) -> TemplateResponse:
 
 @login_required
 @require_GET
-def shot_estimate(request: HttpRequest, uuid) -> TemplateResponse:
+def shot_estimate(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     """The live cost estimate beside the Duration field: "4 s, $1.60"."""
     storyboard = get_storyboard(request, uuid)
     form = ShotForm(request.GET, video_model=default_video_model(request))
@@ -256,7 +257,7 @@ def edit_form_for(request: HttpRequest, shot: Shot) -> ShotEditForm:
 
 @login_required
 @require_GET
-def shot_edit(request: HttpRequest, uuid) -> HttpResponse:
+def shot_edit(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """Open the shot's edit form in place of its card body."""
     shot = get_shot(request, uuid)
     require_action(user=request.user, team=shot.storyboard.project.team, action=Action.EDIT)
@@ -270,7 +271,7 @@ def shot_edit(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_GET
-def shot_view(request: HttpRequest, uuid) -> HttpResponse:
+def shot_view(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """The shot's card body again: Cancel of an edit, or "use theirs" after a conflict."""
     shot = get_shot(request, uuid)
     if not request.htmx:
@@ -281,7 +282,7 @@ def shot_view(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def shot_update(request: HttpRequest, uuid) -> HttpResponse:
+def shot_update(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     shot = get_shot(request, uuid)
     require_action(user=request.user, team=shot.storyboard.project.team, action=Action.EDIT)
     form = edit_form_for(request, shot)
@@ -331,7 +332,7 @@ def shot_part(request: HttpRequest, shot: Shot, partial: str, **extra) -> Templa
 
 @login_required
 @require_POST
-def shot_duplicate(request: HttpRequest, uuid) -> HttpResponse:
+def shot_duplicate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """The copy's card goes straight after the original's."""
     shot = get_shot(request, uuid)
     copy = services.shot_duplicate(user=request.user, shot=shot)
@@ -342,7 +343,7 @@ def shot_duplicate(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def shot_delete(request: HttpRequest, uuid) -> HttpResponse:
+def shot_delete(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """The card gives way to an Undo bar for UNDO_WINDOW."""
     shot = get_shot(request, uuid)
     try:
@@ -358,7 +359,7 @@ def shot_delete(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def shot_restore(request: HttpRequest, uuid) -> HttpResponse:
+def shot_restore(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     shot = get_shot(request, uuid, deleted=True)
     try:
         shot = services.shot_restore(user=request.user, shot=shot)
@@ -370,7 +371,7 @@ def shot_restore(request: HttpRequest, uuid) -> HttpResponse:
 
 
 def storyboard_refused(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     storyboard: Storyboard,
     error: ValidationError,
     *,
@@ -384,7 +385,7 @@ def storyboard_refused(
 
 @login_required
 @require_POST
-def shots_reorder(request: HttpRequest, uuid) -> HttpResponse:
+def shots_reorder(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """The order after a drag. The page already shows it; the numbers follow live."""
     storyboard = get_storyboard(request, uuid)
     try:
@@ -400,7 +401,7 @@ def shots_reorder(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def shot_move(request: HttpRequest, uuid) -> HttpResponse:
+def shot_move(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     shot = get_shot(request, uuid)
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if offset is None:
@@ -417,7 +418,7 @@ def shot_move(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def storyboard_import(request: HttpRequest, uuid) -> HttpResponse:
+def storyboard_import(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """Shots from a CSV in two steps: the file is checked and previewed row by row, and only
     Import saves. The checked text travels in the preview form, so nothing is stored between."""
     storyboard = get_storyboard(request, uuid)
@@ -481,7 +482,7 @@ def changed_shots(storyboard: Storyboard, since: datetime | None) -> QuerySet[Sh
 
 @login_required
 @require_GET
-def storyboard_live(request: HttpRequest, uuid) -> TemplateResponse:
+def storyboard_live(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     """One request per page per interval, whatever the page shows: what changed since the
     page's token, who else is here, and the next token."""
     storyboard = get_storyboard(request, uuid)
@@ -523,10 +524,11 @@ def project_page(
     total, per_storyboard = project_costs(project)
     shot_count = Count("shots", filter=visible_shots("shots__"))
     storyboards = list(project.storyboards.annotate(shot_count=shot_count))
-    for storyboard in storyboards:
-        storyboard.costs = per_storyboard.get(storyboard.pk, Costs())
     context = budget_context(project, total, budget_form) | {
-        "storyboards": storyboards,
+        # Each storyboard's card with its costs.
+        "storyboards": [
+            (storyboard, per_storyboard.get(storyboard.pk, Costs())) for storyboard in storyboards
+        ],
         "playlists": project.playlists.annotate(cost=takes_cost("items__clip")),
         "chart": project_spend_chart(project, storyboards),
         "recent": project.activities.select_related("storyboard")[:RECENT_ACTIVITY],
@@ -538,7 +540,7 @@ def project_page(
 
 @login_required
 @require_POST
-def project_budget(request: HttpRequest, uuid) -> HttpResponse:
+def project_budget(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """Owners change the budget in place: the budget card comes back, and the recent activity
     with its new line."""
     project = get_project(request, uuid)

@@ -14,7 +14,8 @@ class CommentForm(forms.Form):
     )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "at_seconds" in self.errors:
             raise ValidationError("A time in the video is seconds, like 3 or 12.5.")
         return data

@@ -409,6 +409,7 @@ class Review:
 def review_of(target: Reviewable) -> Review:
     """From prefetched decisions and comments when there are some (no query), else two."""
     if hasattr(target, "prefetched_decisions"):
+        assert hasattr(target, "prefetched_comments")  # take_review_prefetches() sets both
         return Review(list(target.prefetched_decisions), list(target.prefetched_comments))
     return Review(
         list(target.review_decisions.select_related("decided_by")),

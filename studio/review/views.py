@@ -3,11 +3,13 @@ outsider gets 404; a role that may not gets 403). Guests reach one storyboard or
 through a share link's token, and everything they ask for is checked to be under it."""
 
 import functools
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,7 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 from studio.generation.models import Clip, ClipStatus
 from studio.generation.ranges import ranged_file_response
 from studio.generation.views import get_clip, take_media
-from studio.htmx import parse_uuid, refused
+from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuid, refused
 from studio.playlists.models import Export, ExportStatus, Playlist
 from studio.playlists.views import get_playlist, playlist_items, preview_items
 from studio.projects.models import Storyboard
@@ -42,7 +44,7 @@ def _allows(membership: Membership | None, action: str) -> bool:
 
 
 def take_review_answer(
-    request: HttpRequest, take: Clip, membership: Membership | None
+    request: HtmxHttpRequest, take: Clip, membership: Membership | None
 ) -> HttpResponse:
     if not request.htmx:
         storyboard = take.shot.storyboard
@@ -58,7 +60,7 @@ def take_review_answer(
     return TemplateResponse(request, TAKE_REVIEW, context)
 
 
-def playlist_review_answer(request: HttpRequest, playlist: Playlist, **extra) -> HttpResponse:
+def playlist_review_answer(request: HtmxHttpRequest, playlist: Playlist, **extra) -> HttpResponse:
     if not request.htmx:
         return redirect(f"{reverse('playlist_detail', args=[playlist.uuid])}#playlist-review")
     context = {"playlist": playlist, "review": services.review_of(playlist), **extra}
@@ -73,10 +75,10 @@ def _playlist_back(playlist: Playlist) -> str:
     return f"{reverse('playlist_detail', args=[playlist.uuid])}#playlist-review"
 
 
-def _comment_fields(request: HttpRequest) -> tuple[str, object]:
+def _comment_fields(request: HttpRequest) -> tuple[str, Decimal | None]:
     form = CommentForm(request.POST)
     if not form.is_valid():
-        raise ValidationError(form.non_field_errors() or "Check the comment and try again.")
+        raise ValidationError(list(form.non_field_errors()) or "Check the comment and try again.")
     return form.cleaned_data["body"], form.cleaned_data["at_seconds"]
 
 
@@ -86,7 +88,7 @@ def _comment_fields(request: HttpRequest) -> tuple[str, object]:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def take_review(request: HttpRequest, uuid) -> HttpResponse:
+def take_review(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """A take card's review block, for cards drawn without it (after a live update)."""
     take = get_clip(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
@@ -95,7 +97,7 @@ def take_review(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def take_decide(request: HttpRequest, uuid) -> HttpResponse:
+def take_decide(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     take = get_clip(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
     try:
@@ -107,7 +109,7 @@ def take_decide(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def take_comment(request: HttpRequest, uuid) -> HttpResponse:
+def take_comment(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     take = get_clip(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
     try:
@@ -120,7 +122,7 @@ def take_comment(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment_resolve(request: HttpRequest, uuid) -> HttpResponse:
+def comment_resolve(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     comment = get_object_or_404(
         Comment.objects.for_user(request.user).select_related(
             "take__shot__storyboard__project__team", "playlist__project__team", "author"
@@ -143,7 +145,7 @@ def comment_resolve(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def playlist_decide(request: HttpRequest, uuid) -> HttpResponse:
+def playlist_decide(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     playlist = get_playlist(request, uuid)
     try:
         services.review_decide(
@@ -156,7 +158,7 @@ def playlist_decide(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def playlist_comment(request: HttpRequest, uuid) -> HttpResponse:
+def playlist_comment(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     playlist = get_playlist(request, uuid)
     try:
         body, at_seconds = _comment_fields(request)
@@ -168,7 +170,7 @@ def playlist_comment(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_GET
-def playlist_review(request: HttpRequest, uuid) -> TemplateResponse:
+def playlist_review(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     """The review summary: every item's take state, open comments, who still has to decide."""
     playlist = get_playlist(request, uuid)
     items = list(
@@ -192,7 +194,7 @@ def playlist_review(request: HttpRequest, uuid) -> TemplateResponse:
 # Share links, for the team
 
 
-def share_page(request: HttpRequest, target: Storyboard | Playlist, **extra) -> HttpResponse:
+def share_page(request: HtmxHttpRequest, target: Storyboard | Playlist, **extra) -> HttpResponse:
     context = {
         "project": target.project,
         "share_target": target,
@@ -203,7 +205,7 @@ def share_page(request: HttpRequest, target: Storyboard | Playlist, **extra) -> 
     return TemplateResponse(request, f"{SHARE}{partial}", context)
 
 
-def share_create(request: HttpRequest, target: Storyboard | Playlist) -> HttpResponse:
+def share_create(request: HtmxHttpRequest, target: Storyboard | Playlist) -> HttpResponse:
     try:
         days = int(request.POST.get("days", ""))
     except ValueError:
@@ -221,7 +223,7 @@ def share_create(request: HttpRequest, target: Storyboard | Playlist) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def storyboard_share(request: HttpRequest, uuid) -> HttpResponse:
+def storyboard_share(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     storyboard = get_object_or_404(
         Storyboard.objects.for_user(request.user).select_related("project__team"), uuid=uuid
     )
@@ -234,7 +236,7 @@ def storyboard_share(request: HttpRequest, uuid) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
-def playlist_share(request: HttpRequest, uuid) -> HttpResponse:
+def playlist_share(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     playlist = get_playlist(request, uuid)
     require_action(user=request.user, team=playlist.project.team, action=Action.EDIT)
     if request.method == "POST":
@@ -244,7 +246,7 @@ def playlist_share(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def share_link_revoke(request: HttpRequest, uuid) -> HttpResponse:
+def share_link_revoke(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     link = get_object_or_404(
         ShareLink.objects.for_user(request.user).select_related(
             "storyboard__project__team", "playlist__project__team"
@@ -266,7 +268,7 @@ def shared(view):
     a token that opens nothing, 410 for an expired or revoked link). Nothing else runs."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HtmxHttpRequest, token: str, *args, **kwargs) -> HttpResponseBase:
         try:
             link = services.share_link_open(token)
         except services.ShareLinkInvalid:
@@ -305,6 +307,7 @@ def _shared_take(link: ShareLink, uuid) -> Clip:
     if link.storyboard_id:
         takes = takes.filter(shot__storyboard_id=link.storyboard_id)
     else:
+        assert link.playlist_id is not None  # one or the other (a constraint)
         takes = takes.filter(playlist_items__playlist_id=link.playlist_id).distinct()
     return get_object_or_404(takes, uuid=parse_uuid(str(uuid)))
 
@@ -327,6 +330,7 @@ def share_open(request: HttpRequest, link: ShareLink, token: str) -> TemplateRes
 
 def share_storyboard_page(request: HttpRequest, link: ShareLink, context: dict):
     storyboard = link.storyboard
+    assert storyboard is not None  # share_open sends a playlist's link elsewhere
     takes = Clip.objects.filter(status=ClipStatus.COMPLETED).order_by("take_number")
     shots = storyboard.shots.prefetch_related(
         Prefetch("takes", queryset=takes.prefetch_related(*services.take_review_prefetches()))
@@ -338,6 +342,7 @@ def share_storyboard_page(request: HttpRequest, link: ShareLink, context: dict):
 def share_playlist_page(request: HttpRequest, link: ShareLink, context: dict):
     token = context["share_token"]
     playlist = link.playlist
+    assert playlist is not None  # share_open sends a storyboard's link elsewhere
     items = playlist_items(playlist)
     preview = preview_items(
         items, video_url=lambda clip: reverse("share_take_video", args=[token, clip.uuid])
@@ -368,7 +373,7 @@ def share_name(request: HttpRequest, link: ShareLink, token: str) -> HttpRespons
     return redirect("share_open", token=token)
 
 
-def guest_answer(request: HttpRequest, link: ShareLink, token: str, target) -> HttpResponse:
+def guest_answer(request: HtmxHttpRequest, link: ShareLink, token: str, target) -> HttpResponse:
     back = reverse("share_open", args=[token])
     if not request.htmx:
         return redirect(back)
@@ -395,7 +400,7 @@ def _alert_target(target) -> str:
 
 @require_POST
 @shared
-def share_decide(request: HttpRequest, link: ShareLink, token: str) -> HttpResponse:
+def share_decide(request: HtmxHttpRequest, link: ShareLink, token: str) -> HttpResponse:
     guest = _require_guest(request, link)
     target = _guest_target(request, link)
     try:
@@ -408,7 +413,7 @@ def share_decide(request: HttpRequest, link: ShareLink, token: str) -> HttpRespo
 
 @require_POST
 @shared
-def share_comment(request: HttpRequest, link: ShareLink, token: str) -> HttpResponse:
+def share_comment(request: HtmxHttpRequest, link: ShareLink, token: str) -> HttpResponse:
     guest = _require_guest(request, link)
     target = _guest_target(request, link)
     try:
@@ -422,19 +427,19 @@ def share_comment(request: HttpRequest, link: ShareLink, token: str) -> HttpResp
 
 @require_GET
 @shared
-def share_take_video(request: HttpRequest, link: ShareLink, token: str, uuid) -> HttpResponse:
+def share_take_video(request: HttpRequest, link: ShareLink, token: str, uuid) -> HttpResponseBase:
     return take_media(request, _shared_take(link, uuid), "video")
 
 
 @require_GET
 @shared
-def share_take_poster(request: HttpRequest, link: ShareLink, token: str, uuid) -> HttpResponse:
+def share_take_poster(request: HttpRequest, link: ShareLink, token: str, uuid) -> HttpResponseBase:
     return take_media(request, _shared_take(link, uuid), "poster")
 
 
 @require_GET
 @shared
-def share_export_video(request: HttpRequest, link: ShareLink, token: str, uuid) -> HttpResponse:
+def share_export_video(request: HttpRequest, link: ShareLink, token: str, uuid) -> HttpResponseBase:
     if not link.playlist_id:
         raise Http404("This link shares no playlist.")
     export = get_object_or_404(

@@ -2,7 +2,7 @@ import logging
 import smtplib
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -18,7 +18,7 @@ CURRENT_TEAM_SESSION_KEY = "current_team"
 
 
 @transaction.atomic
-def team_ensure_personal(*, user: AbstractBaseUser) -> Team | None:
+def team_ensure_personal(*, user: User) -> Team | None:
     """Give a user who belongs to no team a personal one, so the studio is usable at once."""
     if Membership.objects.filter(user=user).exists():
         return None
@@ -27,7 +27,7 @@ def team_ensure_personal(*, user: AbstractBaseUser) -> Team | None:
     return team
 
 
-def require_action(*, user: AbstractBaseUser, team: Team, action: str) -> Membership:
+def require_action(*, user: User, team: Team, action: str) -> Membership:
     """The one permission check: 403 when the user's role on the team does not allow it.
 
     Callers have already scoped the object to the user's teams (an outsider got 404 there).
@@ -95,13 +95,13 @@ def team_remember(*, request: HttpRequest, team: Team) -> None:
 
 
 @transaction.atomic
-def team_create(*, user: AbstractBaseUser, name: str) -> Team:
+def team_create(*, user: User, name: str) -> Team:
     team = Team.objects.create(name=name)
     Membership.objects.create(team=team, user=user, role=Role.OWNER)
     return team
 
 
-def _find_user(who: str) -> AbstractBaseUser | None:
+def _find_user(who: str) -> User | None:
     """The account `who` names (a username, or an email address), None for an unknown email."""
     User = get_user_model()
     if "@" in who:
@@ -120,9 +120,7 @@ def _find_user(who: str) -> AbstractBaseUser | None:
 
 
 @transaction.atomic
-def team_invite(
-    *, team: Team, invited_by: AbstractBaseUser, who: str, role: str
-) -> Membership | Invitation:
+def team_invite(*, team: Team, invited_by: User, who: str, role: str) -> Membership | Invitation:
     """Invite by username or email. Someone with an account joins at once (a Membership);
     an email nobody has signed up with gets an Invitation whose link lets them sign up and join.
 
@@ -223,7 +221,7 @@ def invitation_revoke(*, invitation: Invitation) -> None:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Join the team with the invitation's role. The link works once: the conditional update
     makes two clicks (or two people) with the same link produce one membership."""
     existing = Membership.objects.filter(team=invitation.team, user=user).first()
@@ -245,7 +243,7 @@ def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Memb
 
 
 @transaction.atomic
-def invitation_signup(*, invitation: Invitation, username: str, password: str) -> AbstractBaseUser:
+def invitation_signup(*, invitation: Invitation, username: str, password: str) -> User:
     """Create the account of someone invited by email and join them, in one transaction: an
     invitation used up in between leaves no stray account behind."""
     user = get_user_model().objects.create_user(

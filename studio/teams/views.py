@@ -12,6 +12,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
+from studio.htmx import AuthenticatedHttpRequest
+
 from . import services
 from .forms import InvitationSignupForm, InviteForm, RoleForm, TeamForm
 from .models import ROLE_ACTIONS, Action, Invitation, Membership, Role
@@ -32,7 +34,7 @@ def get_own_membership(request: HttpRequest, team_uuid) -> Membership:
     raise Http404("No such team.")
 
 
-def get_member(request: HttpRequest, uuid) -> Membership:
+def get_member(request: AuthenticatedHttpRequest, uuid) -> Membership:
     """Any membership of one of the user's teams (the one an owner acts on)."""
     return get_object_or_404(
         Membership.objects.filter(team__memberships__user=request.user).select_related(
@@ -42,7 +44,7 @@ def get_member(request: HttpRequest, uuid) -> Membership:
     )
 
 
-def get_invitation(request: HttpRequest, uuid) -> Invitation:
+def get_invitation(request: AuthenticatedHttpRequest, uuid) -> Invitation:
     return get_object_or_404(
         Invitation.objects.filter(team__memberships__user=request.user).select_related("team"),
         uuid=uuid,
@@ -75,13 +77,13 @@ def team_list_page(request: HttpRequest, form: TeamForm) -> TemplateResponse:
 
 @login_required
 @require_GET
-def team_list(request: HttpRequest) -> TemplateResponse:
+def team_list(request: AuthenticatedHttpRequest) -> TemplateResponse:
     return team_list_page(request, TeamForm())
 
 
 @login_required
 @require_POST
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TeamForm(request.POST)
     if not form.is_valid():
         return team_list_page(request, form)
@@ -93,7 +95,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def team_switch(request: HttpRequest, uuid) -> HttpResponse:
+def team_switch(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     team = get_own_membership(request, uuid).team
     services.team_remember(request=request, team=team)
     return redirect("dashboard")
@@ -123,13 +125,13 @@ def team_page(request: HttpRequest, membership: Membership, invite_form: InviteF
 
 @login_required
 @require_GET
-def team_detail(request: HttpRequest, uuid) -> TemplateResponse:
+def team_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     return team_page(request, get_own_membership(request, uuid), InviteForm())
 
 
 @login_required
 @require_POST
-def team_invite(request: HttpRequest, uuid) -> HttpResponse:
+def team_invite(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     membership = get_own_membership(request, uuid)
     team = membership.team
     services.require_action(user=request.user, team=team, action=Action.MANAGE)
@@ -176,7 +178,7 @@ def member_row(request: HttpRequest, member: Membership, **extra) -> TemplateRes
 
 @login_required
 @require_POST
-def member_role(request: HttpRequest, uuid) -> HttpResponse:
+def member_role(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     member = get_member(request, uuid)
     services.require_action(user=request.user, team=member.team, action=Action.MANAGE)
     form = RoleForm(request.POST)
@@ -207,7 +209,7 @@ def member_role(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, uuid) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     member = get_member(request, uuid)
     team = member.team
     services.require_action(user=request.user, team=team, action=Action.MANAGE)
@@ -232,7 +234,7 @@ def member_remove(request: HttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, uuid) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     invitation = get_invitation(request, uuid)
     team = invitation.team
     services.require_action(user=request.user, team=team, action=Action.MANAGE)

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,6 +9,8 @@ from tests.helpers import HTMX, days_ago, line
 
 pytestmark = pytest.mark.django_db
 HOUR = timedelta(hours=1)
+# An afternoon: yesterday's noon is then a day ago (before noon it would be 23 hours ago).
+AFTERNOON = datetime(2026, 3, 18, 15, 0, tzinfo=UTC)
 
 
 def log_url(studio) -> str:
@@ -22,7 +24,8 @@ def many_lines(studio, count: int) -> list:
     ]
 
 
-def test_log_lists_lines_newest_first_with_who_what_and_cost(client, studio):
+def test_log_lists_lines_newest_first_with_who_what_and_cost(client, studio, time_machine):
+    time_machine.move_to(AFTERNOON, tick=False)
     line(studio.project, "shot 1 prompt", at=days_ago(3), storyboard=studio.storyboard)
     line(
         studio.project,
@@ -40,7 +43,7 @@ def test_log_lists_lines_newest_first_with_who_what_and_cost(client, studio):
     assert '<span class="chip money" aria-label="Cost $2.40">$2.40</span>' in page
     assert "Hero spot</a>" in page
     assert "1\xa0day ago" in page and "3\xa0days ago" in page  # timesince keeps them together
-    assert days_ago(1).strftime("%b %-d, %Y, 12:00") in page
+    assert "Mar 17, 2026, 12:00" in page
 
 
 def test_log_filters_by_storyboard_and_by_kind_without_javascript(

@@ -20,6 +20,7 @@ from studio.teams.models import Role, Team
 from tests.factories import make_playlist, make_shot, make_take, make_user
 from tests.live_services import redis_server
 from tests.simulator_fixtures import gateway_client, simulator, simulator_config  # noqa: F401
+from tests.urls_table import build_world
 
 # The catalog row the data migration seeds: transactional tests (worker, browser) flush the
 # database afterwards, so the fixture puts it back from the same source.
@@ -96,6 +97,12 @@ def takes(shots) -> list[Clip]:
 @pytest.fixture
 def playlist(studio) -> Playlist:
     return make_playlist(studio.project)
+
+
+@pytest.fixture
+def world(studio) -> dict:
+    """One of every object a URL names, for the walks of tests/urls_table.py's routes."""
+    return build_world(studio)
 
 
 @pytest.fixture(autouse=True)

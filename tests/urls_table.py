@@ -1,0 +1,298 @@
+"""Every URL of the studio, in one table for the tests of who may use what.
+
+- TEAM_ROUTES name an object of a team: tests/test_roles.py sends each one with every role
+  (what a role may not do answers 403 and changes nothing; what it may do changes what the
+  route says it changes), tests/test_access.py with an outsider (404, nothing changed) and
+  without logging in (to the login page).
+- ACCOUNT_ROUTES name no object (the user's own pages): without logging in, to the login page.
+- GUEST_ROUTES are opened by a token, not a login: a forged token opens nothing (404).
+- EXEMPT: URLs outside all three, each with the reason.
+
+tests/test_access.py walks django.urls.get_resolver() and fails on a URL name in none of these.
+Static files are not routed by Django (WhiteNoise answers them before the URLconf), and media
+is never served directly (the take and export views check access first)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from studio.activity.models import Activity
+from studio.generation.models import Clip, ClipStatus
+from studio.playlists.models import Export, Playlist, PlaylistItem
+from studio.projects.models import Project, Shot, Storyboard
+from studio.review import services as review
+from studio.review.models import Comment, Decision, ShareLink
+from studio.teams.models import Action, Invitation, Membership
+from studio.teams.services import CURRENT_TEAM_SESSION_KEY
+from tests.factories import make_shot, make_take
+
+# Form data: a dict, or a function of (studio, world) for data known only when it is sent.
+Data = dict | Callable[[Any, dict], dict] | None
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    name: str
+    target: str | None = None  # the world's key of the object the URL names
+    action: Action | None = None  # what a role must be allowed to do
+    data: Data = None
+    # The part of the snapshot that a request of a role allowed to send it changes; None
+    # for a request that only reads.
+    changes: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.name}"
+
+    def url(self, world: dict, token: str | None = None) -> str:
+        args = [token] if token is not None else []
+        if self.target:
+            args.append(world[self.target])
+        return reverse(self.name, args=args)
+
+    def send(self, client: Client, studio, world: dict, *, token=None, htmx: bool = False):
+        data = self.data(studio, world) if callable(self.data) else self.data or {}
+        headers = {"HX-Request": "true"} if htmx else {}
+        return getattr(client, self.method)(self.url(world, token), data, headers=headers)
+
+
+def new_shot(studio, world) -> dict:
+    return {"video_model": studio.veo.pk, "prompt": "New", "duration": 4, "aspect_ratio": "16:9"}
+
+
+def edited_spare(studio, world) -> dict:
+    spare = Shot.objects.get(uuid=world["spare"])
+    fields = {"prompt": "Edited", "duration": 4, "aspect_ratio": "16:9", "version": spare.version}
+    fields["video_model"] = spare.video_model_id
+    return {f"edit-{spare.pk}-{name}": value for name, value in fields.items()}
+
+
+def shots_reversed(studio, world) -> dict:
+    shots = Shot.objects.order_by("-position").values_list("uuid", flat=True)
+    return {"shot": [str(uuid) for uuid in shots]}
+
+
+def items_reversed(studio, world) -> dict:
+    items = PlaylistItem.objects.filter(playlist__uuid=world["playlist"]).order_by("-position")
+    return {"item": [str(uuid) for uuid in items.values_list("uuid", flat=True)]}
+
+
+def item_moved(studio, world) -> dict:
+    """Down, unless the item is already the last one (whatever the routes before did)."""
+    item = PlaylistItem.objects.get(uuid=world["item"])
+    last = item.playlist.items.count()
+    return {"direction": "up" if item.position == last else "down"}
+
+
+VIEW, EDIT, GENERATE = Action.VIEW, Action.EDIT, Action.GENERATE
+REVIEW, MANAGE = Action.REVIEW, Action.MANAGE
+
+TEAM_ROUTES = [
+    # -- projects and storyboards
+    Route("get", "project_detail", "project", VIEW),
+    Route("get", "storyboard_create", "project", EDIT),
+    Route("post", "storyboard_create", "project", EDIT, {"title": "Alt"}, "storyboards"),
+    Route("get", "storyboard_detail", "storyboard", VIEW),
+    Route("get", "shot_form", "storyboard", VIEW),
+    Route("get", "shot_estimate", "storyboard", VIEW, {"duration": "4"}),
+    Route("get", "storyboard_live", "storyboard", VIEW),
+    Route("post", "shot_create", "storyboard", EDIT, new_shot, "shots"),
+    # -- takes
+    Route("post", "shot_generate", "shot", GENERATE, None, "takes"),
+    Route("post", "batch_confirm", "storyboard", GENERATE, {"scope": "all"}),  # only asks
+    Route("post", "batch_generate", "storyboard", GENERATE, {"scope": "all"}, "takes"),
+    Route("post", "take_retry", "failed", GENERATE, None, "takes"),
+    Route("post", "take_cancel", "pending", GENERATE, None, "takes"),
+    Route("post", "take_check_again", "unconfirmed", GENERATE, None, "takes"),
+    Route("post", "take_select", "take", EDIT, None, "shots"),
+    Route("get", "take_video", "take", VIEW),
+    Route("get", "take_poster", "take", VIEW),
+    # -- playlists and exports
+    Route("get", "playlist_create", "project", EDIT),
+    Route(
+        "post",
+        "playlist_create",
+        "project",
+        EDIT,
+        {"name": "Cutdown", "platform": "youtube", "length": "15"},
+        "playlists",
+    ),
+    Route("get", "playlist_detail", "playlist", VIEW),
+    Route("get", "playlist_summary", "playlist", VIEW),
+    Route("get", "playlist_exports", "playlist", VIEW),
+    Route("post", "playlist_add", "playlist", EDIT, lambda s, w: {"take": w["take"]}, "items"),
+    Route("post", "playlist_reorder", "playlist", EDIT, items_reversed, "items"),
+    Route("post", "playlist_duplicate", "playlist", EDIT, None, "playlists"),
+    Route("post", "playlist_item_move", "item", EDIT, item_moved, "items"),
+    Route("post", "playlist_item_trim", "item", EDIT, {"trim_in": "1"}, "items"),
+    Route("post", "playlist_item_remove", "item", EDIT, None, "items"),
+    Route("post", "playlist_export", "playlist", EDIT, None, "exports"),
+    Route("get", "export_download", "export", VIEW),
+    Route("get", "export_manifest", "export", VIEW),
+    # -- teams
+    Route("get", "team_detail", "team", VIEW),
+    Route("post", "team_switch", "team", VIEW, None, "session"),
+    Route(
+        "post",
+        "team_invite",
+        "team",
+        MANAGE,
+        {"who": "new@example.com", "role": "viewer"},
+        "invitations",
+    ),
+    Route("post", "team_invite", "team", MANAGE, {"who": "oscar", "role": "viewer"}, "memberships"),
+    Route("post", "member_role", "member", MANAGE, {"role": "editor"}, "memberships"),
+    Route("post", "member_remove", "member", MANAGE, None, "memberships"),
+    Route("post", "invitation_revoke", "invitation", MANAGE, None, "invitations"),
+    # -- review
+    Route("get", "take_review", "take", VIEW),
+    Route("post", "take_decide", "take", REVIEW, {"state": "approved"}, "decisions"),
+    Route(
+        "post", "take_comment", "take", REVIEW, {"body": "Warmer", "at_seconds": "1"}, "comments"
+    ),
+    Route("post", "comment_resolve", "comment", REVIEW, {"resolved": "1"}, "comments"),
+    Route("get", "playlist_review", "playlist", VIEW),
+    Route(
+        "post", "playlist_decide", "playlist", REVIEW, {"state": "changes_requested"}, "decisions"
+    ),
+    Route(
+        "post",
+        "playlist_comment",
+        "playlist",
+        REVIEW,
+        {"body": "Logo", "at_seconds": "1"},
+        "comments",
+    ),
+    Route("get", "playlist_share", "playlist", EDIT),
+    Route("post", "playlist_share", "playlist", EDIT, {"days": "7"}, "share_links"),
+    Route("get", "storyboard_share", "storyboard", EDIT),
+    Route("post", "storyboard_share", "storyboard", EDIT, {"days": "1"}, "share_links"),
+    Route("post", "share_link_revoke", "share_link", EDIT, None, "share_links"),
+    # -- activity
+    Route("get", "project_activity", "project", VIEW),
+    Route("post", "project_budget", "project", MANAGE, {"budget": "150.00"}, "projects"),
+    # -- editing sessions
+    Route("get", "shot_view", "spare", VIEW),
+    Route("get", "shot_edit", "spare", EDIT),
+    Route("post", "shot_update", "spare", EDIT, edited_spare, "shots"),
+    Route("post", "shot_move", "spare", EDIT, {"direction": "up"}, "shots"),
+    Route("post", "shots_reorder", "storyboard", EDIT, shots_reversed, "shots"),
+    Route("post", "shot_duplicate", "spare", EDIT, None, "shots"),
+    Route("post", "shot_restore", "deleted", EDIT, None, "shots"),
+    Route("get", "storyboard_import", "storyboard", EDIT),
+    Route(
+        "post",
+        "storyboard_import",
+        "storyboard",
+        EDIT,
+        {"csv_text": "prompt,duration,aspect ratio\nImported,4,16:9\n"},
+        "shots",
+    ),
+    Route("post", "shot_delete", "spare", EDIT, None, "shots"),
+]
+
+# Who may use these is the page's own business (tested beside it): they need a login.
+ACCOUNT_ROUTES = [
+    Route("get", "dashboard"),  # tests/test_access.py: only my teams' projects
+    Route("get", "project_create"),  # tests/projects/test_views.py: in a team I may edit
+    Route("post", "project_create"),
+    Route("get", "team_list"),  # tests/teams/: my memberships
+    Route("get", "team_create"),
+    Route("post", "team_create"),
+    Route("post", "submissions_resume"),  # tests/generation/test_safety.py: who may resume
+]
+
+# Opened by the token in the URL, with or without a login (tests/review/test_share.py,
+# tests/teams/test_invitations.py): the token decides what they open.
+GUEST_ROUTES = [
+    Route("get", "share_open"),
+    Route("post", "share_name", data={"name": "Clara"}),
+    Route("post", "share_decide", data={"state": "approved"}),
+    Route("post", "share_comment", data={"body": "Nice"}),
+    Route("get", "share_take_video", "take"),
+    Route("get", "share_take_poster", "take"),
+    Route("get", "share_export_video", "export"),
+    Route("get", "invitation_accept"),
+    Route("post", "invitation_accept"),
+]
+
+EXEMPT = {
+    "login": "the way in: open to everyone",
+    "logout": "the way out: open to everyone",
+    "gateway_webhook": "the gateway's, not a person's: no login, a signature (test_webhooks.py)",
+    "admin": "Django's admin, the whole namespace: staff only, by Django's own checks",
+}
+
+
+def build_world(studio) -> dict:
+    """One of every object the routes name, in a state each route can act on; the world maps
+    each route's target to its object's UUID."""
+    take = make_take(studio.shot)
+    take.video.save("take.mp4", ContentFile(b"\x00" * 64))
+    take.poster.save("poster.jpg", ContentFile(b"\xff\xd8poster"))
+    failed = make_take(studio.shot, status=ClipStatus.FAILED)
+    pending = make_take(studio.shot, status=ClipStatus.PENDING)
+    unconfirmed = make_take(studio.shot, status=ClipStatus.UNCONFIRMED)
+    playlist = Playlist.objects.create(project=studio.project, name="Cut", target_seconds=6)
+    # Two items: a reorder or a move changes something.
+    item, _ = PlaylistItem.objects.bulk_create(
+        PlaylistItem(playlist=playlist, clip=take, position=position) for position in (1, 2)
+    )
+    export = Export.objects.create(playlist=playlist, version=1, file_name="cut_v1.mp4")
+    export.video.save("cut_v1.mp4", ContentFile(b"\x00" * 64))
+    invitation = studio.team.invitations.create(
+        email="pending@example.com", role="viewer", invited_by=studio.alice
+    )
+    spare = make_shot(studio.storyboard, 2, video_model=studio.veo, prompt="Spare")
+    gone = make_shot(
+        studio.storyboard, 3, video_model=studio.veo, prompt="Gone", deleted_at=timezone.now()
+    )
+    return {
+        "project": studio.project.uuid,
+        "storyboard": studio.storyboard.uuid,
+        "shot": studio.shot.uuid,
+        "take": take.uuid,
+        "failed": failed.uuid,
+        "pending": pending.uuid,
+        "unconfirmed": unconfirmed.uuid,
+        "playlist": playlist.uuid,
+        "item": item.uuid,
+        "export": export.uuid,
+        "team": studio.team.uuid,
+        "member": studio.vera.memberships.get(team=studio.team).uuid,
+        "invitation": invitation.uuid,
+        "comment": review.comment_add(target=take, body="Sky", user=studio.rita).uuid,
+        "share_link": review.share_link_create(user=studio.alice, target=playlist, days=7).uuid,
+        "spare": spare.uuid,
+        "deleted": gone.uuid,
+    }
+
+
+def snapshot(client: Client) -> dict[str, list]:
+    """What any route may change, by the name a route's `changes` gives it."""
+
+    def rows(model, *fields) -> list:
+        manager = getattr(model, "all_objects", model.objects)  # deleted shots too
+        return list(manager.order_by("pk").values_list("pk", *fields))
+
+    return {
+        "projects": rows(Project, "name", "budget"),
+        "storyboards": rows(Storyboard, "title"),
+        "shots": rows(Shot, "prompt", "version", "position", "deleted_at", "selected_take"),
+        "takes": rows(Clip, "status"),
+        "playlists": rows(Playlist, "name"),
+        "items": rows(PlaylistItem, "playlist", "position", "trim_in"),
+        "exports": rows(Export, "status"),
+        "decisions": rows(Decision, "state"),
+        "comments": rows(Comment, "resolved"),
+        "share_links": rows(ShareLink, "revoked_at"),
+        "memberships": rows(Membership, "team", "user", "role"),
+        "invitations": rows(Invitation, "revoked_at", "accepted_at"),
+        "activity": rows(Activity),
+        "session": [client.session.get(CURRENT_TEAM_SESSION_KEY)],
+    }

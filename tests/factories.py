@@ -32,9 +32,17 @@ def make_shot(storyboard: Storyboard, position: int, *, video_model, **fields) -
     )
 
 
-def make_take(
+def make_take(shot: Shot, number: int | None = None, **fields) -> Clip:
+    """A take of `shot` (see take_row), numbered after the shot's last take unless `number`
+    is given, and saved."""
+    take = take_row(shot, number or shot.takes.count() + 1, **fields)
+    take.save(force_insert=True)
+    return take
+
+
+def take_row(
     shot: Shot,
-    number: int | None = None,
+    number: int,
     *,
     status: str = ClipStatus.COMPLETED,
     ratio: str | None = None,
@@ -43,17 +51,16 @@ def make_take(
     finished: datetime | None = None,
     **fields,
 ) -> Clip:
-    """A take of `shot` as the gateway would have left it in `status`, without a call to it:
-    numbered after the shot's last take unless `number` is given, `length` seconds in the
-    shot's aspect ratio (or `ratio`), costing `cost` (by default the model's price for the
-    length). A completed take is billed, its video's length and resolution known, and
-    finished at `finished`. Other fields as given (a video file is the test's to save)."""
+    """Take `number` of `shot`, unsaved (for bulk_create), as the gateway would have left it
+    in `status` without a call to it: `length` seconds in the shot's aspect ratio (or
+    `ratio`), costing `cost` (by default the model's price for the length). A completed take
+    is billed, its video's length and resolution known, and finished at `finished`. Other
+    fields as given (a video file is the test's to save)."""
     length = length or shot.duration
     ratio = ratio or shot.aspect_ratio
     price = Decimal(cost) if cost is not None else shot.video_model.price_per_second * length
     done = status == ClipStatus.COMPLETED
     values = {
-        "take_number": number or shot.takes.count() + 1,
         "video_model": shot.video_model,
         "prompt": shot.prompt,
         "duration": length,
@@ -65,7 +72,7 @@ def make_take(
         "resolution": ("1280x720" if ratio == "16:9" else "720x1280") if done else "",
         "finished_at": finished,
     }
-    return Clip.objects.create(shot=shot, **values | fields)
+    return Clip(shot=shot, take_number=number, **values | fields)
 
 
 def make_playlist(project: Project, **fields) -> Playlist:

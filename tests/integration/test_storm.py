@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from studio.generation import ledger, services
 from studio.generation.models import Clip, ClipStatus
+from tests.factories import take_row
 from tests.integration.helpers import (
     TERMINAL,
     add_shot,
@@ -188,21 +189,7 @@ def test_ledger_sum_is_exact_however_many_takes_it_adds(studio):
     studio.shot.duration = 1
     studio.shot.save()
     now = timezone.now()
-    Clip.objects.bulk_create(
-        Clip(
-            shot=studio.shot,
-            take_number=number,
-            video_model=studio.veo,
-            prompt=studio.shot.prompt,
-            duration=1,
-            aspect_ratio="16:9",
-            estimated_cost=Decimal("0.40"),
-            billed_cost=Decimal("0.40"),
-            status=ClipStatus.COMPLETED,
-            finished_at=now,
-        )
-        for number in range(1, 200)
-    )
+    Clip.objects.bulk_create(take_row(studio.shot, n, finished=now) for n in range(1, 200))
     studio.project.budget = Decimal("80.00")
     studio.project.save()
     services.clip_create(user=studio.bob, shot=studio.shot)  # fits: not refused

@@ -2,16 +2,16 @@
 deleted with undo, imported from CSV, and everyone's changes delivered live."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from studio.activity.models import Activity
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Clip
 from studio.projects.models import Shot
 from studio.projects.services import UNDO_WINDOW
+from tests.factories import take_row
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -30,18 +30,7 @@ def add_shots(studio, count: int, takes: int = 0) -> list[Shot]:
         for position in range(2, count + 2)
     ]
     Clip.objects.bulk_create(
-        Clip(
-            shot=shot,
-            take_number=number,
-            video_model=studio.veo,
-            prompt=shot.prompt,
-            duration=4,
-            aspect_ratio="16:9",
-            estimated_cost=Decimal("1.60"),
-            status=ClipStatus.COMPLETED,
-        )
-        for shot in shots
-        for number in range(1, takes + 1)
+        take_row(shot, number) for shot in shots for number in range(1, takes + 1)
     )
     return shots
 

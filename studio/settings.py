@@ -212,7 +212,12 @@ AIGATEWAY_MAX_MEDIA_BYTES = int(os.environ.get("AIGATEWAY_MAX_MEDIA_BYTES", str(
 # Celery: Redis by default; `make run` may pick another broker and says which.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+# Every key the studio writes to a Redis starts with "<prefix>:", so that one Redis can serve
+# other apps, and other installs of the studio, without either taking the other's tasks. Celery's
+# keys get it from kombu's `global_keyprefix` (queues, unacked messages, bindings, the fanout
+# and pidbox channels: every write in kombu 5.7), the request budget's from its key prefix.
+STUDIO_REDIS_PREFIX = os.environ.get("STUDIO_REDIS_PREFIX", "veo-studio")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -221,6 +226,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_queue_dir / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis", "sentinel")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{STUDIO_REDIS_PREFIX}:"}
+# Results are not kept (CELERY_TASK_IGNORE_RESULT); should a Redis backend be set, it too.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{STUDIO_REDIS_PREFIX}:"}
 # One request budget, shared by every worker in Redis, keeps all gateway calls under the key's
 # requests-per-minute limit (600 pay-as-you-go, 10 free). It lives in the broker's Redis unless
 # told otherwise; with the embedded broker there is no Redis, and one worker goes unthrottled.

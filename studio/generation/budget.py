@@ -193,14 +193,20 @@ class RequestBudget:
 
     @classmethod
     def from_settings(cls) -> "RequestBudget":
-        """The budget the workers share, from `AIGATEWAY_RPM` and `STUDIO_BUDGET_REDIS_URL`.
+        """The budget the workers share, from `AIGATEWAY_RPM` and `STUDIO_BUDGET_REDIS_URL`,
+        under `STUDIO_REDIS_PREFIX` like every key the studio writes (a Redis shared with other
+        apps, or other installs, keeps one budget per install).
 
         Build it once per process: each call opens a new connection pool. Short socket
         timeouts, so that a hung Redis turns into `BudgetUnavailable` instead of a stuck worker.
         """
         url = settings.STUDIO_BUDGET_REDIS_URL
         client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-        return cls(client, rpm=with_headroom(settings.AIGATEWAY_RPM))
+        return cls(
+            client,
+            rpm=with_headroom(settings.AIGATEWAY_RPM),
+            key_prefix=f"{settings.STUDIO_REDIS_PREFIX}:gateway-budget",
+        )
 
     def acquire(self, kind: Kind) -> float:
         """0.0 when the caller may send one request now (and the request is counted), else the

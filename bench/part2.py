@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from bench import world as w
-from bench.env import BUDGET_URL, flush_redis
+from bench.env import budget_url, flush_redis
 from bench.services import Simulator, celery_worker, rss_kib
 from bench.stats import fmt, percentile, table
 from bench.worker import LATENESS_KEY
@@ -101,9 +101,9 @@ def run(sim: Simulator, args, workdir) -> list[dict]:
         "AIGATEWAY_RPM": "30000",
         "BENCH_TIME_SCALE": "1",
         "BENCH_SHARED_CLIENT": "1" if args.shared_client else "",
-        "BENCH_POLL_LATENESS": BUDGET_URL,
+        "BENCH_POLL_LATENESS": budget_url(),
     }
-    store = redis.Redis.from_url(BUDGET_URL)
+    store = redis.Redis.from_url(budget_url())
     with celery_worker(workdir, worker_env) as worker:
         idle_rss = rss_kib(worker.pid)
         made = 0

@@ -3,7 +3,6 @@
 import argparse
 import os
 import platform
-import shutil
 import sys
 import time
 import warnings
@@ -61,15 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     # The bench serves no static files; whitenoise warns that none were collected.
     warnings.filterwarnings("ignore", message="No directory at")
     parts = {int(part) for part in args.parts.split(",") if part.strip()}
-    workdir = env.prepare(rpm=30_000)
     started = time.monotonic()
-    try:
+    with env.prepared(rpm=30_000, keep=args.keep) as workdir:
         run_parts(args, parts, workdir)
-    finally:
-        if args.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     print(f"\nbench finished in {time.monotonic() - started:.0f} s, load average {load_average()}")
     return 0
 

@@ -2,11 +2,9 @@
 WSGI server for webhooks (a thread of the bench process)."""
 
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,43 +12,15 @@ from typing import Any
 
 import httpx
 
-from bench.env import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check, *, what: str, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except (OSError, httpx.HTTPError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not come up within {seconds} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+from studio.processes import free_port, gateway_simulator, start, stop, wait_until_ready
 
 
 class Simulator:
     """`python -m studio.simulator` in its own process, so its HTTP threads do not share the
     bench's interpreter lock; controlled over its /_sim API."""
 
-    def __init__(self, url: str, process: subprocess.Popen) -> None:
+    def __init__(self, url: str) -> None:
         self.url = url
-        self.process = process
         self._http = httpx.Client(base_url=url, timeout=60)
 
     def reset(self, **config: Any) -> None:
@@ -70,44 +40,38 @@ class Simulator:
 
 @contextmanager
 def simulator(workdir: Path, **config: Any) -> Iterator[Simulator]:
-    port = free_port()
-    command = [sys.executable, "-m", "studio.simulator", "--port", str(port), "--quiet"]
-    for name, value in config.items():
-        command += [f"--{name.replace('_', '-')}", str(value)]
-    command += ["--media-dir", str(workdir / "simulator-media")]
-    log = (workdir / "simulator.log").open("wb")
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    sim = Simulator(f"http://127.0.0.1:{port}", process)
-    try:
-        wait_for(lambda: sim.state() is not None, what="the gateway simulator")
-        yield sim
-    finally:
-        sim.close()
-        stop(process)
-        log.close()
+    media = str(workdir / "simulator-media")
+    log = workdir / "simulator.log"
+    with gateway_simulator(log=log, timeout=30, media_dir=media, **config) as (url, _):
+        sim = Simulator(url)
+        try:
+            yield sim
+        finally:
+            sim.close()
 
 
 @contextmanager
-def celery_worker(workdir: Path, env: dict[str, str]) -> Iterator[subprocess.Popen]:
+def celery_worker(workdir: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """One `celery worker --concurrency 2` (prefork) with the bench's time scale applied."""
     log_path = workdir / "worker.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
+        process = start(
             [sys.executable, "-m", "bench.worker"],
-            cwd=ROOT,
             env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for(
+            wait_until_ready(
+                "the celery worker",
                 lambda: b"bench worker ready." in log_path.read_bytes(),
-                what="the celery worker",
-                seconds=60,
+                timeout=60,
+                process=process,
+                log=log_path,
             )
             yield process
         finally:
-            stop(process)
+            stop(process, grace=20)
 
 
 @contextmanager

@@ -2,53 +2,52 @@
 
 It picks a broker, starts the gateway simulator when no API key is set, migrates, makes a demo
 login on an empty database, then runs the web server, a Celery worker and Celery beat with their
-output prefixed by name. Only the standard library and `redis` are used, so that this module can
-be imported (and tested) without Django settings.
+output prefixed by name, and ends with one short block: where the studio is, how to log in,
+whether the gateway is simulated, and how to stop. Only the standard library and `redis` are
+used (through studio.processes), so that this module can be imported (and tested) without
+Django settings.
 """
 
-import contextlib
+import hashlib
 import os
+import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal
 from urllib.parse import urlsplit
 
-import redis
+from studio.processes import (
+    BASE_DIR,
+    StartupError,
+    celery_beat_command,
+    celery_worker_command,
+    free_port,
+    port_accepts,
+    port_is_free,
+    redis_answers,
+    redis_server_command,
+    start_simulator,
+    wait_until_ready,
+)
+from studio.supervisor import Supervisor, emit, write
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+MANAGE = [sys.executable, "manage.py"]
 SIMULATOR_API_KEY = "sk-aig-simulator"
+# settings.STUDIO_REDIS_PREFIX's default; an install joining a Redis it was given gets its own.
+REDIS_PREFIX = "veo-studio"
 
 BrokerChoice = Literal["configured", "redis-url", "redis-server", "filesystem"]
 
 
-class StartupError(Exception):
-    """A step before the children run failed; the message says which."""
-
-
 class StopRequested(Exception):
-    """SIGINT or SIGTERM arrived."""
-
-
-# Children's lines are written from one thread each; whole lines only, never interleaved.
-_output_lock = threading.Lock()
-
-
-def emit(out: TextIO, name: str, line: str) -> None:
-    with _output_lock:
-        out.write(f"[{name}] {line}".rstrip() + "\n")
-        out.flush()
+    """SIGINT, SIGTERM or SIGHUP (the terminal closed) arrived."""
 
 
 def say(message: str) -> None:
@@ -59,39 +58,36 @@ def say(message: str) -> None:
 
 
 def choose_broker(env: Mapping[str, str], *, path: str | None = None) -> BrokerChoice:
-    """Decide which broker to use; `path` stands in for $PATH when looking for redis-server."""
+    """Decide which broker to use; `path` stands in for $PATH when looking for redis-server.
+
+    A Redis is joined only when it is named: one that merely answers on 127.0.0.1:6379 belongs
+    to some other program (or another checkout of the studio), whose workers would take this
+    run's tasks and whose flushes would lose them.
+    """
     if env.get("CELERY_BROKER_URL"):
         return "configured"
-    if redis_answers(env.get("REDIS_URL", DEFAULT_REDIS_URL)):
+    if env.get("REDIS_URL"):
         return "redis-url"
     if shutil.which("redis-server", path=path):
         return "redis-server"
     return "filesystem"
 
 
-def redis_answers(url: str) -> bool:
-    try:
-        client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
-    except ValueError:
-        return False
-    try:
-        return bool(client.ping())
-    except redis.RedisError:
-        return False
-    finally:
-        client.close()
+def install_redis_prefix(var_dir: Path) -> str:
+    """A key prefix of this install's own, the same at every start: two checkouts pointed at
+    one Redis (or two var folders) never share a queue or a request budget."""
+    digest = hashlib.sha256(str(var_dir.resolve()).encode()).hexdigest()[:8]
+    return f"{REDIS_PREFIX}-{digest}"
 
 
-def start_redis_server(supervisor: "Supervisor", workdir: Path) -> str:
+def start_redis_server(supervisor: Supervisor, workdir: Path) -> str:
     """Start a throwaway redis-server on a free port and return its URL once it answers."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    argv = ["redis-server", "--bind", "127.0.0.1", "--port", str(port)]
-    argv += ["--save", "", "--appendonly", "no", "--dir", str(workdir)]
-    child = supervisor.start("redis", argv)
+    log = workdir / "redis.log"
+    child = supervisor.start("redis", redis_server_command(port, workdir=workdir, log=log))
     url = f"redis://127.0.0.1:{port}/0"
-    if not wait_for(lambda: redis_answers(url), timeout=10, process=child):
-        raise not_answering("redis-server", child)
+    wait_until_ready("redis-server", lambda: redis_answers(url), timeout=10, process=child, log=log)
     return url
 
 
@@ -100,25 +96,41 @@ def prepare_filesystem_broker(var_dir: Path) -> None:
     (var_dir / "broker" / "control").mkdir(parents=True, exist_ok=True)
 
 
-def provide_broker(choice: BrokerChoice, supervisor: "Supervisor", var_dir: Path) -> dict[str, str]:
+def provide_broker(
+    choice: BrokerChoice,
+    supervisor: Supervisor,
+    var_dir: Path,
+    env: Mapping[str, str] = os.environ,
+) -> dict[str, str]:
     """Make the chosen broker available and return the variables the children need for it."""
+    if choice == "redis-server":
+        url = start_redis_server(supervisor, var_dir / "redis")
+        say(f"Broker: a redis-server of this run's own at {url} (keeps no data)")
+        return {"REDIS_URL": url, "CELERY_BROKER_URL": url}
+    if choice == "filesystem":
+        prepare_filesystem_broker(var_dir)
+        say(f"Broker: embedded filesystem queue in {var_dir / 'broker'} (no redis-server found)")
+        return {"CELERY_BROKER_URL": "filesystem://"}
+    found: dict[str, str] = {}
     if choice == "configured":
-        url = os.environ["CELERY_BROKER_URL"]
+        url = env["CELERY_BROKER_URL"]
         if url.startswith("filesystem://"):
             prepare_filesystem_broker(var_dir)
         say(f"Broker: CELERY_BROKER_URL {without_password(url)}")
-        return {}
-    if choice == "redis-url":
-        url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
-        say(f"Broker: Redis at {without_password(url)}")
-        return {"REDIS_URL": url, "CELERY_BROKER_URL": url}
-    if choice == "redis-server":
-        url = start_redis_server(supervisor, var_dir / "redis")
-        say(f"Broker: a redis-server started for this run at {url} (keeps nothing on disk)")
-        return {"REDIS_URL": url, "CELERY_BROKER_URL": url}
-    prepare_filesystem_broker(var_dir)
-    say(f"Broker: embedded filesystem queue in {var_dir / 'broker'} (no Redis found)")
-    return {"CELERY_BROKER_URL": "filesystem://"}
+    else:
+        url = env["REDIS_URL"]
+        if not redis_answers(url):
+            raise StartupError(
+                f"REDIS_URL {without_password(url)} does not answer"
+                " (unset it, and make run starts a Redis of its own)"
+            )
+        say(f"Broker: REDIS_URL {without_password(url)}")
+        found["CELERY_BROKER_URL"] = url
+    if not url.startswith("filesystem://"):
+        prefix = env.get("STUDIO_REDIS_PREFIX") or install_redis_prefix(var_dir)
+        say(f"Redis keys of this install start with {prefix}: (STUDIO_REDIS_PREFIX)")
+        found["STUDIO_REDIS_PREFIX"] = prefix
+    return found
 
 
 def without_password(url: str) -> str:
@@ -126,22 +138,7 @@ def without_password(url: str) -> str:
     return url.replace(f":{password}@", ":***@") if password else url
 
 
-# --- Ports and waiting --------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
+# --- Ports --------------------------------------------------------------------------------------
 
 
 def pick_web_port(preferred: int, *, attempts: int = 100) -> int:
@@ -151,60 +148,16 @@ def pick_web_port(preferred: int, *, attempts: int = 100) -> int:
     raise StartupError(f"no free port between {preferred} and {preferred + attempts - 1}")
 
 
-def port_accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (our own http:// URL)
-            return True
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def wait_for(
-    check: Callable[[], bool],
-    *,
-    timeout: float,
-    process: subprocess.Popen | None = None,
-    interval: float = 0.2,
-) -> bool:
-    """Poll `check` until it passes; give up early when `process` has already exited."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        if process is not None and process.poll() is not None:
-            return False
-        time.sleep(interval)
-    return check()
-
-
-def not_answering(what: str, process: subprocess.Popen) -> StartupError:
-    if process.poll() is None:
-        return StartupError(f"{what} did not answer in time")
-    return StartupError(f"{what} exited with code {process.returncode} before answering")
-
-
 # --- Gateway simulator --------------------------------------------------------------------------
 
 
-def start_simulator(supervisor: "Supervisor") -> dict[str, str]:
+def start_gateway_simulator(supervisor: Supervisor) -> dict[str, str]:
     """Start the bundled gateway simulator and return the variables that point the studio at it."""
-    port = free_port()
-    argv = [sys.executable, "-m", "studio.simulator", "--host", "127.0.0.1", "--port", str(port)]
-    child = supervisor.start("simulator", argv)
-    base_url = f"http://127.0.0.1:{port}"
-    if not wait_for(lambda: http_ok(f"{base_url}/_sim/state"), timeout=20, process=child):
-        raise not_answering("the gateway simulator (GET /_sim/state)", child)
-    say("Simulated gateway: nothing is charged")
+    url, process = start_simulator(process_group=0)
+    supervisor.adopt("simulator", process)
+    say(f"Gateway: the bundled simulator at {url} (nothing is charged)")
     return {
-        "AIGATEWAY_BASE_URL": base_url,
+        "AIGATEWAY_BASE_URL": url,
         "AIGATEWAY_API_KEY": SIMULATOR_API_KEY,
         "AIGATEWAY_SIMULATED": "1",
     }
@@ -213,14 +166,43 @@ def start_simulator(supervisor: "Supervisor") -> dict[str, str]:
 # --- Django -------------------------------------------------------------------------------------
 
 
+# What migrate says on every run; anything else it says is shown.
+ROUTINE_MIGRATE = re.compile(
+    r"^(Operations to perform:|  Apply all migrations: .*|Running migrations:"
+    r"|  Applying .* OK|  No migrations to apply\.|\s*)$"
+)
+
+
 def migrate() -> None:
-    result = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=BASE_DIR)
+    """`manage.py migrate`, summed up in one line; its whole output only when it fails."""
+    result = subprocess.run(
+        [*MANAGE, "migrate", "--noinput"],
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
     if result.returncode != 0:
+        for line in (result.stdout + result.stderr).splitlines():
+            emit(sys.stdout, "migrate", line)
         raise StartupError(f"manage.py migrate failed with exit code {result.returncode}")
+    lines = result.stdout.splitlines()
+    notices = [line for line in lines if not ROUTINE_MIGRATE.match(line)]
+    for line in notices + result.stderr.splitlines():  # e.g. models changed without a migration
+        emit(sys.stdout, "migrate", line)
+    applied = sum(line.lstrip().startswith("Applying ") for line in lines)
+    say(f"Database: {applied} migrations applied" if applied else "Database: up to date")
 
 
-def ensure_demo_login(password: str | None) -> tuple[str, str] | None:
-    """On a database without users, create `demo`; return its login, or None if users exist.
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str | None  # only when it was made just now
+
+
+def ensure_demo_login(password: str | None) -> Login | None:
+    """On a database without users, create `demo` and return its login; `demo` without its
+    password when it exists already; None when only other accounts exist.
 
     Runs Django in this process: the environment is final by now, and the password then exists
     only in memory and on the terminal, never on a command line.
@@ -234,97 +216,95 @@ def ensure_demo_login(password: str | None) -> tuple[str, str] | None:
 
     user_model = get_user_model()
     try:
+        if user_model.objects.filter(username="demo").exists():
+            return Login("demo", None)
         if user_model.objects.exists():
             return None
         password = password or secrets.token_urlsafe(12)
         user_model.objects.create_user(username="demo", password=password)
-        return "demo", password
+        return Login("demo", password)
     finally:
         # The SQLite file is shared with the children; hold no connection to it.
         connections.close_all()
 
 
-def app_commands(port: int, var_dir: Path) -> dict[str, list[str]]:
-    celery = [sys.executable, "-m", "celery", "-A", "studio"]
-    schedule = str(var_dir / "celerybeat-schedule")
+# --- The apps -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class App:
+    argv: list[str]
+    ready_when: str  # a line that says it is serving
+    env: dict[str, str] = field(default_factory=dict)
+    hide: re.Pattern[str] | None = None  # start-up lines that the ready block says again
+
+
+# Celery warns a root user at every start (containers run as root); on a developer's machine
+# it says nothing new. Matched against the start of the warning's message.
+ROOT_WARNING = "ignore:You're running the worker with superuser privileges"
+
+
+def app_commands(port: int, var_dir: Path) -> dict[str, App]:
+    warnings = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), ROOT_WARNING]))
     return {
-        "web": [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        "worker": [*celery, "worker", "-l", "info", "--concurrency", "2"],
-        "beat": [*celery, "beat", "-l", "info", "--schedule", schedule],
+        "web": App(
+            # No system checks: migrate ran them just now.
+            [*MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks"],
+            ready_when="Starting WSGI development server at",
+            env={"DJANGO_RUNSERVER_HIDE_WARNING": "true"},
+            hide=re.compile(
+                r"^(\w+ \d{1,2}, \d{4} - [\d:]+|Django version .*"
+                r"|Starting WSGI development server at .*|Quit the server with CONTROL-C\.)$"
+            ),
+        ),
+        "worker": App(
+            celery_worker_command(),
+            ready_when=" ready.",
+            env={"PYTHONWARNINGS": warnings},
+            hide=re.compile(r"INFO/MainProcess\] (Connected to \S+|\S+@\S+ ready\.)$"),
+        ),
+        "beat": App(
+            celery_beat_command(schedule=var_dir / "celerybeat-schedule"),
+            ready_when="beat: Starting...",
+            hide=re.compile(r"INFO/MainProcess\] beat: Starting\.\.\.$"),
+        ),
     }
 
 
-# --- Supervision --------------------------------------------------------------------------------
+def ready_block(*, url: str, login: Login | None, gateway: str | None) -> str:
+    """What a newcomer needs once everything answers; `gateway` is None when simulated."""
+    manage = f"{os.path.relpath(sys.executable, BASE_DIR)} manage.py changepassword"
+    if login is not None and login.password is not None:
+        how = f"Log in as {login.username}, password {login.password} (shown this once)"
+    elif login is not None:
+        how = f"Log in as {login.username} (forgot the password? {manage} {login.username})"
+    else:
+        how = f"Log in with your account (forgot the password? {manage} <name>)"
+    if gateway is None:
+        where = "Gateway: simulated, nothing is charged"
+    else:
+        where = f"Gateway: {gateway}, takes are charged"
+    lines = [f"Veo Studio is ready at {url}", how, where, "Ctrl-C stops everything."]
+    return "\n" + "".join(f"  {line}\n" for line in lines) + "\n"
 
 
-@dataclass
-class Child:
-    name: str
-    process: subprocess.Popen
-    pump: threading.Thread
-
-
-class Supervisor:
-    """Runs children in their own process groups, prefixes their output and stops them all.
-
-    Own process groups keep the terminal's Ctrl-C away from the children, so that they stop in
-    order (the broker last) instead of all at once, and a group kill also reaches grandchildren
-    such as Celery's pool processes.
-    """
-
-    def __init__(self, *, out: TextIO | None = None, grace: float = 8.0) -> None:
-        self.out = out or sys.stdout
-        self.grace = grace
-        self.children: list[Child] = []
-
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
-        process = subprocess.Popen(
-            argv,
-            cwd=BASE_DIR,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            process_group=0,
+def wait_until_serving(supervisor: Supervisor, port: int, *, timeout: float = 60) -> None:
+    """Every app has said it serves (and the web port accepts), or StartupError names one."""
+    deadline = time.monotonic() + timeout
+    for name in ("web", "worker", "beat"):
+        child = supervisor.named(name)
+        wait_until_ready(
+            f"the {name} process",
+            child.ready.is_set,
+            timeout=max(0.0, deadline - time.monotonic()),
+            process=child.process,
         )
-        pump = threading.Thread(target=self._pump, args=(name, process.stdout), daemon=True)
-        pump.start()
-        self.children.append(Child(name, process, pump))
-        return process
-
-    def _pump(self, name: str, stream: TextIO) -> None:
-        for line in stream:
-            emit(self.out, name, line)
-
-    def first_exited(self) -> Child | None:
-        return next((c for c in self.children if c.process.poll() is not None), None)
-
-    def wait_for_first_exit(self, *, interval: float = 0.5) -> Child:
-        while (child := self.first_exited()) is None:
-            time.sleep(interval)
-        return child
-
-    def stop_all(self) -> None:
-        # Newest first: the apps go before the simulator and the broker they talk to.
-        for child in reversed(self.children):
-            self._stop(child)
-        self.children.clear()
-
-    def _stop(self, child: Child) -> None:
-        process = child.process
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=self.grace)
-            except subprocess.TimeoutExpired:
-                emit(self.out, "launcher", f"{child.name} ignored SIGTERM; killing it")
-        # Also reaps whatever the child left behind in its group (pool processes).
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        child.pump.join(timeout=1)
+    wait_until_ready(
+        "the web server",
+        lambda: port_accepts(port),
+        timeout=max(1.0, deadline - time.monotonic()),
+        process=supervisor.named("web").process,
+    )
 
 
 # --- Main ---------------------------------------------------------------------------------------
@@ -342,13 +322,8 @@ def prepare_environment() -> Path:
     return var_dir
 
 
-def print_banner(port: int, login: tuple[str, str] | None) -> None:
-    say(f"Studio: http://127.0.0.1:{port}/")
-    if login:
-        say(f"Login: {login[0]} / {login[1]}  (shown only this once)")
-    else:
-        say("Login: an existing account (manage.py changepassword <name> resets one)")
-    say("Ctrl-C stops everything.")
+def is_on(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def run(supervisor: Supervisor) -> int:
@@ -356,7 +331,7 @@ def run(supervisor: Supervisor) -> int:
     choice = choose_broker(os.environ)
     os.environ.update(provide_broker(choice, supervisor, var_dir))
     if not os.environ.get("AIGATEWAY_API_KEY"):
-        os.environ.update(start_simulator(supervisor))
+        os.environ.update(start_gateway_simulator(supervisor))
     preferred = int(os.environ.get("PORT", "8000"))
     port = pick_web_port(preferred)
     if port != preferred:
@@ -364,19 +339,23 @@ def run(supervisor: Supervisor) -> int:
     os.environ["PORT"] = str(port)
     migrate()
     login = ensure_demo_login(os.environ.get("DEMO_PASSWORD"))
-    commands = app_commands(port, var_dir)
-    apps = {name: supervisor.start(name, argv) for name, argv in commands.items()}
-    wait_for(lambda: port_accepts(port), timeout=30, process=apps["web"])
-    if apps["web"].poll() is None:
-        print_banner(port, login)
+    say("Starting the web server, a Celery worker and Celery beat")
+    for name, app in app_commands(port, var_dir).items():
+        supervisor.start(name, app.argv, env=app.env, ready_when=app.ready_when, hide=app.hide)
+    wait_until_serving(supervisor, port)
+    simulated = is_on(os.environ.get("AIGATEWAY_SIMULATED"))
+    gateway = (
+        None if simulated else os.environ.get("AIGATEWAY_BASE_URL", "https://api.aigateway.sh")
+    )
+    write(sys.stdout, ready_block(url=f"http://127.0.0.1:{port}/", login=login, gateway=gateway))
     child = supervisor.wait_for_first_exit()
     say(f"{child.name} exited unexpectedly (exit code {child.process.returncode}); stopping")
     return 1
 
 
 def main() -> int:
-    signal.signal(signal.SIGINT, raise_stop_requested)
-    signal.signal(signal.SIGTERM, raise_stop_requested)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, raise_stop_requested)
     supervisor = Supervisor()
     try:
         return run(supervisor)
@@ -388,8 +367,8 @@ def main() -> int:
         return 1
     finally:
         # A second Ctrl-C must not cut the shutdown short and leave children behind.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         supervisor.stop_all()
 
 

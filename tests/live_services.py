@@ -1,14 +1,12 @@
 """Real services for the integration and browser tests: Redis, a Celery worker process and the
-gateway simulator as its own process, all on this machine, all stopped at the end."""
+gateway simulator as its own process, all on this machine, all stopped at the end. Every process
+started here dies with the test process, should that be killed (studio.processes)."""
 
 import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,20 +14,8 @@ from pathlib import Path
 import redis
 from django.conf import settings
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def redis_answers(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
+from studio import processes
+from studio.processes import free_port, redis_answers
 
 
 @contextmanager
@@ -37,38 +23,22 @@ def redis_server() -> Iterator[str]:
     """A redis-server of this test's own on a free port, so that two test runs on one machine
     never share a queue. Where no binary exists, only a Redis named by TEST_REDIS_URL (whose
     database the tests flush), never the machine's by default."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        url = os.environ.get("TEST_REDIS_URL", "")
-        if not (url and redis_answers(url)):
-            raise RuntimeError(
-                "The tests need Redis of their own: install redis-server, or set TEST_REDIS_URL"
-                " to a Redis database they may flush."
-            )
-        redis.Redis.from_url(url).flushdb()
-        yield url
+    if shutil.which("redis-server") is not None:
+        with processes.redis_server() as url:
+            yield url
         return
-    port = free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        wait_for(lambda: redis_answers(url), what="redis-server")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
+    url = os.environ.get("TEST_REDIS_URL", "")
+    if not (url and redis_answers(url)):
+        raise RuntimeError(
+            "The tests need Redis of their own: install redis-server, or set TEST_REDIS_URL"
+            " to a Redis database they may flush."
+        )
+    redis.Redis.from_url(url).flushdb()
+    yield url
 
 
-def wait_for(check, *, what: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not come up within {seconds} s")
+def wait_for(check: Callable[[], bool], *, what: str, seconds: float = 20) -> None:
+    processes.wait_until_ready(what, check, timeout=seconds)
 
 
 def worker_environment(*, broker_url: str, gateway_url: str) -> dict[str, str]:
@@ -95,43 +65,26 @@ def worker_environment(*, broker_url: str, gateway_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def celery_worker(env: dict[str, str], *, beat: bool = True) -> Iterator[subprocess.Popen]:
+def celery_worker(
+    env: dict[str, str], *, beat: bool = True, name: str = "worker"
+) -> Iterator[subprocess.Popen[bytes]]:
     """A worker with beat inside it unless told otherwise: beat runs the dispatcher that hands
-    out every poll (and the sweep), so without it a take is submitted and never polled."""
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "studio",
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        "2",
-        "--without-gossip",
-        "--without-mingle",
-        "--hostname",
-        f"test-{os.getpid()}@%h",
-    ]
-    if beat:
-        command += ["--beat", "--schedule", str(Path(env["MEDIA_ROOT"]).parent / "beat-schedule")]
-    log = Path(env["MEDIA_ROOT"]).parent / "worker.log"
+    out every poll (and the sweep), so without it a take is submitted and never polled. Its log
+    is `<name>.log` beside MEDIA_ROOT."""
+    workdir = Path(env["MEDIA_ROOT"]).parent
+    command = processes.celery_worker_command(
+        hostname=f"{name}-{os.getpid()}@%h",
+        beat_schedule=workdir / f"{name}-beat-schedule" if beat else None,
+    )
+    log = workdir / f"{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
+        process = processes.start(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
-            wait_for(lambda: b"ready." in log.read_bytes(), what="celery worker", seconds=60)
+            wait_for(lambda: b" ready." in log.read_bytes(), what="celery worker", seconds=60)
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            processes.stop(process)
             if process.returncode not in (0, -15):
                 print(log.read_text()[-4000:])
 
@@ -173,21 +126,17 @@ class RestartableRedis:
     every message in it, as a crashed broker without persistence would."""
 
     def __init__(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
+        if shutil.which("redis-server") is None:
             raise RuntimeError("The recovery tests need the redis-server binary.")
-        self.binary = binary
         self.port = free_port()
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def url(self, db: int = 0) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self) -> None:
-        options = ["--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-        self.process = subprocess.Popen(
-            [self.binary, *options, "--appendonly", "no"], stdout=subprocess.DEVNULL
-        )
+        command = processes.redis_server_command(self.port)
+        self.process = processes.start(command, stdout=subprocess.DEVNULL)
         wait_for(lambda: redis_answers(self.url()), what="redis-server")
 
     def kill(self) -> None:
@@ -205,8 +154,7 @@ def restartable_redis() -> Iterator[RestartableRedis]:
         yield server
     finally:
         if server.process is not None:
-            server.process.terminate()
-            server.process.wait(10)
+            processes.stop(server.process, grace=10)
 
 
 class KillableWorker:
@@ -218,30 +166,20 @@ class KillableWorker:
         self.env = env
         self.name = name
         self.beat = beat
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.log = Path(env["MEDIA_ROOT"]).parent / f"{name}.log"
 
     def start(self) -> None:
-        command = [
-            sys.executable,
-            *("-m", "celery", "-A", "studio", "worker", "--loglevel", "INFO"),
-            *("--concurrency", "2", "--without-gossip", "--without-mingle"),
-            *("--hostname", f"{self.name}-{os.getpid()}@%h"),
-        ]
-        if self.beat:
-            schedule = Path(self.env["MEDIA_ROOT"]).parent / f"{self.name}-beat-schedule"
-            command += ["--beat", "--schedule", str(schedule)]
+        schedule = Path(self.env["MEDIA_ROOT"]).parent / f"{self.name}-beat-schedule"
+        command = processes.celery_worker_command(
+            hostname=f"{self.name}-{os.getpid()}@%h", beat_schedule=schedule if self.beat else None
+        )
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as output:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+            self.process = processes.start(
+                command, env=self.env, stdout=output, stderr=subprocess.STDOUT, new_session=True
             )
-        wait_for(lambda: b"ready." in self.log.read_bytes(), what="celery worker", seconds=60)
+        wait_for(lambda: b" ready." in self.log.read_bytes(), what="celery worker", seconds=60)
 
     def exited(self) -> bool:
         """It ended by itself (it was not killed or stopped here)."""

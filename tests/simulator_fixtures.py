@@ -13,24 +13,21 @@ was imported before it could rewrite its asserts; it has none worth rewriting: P
 
 from __future__ import annotations
 
-import select
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
 
 from studio.gateway import GatewayClient, JobRecord
+from studio.processes import gateway_simulator
 from studio.simulator import SimulatorConfig, SimulatorServer
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_API_KEY = "sk-aig-test"
 
 # Fast enough for unit tests, slow enough to see each status; no 304s unless a test asks.
@@ -103,60 +100,6 @@ def simulator_subprocess(
 
     Example: `with simulator_subprocess(queue_seconds=0.2, faults=["submit:500-after"]) as sim:`
     """
-    command = [
-        sys.executable,
-        "-m",
-        "studio.simulator",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--quiet",
-        *_cli_options(settings),
-    ]
-    with tempfile.TemporaryFile("w+") as stderr:
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True
-        )
-        try:
-            url = _announced_url(process, stderr, time.monotonic() + startup_timeout)
-            httpx.get(f"{url}/_sim/state", timeout=startup_timeout).raise_for_status()
-            yield SimulatorProcess(url, process)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.stdout:
-                process.stdout.close()
-
-
-def _cli_options(settings: dict[str, Any]) -> list[str]:
-    options: list[str] = []
-    for name, value in settings.items():
-        flag = "--" + name.replace("_", "-")
-        if name == "faults":
-            options += [item for spec in value for item in ("--fault", spec)]
-        elif isinstance(value, bool):
-            options.append(flag if value else flag.replace("--", "--no-", 1))
-        elif value is not None:
-            options += [flag, str(value)]
-    return options
-
-
-def _announced_url(process: subprocess.Popen[str], stderr: IO[str], deadline: float) -> str:
-    """The URL from the simulator's one startup line, 'Gateway simulator listening on URL'."""
-    if process.stdout is None:
-        raise RuntimeError("the simulator's stdout is not piped")
-    while time.monotonic() < deadline:
-        readable, _, _ = select.select([process.stdout], [], [], 0.1)
-        if readable:
-            line = process.stdout.readline()
-            if line.startswith("Gateway simulator listening on "):
-                return line.rsplit(" ", 1)[1].strip()
-        if process.poll() is not None:
-            break
-    stderr.seek(0)
-    raise RuntimeError(f"the simulator did not start: {stderr.read()[-2000:]}")
+    with gateway_simulator(timeout=startup_timeout, **settings) as (url, process):
+        httpx.get(f"{url}/_sim/state", timeout=startup_timeout).raise_for_status()
+        yield SimulatorProcess(url, process)

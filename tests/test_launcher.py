@@ -1,30 +1,36 @@
-"""The `make run` launcher's decisions, with nothing started but cheap processes.
+"""The `make run` launcher's decisions, with nothing started but cheap processes, and (marked
+`integration`) one whole `make run` that is killed.
 
 No Django here: these run with `-p no:django` too. Children are this interpreter or redis-server.
 """
 
 import io
 import os
+import re
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from studio import launcher
+from studio import launcher, processes
+from studio.processes import StartupError, free_port, wait_for
+from studio.supervisor import Supervisor
 
-LOCAL_REDIS_URL = os.environ.get("REDIS_URL", launcher.DEFAULT_REDIS_URL)
+needs_redis_server = pytest.mark.skipif(
+    not shutil.which("redis-server"), reason="no redis-server on PATH"
+)
 
 
 @pytest.fixture
 def silent_redis_url() -> str:
     # A port nobody listens on: the connection is refused at once.
-    return f"redis://127.0.0.1:{launcher.free_port()}/0"
+    return f"redis://127.0.0.1:{free_port()}/0"
 
 
 @pytest.fixture
@@ -37,7 +43,7 @@ def path_with_redis_server(tmp_path: Path) -> str:
 
 @pytest.fixture
 def supervisor():
-    supervisor = launcher.Supervisor(out=io.StringIO(), grace=0.5)
+    supervisor = Supervisor(out=io.StringIO(), grace=0.5)
     yield supervisor
     supervisor.stop_all()
 
@@ -57,23 +63,38 @@ def is_gone(pid: int) -> bool:
 # --- Broker choice ------------------------------------------------------------------------------
 
 
-def test_broker_is_the_redis_url_that_answers():
-    # The suite needs the machine's Redis anyway (.ci/run starts it): no Redis is a failure.
-    assert launcher.redis_answers(LOCAL_REDIS_URL), f"no Redis answers at {LOCAL_REDIS_URL}"
-    env = {"REDIS_URL": LOCAL_REDIS_URL}
-    assert launcher.choose_broker(env, path="") == "redis-url"
+def test_with_nothing_set_no_redis_is_joined(path_with_redis_server, tmp_path):
+    # Not even one answering on 127.0.0.1:6379: it is another program's (or checkout's).
+    assert launcher.choose_broker({}, path=path_with_redis_server) == "redis-server"
+    assert launcher.choose_broker({}, path=str(tmp_path / "nothing")) == "filesystem"
 
 
-def test_broker_is_a_new_redis_server_when_the_url_is_silent(
-    silent_redis_url, path_with_redis_server
-):
+def test_broker_is_the_redis_url_when_one_is_named(path_with_redis_server):
+    env = {"REDIS_URL": "redis://redis.example.com:6379/0"}
+    assert launcher.choose_broker(env, path=path_with_redis_server) == "redis-url"
+
+
+def test_a_named_redis_url_that_is_silent_stops_the_start(supervisor, silent_redis_url, tmp_path):
     env = {"REDIS_URL": silent_redis_url}
-    assert launcher.choose_broker(env, path=path_with_redis_server) == "redis-server"
+    with pytest.raises(StartupError, match="does not answer"):
+        launcher.provide_broker("redis-url", supervisor, tmp_path, env)
 
 
-def test_broker_is_the_filesystem_without_redis_server_on_path(silent_redis_url, tmp_path):
-    env = {"REDIS_URL": silent_redis_url}
-    assert launcher.choose_broker(env, path=str(tmp_path)) == "filesystem"
+def test_a_given_redis_gets_a_key_prefix_of_this_install(supervisor, tmp_path):
+    env = {"CELERY_BROKER_URL": "redis://redis.example.com:6379/0"}
+    here = launcher.provide_broker("configured", supervisor, tmp_path / "one", env)
+    again = launcher.provide_broker("configured", supervisor, tmp_path / "one", env)
+    elsewhere = launcher.provide_broker("configured", supervisor, tmp_path / "two", env)
+
+    assert here["STUDIO_REDIS_PREFIX"].startswith("veo-studio-")
+    assert here == again  # the same at every start: queued tasks survive a restart
+    assert elsewhere["STUDIO_REDIS_PREFIX"] != here["STUDIO_REDIS_PREFIX"]
+
+
+def test_a_chosen_key_prefix_is_kept(supervisor, tmp_path):
+    env = {"CELERY_BROKER_URL": "redis://host/0", "STUDIO_REDIS_PREFIX": "acme-studio"}
+    found = launcher.provide_broker("configured", supervisor, tmp_path, env)
+    assert found["STUDIO_REDIS_PREFIX"] == "acme-studio"
 
 
 def test_configured_celery_broker_url_is_kept_without_probing(path_with_redis_server):
@@ -82,7 +103,7 @@ def test_configured_celery_broker_url_is_kept_without_probing(path_with_redis_se
 
 
 def test_malformed_redis_url_counts_as_silent():
-    assert not launcher.redis_answers("not-a-redis-url")
+    assert not processes.redis_answers("not-a-redis-url")
 
 
 def test_filesystem_broker_gets_its_folders(tmp_path):
@@ -90,15 +111,15 @@ def test_filesystem_broker_gets_its_folders(tmp_path):
     assert (tmp_path / "broker" / "control").is_dir()
 
 
-@pytest.mark.skipif(not shutil.which("redis-server"), reason="no redis-server on PATH")
-def test_started_redis_server_answers_keeps_nothing_and_stops(supervisor, tmp_path):
+@needs_redis_server
+def test_started_redis_server_answers_keeps_no_data_and_stops(supervisor, tmp_path):
     url = launcher.start_redis_server(supervisor, tmp_path)
-    assert launcher.redis_answers(url)
+    assert processes.redis_answers(url)
 
     supervisor.stop_all()
 
-    assert not launcher.redis_answers(url)
-    assert list(tmp_path.iterdir()) == []
+    assert not processes.redis_answers(url)
+    assert [path.name for path in tmp_path.iterdir()] == ["redis.log"]
 
 
 def test_password_is_hidden_when_a_url_is_printed():
@@ -111,7 +132,7 @@ def test_password_is_hidden_when_a_url_is_printed():
 
 
 def test_web_port_is_the_preferred_one_when_free():
-    port = launcher.free_port()
+    port = free_port()
     assert launcher.pick_web_port(port) == port
 
 
@@ -123,36 +144,14 @@ def test_web_port_moves_past_a_busy_one():
         assert launcher.pick_web_port(taken) > taken
 
 
-def test_http_ok_only_when_the_server_answers_with_success():
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200 if self.path == "/_sim/state" else 404)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        assert launcher.http_ok(f"{base}/_sim/state")
-        assert not launcher.http_ok(f"{base}/missing")
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert not launcher.http_ok(f"{base}/_sim/state")
-
-
 def test_waiting_stops_as_soon_as_the_process_has_exited(supervisor):
     process = supervisor.start("quitter", python("raise SystemExit(1)"))
     started = time.monotonic()
 
-    assert not launcher.wait_for(lambda: False, timeout=30, process=process)
+    with pytest.raises(StartupError, match="quitter exited with code 1 before answering"):
+        processes.wait_until_ready("quitter", lambda: False, timeout=30, process=process)
 
     assert time.monotonic() - started < 10
-    error = launcher.not_answering("quitter", process)
-    assert "exited with code 1" in str(error)
 
 
 # --- Supervision --------------------------------------------------------------------------------
@@ -179,7 +178,7 @@ def test_the_child_that_dies_is_named_and_the_others_are_stopped(supervisor):
 def test_a_child_that_ignores_sigterm_is_killed(supervisor):
     code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready')"
     stubborn = supervisor.start("stubborn", python(code + "; time.sleep(60)"))
-    assert launcher.wait_for(lambda: "ready" in supervisor.out.getvalue(), timeout=10)
+    assert wait_for(lambda: "ready" in supervisor.out.getvalue(), timeout=10)
 
     supervisor.stop_all()
 
@@ -195,17 +194,139 @@ def test_stopping_a_child_also_stops_what_it_started(supervisor):
         "print(p.pid, flush=True); time.sleep(60)"
     )
     supervisor.start("parent", python(code))
-    assert launcher.wait_for(lambda: supervisor.out.getvalue().strip(), timeout=10)
+    assert wait_for(lambda: bool(supervisor.out.getvalue().strip()), timeout=10)
     grandchild = int(supervisor.out.getvalue().split()[-1])
 
     supervisor.stop_all()
 
-    assert launcher.wait_for(lambda: is_gone(grandchild), timeout=5)
+    assert wait_for(lambda: is_gone(grandchild), timeout=5)
 
 
 def test_apps_run_on_this_interpreter_with_the_var_schedule(tmp_path):
     commands = launcher.app_commands(8123, tmp_path)
     assert set(commands) == {"web", "worker", "beat"}
-    assert all(argv[0] == sys.executable for argv in commands.values())
-    assert "127.0.0.1:8123" in commands["web"]
-    assert str(tmp_path / "celerybeat-schedule") in commands["beat"]
+    assert all(app.argv[0] == sys.executable for app in commands.values())
+    assert "127.0.0.1:8123" in commands["web"].argv
+    assert str(tmp_path / "celerybeat-schedule") in commands["beat"].argv
+
+
+def test_banners_are_hidden_and_readiness_is_seen_but_other_lines_are_shown(supervisor):
+    code = "print('Starting up'); print('It is ready.'); print('Traceback: something broke')"
+    supervisor.start("app", python(code), ready_when="ready.", hide=re.compile("^Starting up$"))
+    supervisor.wait_for_first_exit(interval=0.05)
+    supervisor.stop_all()
+
+    assert supervisor.out.getvalue() == "[app] It is ready.\n[app] Traceback: something broke\n"
+
+
+def children_of(pid: int) -> list[int]:
+    """Every descendant of `pid`, from /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            direct = [int(each) for each in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for child in direct:
+            found += [child, *children_of(child)]
+    return found
+
+
+SUPERVISED = """
+import sys, time
+from pathlib import Path
+from studio import launcher
+from studio.supervisor import Supervisor
+supervisor = Supervisor()
+sleeper = "import time; time.sleep(60)"
+supervisor.start("sleeper", [sys.executable, "-c", sleeper])
+if sys.argv[1:]:
+    launcher.start_redis_server(supervisor, Path(sys.argv[1]))
+print("started", flush=True)
+time.sleep(60)
+"""
+
+
+def test_children_die_when_the_launcher_is_killed(tmp_path):
+    with_redis = [str(tmp_path)] if shutil.which("redis-server") else []
+    argv = [sys.executable, "-c", SUPERVISED, *with_redis]
+    parent = subprocess.Popen(argv, cwd=launcher.BASE_DIR, stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None
+        assert parent.stdout.readline() == "started\n"
+        children = children_of(parent.pid)
+    finally:
+        parent.kill()  # SIGKILL: nothing of the launcher's own code runs
+        parent.wait()
+
+    assert len(children) == 1 + len(with_redis)  # the sleeper, and redis-server where there is one
+
+    assert wait_for(lambda: all(map(is_gone, children)), timeout=10)
+
+
+def test_the_ready_block_says_where_how_to_log_in_what_gateway_and_how_to_stop():
+    block = launcher.ready_block(
+        url="http://127.0.0.1:8000/", login=launcher.Login("demo", "s3cret"), gateway=None
+    )
+    assert block.strip().splitlines() == [
+        "Veo Studio is ready at http://127.0.0.1:8000/",
+        "  Log in as demo, password s3cret (shown this once)",
+        "  Gateway: simulated, nothing is charged",
+        "  Ctrl-C stops everything.",
+    ]
+
+
+def test_the_ready_block_says_how_to_reset_a_password_it_cannot_show():
+    again = launcher.ready_block(url="u", login=launcher.Login("demo", None), gateway="https://g")
+    others = launcher.ready_block(url="u", login=None, gateway="https://g")
+
+    assert "manage.py changepassword demo" in again
+    assert "manage.py changepassword <name>" in others
+    assert "Gateway: https://g, takes are charged" in others
+
+
+# --- The whole of make run ----------------------------------------------------------------------
+
+# What the test session set for itself (its Redis, its fake gateway key, its settings) stays out:
+# the launcher starts as `make run` on a fresh clone would, with nothing set.
+NOT_INHERITED = re.compile(r"^(AIGATEWAY_|CELERY_|DATABASE_URL$|REDIS_URL$|STUDIO_|TEST_|DJANGO_)")
+
+
+@pytest.mark.integration
+@needs_redis_server
+def test_make_run_ends_with_the_ready_block_and_leaves_nothing_when_killed(tmp_path):
+    env = {name: value for name, value in os.environ.items() if not NOT_INHERITED.match(name)}
+    env.update(STUDIO_VAR_DIR=str(tmp_path / "var"), PORT=str(free_port()), DEBUG="1")
+    lines: list[str] = []
+    launcher_process = subprocess.Popen(
+        [sys.executable, "-m", "studio.launcher"],
+        cwd=launcher.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert launcher_process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(launcher_process.stdout), daemon=True)
+    reader.start()
+    try:
+        assert wait_for(lambda: "  Ctrl-C stops everything.\n" in lines, timeout=120), "".join(
+            lines
+        )
+        time.sleep(2)  # anything printed after the block would show up meanwhile
+        children = children_of(launcher_process.pid)
+    finally:
+        launcher_process.kill()
+        launcher_process.wait()
+
+    output = "".join(lines)
+    block = output[output.rindex("\n\n  Veo Studio is ready at") :]
+    assert output.endswith(block), output  # the last thing on screen
+    assert re.search(r"Log in as demo, password \S+ \(shown this once\)", block)
+    assert "Gateway: simulated, nothing is charged" in block
+    assert "redis-server of this run's own" in output
+    assert len(output.splitlines()) < 20, output  # no banners, no migrations one by one
+    assert len(children) >= 5  # redis, simulator, web, worker, beat (and the pool)
+    assert wait_for(lambda: all(map(is_gone, children)), timeout=15), [
+        pid for pid in children if not is_gone(pid)
+    ]

@@ -16,7 +16,7 @@ PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 .PHONY: run test check lint types layers fast-tests lock clean python .venv bench
 
 run: $(VENV_STAMP)
-	$(VENV)/bin/python -m studio.launcher
+	@$(VENV)/bin/python -m studio.launcher
 
 # The tests marked `postgres` run a second time on PostgreSQL where one answers (CI has one).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
@@ -84,11 +84,16 @@ python:
 
 .venv: $(VENV_STAMP)
 
-# An existing venv is kept; one missing or made by an older Python is rebuilt.
+# An existing venv is kept; one missing or made by an older Python is rebuilt. pip's whole
+# output goes to $(VENV)/install.log: one line on screen, and the log's end when it fails.
 $(VENV_STAMP): requirements.lock
 	@$(VENV)/bin/python $(IS_NEW_ENOUGH) 2>/dev/null || { \
-		$(MAKE) --no-print-directory -s python && "$(PYTHON)" -m venv --clear $(VENV); }
-	$(VENV)/bin/python -m pip install --disable-pip-version-check -r requirements.lock
+		$(MAKE) --no-print-directory -s python >/dev/null && "$(PYTHON)" -m venv --clear $(VENV); }
+	@printf 'Installing the Python packages into $(VENV) (log: $(VENV)/install.log)... '
+	@$(VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar off \
+		-r requirements.lock >$(VENV)/install.log 2>&1 || { \
+		echo 'failed:'; tail -n 60 $(VENV)/install.log; exit 1; }
+	@echo done
 	@touch $@
 
 # Leaves var/ alone: it holds the development database and media.

@@ -5,10 +5,12 @@ import contextlib
 import importlib
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 import redis
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
 
@@ -111,11 +113,51 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        metavar="INSTANT",
+        help="run with the clock moved to INSTANT, ISO 8601 with an offset "
+        "(2026-03-29T00:30:00+00:00): a sweep for tests that depend on the hour or the date",
+    )
+
+
+def start_clock(config: pytest.Config) -> None:
+    """`pytest --clock=2026-03-29T00:30:00+00:00 -m "not integration and not e2e"` moves the
+    test process's clock to that instant for the whole session (time-machine, ticking on from
+    there), to find tests that pass only at some hours or on some dates: run it just after
+    midnight, just before noon, at New Year, on Feb 29, on a DST change, on the first of a
+    month. Each pytest-xdist worker moves its own clock (the option reaches the workers). The
+    Celery worker, the simulator and the browser keep the machine's clock, so the tests that
+    start them are skipped."""
+    value = config.getoption("clock", None)
+    if not value:
+        return
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise pytest.UsageError(f"--clock: {error}") from None
+    if instant.tzinfo is None:
+        raise pytest.UsageError("--clock needs an offset, e.g. 2026-03-29T00:30:00+00:00")
+    traveller = time_machine.travel(instant, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("clock", None):
+        skip = pytest.mark.skip(reason="--clock moves only the test process's clock")
+        for item in items:
+            if item.get_closest_marker("integration") or item.get_closest_marker("e2e"):
+                item.add_marker(skip)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Every test process gets a redis-server of its own for the queue and the request budget:
     two runs of the suite at once, or another program's Redis on 6379, never see each other's
     keys or flushes. Settings were read before this runs, so they are pointed at it here (and
     the environment, which Celery and the worker processes read)."""
+    start_clock(config)
     if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
         return  # pytest-xdist's controller runs no test; each of its workers has its own
     stack = contextlib.ExitStack()

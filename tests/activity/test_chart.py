@@ -1,5 +1,5 @@
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,6 +12,17 @@ from tests.factories import make_take
 from tests.helpers import days_ago
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(
+    params=["2026-06-17T15:00:00+00:00", "2026-03-01T18:00:00+00:00", "2027-01-01T18:00:00+00:00"],
+    ids=["mid-month", "first-of-march", "new-years-day"],
+)
+def frozen_day(request, time_machine) -> None:
+    """Days counted back from a frozen evening (a test that straddled midnight would see two
+    todays), including the first of a month and of a year, whose last days are in the month
+    and the year before. Asked for with usefixtures, so that it runs before the rows are made."""
+    time_machine.move_to(datetime.fromisoformat(request.param), tick=False)
 
 
 def page_of(client, studio) -> str:
@@ -31,6 +42,7 @@ def table_rows(page: str) -> list[list[str]]:
     ]
 
 
+@pytest.mark.usefixtures("frozen_day")
 def test_chart_stacks_each_days_spend_per_storyboard(client, studio, second_storyboard):
     teaser_shot = second_storyboard.shots.get()
     make_take(studio.shot, cost="1.60", finished=days_ago(2, hour=9))
@@ -74,6 +86,7 @@ def test_a_billed_take_the_studio_refused_counts_as_spent(client, studio):
     assert table_rows(page_of(client, studio))[-1] == ["Total", "$1.60", "$1.60"]
 
 
+@pytest.mark.usefixtures("frozen_day")
 def test_spend_per_day_adds_up_to_the_projects_spent(studio, second_storyboard):
     for days, cost in ((40, "3.20"), (12, "1.60"), (1, "0.40")):
         make_take(studio.shot, cost=cost, finished=days_ago(days))
@@ -83,6 +96,7 @@ def test_spend_per_day_adds_up_to_the_projects_spent(studio, second_storyboard):
     assert sum(row.spent for row in spend) == total.spent == Decimal("7.20")
 
 
+@pytest.mark.usefixtures("frozen_day")
 def test_only_the_last_thirty_days_are_drawn_and_earlier_spend_is_noted(client, studio):
     make_take(studio.shot, cost="3.20", finished=days_ago(40))
     make_take(studio.shot, cost="1.60", finished=days_ago(3))

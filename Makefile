@@ -92,7 +92,8 @@ $(VENV_STAMP): requirements.lock
 	@printf 'Installing the Python packages into $(VENV) (log: $(VENV)/install.log)... '
 	@$(VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar off \
 		-r requirements.lock >$(VENV)/install.log 2>&1 || { \
-		echo 'failed:'; tail -n 60 $(VENV)/install.log; exit 1; }
+		echo 'failed:'; grep -v '^Requirement already satisfied' $(VENV)/install.log | tail -n 60; \
+		exit 1; }
 	@echo done
 	@touch $@
 

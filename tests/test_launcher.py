@@ -1,7 +1,7 @@
 """The `make run` launcher's decisions, with nothing started but cheap processes, and (marked
 `integration`) one whole `make run` that is killed.
 
-No Django here: these run with `-p no:django` too. Children are this interpreter or redis-server.
+Nothing here needs Django's settings or database. Children are this interpreter or redis-server.
 """
 
 import io

@@ -1,7 +1,6 @@
 """Generate to a stored, playable MP4 through the real pieces: Redis, a Celery worker process and
 the gateway simulator on a real port. Nothing inside the studio is faked."""
 
-import time
 from decimal import Decimal
 
 import pytest
@@ -9,6 +8,7 @@ import pytest
 from studio.gateway import probe_video
 from studio.generation import services
 from studio.generation.models import Clip, ClipStatus
+from tests.integration.helpers import wait_until
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
 
@@ -32,14 +32,13 @@ def pipeline():
             yield worker
 
 
-def wait_until_settled(clip: Clip, seconds: float = 90) -> Clip:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+def wait_until_settled(clip: Clip) -> Clip:
+    def settled() -> bool:
         clip.refresh_from_db()
-        if not clip.is_active:
-            return clip
-        time.sleep(0.5)
-    raise AssertionError(f"take still {clip.status} after {seconds} s")
+        return not clip.is_active
+
+    wait_until(settled, seconds=90, what=lambda: f"take still {clip.status}")
+    return clip
 
 
 def test_generate_ends_in_a_stored_playable_mp4_of_the_requested_length(pipeline, studio):

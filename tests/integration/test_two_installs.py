@@ -9,8 +9,6 @@ database, migrated and given a take by processes of its own, with another prefix
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +18,7 @@ from django.conf import settings
 from studio.generation import services
 from studio.generation.models import Clip, ClipStatus
 from studio.processes import BASE_DIR
+from tests.integration.helpers import wait_until
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
 
@@ -67,15 +66,6 @@ def their_status(database: Path, clip_id: int) -> str:
         return connection.execute(query, [clip_id]).fetchone()[0]
 
 
-def wait_until(done: Callable[[], bool], *, what: Callable[[], str], seconds: float = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if done():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"not done after {seconds} s: {what()}")
-
-
 def test_two_installs_on_one_redis_each_complete_only_their_own_takes(studio, tmp_path):
     with (
         redis_server() as url,
@@ -103,6 +93,7 @@ def test_two_installs_on_one_redis_each_complete_only_their_own_takes(studio, tm
             our_take = services.clip_create(user=studio.bob, shot=studio.shot)
             wait_until(
                 lambda: not Clip.objects.get(pk=our_take.pk).is_active,
+                seconds=90,
                 what=lambda: f"our take is {Clip.objects.get(pk=our_take.pk).status}",
             )
 
@@ -116,6 +107,7 @@ def test_two_installs_on_one_redis_each_complete_only_their_own_takes(studio, tm
         with celery_worker(theirs, name="theirs"):
             wait_until(
                 lambda: their_status(database, their_take) == ClipStatus.COMPLETED,
+                seconds=90,
                 what=lambda: f"their take is {their_status(database, their_take)}",
             )
 

@@ -1,4 +1,4 @@
-"""What more than one browser test does with the page: log in, drag."""
+"""What more than one browser test does with the page: log in, wait for a page to load, drag."""
 
 from playwright.sync_api import Page, expect
 
@@ -11,6 +11,14 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def loaded(page: Page) -> None:
+    """After a click that opens another page, once something of that page shows: wait until its
+    scripts have run. htmx binds its triggers when the document has loaded (its script is
+    deferred), and what is typed before then sends nothing: under load, the estimate kept the
+    form's first "5 s, $2.00"."""
+    page.wait_for_load_state("load")
 
 
 def drag(page: Page, source, target) -> None:

@@ -14,7 +14,7 @@ from studio.playlists.services import playlist_add_takes
 from studio.projects.models import Shot
 from studio.review.models import Comment, Decision
 from studio.simulator.video import VideoRenderer
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import loaded, log_in
 from tests.factories import make_link, make_take
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -50,6 +50,7 @@ def test_a_guest_pins_a_comment_seeks_to_it_and_approves(page, live_server, shar
     page.get_by_label("Your name").fill("Clara")
     page.get_by_role("button", name="Continue").click()
     expect(page.get_by_role("heading", name="Hero 4", exact=True)).to_be_visible()
+    loaded(page)
 
     # The preview is ready (its script ran) once it names what is on screen.
     expect(page.locator("[data-now-playing]")).to_contain_text("Shot 1, take 1")

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from studio.projects.models import Shot
-from tests.e2e.helpers import drag, log_in
+from tests.e2e.helpers import drag, loaded, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -72,17 +72,27 @@ def test_two_people_see_each_others_changes_live(
 
     # Alice shares the storyboard; Clara, the client, approves and comments with no account.
     alice.get_by_role("link", name="Share").click()
-    alice.get_by_role("button", name="Create link").click()
-    link = alice.locator("input.share-url").first.input_value()
+    create = alice.get_by_role("button", name="Create link")
+    expect(create).to_be_visible()
+    loaded(alice)
+    create.click()
+    share_url = alice.locator("input.share-url")
+    expect(share_url).to_have_value(re.compile("/s/"))
+    link = share_url.input_value()
     clara = new_page()
     clara.goto(link)
     clara.get_by_label("Your name").fill("Clara")
     clara.get_by_role("button", name="Continue").click()
+    review = clara.locator(f"#take-{take_uuid(studio)}-review")
+    expect(review).to_be_visible()
+    loaded(clara)
     clara.locator("details.comments summary").first.click()
     clara.get_by_label("Comment on take 1").fill("Love the light")
     clara.get_by_role("button", name="Add comment").click()
+    # As a person would, approve once the comment shows: each answer redraws the whole review
+    # block, and the comment's, if it came last, would put back the state from before.
+    expect(review).to_contain_text("Love the light")
     clara.get_by_role("button", name="Approve: take 1").click()
-    review = clara.locator(f"#take-{take_uuid(studio)}-review")
     expect(review.locator(".review-state")).to_contain_text("Approved")
     # Bob, still on the storyboard, sees the decision arrive without a reload.
     bob_review = bob.locator(f"#take-{take_uuid(studio)}-review")

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import log_in
+from tests.e2e.helpers import loaded, log_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,6 +38,7 @@ def test_new_user_generates_and_plays_a_take(
     page.get_by_label("Title").fill("Hero spot")
     page.get_by_role("button", name="Create storyboard").click()
     expect(page.get_by_role("heading", name="Hero spot", exact=True)).to_be_visible()
+    loaded(page)
 
     page.get_by_label("Duration (seconds)").fill("4")
     expect(page.locator("#estimate")).to_have_text("4 s, $1.60")

@@ -12,7 +12,14 @@ from typing import Any
 
 import httpx
 
-from studio.processes import free_port, gateway_simulator, start, stop, wait_until_ready
+from studio.processes import (
+    descendants,
+    free_port,
+    gateway_simulator,
+    start,
+    stop,
+    wait_until_ready,
+)
 
 
 class Simulator:
@@ -99,7 +106,7 @@ def webhook_server() -> Iterator[str]:
 def rss_kib(pid: int) -> int:
     """VmRSS of a process and all its descendants (the prefork children), in KiB."""
     total = 0
-    for each in [pid, *_descendants(pid)]:
+    for each in [pid, *descendants(pid)]:
         try:
             status = Path(f"/proc/{each}/status").read_text()
         except OSError:
@@ -108,15 +115,3 @@ def rss_kib(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return total
-
-
-def _descendants(pid: int) -> list[int]:
-    children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found = (task / "children").read_text().split()
-        except OSError:
-            continue
-        for child in map(int, found):
-            children += [child, *_descendants(child)]
-    return children

@@ -11,15 +11,17 @@ runs before any settings exist.
 import contextlib
 import ctypes
 import os
-import select
+import queue
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -115,6 +117,27 @@ def wait_until_ready(
     raise StartupError(reason)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children, their children, ...), from Linux's /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = [int(each) for each in (task / "children").read_text().split()]
+        except OSError:
+            continue  # the task ended meanwhile
+        for child in children:
+            found += [child, *descendants(child)]
+    return found
+
+
+def is_gone(pid: int) -> bool:
+    """The process no longer exists, or is a zombie that nothing will run again."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except FileNotFoundError:
+        return True
+
+
 # --- Children that die with their parent --------------------------------------------------------
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -139,9 +162,15 @@ def die_with_parent() -> Callable[[], None]:
     """A `preexec_fn` that has the kernel send the child SIGTERM when this process dies, however
     it dies (SIGKILL, a closed terminal), so that no server outlives it holding its port.
 
-    Linux sends it when the *thread* that started the child ends: start children from a thread
-    that lives as long as they should (the main thread does). Elsewhere than Linux, a no-op.
+    Linux sends it when the *thread* that started the child ends, so children are started from
+    the main thread only: one started from a short-lived thread would die with that thread.
+    Elsewhere than Linux, a no-op.
+
+    Python warns that a `preexec_fn` is unsafe while other threads run (they may hold a lock the
+    child then waits for); this one only calls prctl, getppid and kill, which take none.
     """
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError("children that die with their parent are started from its main thread")
     parent = os.getpid()
 
     def preexec() -> None:
@@ -204,15 +233,31 @@ def redis_server_command(
 
 @contextmanager
 def redis_server(*, workdir: Path | None = None) -> Iterator[str]:
-    """A redis-server of this process's own on a free port; yields its URL (database 0)."""
-    port = free_port()
-    process = start(redis_server_command(port, workdir=workdir), stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    try:
-        wait_until_ready("redis-server", lambda: redis_answers(url), timeout=10, process=process)
-        yield url
-    finally:
-        stop(process, grace=10)
+    """A redis-server of this process's own on a free port; yields its URL (database 0).
+
+    The port is free when picked but may be taken before redis-server binds it (test processes
+    side by side pick ports at once): one that exits at once is started again on another port.
+    """
+    with tempfile.TemporaryDirectory(prefix="studio-redis-") as scratch:
+        log = Path(scratch) / "redis.log"
+        for attempt in range(1, 4):
+            port = free_port()
+            argv = redis_server_command(port, workdir=workdir, log=log)
+            process = start(argv, stdout=subprocess.DEVNULL)
+            url = f"redis://127.0.0.1:{port}/0"
+            try:
+                answers = partial(redis_answers, url)
+                wait_until_ready("redis-server", answers, timeout=10, process=process, log=log)
+            except StartupError:
+                stop(process, grace=5)
+                if attempt == 3 or "Address already in use" not in log.read_text(errors="replace"):
+                    raise
+                continue
+            try:
+                yield url
+            finally:
+                stop(process, grace=10)
+            return
 
 
 # --- Celery -------------------------------------------------------------------------------------
@@ -294,18 +339,19 @@ def start_simulator(
             preexec_fn=die_with_parent(),
         )
     assert process.stdout is not None
+    lines = _read_until_announced(process.stdout)
     deadline = time.monotonic() + timeout
     seen: list[str] = []
-    while time.monotonic() < deadline:
-        if select.select([process.stdout], [], [], 0.1)[0]:
-            line = process.stdout.readline()
-            if line.startswith(SIMULATOR_ANNOUNCEMENT):
-                return line.removeprefix(SIMULATOR_ANNOUNCEMENT).strip(), process
-            if not line:  # the end of its output: it exited
-                break
-            seen.append(line)
-        elif process.poll() is not None:
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
             break
+        if line.startswith(SIMULATOR_ANNOUNCEMENT):
+            return line.removeprefix(SIMULATOR_ANNOUNCEMENT).strip(), process
+        if not line:  # the end of its output: it exited
+            break
+        seen.append(line)
     stop(process, grace=5)
     process.stdout.close()
     output = "".join(seen)
@@ -315,6 +361,23 @@ def start_simulator(
         f"the gateway simulator did not start (exit code {process.returncode})"
         + (f":\n{output.rstrip()}" if output.strip() else "")
     )
+
+
+def _read_until_announced(stream: IO[str]) -> "queue.Queue[str]":
+    """The simulator's lines, up to its announcement or its end (""), read on a thread of their
+    own: a readline after select() could leave the announcement in the stream's buffer, where
+    select() never sees it. The rest of the stream is left to the caller."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def read() -> None:
+        while True:
+            line = stream.readline()
+            lines.put(line)
+            if not line or line.startswith(SIMULATOR_ANNOUNCEMENT):
+                return
+
+    threading.Thread(target=read, name="simulator-announcement", daemon=True).start()
+    return lines
 
 
 @contextmanager

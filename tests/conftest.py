@@ -178,7 +178,8 @@ def fresh_redis(settings):
     """Each test starts with the whole gateway budget (a 429 in one test pauses only that one)
     and an empty test queue (nothing left over from another test's takes)."""
     for url in (settings.STUDIO_BUDGET_REDIS_URL, settings.CELERY_BROKER_URL):
-        redis.Redis.from_url(url).flushdb()
+        with redis.Redis.from_url(url) as client:
+            client.flushdb()
 
 
 @pytest.fixture(autouse=True)

@@ -11,34 +11,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import redis
 from django.conf import settings
 
 from studio import processes
-from studio.processes import free_port, redis_answers
+from studio.processes import free_port, redis_answers, wait_until_ready
 
-
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """A redis-server of this test's own on a free port, so that two test runs on one machine
-    never share a queue. Where no binary exists, only a Redis named by TEST_REDIS_URL (whose
-    database the tests flush), never the machine's by default."""
-    if shutil.which("redis-server") is not None:
-        with processes.redis_server() as url:
-            yield url
-        return
-    url = os.environ.get("TEST_REDIS_URL", "")
-    if not (url and redis_answers(url)):
-        raise RuntimeError(
-            "The tests need Redis of their own: install redis-server, or set TEST_REDIS_URL"
-            " to a Redis database they may flush."
-        )
-    redis.Redis.from_url(url).flushdb()
-    yield url
-
-
-def wait_for(check: Callable[[], bool], *, what: str, seconds: float = 20) -> None:
-    processes.wait_until_ready(what, check, timeout=seconds)
+# A redis-server of the test's own on a free port, so that two test runs on one machine never
+# share a queue. There is no fallback to another Redis: a flush there would reach what others keep.
+redis_server = processes.redis_server
 
 
 def worker_environment(*, broker_url: str, gateway_url: str) -> dict[str, str]:
@@ -81,7 +61,7 @@ def celery_worker(
     with log.open("wb") as output:
         process = processes.start(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
-            wait_for(lambda: b" ready." in log.read_bytes(), what="celery worker", seconds=60)
+            wait_until_ready("celery worker", lambda: b" ready." in log.read_bytes(), timeout=60)
             yield process
         finally:
             processes.stop(process)
@@ -137,7 +117,7 @@ class RestartableRedis:
     def start(self) -> None:
         command = processes.redis_server_command(self.port)
         self.process = processes.start(command, stdout=subprocess.DEVNULL)
-        wait_for(lambda: redis_answers(self.url()), what="redis-server")
+        wait_until_ready("redis-server", lambda: redis_answers(self.url()), timeout=20)
 
     def kill(self) -> None:
         if self.process is not None:
@@ -179,7 +159,7 @@ class KillableWorker:
             self.process = processes.start(
                 command, env=self.env, stdout=output, stderr=subprocess.STDOUT, new_session=True
             )
-        wait_for(lambda: b" ready." in self.log.read_bytes(), what="celery worker", seconds=60)
+        wait_until_ready("celery worker", lambda: b" ready." in self.log.read_bytes(), timeout=60)
 
     def exited(self) -> bool:
         """It ended by itself (it was not killed or stopped here)."""

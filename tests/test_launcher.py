@@ -7,7 +7,6 @@ Nothing here needs Django's settings or database. Children are this interpreter 
 import io
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -19,12 +18,8 @@ from pathlib import Path
 import pytest
 
 from studio import launcher, processes
-from studio.processes import StartupError, free_port, wait_for
+from studio.processes import StartupError, descendants, free_port, is_gone, wait_for
 from studio.supervisor import Supervisor
-
-needs_redis_server = pytest.mark.skipif(
-    not shutil.which("redis-server"), reason="no redis-server on PATH"
-)
 
 
 @pytest.fixture
@@ -50,14 +45,6 @@ def supervisor():
 
 def python(code: str) -> list[str]:
     return [sys.executable, "-c", code]
-
-
-def is_gone(pid: int) -> bool:
-    """True when the process no longer exists or is a zombie waiting for init to reap it."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
-    except FileNotFoundError:
-        return True
 
 
 # --- Broker choice ------------------------------------------------------------------------------
@@ -111,7 +98,6 @@ def test_filesystem_broker_gets_its_folders(tmp_path):
     assert (tmp_path / "broker" / "control").is_dir()
 
 
-@needs_redis_server
 def test_started_redis_server_answers_keeps_no_data_and_stops(supervisor, tmp_path):
     url = launcher.start_redis_server(supervisor, tmp_path)
     assert processes.redis_answers(url)
@@ -219,19 +205,6 @@ def test_banners_are_hidden_and_readiness_is_seen_but_other_lines_are_shown(supe
     assert supervisor.out.getvalue() == "[app] It is ready.\n[app] Traceback: something broke\n"
 
 
-def children_of(pid: int) -> list[int]:
-    """Every descendant of `pid`, from /proc."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            direct = [int(each) for each in (task / "children").read_text().split()]
-        except OSError:
-            continue
-        for child in direct:
-            found += [child, *children_of(child)]
-    return found
-
-
 SUPERVISED = """
 import sys, time
 from pathlib import Path
@@ -240,26 +213,24 @@ from studio.supervisor import Supervisor
 supervisor = Supervisor()
 sleeper = "import time; time.sleep(60)"
 supervisor.start("sleeper", [sys.executable, "-c", sleeper])
-if sys.argv[1:]:
-    launcher.start_redis_server(supervisor, Path(sys.argv[1]))
+launcher.start_redis_server(supervisor, Path(sys.argv[1]))
 print("started", flush=True)
 time.sleep(60)
 """
 
 
 def test_children_die_when_the_launcher_is_killed(tmp_path):
-    with_redis = [str(tmp_path)] if shutil.which("redis-server") else []
-    argv = [sys.executable, "-c", SUPERVISED, *with_redis]
+    argv = [sys.executable, "-c", SUPERVISED, str(tmp_path)]
     parent = subprocess.Popen(argv, cwd=launcher.BASE_DIR, stdout=subprocess.PIPE, text=True)
     try:
         assert parent.stdout is not None
         assert parent.stdout.readline() == "started\n"
-        children = children_of(parent.pid)
+        children = descendants(parent.pid)
     finally:
         parent.kill()  # SIGKILL: nothing of the launcher's own code runs
         parent.wait()
 
-    assert len(children) == 1 + len(with_redis)  # the sleeper, and redis-server where there is one
+    assert len(children) == 2  # the sleeper and redis-server
 
     assert wait_for(lambda: all(map(is_gone, children)), timeout=10)
 
@@ -293,7 +264,6 @@ NOT_INHERITED = re.compile(r"^(AIGATEWAY_|CELERY_|DATABASE_URL$|REDIS_URL$|STUDI
 
 
 @pytest.mark.integration
-@needs_redis_server
 def test_make_run_ends_with_the_ready_block_and_leaves_nothing_when_killed(tmp_path):
     env = {name: value for name, value in os.environ.items() if not NOT_INHERITED.match(name)}
     env.update(STUDIO_VAR_DIR=str(tmp_path / "var"), PORT=str(free_port()), DEBUG="1")
@@ -314,7 +284,7 @@ def test_make_run_ends_with_the_ready_block_and_leaves_nothing_when_killed(tmp_p
             lines
         )
         time.sleep(2)  # anything printed after the block would show up meanwhile
-        children = children_of(launcher_process.pid)
+        children = descendants(launcher_process.pid)
     finally:
         launcher_process.kill()
         launcher_process.wait()

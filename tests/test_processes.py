@@ -1,6 +1,6 @@
 """The process helpers shared by `make run`, the tests and the bench (studio/processes.py)."""
 
-import shutil
+import os
 import socket
 import subprocess
 import sys
@@ -9,15 +9,7 @@ from pathlib import Path
 import pytest
 
 from studio import processes
-from studio.processes import BASE_DIR, StartupError, free_port, wait_for
-
-
-def is_gone(pid: int) -> bool:
-    """True when the process no longer exists or is a zombie waiting for init to reap it."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
-    except FileNotFoundError:
-        return True
+from studio.processes import BASE_DIR, StartupError, free_port, is_gone, wait_for
 
 
 def test_a_port_left_in_time_wait_by_a_stopped_server_is_free():
@@ -56,7 +48,6 @@ with processes.redis_server() as url:
 """
 
 
-@pytest.mark.skipif(not shutil.which("redis-server"), reason="no redis-server on PATH")
 def test_children_and_a_private_redis_die_when_their_parent_is_killed():
     parent = subprocess.Popen(
         [sys.executable, "-c", PARENT], cwd=BASE_DIR, stdout=subprocess.PIPE, text=True
@@ -105,3 +96,17 @@ def test_worker_command_runs_beat_inside_only_when_given_a_schedule(tmp_path):
     assert "--quiet" in alone  # no banner
     assert "--beat" not in alone
     assert with_beat[-3:] == ["--beat", "--schedule", str(tmp_path / "schedule")]
+
+
+def test_the_announcement_is_found_when_it_arrives_in_one_chunk_with_other_lines():
+    # What a warning printed just before the announcement looks like to the reader: one read
+    # of the pipe holds both lines, so the second sits in the stream's buffer.
+    read_end, write_end = os.pipe()
+    os.write(
+        write_end, f"a warning\n{processes.SIMULATOR_ANNOUNCEMENT}http://127.0.0.1:5\n".encode()
+    )
+    with os.fdopen(read_end) as stream:
+        lines = processes._read_until_announced(stream)
+        assert lines.get(timeout=2) == "a warning\n"
+        assert lines.get(timeout=2) == f"{processes.SIMULATOR_ANNOUNCEMENT}http://127.0.0.1:5\n"
+    os.close(write_end)

@@ -38,7 +38,7 @@ def client() -> Iterator[redis.Redis]:
     try:
         client.flushdb()
     except redis.ConnectionError:
-        pytest.fail(f"these tests need Redis at {REDIS_URL} (or set TEST_BUDGET_REDIS_URL)")
+        pytest.fail(f"the test session's Redis at {REDIS_URL} does not answer")
     yield client
     client.flushdb()
     client.close()

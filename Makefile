@@ -101,5 +101,5 @@ $(VENV_STAMP): requirements.lock
 
 # Leaves var/ alone: it holds the development database and media.
 clean:
-	rm -rf $(VENV) staticfiles test-results .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .lock-venv staticfiles test-results .pytest_cache .ruff_cache .mypy_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

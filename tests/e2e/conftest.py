@@ -62,17 +62,20 @@ def page(browser):
 
 @pytest.fixture
 def studio_services(settings, live_server):
-    """A worker and the simulator, set up the way `make run` sets them up."""
+    """A worker and the simulator, set up the way `make run` sets them up, but for a poll floor
+    of 1 s instead of the gateway's 3 (a take is seen done sooner, and the test ends sooner)."""
     with (
         redis_server() as broker_url,
         simulator_subprocess(
             queue_seconds=1.0,
             run_seconds=4.0,
             run_seconds_per_video_second=0,
+            min_poll_interval=1.0,
             faults=["fail-marker:content_policy:[blocked]"],
         ) as simulator,
     ):
         settings.AIGATEWAY_SIMULATED = True
         env = worker_environment(broker_url=broker_url, gateway_url=simulator.url)
+        env["STUDIO_POLL_FLOOR_SECONDS"] = "1"
         with celery_broker(broker_url), celery_worker(env):
             yield simulator

@@ -40,9 +40,9 @@ from tests.simulator_fixtures import SimulatorProcess, simulator_subprocess
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 # Long enough for a gateway call and storing a video, short enough for a test.
-CLAIM_LEASE_SECONDS, SWEEP_GRACE_SECONDS = 15, 5
+CLAIM_LEASE_SECONDS, SWEEP_GRACE_SECONDS, SWEEP_EVERY_SECONDS = 15, 5, 2
 # A claimed step comes back after its lease; a half-done submit is swept after the grace, at the
-# next sweep (every 10 s); then the takes still have to render.
+# next sweep; then the takes still have to render.
 RECOVERY_SECONDS = CLAIM_LEASE_SECONDS + SWEEP_GRACE_SECONDS + 60
 
 
@@ -68,6 +68,7 @@ def studio_services() -> Iterator[tuple[RestartableRedis, SimulatorProcess, dict
             STUDIO_BUDGET_REDIS_URL=redis.url(1),
             STUDIO_CLAIM_LEASE_SECONDS=str(CLAIM_LEASE_SECONDS),
             STUDIO_SWEEP_GRACE_SECONDS=str(SWEEP_GRACE_SECONDS),
+            STUDIO_SWEEP_EVERY_SECONDS=str(SWEEP_EVERY_SECONDS),
         )
         with celery_broker(redis.url(0)):
             yield redis, simulator, env

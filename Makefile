@@ -94,7 +94,8 @@ $(VENV_STAMP): requirements.lock
 	@printf 'Installing the Python packages into $(VENV) (log: $(VENV)/install.log)... '
 	@$(VENV)/bin/python -m pip install --disable-pip-version-check --progress-bar off \
 		-r requirements.lock >$(VENV)/install.log 2>&1 || { \
-		echo 'failed:'; grep -v '^Requirement already satisfied' $(VENV)/install.log | tail -n 60; \
+		echo 'failed:'; grep -vE '^ *(Requirement already satisfied|Collecting|Downloading|Using cached)' \
+			$(VENV)/install.log; \
 		exit 1; }
 	@echo done
 	@touch $@

@@ -1,12 +1,12 @@
 """Helpers for the tests that put many takes through real processes: create them, wait for them,
 and hold them against what the gateway simulator says happened."""
 
-import time
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from studio.generation import ledger, services
 from studio.generation.models import Clip, ClipStatus
+from studio.processes import wait_for
 from studio.projects.models import Shot
 
 CENT = Decimal("0.01")
@@ -46,14 +46,16 @@ def wait_until(
     every: float = 0.5,
     meanwhile: Callable[[], None] | None = None,
 ) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    """`done` within `seconds`, or an AssertionError that says `what` stands; `meanwhile` runs
+    before each look (a person acting while the takes render)."""
+
+    def check() -> bool:
         if meanwhile is not None:
             meanwhile()
-        if done():
-            return
-        time.sleep(every)
-    raise AssertionError(f"not done after {seconds} s: {what()}")
+        return done()
+
+    if not wait_for(check, timeout=seconds, interval=every):
+        raise AssertionError(f"not done after {seconds} s: {what()}")
 
 
 def status_counts(ids: Iterable[int]) -> dict[str, int]:

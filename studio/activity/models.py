@@ -1,4 +1,3 @@
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -22,7 +21,6 @@ class Verb(models.TextChoices):
     COMMENTED = "commented", "commented on"
     SHARED = "shared", "shared"
     EXPORTED = "exported", "exported"
-    MANAGED = "managed", "changed the team of"
 
 
 class ActivityQuerySet(TeamScopedQuerySet):
@@ -60,7 +58,3 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name} {self.get_verb_display()} {self.subject}"
-
-    @property
-    def has_cost(self) -> bool:
-        return self.cost is not None and self.cost != Decimal("0")

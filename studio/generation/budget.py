@@ -33,7 +33,6 @@ from django.conf import settings
 WINDOW = 60.0  # seconds; the gateway's rolling window
 MIN_WAIT = 0.05  # seconds; so a refused caller never spins on a wait of zero
 KEY_TTL_MS = int((WINDOW + 1) * 1000)  # nothing lingers once the workers go quiet
-DEFAULT_RPM = 600  # pay-as-you-go; the free tier is 10
 BURST_SECONDS = 2.0  # the bucket holds this many seconds of rpm: a click on "Generate all" goes
 # at once, while a backlog of polls trickles out at the steady rate
 

@@ -41,9 +41,6 @@ class ClipQuerySet(TeamScopedQuerySet):
     def active(self) -> "ClipQuerySet":
         return self.filter(status__in=ACTIVE_STATUSES)
 
-    def due_for_check(self, now: datetime) -> "ClipQuerySet":
-        return self.filter(status__in=AT_GATEWAY_STATUSES, next_check_at__lte=now)
-
 
 def clip_upload_to(clip: "Clip", filename: str) -> str:
     return f"takes/{clip.created_at:%Y/%m}/{clip.uuid}/{filename}"

@@ -75,7 +75,7 @@ lock:
 bench: $(VENV_STAMP)
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 	$(VENV)/bin/python -m studio.stitch.bench
-	$(VENV)/bin/python -m studio.projects.bench
+	$(VENV)/bin/python -m bench.storyboard
 
 # Prints the interpreter the venv is made with, or stops with what to do.
 python:

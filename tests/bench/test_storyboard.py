@@ -1,4 +1,4 @@
-"""The storyboard bench (`python -m studio.projects.bench`) on a tiny world: every target is
+"""The storyboard bench (`python -m bench.storyboard`) on a tiny world: every target is
 measured over real HTTP and reported with its query count and its ratio to the minimal view."""
 
 import asyncio
@@ -6,44 +6,52 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from studio.projects import bench
+from bench.storyboard.load import (
+    LIVE,
+    LIVE_CHANGING,
+    MINIMAL,
+    PAGE_EDITOR,
+    PAGE_VIEWER,
+    run_targets,
+)
+from bench.storyboard.report import checks, render, summarise
+from bench.storyboard.serve import serving
+from bench.storyboard.world import build_world
 
 # The bench serves the studio from threads of its own: they see only committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_report_has_every_target_with_query_counts_and_ratios(veo):
-    world = bench.build_world(shots=3, takes=1, members=3)
-    with bench.serving() as base_url:
-        targets = bench.run_targets(
-            world, base_url, requests=2, polls=2, interval=0.05, change_every=2
-        )
+    world = build_world(shots=3, takes=1, members=3)
+    with serving() as base_url:
+        targets = run_targets(world, base_url, requests=2, polls=2, interval=0.05, change_every=2)
         # A loop of its own in a thread of its own: in a full run, the browser tests' Playwright
         # keeps an event loop running in this thread, and asyncio.run() refuses to nest.
         with ThreadPoolExecutor(max_workers=1) as thread:
             samples = thread.submit(asyncio.run, targets).result()
-    rows = bench.summarise(samples)
-    results = bench.checks(world, samples)
-    report = bench.render(rows, results)
+    rows = summarise(samples)
+    results = checks(world, samples)
+    report = render(rows, results)
 
     live_loads = ["3 members, every 0.05 s", "3 members, back-to-back"]
     assert [(row.name, row.load) for row in rows] == [
-        (bench.PAGE_VIEWER, "1 member, one after another"),
-        (bench.PAGE_EDITOR, "1 member, one after another"),
-        (bench.MINIMAL, "1 member, one after another"),
-        *[(bench.LIVE, load) for load in live_loads],
-        *[(bench.LIVE_CHANGING, load) for load in live_loads],
-        *[(bench.MINIMAL, load) for load in live_loads],
+        (PAGE_VIEWER, "1 member, one after another"),
+        (PAGE_EDITOR, "1 member, one after another"),
+        (MINIMAL, "1 member, one after another"),
+        *[(LIVE, load) for load in live_loads],
+        *[(LIVE_CHANGING, load) for load in live_loads],
+        *[(MINIMAL, load) for load in live_loads],
     ]
     assert all(ok for _, ok in results), report
-    assert all(sample.edits for sample in samples if sample.name == bench.LIVE_CHANGING)
+    assert all(sample.edits for sample in samples if sample.name == LIVE_CHANGING)
     for row in rows:
         assert f"| {row.name} | {row.load} |" in report
         assert row.requests == (2 if "one after another" in row.load else 3 * 2)
         assert row.median_ratio > 0 and row.p95_ratio > 0
     # Counted on the serving thread: the minimal view touches no table, the studio's do.
     for row in rows:
-        if row.name == bench.MINIMAL:
+        if row.name == MINIMAL:
             assert row.queries == (0, 0)
         else:
             assert row.queries[0] > 0

@@ -1,0 +1,5 @@
+import sys
+
+from bench.storyboard.run import main
+
+sys.exit(main())

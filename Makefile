@@ -74,7 +74,7 @@ lock:
 # A few minutes on 2 cores; options: make bench BENCH_ARGS="--help".
 bench: $(VENV_STAMP)
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
-	$(VENV)/bin/python -m studio.stitch.bench
+	$(VENV)/bin/python -m bench.export
 	$(VENV)/bin/python -m bench.storyboard
 
 # Prints the interpreter the venv is made with, or stops with what to do.

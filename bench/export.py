@@ -1,4 +1,4 @@
-"""How much the stream-copy path saves: `python -m studio.stitch.bench`.
+"""How much the stream-copy path saves: `python -m bench.export`.
 
 Twelve matching 5 s 1280x720 clips (the simulator's renders) joined three ways: stitch()'s stream
 copy, stitch() forced to re-encode, and a plain copy of a file as big as all the inputs together

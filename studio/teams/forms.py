@@ -29,10 +29,6 @@ class InviteForm(forms.Form):
         return who
 
 
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(label="Role", choices=Role.choices)
-
-
 class InvitationSignupForm(UserCreationForm):
     """An account for the invitation's email address: only a username and a password to pick."""
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Invitation, Membership, Role, Team
+from .models import Action, Invitation, Membership, Role, Team
 
 logger = logging.getLogger(__name__)
 
@@ -120,27 +120,29 @@ def _find_user(who: str) -> User | None:
 
 
 @transaction.atomic
-def team_invite(*, team: Team, invited_by: User, who: str, role: str) -> Membership | Invitation:
-    """Invite by username or email. Someone with an account joins at once (a Membership);
-    an email nobody has signed up with gets an Invitation whose link lets them sign up and join.
+def team_invite(*, user: User, team: Team, who: str, role: str) -> Membership | Invitation:
+    """`user` invites by username or email. Someone with an account joins at once (a
+    Membership); an email nobody has signed up with gets an Invitation whose link lets them
+    sign up and join.
 
     Raises ValidationError with a message for the person inviting.
     """
+    require_action(user=user, team=team, action=Action.MANAGE)
     who = who.strip()
-    user = _find_user(who)
-    if user is not None:
-        existing = Membership.objects.filter(team=team, user=user).first()
+    invitee = _find_user(who)
+    if invitee is not None:
+        existing = Membership.objects.filter(team=team, user=invitee).first()
         if existing is not None:
             raise ValidationError(
-                f"{user.get_username()} is already in {team} ({existing.get_role_display()}); "
+                f"{invitee.get_username()} is already in {team} ({existing.get_role_display()}); "
                 "change their role in the member list instead."
             )
-        return Membership.objects.create(team=team, user=user, role=role)
+        return Membership.objects.create(team=team, user=invitee, role=role)
     if team.invitations.pending().filter(email__iexact=who).exists():
         raise ValidationError(
             f"{who} already has a pending invitation to {team}; revoke it first to send a new one."
         )
-    return Invitation.objects.create(team=team, email=who, role=role, invited_by=invited_by)
+    return Invitation.objects.create(team=team, email=who, role=role, invited_by=user)
 
 
 def invitation_send(*, invitation: Invitation, link: str) -> bool:
@@ -184,9 +186,10 @@ def _check_not_last_owner(membership: Membership, owners: list[int], doing: str)
 
 
 @transaction.atomic
-def membership_set_role(*, membership: Membership, role: str) -> Membership:
+def membership_set_role(*, user: User, membership: Membership, role: str) -> Membership:
+    require_action(user=user, team=membership.team, action=Action.MANAGE)
     if role not in Role.values:
-        raise ValidationError(f'"{role}" is not a role.')
+        raise ValidationError("Choose one of the roles.")
     owners = _lock_owners(membership.team)
     current = Membership.objects.filter(pk=membership.pk).values_list("role", flat=True).first()
     if current is None:
@@ -202,7 +205,8 @@ def membership_set_role(*, membership: Membership, role: str) -> Membership:
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> None:
+def membership_remove(*, user: User, membership: Membership) -> None:
+    require_action(user=user, team=membership.team, action=Action.MANAGE)
     owners = _lock_owners(membership.team)
     if membership.pk in owners:
         _check_not_last_owner(membership, owners, "removing them")
@@ -210,7 +214,8 @@ def membership_remove(*, membership: Membership) -> None:
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation) -> None:
+def invitation_revoke(*, user: User, invitation: Invitation) -> None:
+    require_action(user=user, team=invitation.team, action=Action.MANAGE)
     # Conditional, so a revoke racing an accept cannot undo a membership or hide it.
     updated = Invitation.objects.filter(
         pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True

@@ -227,9 +227,9 @@ def storyboard_share(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     storyboard = get_object_or_404(
         Storyboard.objects.for_user(request.user).select_related("project__team"), uuid=uuid
     )
-    require_action(user=request.user, team=storyboard.project.team, action=Action.EDIT)
     if request.method == "POST":
-        return share_create(request, storyboard)
+        return share_create(request, storyboard)  # the service checks the role
+    require_action(user=request.user, team=storyboard.project.team, action=Action.EDIT)
     return share_page(request, storyboard)
 
 
@@ -238,9 +238,9 @@ def storyboard_share(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def playlist_share(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     playlist = get_playlist(request, uuid)
-    require_action(user=request.user, team=playlist.project.team, action=Action.EDIT)
     if request.method == "POST":
-        return share_create(request, playlist)
+        return share_create(request, playlist)  # the service checks the role
+    require_action(user=request.user, team=playlist.project.team, action=Action.EDIT)
     return share_page(request, playlist)
 
 

@@ -61,11 +61,10 @@ def item_context(playlist: Playlist) -> dict:
 @require_http_methods(["GET", "POST"])
 def playlist_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     project = get_project(request, uuid)
-    require_action(user=request.user, team=project.team, action=Action.EDIT)
     form = PlaylistForm(request.POST or None)
     if form.is_valid():
         try:
-            playlist = services.playlist_create(
+            playlist = services.playlist_create(  # the service checks the role
                 user=request.user,
                 project=project,
                 name=form.cleaned_data["name"],
@@ -77,6 +76,8 @@ def playlist_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
             form.add_error(None, error)
         else:
             return redirect("playlist_detail", uuid=playlist.uuid)
+    # The form page (blank, or with its errors) is for those who may send it.
+    require_action(user=request.user, team=project.team, action=Action.EDIT)
     return TemplateResponse(
         request, "playlists/playlist_form.html", {"form": form, "project": project}
     )

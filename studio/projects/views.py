@@ -92,13 +92,14 @@ def project_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
 @require_http_methods(["GET", "POST"])
 def storyboard_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     project = get_project(request, uuid)
-    require_action(user=request.user, team=project.team, action=Action.EDIT)
     form = StoryboardForm(request.POST or None)
     if form.is_valid():
         storyboard = services.storyboard_create(
             user=request.user, project=project, title=form.cleaned_data["title"]
-        )
+        )  # the service checks the role
         return redirect("storyboard_detail", uuid=storyboard.uuid)
+    # The form page (blank, or with its errors) is for those who may send it.
+    require_action(user=request.user, team=project.team, action=Action.EDIT)
     return TemplateResponse(
         request, "projects/storyboard_form.html", {"form": form, "project": project}
     )

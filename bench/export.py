@@ -14,8 +14,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+from studio.media_probe import probe_video
 from studio.simulator.video import VideoRenderer
-from studio.stitch.export import ExportResult, Segment, probe_clip, stitch
+from studio.stitch.export import ExportResult, Segment, stitch
 
 CLIPS = 12
 SECONDS = 5
@@ -26,7 +27,7 @@ def bench_export(*, repeats: int = 3) -> None:
     with tempfile.TemporaryDirectory(prefix="stitch-bench-") as scratch:
         folder = Path(scratch)
         paths = _render_clips(folder)
-        expected = sum((probe_clip(path).duration for path in paths), Decimal(0))
+        expected = sum((probe_video(path).duration for path in paths), Decimal(0))
         segments = [Segment(path) for path in paths]
         joined = folder / "joined.bin"
         with joined.open("wb") as out:

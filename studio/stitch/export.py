@@ -20,12 +20,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import IO, Literal
 
-import av
 import imageio_ffmpeg
+
+from studio.media_probe import Unplayable, VideoInfo, probe_video
 
 # The output is checked against the sum of its parts: one frame at 24 fps is 0.042 s.
 DURATION_TOLERANCE = Decimal("0.1")
@@ -56,87 +56,18 @@ class ExportResult:
     expected_duration: Decimal
 
 
-@dataclass(frozen=True)
-class AudioFormat:
-    codec: str
-    sample_rate: int
-    channels: int
-    extradata: bytes
-
-
-@dataclass(frozen=True)
-class ClipInfo:
-    duration: Decimal
-    width: int
-    height: int
-    frame_rate: Fraction | None
-    pixel_format: str
-    video_codec: str
-    video_profile: str | None
-    # The decoder setup (H.264 SPS/PPS, AAC config): the MP4 keeps only the first clip's, so
-    # stream copy is safe only when every clip's is byte for byte the same.
-    video_extradata: bytes
-    audio: AudioFormat | None
-
-    def stream_copy_key(self) -> tuple[object, ...]:
-        return (
-            self.video_codec,
-            self.video_profile,
-            self.video_extradata,
-            self.width,
-            self.height,
-            self.frame_rate,
-            self.pixel_format,
-            self.audio,
-        )
-
-
-class Unplayable(Exception):
-    """A file that FFmpeg cannot open or decode as a video."""
-
-
-def probe_clip(path: Path) -> ClipInfo:
-    """Read a video's vital facts with PyAV, decoding one frame to prove that it plays."""
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.video:
-                raise Unplayable(f"{path.name} has no video stream")
-            video = container.streams.video[0]
-            if video.duration is not None and video.time_base is not None:
-                seconds = Fraction(video.duration) * video.time_base
-            elif container.duration is not None:
-                seconds = Fraction(container.duration, av.time_base)
-            else:
-                raise Unplayable(f"{path.name} has no duration")
-            duration = _decimal(seconds)
-            if duration <= 0:
-                raise Unplayable(f"{path.name} has no duration")
-            if next(container.decode(video), None) is None:
-                raise Unplayable(f"{path.name} has no decodable frame")
-            context = video.codec_context
-            audio = None
-            if container.streams.audio:
-                sound = container.streams.audio[0].codec_context
-                audio = AudioFormat(
-                    codec=sound.name,
-                    sample_rate=sound.sample_rate,
-                    channels=sound.layout.nb_channels,
-                    extradata=bytes(sound.extradata or b""),
-                )
-            rate = video.average_rate or video.guessed_rate
-            return ClipInfo(
-                duration=duration,
-                width=context.width,
-                height=context.height,
-                frame_rate=Fraction(rate.numerator, rate.denominator) if rate else None,
-                pixel_format=context.format.name if context.format else "",
-                video_codec=context.name,
-                video_profile=context.profile,
-                video_extradata=bytes(context.extradata or b""),
-                audio=audio,
-            )
-    except (av.FFmpegError, OSError) as exc:
-        raise Unplayable(f"{path.name} is not a readable video: {exc}") from exc
+def _stream_copy_key(clip: VideoInfo) -> tuple[object, ...]:
+    """What must match across clips for the concat demuxer to join them without re-encoding."""
+    return (
+        clip.video_codec,
+        clip.video_profile,
+        clip.video_extradata,
+        clip.width,
+        clip.height,
+        clip.frame_rate,
+        clip.pixel_format,
+        clip.audio,
+    )
 
 
 def stitch(
@@ -224,16 +155,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "untitled"
 
 
-def _probe_item(number: int, segment: Segment) -> ClipInfo:
+def _probe_item(number: int, segment: Segment) -> VideoInfo:
     if not Path(segment.path).is_file():
         raise ExportError(f"Item {number}'s video file is missing.")
     try:
-        return probe_clip(Path(segment.path))
+        return probe_video(Path(segment.path))
     except Unplayable as exc:
         raise ExportError(f"Item {number} is not a playable video.") from exc
 
 
-def _span(number: int, segment: Segment, clip: ClipInfo) -> tuple[Decimal, Decimal]:
+def _span(number: int, segment: Segment, clip: VideoInfo) -> tuple[Decimal, Decimal]:
     """The part of the clip to use, in seconds from its start, checked against its length."""
     start = Decimal(0) if segment.trim_in is None else Decimal(segment.trim_in)
     end = clip.duration if segment.trim_out is None else Decimal(segment.trim_out)
@@ -252,12 +183,12 @@ def _span(number: int, segment: Segment, clip: ClipInfo) -> tuple[Decimal, Decim
 
 
 def _can_stream_copy(
-    segments: Sequence[Segment], clips: Sequence[ClipInfo], width: int, height: int, fps: int
+    segments: Sequence[Segment], clips: Sequence[VideoInfo], width: int, height: int, fps: int
 ) -> bool:
     first = clips[0]
     return (
         all(segment.trim_in is None and segment.trim_out is None for segment in segments)
-        and all(clip.stream_copy_key() == first.stream_copy_key() for clip in clips)
+        and all(_stream_copy_key(clip) == _stream_copy_key(first) for clip in clips)
         and (first.width, first.height) == (width, height)
         and first.frame_rate == fps
     )
@@ -291,7 +222,7 @@ def _copy_command(concat_list: Path, output: Path) -> list[str]:
 
 def _reencode_command(
     segments: Sequence[Segment],
-    clips: Sequence[ClipInfo],
+    clips: Sequence[VideoInfo],
     spans: Sequence[tuple[Decimal, Decimal]],
     output: Path,
     width: int,
@@ -401,9 +332,9 @@ def _follow_progress(
             reported, last_call = percent, now
 
 
-def _check_output(path: Path, expected: Decimal, width: int, height: int) -> ClipInfo:
+def _check_output(path: Path, expected: Decimal, width: int, height: int) -> VideoInfo:
     try:
-        result = probe_clip(path)
+        result = probe_video(path)
     except Unplayable as exc:
         raise ExportError("The exported file does not play; nothing was saved.") from exc
     if abs(result.duration - expected) > DURATION_TOLERANCE:
@@ -417,10 +348,6 @@ def _check_output(path: Path, expected: Decimal, width: int, height: int) -> Cli
             f"{width}x{height}; nothing was saved."
         )
     return result
-
-
-def _decimal(seconds: Fraction) -> Decimal:
-    return (Decimal(seconds.numerator) / Decimal(seconds.denominator)).quantize(_MILLISECOND)
 
 
 def _seconds(value: Decimal) -> str:

@@ -9,8 +9,9 @@ import av
 import imageio_ffmpeg
 import pytest
 
+from studio.media_probe import probe_video
 from studio.simulator.video import VideoRenderer
-from studio.stitch import ExportError, Segment, export_file_name, probe_clip, stitch
+from studio.stitch import ExportError, Segment, export_file_name, stitch
 from studio.stitch import export as export_module
 
 
@@ -95,12 +96,12 @@ def test_matching_clips_are_joined_without_reencoding(clips: Clips, exports: Pat
     assert result.method == "copy"
     assert result.path == dest
     assert abs(result.duration - Decimal(6)) <= Decimal("0.05")
-    assert result.expected_duration == sum(probe_clip(path).duration for path in sources)
-    output = probe_clip(dest)
+    assert result.expected_duration == sum(probe_video(path).duration for path in sources)
+    output = probe_video(dest)
     assert (output.width, output.height) == (320, 180)
     assert output.audio is not None
     # The stream copy keeps the source's bitstream, so its decoder setup is the source's.
-    assert output.video_extradata == probe_clip(clips.wide_2s).video_extradata
+    assert output.video_extradata == probe_video(clips.wide_2s).video_extradata
     assert [name for name in exports.iterdir()] == [dest]
 
 
@@ -121,7 +122,7 @@ def test_mixed_shapes_are_reencoded_to_the_requested_size(clips: Clips, exports:
     assert result.method == "reencode"
     assert (result.width, result.height) == (320, 180)
     assert abs(result.duration - Decimal(4)) <= Decimal("0.1")
-    output = probe_clip(dest)
+    output = probe_video(dest)
     assert output.frame_rate == 24
     assert output.pixel_format == "yuv420p"
     assert output.audio is not None

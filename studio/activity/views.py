@@ -5,8 +5,8 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
+from studio.access import get_project
 from studio.htmx import AuthenticatedHttpRequest, parse_uuid
-from studio.projects.views import get_project
 
 from .models import Activity, Verb
 

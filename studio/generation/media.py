@@ -1,4 +1,5 @@
-"""Bringing a finished take into the studio's own storage: download, check, poster frame."""
+"""Bringing a finished take into the studio's own storage (download, check, poster frame), and
+serving it from there."""
 
 import subprocess
 import tempfile
@@ -10,8 +11,11 @@ import imageio_ffmpeg
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
 from studio import gateway
+from studio.ranges import ranged_file_response
 
 from .models import Clip, clip_upload_to
 
@@ -95,3 +99,15 @@ def make_poster(video: Path, poster: Path, *, at_seconds: Decimal) -> None:
 def _save_file(clip: Clip, path: Path, filename: str) -> str:
     with path.open("rb") as handle:
         return default_storage.save(clip_upload_to(clip, filename), File(handle))
+
+
+TAKE_MEDIA_TYPES = {"video": "video/mp4", "poster": "image/jpeg"}
+
+
+def take_media(request: HttpRequest, clip: Clip, kind: str) -> HttpResponseBase:
+    """A take's video or poster from our storage, with Range: the team's views and share
+    links' alike (each has checked access first)."""
+    file = getattr(clip, kind)
+    if not file:
+        raise Http404(f"This take has no {kind} yet.")
+    return ranged_file_response(request, file, content_type=TAKE_MEDIA_TYPES[kind])

@@ -15,33 +15,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.access import SHOT_CONTEXT, get_clip, get_storyboard
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuids
+from studio.projects.fragments import shot_card, storyboard_changed, storyboard_refused
 from studio.projects.models import Shot, Storyboard
-from studio.projects.views import (
-    get_storyboard,
-    shot_card,
-    storyboard_changed,
-    storyboard_refused,
-)
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
 from . import services, webhooks
+from .media import take_media
 from .models import Clip
-from .ranges import ranged_file_response
 
 TAKE_TEMPLATE = "projects/storyboard_detail.html"
-
-
-# What generating a take of a shot reads: its budget's project, its team, its model.
-SHOT_CONTEXT = ("storyboard__project__team", "video_model")
-
-
-def get_clip(request: HttpRequest, uuid) -> Clip:
-    related = [f"shot__{path}" for path in SHOT_CONTEXT]
-    return get_object_or_404(
-        Clip.objects.for_user(request.user).select_related(*related), uuid=uuid
-    )
 
 
 def take_added(request: HtmxHttpRequest, clip: Clip, storyboard: Storyboard) -> HttpResponse:
@@ -195,18 +180,6 @@ def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
     clip = get_object_or_404(Clip, uuid=uuid)
     services.webhook_receive(clip=clip, event=event)
     return HttpResponse(status=204)
-
-
-TAKE_MEDIA_TYPES = {"video": "video/mp4", "poster": "image/jpeg"}
-
-
-def take_media(request: HttpRequest, clip: Clip, kind: str) -> HttpResponseBase:
-    """A take's video or poster from our storage, with Range: the team's views and share
-    links' alike (each has checked access first)."""
-    file = getattr(clip, kind)
-    if not file:
-        raise Http404(f"This take has no {kind} yet.")
-    return ranged_file_response(request, file, content_type=TAKE_MEDIA_TYPES[kind])
 
 
 @login_required

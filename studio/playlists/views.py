@@ -1,5 +1,4 @@
 import json
-from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,39 +12,21 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
+from studio.access import get_item, get_playlist, get_project
 from studio.generation.models import Clip, ClipStatus
-from studio.generation.ranges import ranged_file_response
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, refused
 from studio.projects.models import Storyboard, visible_shots
-from studio.projects.views import get_project
-from studio.review.services import item_label, playlist_timeline, review_of
+from studio.ranges import ranged_file_response
+from studio.review.services import review_of
 from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
 
 from . import exports, services
 from .forms import PlaylistForm, TrimForm
-from .models import Export, Playlist, PlaylistItem
+from .models import Export, Playlist
+from .preview import playlist_items, preview_items
 
 PAGE = "playlists/playlist_detail.html"
-
-
-def get_playlist(request: HttpRequest, uuid) -> Playlist:
-    return get_object_or_404(
-        Playlist.objects.for_user(request.user).select_related("project__team"), uuid=uuid
-    )
-
-
-def get_item(request: HttpRequest, uuid) -> PlaylistItem:
-    return get_object_or_404(
-        PlaylistItem.objects.for_user(request.user).select_related(
-            "playlist__project__team", "clip"
-        ),
-        uuid=uuid,
-    )
-
-
-def playlist_items(playlist: Playlist) -> list[PlaylistItem]:
-    return list(playlist.items.select_related("clip__shot"))
 
 
 def item_context(playlist: Playlist) -> dict:
@@ -112,28 +93,6 @@ def playlist_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
         share_target=playlist,
     )
     return TemplateResponse(request, PAGE, context)
-
-
-def team_video_url(clip: Clip) -> str:
-    return reverse("take_video", args=[clip.uuid])
-
-
-def preview_items(
-    items: list[PlaylistItem], video_url: Callable[[Clip], str] = team_video_url
-) -> str:
-    """What the in-page player needs, as JSON: each finished item's source, its cut and its
-    label, on the timeline that pinned comments use."""
-    return json.dumps(
-        [
-            {
-                "src": video_url(item.clip),
-                "start": float(item.start),
-                "end": float(item.end),
-                "label": item_label(item),
-            }
-            for item, _ in playlist_timeline(items)
-        ]
-    )
 
 
 def items_changed(request: HttpRequest, playlist: Playlist, notice: str = "") -> HttpResponse:

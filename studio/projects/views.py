@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
@@ -11,14 +11,14 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import reswap, retarget
 
+from studio.access import get_project, get_shot, get_storyboard
 from studio.activity.charts import project_spend_chart
 from studio.catalog.models import VideoModel
 from studio.generation.ledger import Costs, project_costs, project_totals, takes_cost
-from studio.generation.models import ACTIVE_STATUSES, Clip
-from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuid, refused
-from studio.review.services import take_review_prefetches
+from studio.generation.models import ACTIVE_STATUSES
+from studio.htmx import AuthenticatedHttpRequest, parse_uuid
 from studio.teams.models import Action, Role, Team
 from studio.teams.services import (
     current_membership,
@@ -30,19 +30,15 @@ from studio.teams.services import (
 
 from . import csv_import, services
 from .forms import BudgetForm, ImportForm, ProjectForm, ShotEditForm, ShotForm, StoryboardForm
+from .fragments import (
+    SESSION_TEMPLATE,
+    shot_card,
+    shot_part,
+    storyboard_changed,
+    storyboard_refused,
+    storyboard_shots,
+)
 from .models import Project, Shot, Storyboard, visible_shots
-
-
-def get_project(request: HttpRequest, uuid) -> Project:
-    return get_object_or_404(
-        Project.objects.for_user(request.user).select_related("team"), uuid=uuid
-    )
-
-
-def get_storyboard(request: HttpRequest, uuid) -> Storyboard:
-    return get_object_or_404(
-        Storyboard.objects.for_user(request.user).select_related("project__team"), uuid=uuid
-    )
 
 
 @login_required
@@ -102,20 +98,6 @@ def storyboard_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     require_action(user=request.user, team=project.team, action=Action.EDIT)
     return TemplateResponse(
         request, "projects/storyboard_form.html", {"form": form, "project": project}
-    )
-
-
-def storyboard_shots(shots: QuerySet[Shot]) -> QuerySet[Shot]:
-    """Shots with their model and takes in three queries, however many there are: the page
-    and the live updates draw shot cards from this one query."""
-    return shots.select_related("video_model").prefetch_related(
-        Prefetch(
-            "takes",
-            # Each take's review decisions and comments: two more queries, not two per take.
-            queryset=Clip.objects.order_by("take_number").prefetch_related(
-                *take_review_prefetches()
-            ),
-        )
     )
 
 
@@ -223,29 +205,10 @@ def shot_estimate(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
 # Storyboarding sessions: shots edited in place, reordered, duplicated, deleted with undo,
 # imported from CSV, and everyone's changes shown live.
 
-SESSION_TEMPLATE = "projects/storyboard_detail.html"
 # Live updates re-read this far behind the viewer's token: a change whose transaction took its
 # timestamp before the last read but committed after it is still picked up. The page skips
 # cards it already shows at the same stamp, so the overlap costs bytes, not flicker.
 LIVE_OVERLAP = timedelta(seconds=5)
-
-
-def get_shot(request: HttpRequest, uuid, *, deleted: bool = False) -> Shot:
-    shots = Shot.all_objects if deleted else Shot.objects
-    return get_object_or_404(
-        shots.for_user(request.user).select_related("storyboard__project__team", "video_model"),
-        uuid=uuid,
-    )
-
-
-def storyboard_changed(response: HttpResponse) -> HttpResponse:
-    """Tell the page to fetch live changes now: renumbered shots, the new order."""
-    return trigger_client_event(response, "storyboard-changed")
-
-
-def shot_card(request: HttpRequest, shot: Shot) -> TemplateResponse:
-    """The whole card, its takes included, drawn afresh."""
-    return shot_part(request, storyboard_shots(Shot.all_objects.filter(pk=shot.pk)).get(), "shot")
 
 
 def edit_form_for(request: HttpRequest, shot: Shot) -> ShotEditForm:
@@ -326,11 +289,6 @@ def conflict_edit(current: Shot, mine: ShotEditForm) -> dict:
     return {"uuid": current.uuid, "form": again, "differences": differences, "conflict": True}
 
 
-def shot_part(request: HttpRequest, shot: Shot, partial: str, **extra) -> TemplateResponse:
-    context = {"shot": shot, "storyboard": shot.storyboard, "can_edit": True, **extra}
-    return TemplateResponse(request, f"{SESSION_TEMPLATE}#{partial}", context)
-
-
 @login_required
 @require_POST
 def shot_duplicate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
@@ -369,19 +327,6 @@ def shot_restore(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     if not request.htmx:
         return redirect("storyboard_detail", uuid=shot.storyboard.uuid)
     return storyboard_changed(shot_card(request, shot))
-
-
-def storyboard_refused(
-    request: HtmxHttpRequest,
-    storyboard: Storyboard,
-    error: ValidationError,
-    *,
-    where: str = "#storyboard-alert",
-) -> HttpResponse:
-    """A refused change on a storyboard; the page also fetches the news, since a refusal often
-    means someone else changed it meanwhile."""
-    back = reverse("storyboard_detail", args=[storyboard.uuid])
-    return storyboard_changed(refused(request, error, where, back))
 
 
 @login_required

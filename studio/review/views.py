@@ -16,13 +16,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from studio.access import get_clip, get_playlist
+from studio.generation.media import take_media
 from studio.generation.models import Clip, ClipStatus
-from studio.generation.ranges import ranged_file_response
-from studio.generation.views import get_clip, take_media
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuid, refused
 from studio.playlists.models import Export, ExportStatus, Playlist
-from studio.playlists.views import get_playlist, playlist_items, preview_items
+from studio.playlists.preview import playlist_items, preview_items
 from studio.projects.models import Storyboard
+from studio.ranges import ranged_file_response
 from studio.teams.models import Action, Membership
 from studio.teams.services import membership_in, require_action
 

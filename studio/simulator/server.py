@@ -26,7 +26,8 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 from studio.simulator.config import SimulatorConfig
-from studio.simulator.engine import ApiCall, Refused, Reply, SimulatedGateway, error_reply
+from studio.simulator.engine import SimulatedGateway
+from studio.simulator.protocol import ApiCall, Refused, Reply, error_reply
 from studio.simulator.video import VideoRenderer
 from studio.simulator.webhooks import WebhookSender
 

@@ -1,18 +1,25 @@
-"""The storyboard page's shared answers: a shot card drawn afresh, the nudge that makes the page
-fetch live changes, a refused change. The board's views and the generation views answer with
-these."""
+"""The storyboard page's shared answers: the whole page, a shot card drawn afresh, the nudge that
+makes the page fetch live changes, a refused change. The board's views, its session views and the
+generation views answer with these."""
+
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django_htmx.http import trigger_client_event
 
 from studio.generation.models import Clip
 from studio.htmx import HtmxHttpRequest, refused
 from studio.review.services import take_review_prefetches
+from studio.teams.models import Action
+from studio.teams.services import user_can
 
+from . import services
+from .forms import ShotForm
 from .models import Shot, Storyboard
 
 SESSION_TEMPLATE = "projects/storyboard_detail.html"
@@ -58,3 +65,32 @@ def storyboard_refused(
     means someone else changed it meanwhile."""
     back = reverse("storyboard_detail", args=[storyboard.uuid])
     return storyboard_changed(refused(request, error, where, back))
+
+
+def takes_in_progress(shots) -> int:
+    return sum(take.is_active for shot in shots for take in shot.takes.all())
+
+
+def live_token(now: datetime) -> str:
+    return f"{now.timestamp():.6f}"
+
+
+def storyboard_page(
+    request: HttpRequest, storyboard: Storyboard, shot_form: ShotForm, edit: dict | None = None
+) -> TemplateResponse:
+    """The whole page. `edit` opens one shot's edit form in place (a link from elsewhere, or a
+    form that came back with errors or a conflict when JavaScript is off)."""
+    shots = storyboard_shots(storyboard.shots.all())
+    now = timezone.now()
+    context = {
+        "in_progress": takes_in_progress(shots),
+        "storyboard": storyboard,
+        "project": storyboard.project,
+        "shots": shots,
+        "can_edit": user_can(request, storyboard.project.team, Action.EDIT),
+        "shot_form": shot_form,
+        "edit": edit or {},
+        "live_token": live_token(now),
+        "present": services.present_users(storyboard, now),
+    }
+    return TemplateResponse(request, "projects/storyboard_detail.html", context)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import session_views, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
@@ -14,14 +14,14 @@ urlpatterns = [
     path("storyboards/<uuid:uuid>/shots/", views.shot_create, name="shot_create"),
     path("storyboards/<uuid:uuid>/shot-form/", views.shot_form, name="shot_form"),
     path("storyboards/<uuid:uuid>/estimate/", views.shot_estimate, name="shot_estimate"),
-    path("storyboards/<uuid:uuid>/live/", views.storyboard_live, name="storyboard_live"),
-    path("storyboards/<uuid:uuid>/reorder/", views.shots_reorder, name="shots_reorder"),
+    path("storyboards/<uuid:uuid>/live/", session_views.storyboard_live, name="storyboard_live"),
+    path("storyboards/<uuid:uuid>/reorder/", session_views.shots_reorder, name="shots_reorder"),
     path("storyboards/<uuid:uuid>/import/", views.storyboard_import, name="storyboard_import"),
-    path("shots/<uuid:uuid>/", views.shot_view, name="shot_view"),
-    path("shots/<uuid:uuid>/edit/", views.shot_edit, name="shot_edit"),
-    path("shots/<uuid:uuid>/update/", views.shot_update, name="shot_update"),
-    path("shots/<uuid:uuid>/duplicate/", views.shot_duplicate, name="shot_duplicate"),
-    path("shots/<uuid:uuid>/delete/", views.shot_delete, name="shot_delete"),
-    path("shots/<uuid:uuid>/restore/", views.shot_restore, name="shot_restore"),
-    path("shots/<uuid:uuid>/move/", views.shot_move, name="shot_move"),
+    path("shots/<uuid:uuid>/", session_views.shot_view, name="shot_view"),
+    path("shots/<uuid:uuid>/edit/", session_views.shot_edit, name="shot_edit"),
+    path("shots/<uuid:uuid>/update/", session_views.shot_update, name="shot_update"),
+    path("shots/<uuid:uuid>/duplicate/", session_views.shot_duplicate, name="shot_duplicate"),
+    path("shots/<uuid:uuid>/delete/", session_views.shot_delete, name="shot_delete"),
+    path("shots/<uuid:uuid>/restore/", session_views.shot_restore, name="shot_restore"),
+    path("shots/<uuid:uuid>/move/", session_views.shot_move, name="shot_move"),
 ]

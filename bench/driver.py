@@ -1,6 +1,6 @@
 """A stand-in for Celery inside the bench process: the studio's dispatcher
-(services.clips_dispatch) runs every DISPATCH_AHEAD, as beat runs it, and each step it hands out
-(polls in batches, services.poll_batches) runs on a few threads at its time, as
+(dispatch.clips_dispatch) runs every DISPATCH_AHEAD, as beat runs it, and each step it hands out
+(polls in batches, dispatch.poll_batches) runs on a few threads at its time, as
 studio/generation/tasks.py runs them; a click's step runs at once, as `.delay()` sends it.
 
 In-process, the bench can time what the studio does without a broker hop: when a poll first saw
@@ -17,13 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import close_old_connections, connections
 
 from studio.gateway import GatewayClient, JobStatus
-from studio.generation import services, tasks
+from studio.generation import dispatch, steps, tasks, webhook_events
 
 log = logging.getLogger(__name__)
 
 STEPS = {
-    "submit": services.clip_submit,
-    "cancel": services.clip_cancel,
+    "submit": steps.clip_submit,
+    "cancel": steps.clip_cancel,
 }
 
 
@@ -99,21 +99,21 @@ class Driver:
 
     def _dispatch(self) -> None:
         close_old_connections()
-        steps = services.clips_dispatch()
-        for step in steps:
+        handed = dispatch.clips_dispatch()
+        for step in handed:
             if step.action != "poll":
                 self.schedule(step.action, step.clip_id, step.after.total_seconds(), step.lease)
-        for batch in services.poll_batches(steps):
+        for batch in dispatch.poll_batches(handed):
             self.schedule("polls", batch.clip_ids, batch.after.total_seconds(), batch.lease)
-        self.scheduler.at(services.DISPATCH_AHEAD.total_seconds(), self._dispatch)
+        self.scheduler.at(dispatch.DISPATCH_AHEAD.total_seconds(), self._dispatch)
 
     def _step(self, kind: str, ident, lease) -> None:
         # As Celery's Django fixup does around each task.
         close_old_connections()
         if kind == "webhook":
-            services.webhook_apply(event_pk=ident)
+            webhook_events.webhook_apply(event_pk=ident)
         elif kind == "polls":
-            services.clips_poll(clip_ids=ident, lease=lease)
+            steps.clips_poll(clip_ids=ident, lease=lease)
         else:
             STEPS[kind](clip_id=ident, lease=lease)
 
@@ -143,7 +143,7 @@ class Driver:
         clients: dict[str, GatewayClient] = {}
 
         def timed_gateway_client() -> GatewayClient:
-            # One kept-alive client, as services.gateway_client keeps one per process.
+            # One kept-alive client, as steps.gateway_client keeps one per process.
             from django.conf import settings
 
             if settings.AIGATEWAY_BASE_URL not in clients:
@@ -160,20 +160,20 @@ class Driver:
             "submit_clip": tasks.submit_clip,
             "cancel_clip": tasks.cancel_clip,
             "apply_webhook": tasks.apply_webhook,
-            "gateway_client": services.gateway_client,
-            "webhook_receive": services.webhook_receive,
+            "gateway_client": steps.gateway_client,
+            "webhook_receive": webhook_events.webhook_receive,
         }
         tasks.submit_clip = Send("submit")
         tasks.cancel_clip = Send("cancel")
         tasks.apply_webhook = Send("webhook")
-        services.gateway_client = timed_gateway_client
-        services.webhook_receive = timed_webhook_receive
+        steps.gateway_client = timed_gateway_client
+        webhook_events.webhook_receive = timed_webhook_receive
 
     def _uninstall(self) -> None:
         for name in ("submit_clip", "cancel_clip", "apply_webhook"):
             setattr(tasks, name, self._saved[name])
-        services.gateway_client = self._saved["gateway_client"]
-        services.webhook_receive = self._saved["webhook_receive"]
+        steps.gateway_client = self._saved["gateway_client"]
+        webhook_events.webhook_receive = self._saved["webhook_receive"]
         for client in self._clients.values():
             client.close()
         connections.close_all()

@@ -22,7 +22,7 @@ from bench.env import API_KEY, WEBHOOK_SECRET
 from bench.services import Simulator, webhook_server
 from bench.stats import fmt, percentile, ratio, table
 from studio.gateway import GatewayClient, JobStatus
-from studio.generation import services
+from studio.generation import steps
 from studio.generation.models import Clip, ClipStatus
 
 
@@ -141,7 +141,7 @@ def compare_learned(studio: w.World, duration: int, actual: list[float], scale: 
     what the gateway took in this run, in real-equivalent seconds."""
     shot = next(shot for shot in studio.shots if shot.duration == duration)
     sample = Clip.objects.filter(shot=shot).select_related("video_model").last()
-    learned = services.render_times(sample)
+    learned = steps.render_times(sample)
     logs = [math.log(value) for value in actual if value > 0]
     if len(logs) < 2:
         return f"{duration} s takes: too few completed to compare"

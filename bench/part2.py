@@ -23,7 +23,7 @@ from bench.env import budget_url, flush_redis
 from bench.services import Simulator, celery_worker, rss_kib
 from bench.stats import fmt, percentile, table
 from bench.worker import LATENESS_KEY
-from studio.generation import services
+from studio.generation import transitions
 from studio.generation.models import AT_GATEWAY_STATUSES, Clip, ClipStatus
 
 HISTORY_MEDIAN = 60.0  # seconds
@@ -60,7 +60,7 @@ def overdue(shot) -> tuple[list[float], int]:
     wait to be submitted past their time."""
     now = timezone.now()
     takes = Clip.objects.filter(shot=shot).exclude(next_check_at=None)
-    lease = services.claim_lease()
+    lease = transitions.claim_lease()
     late = []
     for due in takes.filter(status__in=AT_GATEWAY_STATUSES).values_list("next_check_at", flat=True):
         if due - now > lease / 2:

@@ -19,7 +19,7 @@ def apply_time_scale(scale: float) -> dict[str, timedelta]:
     """Multiply the studio's poll intervals by `scale`; returns what they now are."""
     from django.conf import settings
 
-    from studio.generation import polling, services
+    from studio.generation import dispatch, polling, steps
 
     if scale == 1:
         return {}
@@ -29,15 +29,15 @@ def apply_time_scale(scale: float) -> dict[str, timedelta]:
         setattr(polling, name, value)
         applied[f"polling.{name}"] = value
     settings.STUDIO_POLL_FLOOR_SECONDS = polling.MIN_INTERVAL.total_seconds()
-    # services binds these at import time.
-    services.WEBHOOK_SAFETY_POLL = _original(services, "WEBHOOK_SAFETY_POLL") * scale
-    applied["services.WEBHOOK_SAFETY_POLL"] = services.WEBHOOK_SAFETY_POLL
+    # steps and dispatch bind these at import time.
+    steps.WEBHOOK_SAFETY_POLL = _original(steps, "WEBHOOK_SAFETY_POLL") * scale
+    applied["steps.WEBHOOK_SAFETY_POLL"] = steps.WEBHOOK_SAFETY_POLL
     # How often the dispatcher runs (beat's 1 s), so that it adds what it adds in real time.
-    services.DISPATCH_AHEAD = _original(services, "DISPATCH_AHEAD") * scale
-    applied["services.DISPATCH_AHEAD"] = services.DISPATCH_AHEAD
+    dispatch.DISPATCH_AHEAD = _original(dispatch, "DISPATCH_AHEAD") * scale
+    applied["dispatch.DISPATCH_AHEAD"] = dispatch.DISPATCH_AHEAD
     # How far apart the polls of one batch may fall due: a batch goes when its last is due.
-    services.POLL_BATCH_SPREAD = _original(services, "POLL_BATCH_SPREAD") * scale
-    applied["services.POLL_BATCH_SPREAD"] = services.POLL_BATCH_SPREAD
+    dispatch.POLL_BATCH_SPREAD = _original(dispatch, "POLL_BATCH_SPREAD") * scale
+    applied["dispatch.POLL_BATCH_SPREAD"] = dispatch.POLL_BATCH_SPREAD
     return applied
 
 

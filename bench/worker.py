@@ -57,15 +57,17 @@ def record_poll_lateness(redis_url: str) -> None:
 
     import redis
 
-    from studio.generation import services
+    from studio.generation import dispatch as dispatch_module
+    from studio.generation import steps as steps_module
+    from studio.generation.transitions import claim_lease
 
     store = redis.Redis.from_url(redis_url)
-    dispatch, poll = services.clips_dispatch, services.clips_poll
+    dispatch, poll = dispatch_module.clips_dispatch, steps_module.clips_poll
 
     def clips_dispatch(**kwargs):
         steps = dispatch(**kwargs)
         due = {
-            step.clip_id: (step.lease - services.claim_lease() + step.after).timestamp()
+            step.clip_id: (step.lease - claim_lease() + step.after).timestamp()
             for step in steps
             if step.action == "poll"
         }
@@ -83,8 +85,8 @@ def record_poll_lateness(redis_url: str) -> None:
             store.rpush(LATENESS_KEY, *late)
         return steps
 
-    services.clips_dispatch = clips_dispatch
-    services.clips_poll = clips_poll
+    dispatch_module.clips_dispatch = clips_dispatch
+    steps_module.clips_poll = clips_poll
 
 
 def share_gateway_client() -> None:
@@ -93,7 +95,7 @@ def share_gateway_client() -> None:
     from django.conf import settings
 
     from studio.gateway import GatewayClient
-    from studio.generation import services
+    from studio.generation import steps
 
     class KeptClient(GatewayClient):
         def __exit__(self, *exc_info) -> None:
@@ -112,7 +114,7 @@ def share_gateway_client() -> None:
             )
         return clients[pid]
 
-    services.gateway_client = shared
+    steps.gateway_client = shared
 
 
 if __name__ == "__main__":

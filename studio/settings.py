@@ -273,7 +273,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-steps": {
         "task": "studio.generation.tasks.dispatch_due_steps",
-        "schedule": 1.0,  # services.DISPATCH_AHEAD
+        "schedule": 1.0,  # dispatch.DISPATCH_AHEAD
         "options": {"expires": 5},
     },
     "sweep-stale-clips": {

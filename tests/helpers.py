@@ -7,7 +7,7 @@ import httpx
 from django.utils import timezone
 
 from studio.activity.models import Activity, Verb
-from studio.generation import services
+from studio.generation import services, steps
 from studio.generation.models import Clip
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -34,7 +34,7 @@ def poll_until_done(clip: Clip, seconds: float = 30) -> Clip:
     deadline = timezone.now() + timedelta(seconds=seconds)
     while timezone.now() < deadline:
         Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-        if services.clip_poll(clip_id=clip.pk) is None:
+        if steps.clip_poll(clip_id=clip.pk) is None:
             break
     clip.refresh_from_db()
     return clip

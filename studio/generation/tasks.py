@@ -3,7 +3,7 @@
 No task waits for the gateway, and no task waits in the broker for long: each step writes when
 the next one is due into the take (`next_check_at`), and `dispatch_due_steps`, run by beat
 every second, hands out the steps falling due, each with a countdown of under a second; polls
-go in batches (one task polls up to `services.POLL_BATCH` takes). A worker therefore holds a
+go in batches (one task polls up to `dispatch.POLL_BATCH` takes). A worker therefore holds a
 second's worth of messages, however many takes are in flight.
 A click (Generate, Cancel, Resume) sends its step at once, without waiting for the dispatcher.
 """
@@ -12,7 +12,7 @@ from datetime import datetime
 
 from celery import shared_task
 
-from . import services
+from . import dispatch, steps, webhook_events
 
 
 def _lease(value: str | None) -> datetime | None:
@@ -22,29 +22,29 @@ def _lease(value: str | None) -> datetime | None:
 
 @shared_task
 def submit_clip(clip_id: int, lease: str | None = None) -> None:
-    services.clip_submit(clip_id=clip_id, lease=_lease(lease))
+    steps.clip_submit(clip_id=clip_id, lease=_lease(lease))
 
 
 @shared_task
 def poll_clips(clip_ids: list[int], lease: str | None = None) -> None:
-    services.clips_poll(clip_ids=clip_ids, lease=_lease(lease))
+    steps.clips_poll(clip_ids=clip_ids, lease=_lease(lease))
 
 
 @shared_task
 def cancel_clip(clip_id: int, lease: str | None = None) -> None:
-    services.clip_cancel(clip_id=clip_id, lease=_lease(lease))
+    steps.clip_cancel(clip_id=clip_id, lease=_lease(lease))
 
 
 @shared_task
 def dispatch_due_steps() -> None:
-    steps = services.clips_dispatch()
-    for step in steps:
+    handed = dispatch.clips_dispatch()
+    for step in handed:
         if step.action != "poll":
             task = submit_clip if step.action == "submit" else cancel_clip
             task.apply_async(
                 (step.clip_id, step.lease.isoformat()), countdown=step.after.total_seconds()
             )
-    for batch in services.poll_batches(steps):
+    for batch in dispatch.poll_batches(handed):
         poll_clips.apply_async(
             (list(batch.clip_ids), batch.lease.isoformat()), countdown=batch.after.total_seconds()
         )
@@ -52,10 +52,10 @@ def dispatch_due_steps() -> None:
 
 @shared_task
 def apply_webhook(event_pk: int) -> None:
-    services.webhook_apply(event_pk=event_pk)
+    webhook_events.webhook_apply(event_pk=event_pk)
 
 
 @shared_task
 def sweep_stale_clips() -> None:
-    for event_pk in services.clips_sweep().webhook_events:
+    for event_pk in dispatch.clips_sweep().webhook_events:
         apply_webhook.delay(event_pk)

@@ -22,7 +22,7 @@ from studio.projects.models import Shot, Storyboard
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
-from . import services, webhooks
+from . import services, webhook_events, webhooks
 from .media import take_media
 from .models import Clip
 
@@ -178,7 +178,7 @@ def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
     except webhooks.InvalidWebhook as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
     clip = get_object_or_404(Clip, uuid=uuid)
-    services.webhook_receive(clip=clip, event=event)
+    webhook_events.webhook_receive(clip=clip, event=event)
     return HttpResponse(status=204)
 
 

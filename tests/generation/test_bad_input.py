@@ -23,7 +23,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from studio.gateway import probe_video
-from studio.generation import ledger, services
+from studio.generation import ledger, services, steps
 from studio.generation.models import Clip, ClipStatus
 from studio.projects.forms import ShotForm
 from studio.projects.models import PROMPT_MAX_LENGTH, Shot
@@ -70,7 +70,7 @@ def shot_of(studio, *, prompt: str = "A lemonade pour in slow motion", **changes
 
 def submitted(studio, shot: Shot) -> Clip:
     clip = services.clip_create(user=studio.bob, shot=shot)
-    assert services.clip_submit(clip_id=clip.pk) is not None
+    assert steps.clip_submit(clip_id=clip.pk) is not None
     clip.refresh_from_db()
     assert clip.gateway_job_id
     return clip

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from studio.activity.models import Activity, Verb
 from studio.celery import app
-from studio.generation import services, tasks
+from studio.generation import dispatch, services, steps, tasks, webhook_events
 from studio.generation.models import Clip, ClipStatus, WebhookEvent
 from tests.helpers import configure, new_take, sim_state
 
@@ -30,11 +30,11 @@ def test_a_due_step_is_handed_out_once_and_a_second_delivery_does_nothing(gatewa
     later = new_take(studio)
     Clip.objects.filter(pk=later.pk).update(next_check_at=timezone.now() + timedelta(minutes=1))
 
-    [step] = services.clips_dispatch()
+    [step] = dispatch.clips_dispatch()
     assert (step.clip_id, step.action) == (clip.pk, "submit")
-    assert services.clips_dispatch() == []  # still leased: not handed out twice
-    assert services.clip_submit(clip_id=clip.pk, lease=step.lease).action == "poll"
-    assert services.clip_submit(clip_id=clip.pk, lease=step.lease) is None  # delivered again
+    assert dispatch.clips_dispatch() == []  # still leased: not handed out twice
+    assert steps.clip_submit(clip_id=clip.pk, lease=step.lease).action == "poll"
+    assert steps.clip_submit(clip_id=clip.pk, lease=step.lease) is None  # delivered again
     assert sim_state(gateway)["accepted"] == 1
 
 
@@ -43,11 +43,11 @@ def test_a_step_whose_lease_ran_out_is_handed_out_again_and_the_old_message_is_v
 ):
     settings.STUDIO_CLAIM_LEASE_SECONDS = 30
     clip = new_take(studio)
-    [lost] = services.clips_dispatch()  # its message is lost with a killed worker
-    [again] = services.clips_dispatch(now=timezone.now() + timedelta(seconds=31))
+    [lost] = dispatch.clips_dispatch()  # its message is lost with a killed worker
+    [again] = dispatch.clips_dispatch(now=timezone.now() + timedelta(seconds=31))
     assert again.clip_id == clip.pk and again.lease != lost.lease
-    assert services.clip_submit(clip_id=clip.pk, lease=lost.lease) is None
-    assert services.clip_submit(clip_id=clip.pk, lease=again.lease).action == "poll"
+    assert steps.clip_submit(clip_id=clip.pk, lease=lost.lease) is None
+    assert steps.clip_submit(clip_id=clip.pk, lease=again.lease).action == "poll"
     assert sim_state(gateway)["accepted"] == 1
 
 
@@ -64,7 +64,7 @@ def test_cancels_go_first_and_no_more_steps_than_the_budget_lets_go(gateway, stu
     Clip.objects.filter(pk=cancel.pk).update(
         status=ClipStatus.CANCELLING, gateway_job_id="job_y", next_check_at=now
     )
-    handed = services.clips_dispatch()
+    handed = dispatch.clips_dispatch()
     assert handed[0].clip_id == cancel.pk and handed[0].action == "cancel"
     assert 1 < len(handed) < 9
     # The others stay due and go first at a later run: none starves.
@@ -81,17 +81,17 @@ def test_sweep_marks_a_half_done_submit_unconfirmed_and_moves_on_the_unscheduled
     Clip.objects.filter(pk=forgotten.pk).update(
         status=ClipStatus.RUNNING, gateway_job_id="job_x", next_check_at=None, updated_at=long_ago
     )
-    sweep = services.clips_sweep()
+    sweep = dispatch.clips_sweep()
     assert (sweep.unconfirmed, sweep.rescheduled) == (1, 1)
     half_sent.refresh_from_db()
     assert half_sent.status == ClipStatus.UNCONFIRMED
     assert "lost track of this submit" in half_sent.error_message
-    assert [step.clip_id for step in services.clips_dispatch()] == [forgotten.pk]
+    assert [step.clip_id for step in dispatch.clips_dispatch()] == [forgotten.pk]
 
 
 def test_sweep_applies_a_webhook_event_whose_message_was_lost(gateway, studio):
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     clip.refresh_from_db()
     job = sim_state(gateway)["jobs"][0]
     event = WebhookEvent.objects.create(
@@ -101,10 +101,10 @@ def test_sweep_applies_a_webhook_event_whose_message_was_lost(gateway, studio):
         payload={"id": "evt_lost", "type": "job.failed", "data": {"job_id": job["id"]}},
         received_at=timezone.now() - timedelta(minutes=1),
     )
-    assert services.clips_sweep().webhook_events == [event.pk]
-    services.webhook_apply(event_pk=event.pk)
-    assert services.webhook_apply(event_pk=event.pk) is None  # applied once
-    assert services.clips_sweep().webhook_events == []
+    assert dispatch.clips_sweep().webhook_events == [event.pk]
+    webhook_events.webhook_apply(event_pk=event.pk)
+    assert webhook_events.webhook_apply(event_pk=event.pk) is None  # applied once
+    assert dispatch.clips_sweep().webhook_events == []
 
 
 def test_generating_selecting_and_cancelling_write_the_activity_log(gateway, studio):

@@ -12,8 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from studio.generation import services
+from studio.generation import dispatch
 from studio.generation.models import Clip, ClipStatus
+from studio.generation.steps import clip_submit, clips_poll
 from tests.helpers import configure, new_take, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -35,7 +36,7 @@ def running_takes(studio, count: int) -> list[Clip]:
     studio.project.save(update_fields=["budget"])
     clips = [new_take(studio) for _ in range(count)]
     for clip in clips:
-        assert services.clip_submit(clip_id=clip.pk).action == "poll"
+        assert clip_submit(clip_id=clip.pk).action == "poll"
     Clip.objects.filter(pk__in=[c.pk for c in clips]).update(next_check_at=timezone.now())
     return clips
 
@@ -46,18 +47,18 @@ def polls(gateway) -> int:
 
 def test_due_polls_go_in_one_batch_and_a_second_delivery_polls_nothing(gateway, studio):
     clips = running_takes(studio, 5)
-    [batch] = services.poll_batches(services.clips_dispatch())
+    [batch] = dispatch.poll_batches(dispatch.clips_dispatch())
     assert sorted(batch.clip_ids) == sorted(c.pk for c in clips)
 
     # One claim (UPDATE, read back), one write per take, in one transaction.
     with CaptureQueriesContext(connection) as queries:
-        steps = services.clips_poll(clip_ids=batch.clip_ids, lease=batch.lease)
+        steps = clips_poll(clip_ids=batch.clip_ids, lease=batch.lease)
     assert {pk: step.action for pk, step in steps.items()} == dict.fromkeys(batch.clip_ids, "poll")
     assert polls(gateway) == 5
     updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1 + 5
 
-    assert services.clips_poll(clip_ids=batch.clip_ids, lease=batch.lease) == {}  # again
+    assert clips_poll(clip_ids=batch.clip_ids, lease=batch.lease) == {}  # again
     assert polls(gateway) == 5
     for clip in Clip.objects.filter(pk__in=batch.clip_ids):
         assert clip.status == ClipStatus.QUEUED
@@ -69,24 +70,24 @@ def test_a_batch_whose_worker_died_is_handed_out_again_once_its_lease_runs_out(
 ):
     settings.STUDIO_CLAIM_LEASE_SECONDS = 30
     clips = running_takes(studio, 3)
-    [lost] = services.poll_batches(services.clips_dispatch())
+    [lost] = dispatch.poll_batches(dispatch.clips_dispatch())
 
     def worker_dies(job_ids):
         raise SystemExit("SIGKILL, as near as a test gets: the takes are claimed, not polled")
 
     with monkeypatch.context() as patched:
-        patched.setattr(services, "_get_jobs", worker_dies)
+        patched.setattr("studio.generation.steps._get_jobs", worker_dies)
         with pytest.raises(SystemExit):
-            services.clips_poll(clip_ids=lost.clip_ids, lease=lost.lease)
+            clips_poll(clip_ids=lost.clip_ids, lease=lost.lease)
     # The message comes back (acks_late), but the takes are claimed: it does nothing.
-    assert services.clips_poll(clip_ids=lost.clip_ids, lease=lost.lease) == {}
-    assert services.clips_dispatch() == []  # nor are they handed out while the claim holds
+    assert clips_poll(clip_ids=lost.clip_ids, lease=lost.lease) == {}
+    assert dispatch.clips_dispatch() == []  # nor are they handed out while the claim holds
 
     later = timezone.now() + timedelta(seconds=31)
-    [again] = services.poll_batches(services.clips_dispatch(now=later))
+    [again] = dispatch.poll_batches(dispatch.clips_dispatch(now=later))
     assert sorted(again.clip_ids) == sorted(c.pk for c in clips)
-    assert services.clips_poll(clip_ids=lost.clip_ids, lease=lost.lease) == {}  # still void
-    assert len(services.clips_poll(clip_ids=again.clip_ids, lease=again.lease)) == 3
+    assert clips_poll(clip_ids=lost.clip_ids, lease=lost.lease) == {}  # still void
+    assert len(clips_poll(clip_ids=again.clip_ids, lease=again.lease)) == 3
     assert polls(gateway) == 3
 
 
@@ -106,7 +107,7 @@ def test_a_batch_sends_no_more_polls_than_the_budget_grants_likely_ones_first(
     )
     ids = [c.pk for c in clips]
 
-    steps = services.clips_poll(clip_ids=ids)
+    steps = clips_poll(clip_ids=ids)
 
     assert polls(gateway) == 3 and len(steps) == 8
     # A poll that was answered saw the job queued; the others wait for the budget, and those
@@ -121,28 +122,28 @@ def test_a_batch_sends_no_more_polls_than_the_budget_grants_likely_ones_first(
     assert all(steps[c.pk].after == steps[likely_held].after * 2 for c in unlikely)
     # Each waits its turn, scheduled: none is lost, none is polled twice.
     assert Clip.objects.filter(pk__in=ids, next_check_at__gt=timezone.now()).count() == 8
-    assert services.clips_poll(clip_ids=ids) == {}
+    assert clips_poll(clip_ids=ids) == {}
     assert polls(gateway) == 3
 
 
 def test_batches_hold_polls_due_close_together_and_go_when_the_last_is_due():
     lease = timezone.now() + timedelta(minutes=2)
-    spread = services.POLL_BATCH_SPREAD
+    spread = dispatch.POLL_BATCH_SPREAD
 
-    def step(pk: int, after: timedelta, action: Action = "poll") -> services.Dispatch:
-        return services.Dispatch(pk, action, after, lease)
+    def step(pk: int, after: timedelta, action: Action = "poll") -> dispatch.Dispatch:
+        return dispatch.Dispatch(pk, action, after, lease)
 
     close = [step(pk, spread * pk / 10) for pk in range(1, 11)]  # all within the spread
     apart = step(11, spread * 3)
     submit = step(12, timedelta(0), "submit")
-    many = [step(100 + pk, spread * 5) for pk in range(services.POLL_BATCH + 1)]
+    many = [step(100 + pk, spread * 5) for pk in range(dispatch.POLL_BATCH + 1)]
 
-    batches = services.poll_batches([apart, submit, *reversed(close), *many])
+    batches = dispatch.poll_batches([apart, submit, *reversed(close), *many])
 
     assert [b.clip_ids for b in batches] == [
         tuple(range(1, 11)),
         (11,),
-        tuple(range(100, 100 + services.POLL_BATCH)),
-        (100 + services.POLL_BATCH,),
+        tuple(range(100, 100 + dispatch.POLL_BATCH)),
+        (100 + dispatch.POLL_BATCH,),
     ]
     assert [b.after for b in batches] == [spread, spread * 3, spread * 5, spread * 5]

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
-from studio.generation import ledger, services
+from studio.generation import ledger, services, steps
 from studio.generation.models import Clip, ClipStatus, SubmitPause
 from tests.helpers import configure, new_take, poll_until_done, sim_state
 
@@ -26,7 +26,7 @@ def gateway(settings, simulator):
 
 def submit_due(clip: Clip):
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    return services.clip_submit(clip_id=clip.pk)
+    return steps.clip_submit(clip_id=clip.pk)
 
 
 def test_rejected_key_pauses_every_submit_until_an_administrator_resumes(
@@ -73,7 +73,7 @@ def test_empty_wallet_fails_the_take_and_holds_the_rest_until_resumed(gateway, s
 
 
 def test_resume_refuses_viewers(gateway, studio):
-    services.submissions_pause(reason="credits", message="The gateway wallet is empty: top up.")
+    steps.submissions_pause(reason="credits", message="The gateway wallet is empty: top up.")
     with pytest.raises(PermissionDenied):
         services.submissions_resume(user=studio.vera)
     assert SubmitPause.objects.active().exists()
@@ -95,12 +95,12 @@ def test_cancel_a_running_take_at_the_gateway_and_it_costs_nothing(gateway, stud
     clip.refresh_from_db()
     services.clip_request_cancel(user=studio.bob, clip=clip)
     assert clip.status == ClipStatus.CANCELLING
-    assert services.clip_cancel(clip_id=clip.pk) is None
+    assert steps.clip_cancel(clip_id=clip.pk) is None
     clip.refresh_from_db()
     assert clip.status == ClipStatus.CANCELLED
     assert sim_state(gateway)["jobs"][0]["status"] == "cancelled"
     assert ledger.project_totals(studio.project).committed == Decimal("0")
-    assert services.clip_cancel(clip_id=clip.pk) is None  # delivered twice: nothing more
+    assert steps.clip_cancel(clip_id=clip.pk) is None  # delivered twice: nothing more
 
 
 def test_a_poll_racing_a_cancel_does_not_undo_it(gateway, studio):
@@ -109,7 +109,7 @@ def test_a_poll_racing_a_cancel_does_not_undo_it(gateway, studio):
     submit_due(clip)
     services.clip_request_cancel(user=studio.bob, clip=Clip.objects.get(pk=clip.pk))
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    assert services.clip_poll(clip_id=clip.pk) is None
+    assert steps.clip_poll(clip_id=clip.pk) is None
     assert Clip.objects.get(pk=clip.pk).status == ClipStatus.CANCELLING
 
 
@@ -159,7 +159,7 @@ def test_when_the_budget_is_short_takes_that_may_be_done_are_polled_first(
     Clip.objects.filter(pk=unlikely.pk).update(next_check_at=timezone.now(), earliest_ready_at=soon)
     Clip.objects.filter(pk=likely.pk).update(next_check_at=timezone.now())
     waits = {
-        name: services.clip_poll(clip_id=clip.pk).after
+        name: steps.clip_poll(clip_id=clip.pk).after
         for name, clip in (("likely", likely), ("unlikely", unlikely))
     }
     assert waits["unlikely"] > waits["likely"] * 1.5

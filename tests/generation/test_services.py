@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from studio.gateway import probe_video
-from studio.generation import services
+from studio.generation import services, steps
 from studio.generation.models import Clip, ClipStatus
 from tests.factories import make_take
 from tests.helpers import configure, new_take, poll_until_done, sim_state
@@ -32,7 +32,7 @@ def gateway(settings, simulator):
 def test_take_goes_from_generate_to_a_stored_playable_video(gateway, studio):
     clip = new_take(studio)
     assert clip.status == ClipStatus.PENDING and clip.estimated_cost == Decimal("1.60")
-    step = services.clip_submit(clip_id=clip.pk)
+    step = steps.clip_submit(clip_id=clip.pk)
     clip.refresh_from_db()
     assert step.action == "poll"
     assert clip.status in (ClipStatus.QUEUED, ClipStatus.RUNNING) and clip.gateway_job_id
@@ -49,7 +49,7 @@ def test_take_goes_from_generate_to_a_stored_playable_video(gateway, studio):
 def test_failed_job_keeps_the_gateways_reason_and_costs_nothing(gateway, studio):
     configure(gateway, faults=["fail:content_policy"])
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     clip = poll_until_done(clip)
     assert clip.status == ClipStatus.FAILED
     assert clip.error_message == "The prompt was blocked by the provider's safety filter."
@@ -60,7 +60,7 @@ def test_failed_job_keeps_the_gateways_reason_and_costs_nothing(gateway, studio)
 def test_empty_wallet_fails_the_take_and_says_to_top_up(gateway, studio):
     configure(gateway, wallet_cents=0)
     clip = new_take(studio)
-    assert services.clip_submit(clip_id=clip.pk) is None
+    assert steps.clip_submit(clip_id=clip.pk) is None
     clip.refresh_from_db()
     assert clip.status == ClipStatus.FAILED
     assert "top up" in clip.error_message
@@ -69,53 +69,53 @@ def test_empty_wallet_fails_the_take_and_says_to_top_up(gateway, studio):
 def test_rate_limited_submit_waits_and_is_sent_once(gateway, studio, settings):
     configure(gateway, faults=["submit:429"])
     clip = new_take(studio)
-    step = services.clip_submit(clip_id=clip.pk)
+    step = steps.clip_submit(clip_id=clip.pk)
     clip.refresh_from_db()
     assert step.action == "submit" and step.after >= timedelta(seconds=1)
     assert clip.status == ClipStatus.PENDING
     # Every worker now holds back for Retry-After: nothing is sent meanwhile.
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    assert services.clip_submit(clip_id=clip.pk).action == "submit"
+    assert steps.clip_submit(clip_id=clip.pk).action == "submit"
     assert sim_state(gateway)["requests"]["submit"] == 1
     redis.Redis.from_url(settings.STUDIO_BUDGET_REDIS_URL).flushdb()  # the pause has run out
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    assert services.clip_submit(clip_id=clip.pk).action == "poll"
+    assert steps.clip_submit(clip_id=clip.pk).action == "poll"
     assert len(sim_state(gateway)["jobs"]) == 1
 
 
 def test_submit_with_unknown_outcome_is_never_resent(gateway, studio):
     configure(gateway, faults=["submit:500-after"])
     clip = new_take(studio)
-    assert services.clip_submit(clip_id=clip.pk) is None
+    assert steps.clip_submit(clip_id=clip.pk) is None
     clip.refresh_from_db()
     assert clip.status == ClipStatus.UNCONFIRMED
     assert "may or may not have accepted" in clip.error_message
-    assert services.clip_submit(clip_id=clip.pk) is None  # the task delivered again
+    assert steps.clip_submit(clip_id=clip.pk) is None  # the task delivered again
     assert len(sim_state(gateway)["jobs"]) == 1
 
 
 def test_submit_task_run_twice_submits_once(gateway, studio):
     clip = new_take(studio)
-    assert services.clip_submit(clip_id=clip.pk) is not None
-    assert services.clip_submit(clip_id=clip.pk) is None
+    assert steps.clip_submit(clip_id=clip.pk) is not None
+    assert steps.clip_submit(clip_id=clip.pk) is None
     assert len(sim_state(gateway)["jobs"]) == 1
 
 
 def test_a_poll_that_is_not_due_does_nothing(gateway, studio):
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now() + timedelta(minutes=1))
-    assert services.clip_poll(clip_id=clip.pk) is None
+    assert steps.clip_poll(clip_id=clip.pk) is None
 
 
 def test_early_poll_gets_304_and_is_rescheduled(gateway, studio):
     configure(gateway, min_poll_interval=3, queue_seconds=30)
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    services.clip_poll(clip_id=clip.pk)  # the first poll is answered
+    steps.clip_poll(clip_id=clip.pk)  # the first poll is answered
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    step = services.clip_poll(clip_id=clip.pk)  # the second, too soon: 304
+    step = steps.clip_poll(clip_id=clip.pk)  # the second, too soon: 304
     clip.refresh_from_db()
     assert step.after == timedelta(seconds=3)  # STUDIO_POLL_FLOOR_SECONDS
     assert clip.status == ClipStatus.QUEUED
@@ -127,11 +127,11 @@ def test_poll_floor_is_a_setting_that_tests_can_shorten(gateway, studio, setting
     # slowly this test runs.
     configure(gateway, min_poll_interval=60, queue_seconds=30)
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    services.clip_poll(clip_id=clip.pk)
+    steps.clip_poll(clip_id=clip.pk)
     Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    step = services.clip_poll(clip_id=clip.pk)  # too soon for the simulator too: 304
+    step = steps.clip_poll(clip_id=clip.pk)  # too soon for the simulator too: 304
     assert step.after == timedelta(seconds=0.5)
 
 
@@ -161,7 +161,7 @@ def test_a_submit_learns_its_first_poll_from_the_models_finished_takes(gateway, 
     eights = [math.exp(spread.inv_cdf((i + 0.5) / 100)) for i in range(100)]
     finished_takes(studio, duration=8, seconds=eights)
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     clip.refresh_from_db()
     expected_at = (clip.expected_ready_at - clip.submitted_at).total_seconds()
     first_poll = (clip.earliest_ready_at - clip.submitted_at).total_seconds()

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from studio.celery import app as celery_app
-from studio.generation import services
+from studio.generation import steps, webhook_events
 from studio.generation.models import Clip, ClipStatus, WebhookEvent
 from studio.generation.webhooks import InvalidWebhook, sign, verify_event
 from tests.factories import make_take
@@ -51,7 +51,7 @@ def post_event(client, clip, event, *, secret=SECRET, timestamp=None):
 
 
 def completed_event(clip, simulator, event_id="evt_1"):
-    record = services.gateway_client().get_job(clip.gateway_job_id)
+    record = steps.gateway_client().get_job(clip.gateway_job_id)
     return {
         "id": event_id,
         "type": "job.completed",
@@ -67,7 +67,7 @@ def completed_event(clip, simulator, event_id="evt_1"):
 
 def submitted_and_finished(studio, simulator) -> Clip:
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     clip.refresh_from_db()
     httpx.post(f"{simulator.url}/_sim/jobs/{clip.gateway_job_id}/complete-now").raise_for_status()
     return clip
@@ -75,14 +75,12 @@ def submitted_and_finished(studio, simulator) -> Clip:
 
 def test_submit_names_a_webhook_url_for_the_take_when_configured(gateway, studio):
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     clip.refresh_from_db()
-    assert services.webhook_url_for(clip) == (
-        f"https://studio.example.com/hooks/gateway/{clip.uuid}/"
-    )
+    assert steps.webhook_url_for(clip) == f"https://studio.example.com/hooks/gateway/{clip.uuid}/"
     # With webhooks, polling is a slow safety net.
     later = clip.submitted_at + timedelta(minutes=10)
-    assert services.next_poll_delay(clip, later) == services.WEBHOOK_SAFETY_POLL
+    assert steps.next_poll_delay(clip, later) == steps.WEBHOOK_SAFETY_POLL
 
 
 def test_a_signed_event_completes_the_take_without_a_poll(
@@ -118,7 +116,7 @@ def test_an_event_for_a_take_whose_submit_answer_was_lost_settles_it(
 ):
     configure(gateway, faults=["submit:drop-after"])
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     clip.refresh_from_db()
     assert clip.status == ClipStatus.UNCONFIRMED
     job = sim_state(gateway)["jobs"][0]
@@ -139,7 +137,7 @@ def test_an_event_whose_worker_died_before_applying_it_is_applied_by_the_next_de
     while the take has not learned from it (for an unconfirmed take it is the only news)."""
     configure(gateway, faults=["submit:drop-after"])
     clip = new_take(studio)
-    services.clip_submit(clip_id=clip.pk)
+    steps.clip_submit(clip_id=clip.pk)
     job = sim_state(gateway)["jobs"][0]
     clip.gateway_job_id = job["id"]  # only to build the event; the take does not know it
     httpx.post(f"{gateway.url}/_sim/jobs/{job['id']}/complete-now").raise_for_status()
@@ -151,12 +149,12 @@ def test_an_event_whose_worker_died_before_applying_it_is_applied_by_the_next_de
         raise SystemExit("killed")
 
     with monkeypatch.context() as patched:
-        patched.setattr(services, "_transition", worker_dies)
+        patched.setattr(webhook_events, "transition", worker_dies)
         with pytest.raises(SystemExit):
-            services.webhook_apply(event_pk=event.pk)
+            webhook_events.webhook_apply(event_pk=event.pk)
     event.refresh_from_db()
     assert event.applied_at is None
-    services.webhook_apply(event_pk=event.pk)  # the task, delivered again
+    webhook_events.webhook_apply(event_pk=event.pk)  # the task, delivered again
     clip.refresh_from_db()
     assert clip.status == ClipStatus.COMPLETED and clip.gateway_job_id == job["id"]
 

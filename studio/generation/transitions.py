@@ -1,0 +1,113 @@
+"""The primitives every step of a take's life is written with: claim the take's step with a
+conditional UPDATE and check the row count; write a status change only if the take is still
+where the step found it. Views (a click) and worker steps both use them."""
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Clip, ClipStatus
+
+log = logging.getLogger(__name__)
+
+
+def claim_lease() -> timedelta:
+    """How long a handed-out or claimed step is left alone before it is handed out again."""
+    return timedelta(seconds=settings.STUDIO_CLAIM_LEASE_SECONDS)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the worker should do next for a take, and when."""
+
+    action: Literal["submit", "poll", "cancel"]
+    after: timedelta
+    retry: bool = False  # after an error: the next attempt backs off further
+
+
+def transition(clip: Clip, *, from_statuses, **fields) -> bool:
+    """Write `fields` only if the take is still in one of `from_statuses`."""
+    fields["updated_at"] = timezone.now()
+    moved = Clip.objects.filter(pk=clip.pk, status__in=from_statuses).update(**fields)
+    if moved:
+        for name, value in fields.items():
+            setattr(clip, name, value)
+    return bool(moved)
+
+
+def due(lease: datetime | None, now: datetime) -> Q:
+    """A step sent straight away (a click) is due once its time has come; one the dispatcher
+    handed out is due while the take still holds the lease it was handed out with, so a second
+    delivery, or one whose lease ran out and was handed out again, finds it gone."""
+    if lease is not None:
+        return Q(next_check_at=lease)
+    return Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
+
+
+def claim(clip_id: int, *, statuses, lease: datetime | None = None) -> Clip | None:
+    """Take the step for this take if it is due; a second delivery finds it not due."""
+    now = timezone.now()
+    claimed = Clip.objects.filter(due(lease, now), pk=clip_id, status__in=statuses).update(
+        next_check_at=now + claim_lease(), updated_at=now
+    )
+    if not claimed:
+        return None
+    return Clip.objects.select_related("video_model").get(pk=clip_id)
+
+
+def claim_many(clip_ids: Sequence[int], *, statuses, lease: datetime | None) -> list[Clip]:
+    """Take the steps of these takes that are due, with one UPDATE; a second delivery finds
+    them not due. The claimed rows are read back by the lease they now hold."""
+    with transaction.atomic():
+        now = timezone.now()
+        held_until = now + claim_lease()
+        claimed = Clip.objects.filter(due(lease, now), pk__in=clip_ids, status__in=statuses).update(
+            next_check_at=held_until, updated_at=now
+        )
+        if not claimed:
+            return []
+        clips = list(
+            Clip.objects.select_related("video_model").filter(
+                pk__in=clip_ids, status__in=statuses, next_check_at=held_until
+            )
+        )
+    if len(clips) != claimed:
+        # Another claim drew the same microsecond: which rows are whose cannot be told, so
+        # none is polled here and the leases run out (then they are handed out again).
+        log.warning("Two claims held the same lease %s; their takes wait for it", held_until)
+        return []
+    return clips
+
+
+def fail(clip: Clip, *, code: str, message: str, from_statuses, **fields) -> None:
+    transition(
+        clip,
+        from_statuses=from_statuses,
+        status=ClipStatus.FAILED,
+        error_code=code,
+        error_message=message,
+        finished_at=timezone.now(),
+        next_check_at=None,
+        **fields,
+    )
+
+
+def reschedule(
+    clip: Clip,
+    action: Literal["submit", "poll", "cancel"],
+    delay: timedelta,
+    statuses,
+    *,
+    retry: bool = False,
+) -> NextStep:
+    """Schedule the step again; after an error, one more retry counts towards the backoff."""
+    retries = clip.retries + 1 if retry else clip.retries
+    transition(clip, from_statuses=statuses, next_check_at=timezone.now() + delay, retries=retries)
+    return NextStep(action, delay, retry)

@@ -1,0 +1,86 @@
+"""The gateway's webhook events: a view records each verified event once, and a worker applies
+it, completing the take at once instead of waiting for its next poll. The signature is checked
+in webhooks.py, which needs no Django."""
+
+import logging
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from studio.gateway import JobRecord, JobStatus
+
+from .models import AT_GATEWAY_STATUSES, Clip, ClipStatus, WebhookEvent
+from .steps import clip_store_result
+from .transitions import NextStep, claim_lease, reschedule, transition
+
+log = logging.getLogger(__name__)
+
+
+def webhook_receive(*, clip: Clip, event: dict) -> bool:
+    """Record a verified event once; False for a replay, which is acknowledged and ignored."""
+    from .tasks import apply_webhook
+
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.create(
+                event_id=str(event["id"]),
+                event_type=str(event.get("type", "")),
+                clip=clip,
+                payload=event,
+            )
+    except IntegrityError:
+        return False
+    transaction.on_commit(lambda: apply_webhook.delay(stored.pk))
+    return True
+
+
+def webhook_apply(*, event_pk: int) -> NextStep | None:
+    """Complete the take from the event at once. A take whose submit answer was lost learns its
+    job id here; a failure is polled for, because the event does not carry its reason."""
+    # The event is marked applied in the same transaction as the take learns its job, so an
+    # event is applied once however often its task is delivered, and a worker dying before the
+    # commit leaves it to be applied again (an unconfirmed take has nothing else to learn its
+    # job from). Once committed, the take holds a lease: if storing dies, a poll settles it.
+    with transaction.atomic():
+        if not WebhookEvent.objects.filter(pk=event_pk, applied_at__isnull=True).update(
+            applied_at=timezone.now()
+        ):
+            return None
+        event = WebhookEvent.objects.select_related("clip__video_model").get(pk=event_pk)
+        clip, data = event.clip, event.payload["data"]
+        job_id = str(data.get("job_id") or "")
+        if clip.gateway_job_id and job_id != clip.gateway_job_id:
+            log.warning("Webhook %s names job %s, not take %s's", event.event_id, job_id, clip.uuid)
+            return None
+        waiting = [*AT_GATEWAY_STATUSES, ClipStatus.UNCONFIRMED, ClipStatus.SUBMITTING]
+        now = timezone.now()
+        if not transition(
+            clip,
+            from_statuses=waiting,
+            gateway_job_id=job_id,
+            status=ClipStatus.RUNNING,
+            submitted_at=clip.submitted_at or now,
+            error_code="",
+            error_message="",
+            next_check_at=now + claim_lease(),
+        ):
+            return None  # already settled: a poll got there first
+    if event.event_type != "job.completed":
+        return reschedule(clip, "poll", timedelta(0), AT_GATEWAY_STATUSES)
+    clip.gateway_done_at = event.received_at
+    usage = data.get("usage") or {}
+    record = JobRecord(
+        id=job_id,
+        status=JobStatus.COMPLETED,
+        model=data.get("model"),
+        created=event.payload.get("created"),
+        video_url=data.get("result_url"),
+        video_duration=None,
+        resolution=None,
+        error_code=None,
+        error_message=None,
+        cost_cents=usage.get("cost_cents"),
+        raw=event.payload,
+    )
+    return clip_store_result(clip=clip, record=record, from_statuses=[ClipStatus.RUNNING])

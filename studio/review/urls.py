@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import guest_views, views
 
 urlpatterns = [
     path("takes/<uuid:uuid>/review/", views.take_review, name="take_review"),
@@ -14,23 +14,23 @@ urlpatterns = [
     path("storyboards/<uuid:uuid>/share/", views.storyboard_share, name="storyboard_share"),
     path("share-links/<uuid:uuid>/revoke/", views.share_link_revoke, name="share_link_revoke"),
     # Guests: everything below checks the token first, and that what is asked for is under it.
-    path("s/<str:token>/", views.share_open, name="share_open"),
-    path("s/<str:token>/name/", views.share_name, name="share_name"),
-    path("s/<str:token>/decide/", views.share_decide, name="share_decide"),
-    path("s/<str:token>/comments/", views.share_comment, name="share_comment"),
+    path("s/<str:token>/", guest_views.share_open, name="share_open"),
+    path("s/<str:token>/name/", guest_views.share_name, name="share_name"),
+    path("s/<str:token>/decide/", guest_views.share_decide, name="share_decide"),
+    path("s/<str:token>/comments/", guest_views.share_comment, name="share_comment"),
     path(
         "s/<str:token>/takes/<uuid:uuid>/video.mp4",
-        views.share_take_video,
+        guest_views.share_take_video,
         name="share_take_video",
     ),
     path(
         "s/<str:token>/takes/<uuid:uuid>/poster.jpg",
-        views.share_take_poster,
+        guest_views.share_take_poster,
         name="share_take_poster",
     ),
     path(
         "s/<str:token>/exports/<uuid:uuid>/video.mp4",
-        views.share_export_video,
+        guest_views.share_export_video,
         name="share_export_video",
     ),
 ]

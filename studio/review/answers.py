@@ -1,0 +1,65 @@
+"""The review block's answers, shared by the team's and the guests' review views: a take's or
+a playlist's review redrawn after a change, and a comment form's fields."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from studio.generation.models import Clip
+from studio.htmx import HtmxHttpRequest
+from studio.playlists.models import Playlist
+from studio.teams.models import Action, Membership
+
+from . import services
+from .forms import CommentForm
+
+TAKE_REVIEW = "review/take_review.html"
+PLAYLIST_REVIEW = "review/playlist_review.html"
+
+
+def allows(membership: Membership | None, action: str) -> bool:
+    return membership is not None and membership.allows(action)
+
+
+def take_review_answer(
+    request: HtmxHttpRequest, take: Clip, membership: Membership | None
+) -> HttpResponse:
+    if not request.htmx:
+        storyboard = take.shot.storyboard
+        return redirect(f"{reverse('storyboard_detail', args=[storyboard.uuid])}#take-{take.uuid}")
+    if not hasattr(take, "prefetched_decisions"):
+        prefetch_related_objects([take], *services.take_review_prefetches())
+    context = {
+        "take": take,
+        "storyboard": take.shot.storyboard,
+        "can_review": allows(membership, Action.REVIEW),
+        "can_edit": allows(membership, Action.EDIT),
+    }
+    return TemplateResponse(request, TAKE_REVIEW, context)
+
+
+def playlist_review_answer(request: HtmxHttpRequest, playlist: Playlist, **extra) -> HttpResponse:
+    if not request.htmx:
+        return redirect(f"{reverse('playlist_detail', args=[playlist.uuid])}#playlist-review")
+    context = {"playlist": playlist, "review": services.review_of(playlist), **extra}
+    return TemplateResponse(request, PLAYLIST_REVIEW, context)
+
+
+def take_back(take: Clip) -> str:
+    return f"{reverse('storyboard_detail', args=[take.shot.storyboard.uuid])}#take-{take.uuid}"
+
+
+def playlist_back(playlist: Playlist) -> str:
+    return f"{reverse('playlist_detail', args=[playlist.uuid])}#playlist-review"
+
+
+def comment_fields(request: HttpRequest) -> tuple[str, Decimal | None]:
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        raise ValidationError(list(form.non_field_errors()) or "Check the comment and try again.")
+    return form.cleaned_data["body"], form.cleaned_data["at_seconds"]

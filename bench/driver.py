@@ -1,5 +1,5 @@
 """A stand-in for Celery inside the bench process: the studio's dispatcher
-(dispatch.clips_dispatch) runs every DISPATCH_AHEAD, as beat runs it, and each step it hands out
+(dispatch.takes_dispatch) runs every DISPATCH_AHEAD, as beat runs it, and each step it hands out
 (polls in batches, dispatch.poll_batches) runs on a few threads at its time, as
 studio/generation/tasks.py runs them; a click's step runs at once, as `.delay()` sends it.
 
@@ -22,8 +22,8 @@ from studio.generation import dispatch, steps, tasks, webhook_events
 log = logging.getLogger(__name__)
 
 STEPS = {
-    "submit": steps.clip_submit,
-    "cancel": steps.clip_cancel,
+    "submit": steps.take_submit,
+    "cancel": steps.take_cancel,
 }
 
 
@@ -80,7 +80,7 @@ class Scheduler:
 class Driver:
     def __init__(self, *, threads: int = 4) -> None:
         self.scheduler = Scheduler(threads=threads)
-        # Wall-clock times, by gateway job id / clip id.
+        # Wall-clock times, by gateway job id / take id.
         self.seen_completed: dict[str, float] = {}
         self.webhook_arrived: dict[int, float] = {}
 
@@ -99,12 +99,12 @@ class Driver:
 
     def _dispatch(self) -> None:
         close_old_connections()
-        handed = dispatch.clips_dispatch()
+        handed = dispatch.takes_dispatch()
         for step in handed:
             if step.action != "poll":
-                self.schedule(step.action, step.clip_id, step.after.total_seconds(), step.lease)
+                self.schedule(step.action, step.take_id, step.after.total_seconds(), step.lease)
         for batch in dispatch.poll_batches(handed):
-            self.schedule("polls", batch.clip_ids, batch.after.total_seconds(), batch.lease)
+            self.schedule("polls", batch.take_ids, batch.after.total_seconds(), batch.lease)
         self.scheduler.at(dispatch.DISPATCH_AHEAD.total_seconds(), self._dispatch)
 
     def _step(self, kind: str, ident, lease) -> None:
@@ -113,9 +113,9 @@ class Driver:
         if kind == "webhook":
             webhook_events.webhook_apply(event_pk=ident)
         elif kind == "polls":
-            steps.clips_poll(clip_ids=ident, lease=lease)
+            steps.takes_poll(take_ids=ident, lease=lease)
         else:
-            STEPS[kind](clip_id=ident, lease=lease)
+            STEPS[kind](take_id=ident, lease=lease)
 
     # Where the studio would hand work to Celery, it hands it to this driver instead.
 
@@ -136,9 +136,9 @@ class Driver:
                     driver.seen_completed.setdefault(job_id, time.time())
                 return record
 
-        def timed_webhook_receive(*, clip, event):
-            driver.webhook_arrived.setdefault(clip.pk, time.time())
-            return self._saved["webhook_receive"](clip=clip, event=event)
+        def timed_webhook_receive(*, take, event):
+            driver.webhook_arrived.setdefault(take.pk, time.time())
+            return self._saved["webhook_receive"](take=take, event=event)
 
         clients: dict[str, GatewayClient] = {}
 
@@ -157,20 +157,20 @@ class Driver:
         self._clients = clients
 
         self._saved = {
-            "submit_clip": tasks.submit_clip,
-            "cancel_clip": tasks.cancel_clip,
+            "submit_take": tasks.submit_take,
+            "cancel_take": tasks.cancel_take,
             "apply_webhook": tasks.apply_webhook,
             "gateway_client": steps.gateway_client,
             "webhook_receive": webhook_events.webhook_receive,
         }
-        tasks.submit_clip = Send("submit")
-        tasks.cancel_clip = Send("cancel")
+        tasks.submit_take = Send("submit")
+        tasks.cancel_take = Send("cancel")
         tasks.apply_webhook = Send("webhook")
         steps.gateway_client = timed_gateway_client
         webhook_events.webhook_receive = timed_webhook_receive
 
     def _uninstall(self) -> None:
-        for name in ("submit_clip", "cancel_clip", "apply_webhook"):
+        for name in ("submit_take", "cancel_take", "apply_webhook"):
             setattr(tasks, name, self._saved[name])
         steps.gateway_client = self._saved["gateway_client"]
         webhook_events.webhook_receive = self._saved["webhook_receive"]

@@ -1,8 +1,8 @@
 """How much the stream-copy path saves: `python -m bench.export`.
 
-Twelve matching 5 s 1280x720 clips (the simulator's renders) joined three ways: stitch()'s stream
+Twelve matching 5 s 1280x720 takes (the simulator's renders) joined three ways: stitch()'s stream
 copy, stitch() forced to re-encode, and a plain copy of a file as big as all the inputs together
-(the floor: what moving the bytes costs). Rendering the clips is not timed.
+(the floor: what moving the bytes costs). Rendering the takes is not timed.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ WIDTH, HEIGHT = 1280, 720
 def bench_export(*, repeats: int = 3) -> None:
     with tempfile.TemporaryDirectory(prefix="stitch-bench-") as scratch:
         folder = Path(scratch)
-        paths = _render_clips(folder)
+        paths = _render_takes(folder)
         expected = sum((probe_video(path).duration for path in paths), Decimal(0))
         segments = [Segment(path) for path in paths]
         joined = folder / "joined.bin"
@@ -59,7 +59,7 @@ def bench_export(*, repeats: int = 3) -> None:
 
         size_mb = joined.stat().st_size / 1e6
         print(
-            f"{CLIPS} clips x {SECONDS} s at {WIDTH}x{HEIGHT}, {size_mb:.1f} MB, sum {expected} s"
+            f"{CLIPS} takes x {SECONDS} s at {WIDTH}x{HEIGHT}, {size_mb:.1f} MB, sum {expected} s"
         )
         print(f"raw file copy     {raw * 1000:9.1f} ms  (best of {repeats})")
         print(f"stitch copy       {copy * 1000:9.1f} ms  (best of {repeats})  {_error(copied)}")
@@ -71,11 +71,11 @@ def bench_export(*, repeats: int = 3) -> None:
         print(f"progress calls    {progress}")
 
 
-def _render_clips(folder: Path) -> list[Path]:
+def _render_takes(folder: Path) -> list[Path]:
     renderer = VideoRenderer(folder)
     try:
         futures = [
-            renderer.render(prompt=f"Bench clip {n}", duration=SECONDS, width=WIDTH, height=HEIGHT)
+            renderer.render(prompt=f"Bench take {n}", duration=SECONDS, width=WIDTH, height=HEIGHT)
             for n in range(1, CLIPS + 1)
         ]
         return [future.result() for future in futures]

@@ -23,7 +23,7 @@ from bench.services import Simulator, webhook_server
 from bench.stats import fmt, percentile, ratio, table
 from studio.gateway import GatewayClient, JobStatus
 from studio.generation import steps
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 
 
 @dataclass
@@ -73,7 +73,7 @@ def warm_up(sim: Simulator, studio: w.World, *, per_duration: int, deadline: flo
             count = size * len(w.DURATIONS)
             ids = w.create_takes(studio, count, over_seconds=count / 10, deadline=deadline)
             w.wait_settled(ids, deadline=deadline)
-    return Clip.objects.filter(status=ClipStatus.COMPLETED, duration__in=w.DURATIONS).count()
+    return Take.objects.filter(status=TakeStatus.COMPLETED, duration__in=w.DURATIONS).count()
 
 
 def run_studio(
@@ -105,20 +105,20 @@ def run_studio(
     count_calls(result, state)
     done_at = completion_times(state)
     result.jobs = len(ids)
-    clips = Clip.objects.filter(pk__in=ids, status=ClipStatus.COMPLETED)
+    takes = Take.objects.filter(pk__in=ids, status=TakeStatus.COMPLETED)
     actual: dict[int, list[float]] = {duration: [] for duration in w.DURATIONS}
-    for clip in clips.only(
+    for take in takes.only(
         "pk", "gateway_job_id", "duration", "submitted_at", "finished_at", "earliest_ready_at"
     ):
-        gateway_done = done_at.get(clip.gateway_job_id)
-        finished = w.epoch(clip.finished_at)
+        gateway_done = done_at.get(take.gateway_job_id)
+        finished = w.epoch(take.finished_at)
         if gateway_done is None or finished is None:
             continue
         result.completed += 1
-        actual[clip.duration].append((gateway_done - clip.submitted_at.timestamp()) / scale)
+        actual[take.duration].append((gateway_done - take.submitted_at.timestamp()) / scale)
         result.raw_lags.append(finished - gateway_done)
-        polled = driver.seen_completed.get(clip.gateway_job_id)
-        hooked = driver.webhook_arrived.get(clip.pk)
+        polled = driver.seen_completed.get(take.gateway_job_id)
+        hooked = driver.webhook_arrived.get(take.pk)
         if hooked is not None and (polled is None or hooked <= polled):
             # Delivery and storing run at real speed: nothing to rescale.
             result.lags.append(finished - gateway_done)
@@ -128,7 +128,7 @@ def run_studio(
             result.store.append(finished - polled)
         else:
             continue
-        first_poll = w.epoch(clip.earliest_ready_at)
+        first_poll = w.epoch(take.earliest_ready_at)
         early = first_poll is not None and gateway_done < first_poll
         (result.before_first_poll if early else result.after_first_poll).append(result.lags[-1])
     for duration, seconds in actual.items():
@@ -140,7 +140,7 @@ def compare_learned(studio: w.World, duration: int, actual: list[float], scale: 
     """What the studio has learned about render times (from its own finished takes) against
     what the gateway took in this run, in real-equivalent seconds."""
     shot = next(shot for shot in studio.shots if shot.duration == duration)
-    sample = Clip.objects.filter(shot=shot).select_related("video_model").last()
+    sample = Take.objects.filter(shot=shot).select_related("video_model").last()
     learned = steps.render_times(sample)
     logs = [math.log(value) for value in actual if value > 0]
     if len(logs) < 2:

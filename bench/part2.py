@@ -24,7 +24,7 @@ from bench.services import Simulator, celery_worker, rss_kib
 from bench.stats import fmt, percentile, table
 from bench.worker import LATENESS_KEY
 from studio.generation import transitions
-from studio.generation.models import AT_GATEWAY_STATUSES, Clip, ClipStatus
+from studio.generation.models import AT_GATEWAY_STATUSES, Take, TakeStatus
 
 HISTORY_MEDIAN = 60.0  # seconds
 HISTORY_SPREAD = 0.3
@@ -34,8 +34,8 @@ DURATION = 6  # a duration no other part uses, so its learned render times are t
 def seed_history(shot, *, count: int = 50, seed: int = 1) -> None:
     draw = random.Random(seed)  # noqa: S311 -- made-up render times
     now = timezone.now()
-    Clip.objects.bulk_create(
-        Clip(
+    Take.objects.bulk_create(
+        Take(
             shot=shot,
             take_number=number,
             video_model=shot.video_model,
@@ -44,7 +44,7 @@ def seed_history(shot, *, count: int = 50, seed: int = 1) -> None:
             aspect_ratio=shot.aspect_ratio,
             estimated_cost=Decimal("2.40"),
             billed_cost=Decimal("2.40"),
-            status=ClipStatus.COMPLETED,
+            status=TakeStatus.COMPLETED,
             gateway_job_id=f"job_history_{number}",
             submitted_at=now - timedelta(hours=1, minutes=number),
             finished_at=now
@@ -59,7 +59,7 @@ def overdue(shot) -> tuple[list[float], int]:
     """How late each in-flight take's next step is (0 if not due yet), and how many takes
     wait to be submitted past their time."""
     now = timezone.now()
-    takes = Clip.objects.filter(shot=shot).exclude(next_check_at=None)
+    takes = Take.objects.filter(shot=shot).exclude(next_check_at=None)
     lease = transitions.claim_lease()
     late = []
     for due in takes.filter(status__in=AT_GATEWAY_STATUSES).values_list("next_check_at", flat=True):
@@ -68,12 +68,12 @@ def overdue(shot) -> tuple[list[float], int]:
             # DISPATCH_AHEAD before), so it is late by at most the time since then.
             due -= lease
         late.append(max(0.0, (now - due).total_seconds()))
-    backlog = takes.filter(status=ClipStatus.PENDING, next_check_at__lt=now).count()
+    backlog = takes.filter(status=TakeStatus.PENDING, next_check_at__lt=now).count()
     return late, backlog
 
 
 def in_flight(shot) -> int:
-    return Clip.objects.filter(shot=shot, status__in=AT_GATEWAY_STATUSES).count()
+    return Take.objects.filter(shot=shot, status__in=AT_GATEWAY_STATUSES).count()
 
 
 def run(sim: Simulator, args, workdir) -> list[dict]:
@@ -147,8 +147,8 @@ def run(sim: Simulator, args, workdir) -> list[dict]:
             )
     # Its jobs run for an hour: end its takes, or the next part's dispatcher (which hands out
     # every take due in the database) would spend that part's budget polling them.
-    Clip.objects.filter(shot=shot, status__in=AT_GATEWAY_STATUSES).update(
-        status=ClipStatus.CANCELLED, next_check_at=None
+    Take.objects.filter(shot=shot, status__in=AT_GATEWAY_STATUSES).update(
+        status=TakeStatus.CANCELLED, next_check_at=None
     )
     print(
         table(

@@ -19,7 +19,7 @@ from bench.env import flush_redis
 from bench.part1 import completion_times, warm_up
 from bench.services import Simulator
 from bench.stats import fmt, percentile, table
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 
 RPM = 600
 
@@ -32,7 +32,7 @@ def in_flight_at(moment: float, created: list[float], finished: list[float]) -> 
 def run(sim: Simulator, args) -> dict:
     studio = w.build("part3")
     deadline = time.monotonic() + args.part_seconds
-    learned = Clip.objects.filter(status=ClipStatus.COMPLETED, duration__in=w.DURATIONS)
+    learned = Take.objects.filter(status=TakeStatus.COMPLETED, duration__in=w.DURATIONS)
     if learned.count() < args.warmup * len(w.DURATIONS):  # part 1 did not run first
         warm_up(sim, studio, per_duration=args.warmup, deadline=deadline)
     # A fresh window on both sides: the warm-up ran at a high limit.
@@ -50,18 +50,18 @@ def run(sim: Simulator, args) -> dict:
     elapsed = time.time() - start
     state = sim.state()
     done_at = completion_times(state)
-    clips = list(
-        Clip.objects.filter(pk__in=ids).values_list(
+    takes = list(
+        Take.objects.filter(pk__in=ids).values_list(
             "status", "gateway_job_id", "created_at", "submitted_at", "finished_at"
         )
     )
-    created = sorted(c[2].timestamp() for c in clips)
-    finished = sorted(c[4].timestamp() for c in clips if c[4])
+    created = sorted(c[2].timestamp() for c in takes)
+    finished = sorted(c[4].timestamp() for c in takes if c[4])
     # (gateway completion, lag, submit wait) of each completed take.
     samples: list[tuple[float, float, float]] = []
-    for status, job_id, made, sent, ended in clips:
+    for status, job_id, made, sent, ended in takes:
         gateway_done = done_at.get(job_id)
-        if status != ClipStatus.COMPLETED or gateway_done is None or ended is None:
+        if status != TakeStatus.COMPLETED or gateway_done is None or ended is None:
             continue
         samples.append(
             (gateway_done, ended.timestamp() - gateway_done, (sent - made).total_seconds())

@@ -62,12 +62,12 @@ def record_poll_lateness(redis_url: str) -> None:
     from studio.generation.transitions import claim_lease
 
     store = redis.Redis.from_url(redis_url)
-    dispatch, poll = dispatch_module.clips_dispatch, steps_module.clips_poll
+    dispatch, poll = dispatch_module.takes_dispatch, steps_module.takes_poll
 
-    def clips_dispatch(**kwargs):
+    def takes_dispatch(**kwargs):
         steps = dispatch(**kwargs)
         due = {
-            step.clip_id: (step.lease - claim_lease() + step.after).timestamp()
+            step.take_id: (step.lease - claim_lease() + step.after).timestamp()
             for step in steps
             if step.action == "poll"
         }
@@ -75,18 +75,18 @@ def record_poll_lateness(redis_url: str) -> None:
             store.hset(DUE_KEY, mapping=due)
         return steps
 
-    def clips_poll(*, clip_ids, lease=None):
+    def takes_poll(*, take_ids, lease=None):
         started = time.time()
-        due = store.hmget(DUE_KEY, list(clip_ids))
-        steps = poll(clip_ids=clip_ids, lease=lease)
-        pairs = zip(clip_ids, due, strict=True)
+        due = store.hmget(DUE_KEY, list(take_ids))
+        steps = poll(take_ids=take_ids, lease=lease)
+        pairs = zip(take_ids, due, strict=True)
         late = [started - float(at) for pk, at in pairs if at and pk in steps]
         if late:
             store.rpush(LATENESS_KEY, *late)
         return steps
 
-    dispatch_module.clips_dispatch = clips_dispatch
-    steps_module.clips_poll = clips_poll
+    dispatch_module.takes_dispatch = takes_dispatch
+    steps_module.takes_poll = takes_poll
 
 
 def share_gateway_client() -> None:

@@ -1,6 +1,6 @@
 """The bench's studio: one team, one owner, one project with a large budget, and one shot per
 duration (render times are learned per model and duration). Takes are made the way the
-studio's Generate button makes them, through services.clip_create."""
+studio's Generate button makes them, through services.take_create."""
 
 import time
 from dataclasses import dataclass
@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from bench.run import DURATIONS
 from studio.catalog.models import VideoModel
 from studio.generation import services
-from studio.generation.models import ACTIVE_STATUSES, Clip
+from studio.generation.models import ACTIVE_STATUSES, Take
 from studio.projects.models import Project, Shot, Storyboard
 from studio.teams.models import Membership, Role, Team
 
@@ -60,12 +60,12 @@ def create_takes(world: World, count: int, *, over_seconds: float, deadline: flo
         if pause > 0:
             time.sleep(pause)
         shot = world.shots[index % len(world.shots)]
-        ids.append(services.clip_create(user=world.user, shot=shot).pk)
+        ids.append(services.take_create(user=world.user, shot=shot).pk)
     return ids
 
 
 def active_count(ids: list[int]) -> int:
-    return Clip.objects.filter(pk__in=ids, status__in=ACTIVE_STATUSES).count()
+    return Take.objects.filter(pk__in=ids, status__in=ACTIVE_STATUSES).count()
 
 
 def wait_settled(ids: list[int], *, deadline: float) -> int:

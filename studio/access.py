@@ -5,7 +5,7 @@ app's views use these, so that no app imports another app's views."""
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from studio.generation.models import Clip
+from studio.generation.models import Take
 from studio.playlists.models import Playlist, PlaylistItem
 from studio.projects.models import Project, Shot, Storyboard
 
@@ -33,10 +33,10 @@ def get_shot(request: HttpRequest, uuid, *, deleted: bool = False) -> Shot:
     )
 
 
-def get_clip(request: HttpRequest, uuid) -> Clip:
+def get_take(request: HttpRequest, uuid) -> Take:
     related = [f"shot__{path}" for path in SHOT_CONTEXT]
     return get_object_or_404(
-        Clip.objects.for_user(request.user).select_related(*related), uuid=uuid
+        Take.objects.for_user(request.user).select_related(*related), uuid=uuid
     )
 
 
@@ -49,7 +49,7 @@ def get_playlist(request: HttpRequest, uuid) -> Playlist:
 def get_item(request: HttpRequest, uuid) -> PlaylistItem:
     return get_object_or_404(
         PlaylistItem.objects.for_user(request.user).select_related(
-            "playlist__project__team", "clip"
+            "playlist__project__team", "take"
         ),
         uuid=uuid,
     )

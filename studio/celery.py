@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 # lines would bury everything else in the log. They still log when they fail.
 ROUTINE_TASKS = (
     "studio.generation.tasks.dispatch_due_steps",
-    "studio.generation.tasks.sweep_stale_clips",
+    "studio.generation.tasks.sweep_stale_takes",
 )
 
 

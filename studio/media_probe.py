@@ -41,7 +41,7 @@ class VideoInfo:
     video_codec: str
     video_profile: str | None
     # The decoder setup (H.264 SPS/PPS, AAC config): an MP4 joined by stream copy keeps only the
-    # first clip's, so the export engine copies only when every clip's is byte for byte the same.
+    # first take's, so the export engine copies only when every take's is byte for byte the same.
     video_extradata: bytes
     audio: AudioFormat | None
 

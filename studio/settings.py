@@ -266,8 +266,8 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_QUEUES: dict[str, dict] = {"celery": {}, "cancels": {}, "submits": {}}
 CELERY_TASK_ROUTES = {
-    "studio.generation.tasks.cancel_clip": {"queue": "cancels"},
-    "studio.generation.tasks.submit_clip": {"queue": "submits"},
+    "studio.generation.tasks.cancel_take": {"queue": "cancels"},
+    "studio.generation.tasks.submit_take": {"queue": "submits"},
 }
 # A tick left in the broker while no worker runs is dropped, not run late by the thousand.
 CELERY_BEAT_SCHEDULE = {
@@ -276,8 +276,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 1.0,  # dispatch.DISPATCH_AHEAD
         "options": {"expires": 5},
     },
-    "sweep-stale-clips": {
-        "task": "studio.generation.tasks.sweep_stale_clips",
+    "sweep-stale-takes": {
+        "task": "studio.generation.tasks.sweep_stale_takes",
         "schedule": STUDIO_SWEEP_EVERY_SECONDS,
         "options": {"expires": 30},
     },

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from studio.catalog.models import VideoModel
-from studio.generation.models import Clip
+from studio.generation.models import Take
 from studio.playlists.models import Playlist
 from studio.projects.models import Project, Shot, Storyboard
 from studio.teams.models import Role, Team
@@ -91,7 +91,7 @@ def shots(studio) -> list[Shot]:
 
 
 @pytest.fixture
-def takes(shots) -> list[Clip]:
+def takes(shots) -> list[Take]:
     """A finished take of each shot."""
     return [make_take(shot) for shot in shots]
 

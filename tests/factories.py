@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.playlists.models import Playlist
 from studio.projects.models import Project, Shot, Storyboard
 from studio.review.models import ShareLink
@@ -32,7 +32,7 @@ def make_shot(storyboard: Storyboard, position: int, *, video_model, **fields) -
     )
 
 
-def make_take(shot: Shot, number: int | None = None, **fields) -> Clip:
+def make_take(shot: Shot, number: int | None = None, **fields) -> Take:
     """A take of `shot` (see take_row), numbered after the shot's last take unless `number`
     is given, and saved."""
     take = take_row(shot, number or shot.takes.count() + 1, **fields)
@@ -44,13 +44,13 @@ def take_row(
     shot: Shot,
     number: int,
     *,
-    status: str = ClipStatus.COMPLETED,
+    status: str = TakeStatus.COMPLETED,
     ratio: str | None = None,
     length: int | None = None,
     cost: Decimal | str | None = None,
     finished: datetime | None = None,
     **fields,
-) -> Clip:
+) -> Take:
     """Take `number` of `shot`, unsaved (for bulk_create), as the gateway would have left it
     in `status` without a call to it: `length` seconds in the shot's aspect ratio (or
     `ratio`), costing `cost` (by default the model's price for the length). A completed take
@@ -59,7 +59,7 @@ def take_row(
     length = length or shot.duration
     ratio = ratio or shot.aspect_ratio
     price = Decimal(cost) if cost is not None else shot.video_model.price_per_second * length
-    done = status == ClipStatus.COMPLETED
+    done = status == TakeStatus.COMPLETED
     values = {
         "video_model": shot.video_model,
         "prompt": shot.prompt,
@@ -72,7 +72,7 @@ def take_row(
         "resolution": ("1280x720" if ratio == "16:9" else "720x1280") if done else "",
         "finished_at": finished,
     }
-    return Clip(shot=shot, take_number=number, **values | fields)
+    return Take(shot=shot, take_number=number, **values | fields)
 
 
 def make_playlist(project: Project, **fields) -> Playlist:

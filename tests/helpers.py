@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from studio.activity.models import Activity, Verb
 from studio.generation import services, steps
-from studio.generation.models import Clip
+from studio.generation.models import Take
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -24,20 +24,20 @@ def sim_state(simulator) -> dict:
     return httpx.get(f"{simulator.url}/_sim/state").json()
 
 
-def new_take(studio) -> Clip:
+def new_take(studio) -> Take:
     """A take as the Generate button makes it: pending, not yet sent."""
-    return services.clip_create(user=studio.bob, shot=studio.shot)
+    return services.take_create(user=studio.bob, shot=studio.shot)
 
 
-def poll_until_done(clip: Clip, seconds: float = 30) -> Clip:
+def poll_until_done(take: Take, seconds: float = 30) -> Take:
     """Run the poll step whenever the take is due, as the worker would, until it settles."""
     deadline = timezone.now() + timedelta(seconds=seconds)
     while timezone.now() < deadline:
-        Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-        if steps.clip_poll(clip_id=clip.pk) is None:
+        Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
+        if steps.take_poll(take_id=take.pk) is None:
             break
-    clip.refresh_from_db()
-    return clip
+    take.refresh_from_db()
+    return take
 
 
 # Time and the activity log

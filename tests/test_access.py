@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
-from studio.generation.models import Clip
+from studio.generation.models import Take
 from tests.urls_table import ACCOUNT_ROUTES, EXEMPT, GUEST_ROUTES, TEAM_ROUTES, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -77,14 +77,14 @@ def test_viewer_may_look_but_not_generate_or_edit(client, studio):
         {"video_model": studio.veo.pk, "prompt": "x", "duration": 4, "aspect_ratio": "16:9"},
     )
     assert response.status_code == 403
-    assert Clip.objects.count() == 0
+    assert Take.objects.count() == 0
     assert studio.storyboard.shots.count() == 1
 
 
 def test_reviewer_cannot_generate(client, studio):
     client.force_login(studio.rita)
     assert client.post(reverse("shot_generate", args=[studio.shot.uuid])).status_code == 403
-    assert Clip.objects.count() == 0
+    assert Take.objects.count() == 0
 
 
 def test_pages_are_revalidated_so_back_never_shows_a_stale_storyboard(client, studio):

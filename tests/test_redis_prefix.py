@@ -61,7 +61,7 @@ def test_the_filesystem_broker_keeps_its_folders():
 
 
 def test_a_queued_task_is_stored_under_the_prefix(settings):
-    app.send_task("studio.generation.tasks.submit_clip", args=[0], queue="submits")
+    app.send_task("studio.generation.tasks.submit_take", args=[0], queue="submits")
 
     keys = redis.Redis.from_url(settings.CELERY_BROKER_URL).keys("*")
     prefix = f"{settings.STUDIO_REDIS_PREFIX}:"

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.activity.models import Activity
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.playlists.models import Export, Playlist, PlaylistItem
 from studio.projects.models import Project, Shot, Storyboard
 from studio.review import services as review
@@ -235,13 +235,13 @@ def build_world(studio) -> dict:
     take = make_take(studio.shot)
     take.video.save("take.mp4", ContentFile(b"\x00" * 64))
     take.poster.save("poster.jpg", ContentFile(b"\xff\xd8poster"))
-    failed = make_take(studio.shot, status=ClipStatus.FAILED)
-    pending = make_take(studio.shot, status=ClipStatus.PENDING)
-    unconfirmed = make_take(studio.shot, status=ClipStatus.UNCONFIRMED)
+    failed = make_take(studio.shot, status=TakeStatus.FAILED)
+    pending = make_take(studio.shot, status=TakeStatus.PENDING)
+    unconfirmed = make_take(studio.shot, status=TakeStatus.UNCONFIRMED)
     playlist = Playlist.objects.create(project=studio.project, name="Cut", target_seconds=6)
     # Two items: a reorder or a move changes something.
     item, _ = PlaylistItem.objects.bulk_create(
-        PlaylistItem(playlist=playlist, clip=take, position=position) for position in (1, 2)
+        PlaylistItem(playlist=playlist, take=take, position=position) for position in (1, 2)
     )
     export = Export.objects.create(playlist=playlist, version=1, file_name="cut_v1.mp4")
     export.video.save("cut_v1.mp4", ContentFile(b"\x00" * 64))
@@ -284,7 +284,7 @@ def snapshot(client: Client) -> dict[str, list]:
         "projects": rows(Project, "name", "budget"),
         "storyboards": rows(Storyboard, "title"),
         "shots": rows(Shot, "prompt", "version", "position", "deleted_at", "selected_take"),
-        "takes": rows(Clip, "status"),
+        "takes": rows(Take, "status"),
         "playlists": rows(Playlist, "name"),
         "items": rows(PlaylistItem, "playlist", "position", "trim_in"),
         "exports": rows(Export, "status"),

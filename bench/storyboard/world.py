@@ -40,7 +40,7 @@ def build_world(*, shots: int, takes: int, members: int) -> World:
     from django.contrib.auth.models import User
 
     from studio.catalog.models import VideoModel
-    from studio.generation.models import Clip, ClipStatus
+    from studio.generation.models import Take, TakeStatus
     from studio.projects.models import Project, Shot, Storyboard
     from studio.teams.models import Membership, Role, Team
 
@@ -71,8 +71,8 @@ def build_world(*, shots: int, takes: int, members: int) -> World:
         )
         for position in range(1, shots + 1)
     )
-    Clip.objects.bulk_create(
-        Clip(
+    Take.objects.bulk_create(
+        Take(
             shot=shot,
             take_number=number,
             video_model=veo,
@@ -81,7 +81,7 @@ def build_world(*, shots: int, takes: int, members: int) -> World:
             aspect_ratio="16:9",
             estimated_cost=veo.cost_for(4),
             billed_cost=veo.cost_for(4),
-            status=ClipStatus.COMPLETED,
+            status=TakeStatus.COMPLETED,
             resolution="1280x720",
             video_duration=4,
         )
@@ -90,7 +90,7 @@ def build_world(*, shots: int, takes: int, members: int) -> World:
     )
     an_hour_ago = timezone.now() - timedelta(hours=1)
     Shot.objects.filter(storyboard=storyboard).update(updated_at=an_hour_ago)
-    Clip.objects.filter(shot__storyboard=storyboard).update(updated_at=an_hour_ago)
+    Take.objects.filter(shot__storyboard=storyboard).update(updated_at=an_hour_ago)
     return World(
         storyboard=str(storyboard.uuid),
         shots=shots,

@@ -48,7 +48,7 @@ class VideoModel(models.Model):
     def duration_error(self, duration: int) -> str | None:
         if self.min_duration <= duration <= self.max_duration:
             return None
-        return f"{self.name} makes clips of {self.min_duration} to {self.max_duration} seconds."
+        return f"{self.name} makes videos of {self.min_duration} to {self.max_duration} seconds."
 
     def aspect_ratio_error(self, aspect_ratio: str) -> str | None:
         if aspect_ratio in self.aspect_ratios:

@@ -1,10 +1,10 @@
 from django.contrib import admin
 
-from .models import Clip, SubmitPause, WebhookEvent
+from .models import SubmitPause, Take, WebhookEvent
 
 
-@admin.register(Clip)
-class ClipAdmin(admin.ModelAdmin):
+@admin.register(Take)
+class TakeAdmin(admin.ModelAdmin):
     list_display = [
         "__str__",
         "status",
@@ -27,6 +27,6 @@ class SubmitPauseAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ["event_id", "event_type", "clip", "received_at", "applied_at"]
+    list_display = ["event_id", "event_type", "take", "received_at", "applied_at"]
     search_fields = ["event_id"]
-    list_select_related = ["clip"]
+    list_select_related = ["take"]

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .budget import BudgetUnavailable, Kind
-from .models import AT_GATEWAY_STATUSES, Clip, ClipStatus, SubmitPause, WebhookEvent
+from .models import AT_GATEWAY_STATUSES, SubmitPause, Take, TakeStatus, WebhookEvent
 from .throttle import request_budget
 from .transitions import claim_lease
 
@@ -36,10 +36,10 @@ def sweep_grace() -> timedelta:
     return timedelta(seconds=settings.STUDIO_SWEEP_GRACE_SECONDS)
 
 
-STEP_STATUSES: dict[Kind, tuple[ClipStatus, ...]] = {
+STEP_STATUSES: dict[Kind, tuple[TakeStatus, ...]] = {
     # In this order: a cancel stops spending, a submit starts a take, a poll only notices.
-    "cancel": (ClipStatus.CANCELLING,),
-    "submit": (ClipStatus.PENDING,),
+    "cancel": (TakeStatus.CANCELLING,),
+    "submit": (TakeStatus.PENDING,),
     "poll": AT_GATEWAY_STATUSES,
 }
 
@@ -48,13 +48,13 @@ STEP_STATUSES: dict[Kind, tuple[ClipStatus, ...]] = {
 class Dispatch:
     """One step handed out: run `action` for the take `after` from now, holding `lease`."""
 
-    clip_id: int
+    take_id: int
     action: Literal["submit", "poll", "cancel"]
     after: timedelta
     lease: datetime
 
 
-def clips_dispatch(*, now: datetime | None = None) -> list[Dispatch]:
+def takes_dispatch(*, now: datetime | None = None) -> list[Dispatch]:
     """Hand out the steps falling due before the dispatcher's next run, oldest first, no more
     than the request budget lets go meanwhile (the rest stay due and go first next time, so no
     take starves). Each is leased with a conditional UPDATE: a step still leased is not handed
@@ -72,7 +72,7 @@ def clips_dispatch(*, now: datetime | None = None) -> list[Dispatch]:
         if limit <= 0:
             continue
         due = list(
-            Clip.objects.filter(status__in=statuses, next_check_at__lte=horizon)
+            Take.objects.filter(status__in=statuses, next_check_at__lte=horizon)
             .order_by("next_check_at")
             .values_list("pk", "next_check_at")[:limit]
         )
@@ -80,11 +80,11 @@ def clips_dispatch(*, now: datetime | None = None) -> list[Dispatch]:
             continue
         ids = [pk for pk, _ in due]
         # Only takes still due and in the same state: a click or a worker may have moved one.
-        Clip.objects.filter(pk__in=ids, status__in=statuses, next_check_at__lte=horizon).update(
+        Take.objects.filter(pk__in=ids, status__in=statuses, next_check_at__lte=horizon).update(
             next_check_at=lease, updated_at=now
         )
         leased = set(
-            Clip.objects.filter(pk__in=ids, next_check_at=lease).values_list("pk", flat=True)
+            Take.objects.filter(pk__in=ids, next_check_at=lease).values_list("pk", flat=True)
         )
         handed += [
             Dispatch(pk, action, max(due_at - now, timedelta(0)), lease)
@@ -98,7 +98,7 @@ def clips_dispatch(*, now: datetime | None = None) -> list[Dispatch]:
 class PollBatch:
     """Polls handed out together, for one task: run `after` from now, holding `lease`."""
 
-    clip_ids: tuple[int, ...]
+    take_ids: tuple[int, ...]
     after: timedelta
     lease: datetime
 
@@ -123,7 +123,7 @@ def poll_batches(steps: Sequence[Dispatch]) -> list[PollBatch]:
 
 
 def _batch(group: list[Dispatch]) -> PollBatch:
-    return PollBatch(tuple(step.clip_id for step in group), group[-1].after, group[0].lease)
+    return PollBatch(tuple(step.take_id for step in group), group[-1].after, group[0].lease)
 
 
 def _budget_room() -> dict[str, int]:
@@ -146,27 +146,27 @@ class Sweep:
     webhook_events: list[int]  # received but never applied
 
 
-def clips_sweep(*, now: datetime | None = None) -> Sweep:
+def takes_sweep(*, now: datetime | None = None) -> Sweep:
     """Find what is stale in a state that is not final and move it on. The dispatcher already
     hands out every step whose time (or lease) has passed; this catches the rest."""
     now = now or timezone.now()
     stale = now - sweep_grace()
     # A submit claimed long ago and never finished: the worker died mid-request, so the
     # gateway may hold the job. Say so rather than resend.
-    unconfirmed = Clip.objects.filter(
-        status=ClipStatus.SUBMITTING, next_check_at__lte=stale
+    unconfirmed = Take.objects.filter(
+        status=TakeStatus.SUBMITTING, next_check_at__lte=stale
     ).update(
-        status=ClipStatus.UNCONFIRMED,
+        status=TakeStatus.UNCONFIRMED,
         error_code="outcome_unknown",
         error_message="The studio lost track of this submit; the gateway may have accepted it.",
         next_check_at=None,
         updated_at=now,
     )
     # A working take with no next step (an admin edit, a pause lifted by hand): due now.
-    unscheduled = Q(status__in=[ClipStatus.CANCELLING, *AT_GATEWAY_STATUSES])
+    unscheduled = Q(status__in=[TakeStatus.CANCELLING, *AT_GATEWAY_STATUSES])
     if not SubmitPause.objects.active().exists():
-        unscheduled |= Q(status=ClipStatus.PENDING)
-    rescheduled = Clip.objects.filter(
+        unscheduled |= Q(status=TakeStatus.PENDING)
+    rescheduled = Take.objects.filter(
         unscheduled, next_check_at__isnull=True, updated_at__lte=stale
     ).update(next_check_at=now, updated_at=now)
     events = list(

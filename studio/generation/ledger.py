@@ -11,10 +11,10 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from studio.projects.models import Project
 
-from .models import Clip, ClipStatus
+from .models import Take, TakeStatus
 
 ZERO = Decimal("0.00")
-NOT_CHARGED = (ClipStatus.FAILED, ClipStatus.CANCELLED)
+NOT_CHARGED = (TakeStatus.FAILED, TakeStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,10 @@ def _sum(expression, condition: Q):
 
 
 # What counts as spent, and how much: shared by the totals and the spend-per-day chart.
-SPENT_WHEN = Q(status=ClipStatus.COMPLETED) | Q(billed_cost__isnull=False)
+SPENT_WHEN = Q(status=TakeStatus.COMPLETED) | Q(billed_cost__isnull=False)
 SPENT_AMOUNT = Coalesce("billed_cost", "estimated_cost")
 SPENT = _sum(SPENT_AMOUNT, SPENT_WHEN)
-RESERVED = _sum("estimated_cost", ~Q(status__in=NOT_CHARGED) & ~Q(status=ClipStatus.COMPLETED))
+RESERVED = _sum("estimated_cost", ~Q(status__in=NOT_CHARGED) & ~Q(status=TakeStatus.COMPLETED))
 
 
 def cents(amount) -> Decimal:
@@ -50,7 +50,7 @@ def cents(amount) -> Decimal:
 def project_costs(project: Project) -> tuple[Costs, dict[int, Costs]]:
     """The project's total and each storyboard's, in one query."""
     rows = (
-        Clip.objects.filter(shot__storyboard__project=project)
+        Take.objects.filter(shot__storyboard__project=project)
         .values("shot__storyboard")
         .annotate(spent=SPENT, reserved=RESERVED)
         .order_by()
@@ -68,7 +68,7 @@ def project_costs(project: Project) -> tuple[Costs, dict[int, Costs]]:
 
 def project_totals(project: Project) -> Costs:
     """The project's spent and reserved, in one query (for the budget check and its message)."""
-    totals = Clip.objects.filter(shot__storyboard__project=project).aggregate(
+    totals = Take.objects.filter(shot__storyboard__project=project).aggregate(
         spent=SPENT, reserved=RESERVED
     )
     return Costs(spent=cents(totals["spent"]), reserved=cents(totals["reserved"]))
@@ -86,7 +86,7 @@ def project_spend_per_day(project: Project) -> list[DaySpend]:
     finished (the studio's clock when no finish time was kept). Summed over every day, this is
     exactly the `spent` of `project_costs`."""
     rows = (
-        Clip.objects.filter(SPENT_WHEN, shot__storyboard__project=project)
+        Take.objects.filter(SPENT_WHEN, shot__storyboard__project=project)
         .annotate(day=TruncDate(Coalesce("finished_at", "gateway_done_at", "updated_at")))
         .values("day", "shot__storyboard")
         .annotate(spent=Sum(SPENT_AMOUNT))
@@ -100,7 +100,7 @@ def project_spend_per_day(project: Project) -> list[DaySpend]:
 
 def takes_cost(path: str):
     """The summed cost (billed, else estimated) of the takes reached through `path`, for
-    annotating, e.g. playlists with `takes_cost("items__clip")`."""
+    annotating, e.g. playlists with `takes_cost("items__take")`."""
     return Coalesce(
         Sum(Coalesce(f"{path}__billed_cost", f"{path}__estimated_cost")),
         Value(ZERO),

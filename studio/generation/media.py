@@ -17,7 +17,7 @@ from django.http.response import HttpResponseBase
 from studio import gateway
 from studio.ranges import ranged_file_response
 
-from .models import Clip, clip_upload_to
+from .models import Take, take_upload_to
 
 DURATION_TOLERANCE = Decimal("0.5")  # seconds; encoders round to whole frames and audio packets
 
@@ -38,19 +38,19 @@ class StoredMedia:
     duration: Decimal
 
 
-def store_take_media(*, clip: Clip, url: str) -> StoredMedia:
+def store_take_media(*, take: Take, url: str) -> StoredMedia:
     with tempfile.TemporaryDirectory(prefix="take-") as workdir:
         video_path = Path(workdir) / "take.mp4"
         info = _download_and_probe(url, video_path)
-        if abs(info.duration - clip.duration) > DURATION_TOLERANCE:
+        if abs(info.duration - take.duration) > DURATION_TOLERANCE:
             raise ResultRejected(
-                f"The gateway returned {info.duration:.1f} s of video for a {clip.duration} s take."
+                f"The gateway returned {info.duration:.1f} s of video for a {take.duration} s take."
             )
         poster_path = Path(workdir) / "poster.jpg"
         make_poster(video_path, poster_path, at_seconds=min(Decimal(1), info.duration / 2))
         return StoredMedia(
-            video_name=_save_file(clip, video_path, "take.mp4"),
-            poster_name=_save_file(clip, poster_path, "poster.jpg"),
+            video_name=_save_file(take, video_path, "take.mp4"),
+            poster_name=_save_file(take, poster_path, "poster.jpg"),
             resolution=f"{info.width}x{info.height}",
             duration=info.duration.quantize(Decimal("0.001")),
         )
@@ -96,18 +96,18 @@ def make_poster(video: Path, poster: Path, *, at_seconds: Decimal) -> None:
     )
 
 
-def _save_file(clip: Clip, path: Path, filename: str) -> str:
+def _save_file(take: Take, path: Path, filename: str) -> str:
     with path.open("rb") as handle:
-        return default_storage.save(clip_upload_to(clip, filename), File(handle))
+        return default_storage.save(take_upload_to(take, filename), File(handle))
 
 
 TAKE_MEDIA_TYPES = {"video": "video/mp4", "poster": "image/jpeg"}
 
 
-def take_media(request: HttpRequest, clip: Clip, kind: str) -> HttpResponseBase:
+def take_media(request: HttpRequest, take: Take, kind: str) -> HttpResponseBase:
     """A take's video or poster from our storage, with Range: the team's views and share
     links' alike (each has checked access first)."""
-    file = getattr(clip, kind)
+    file = getattr(take, kind)
     if not file:
         raise Http404(f"This take has no {kind} yet.")
     return ranged_file_response(request, file, content_type=TAKE_MEDIA_TYPES[kind])

@@ -11,7 +11,7 @@ from studio.projects.models import Shot
 from studio.teams.models import TeamScopedQuerySet
 
 
-class ClipStatus(models.TextChoices):
+class TakeStatus(models.TextChoices):
     PENDING = "pending", "Waiting to submit"
     SUBMITTING = "submitting", "Submitting"
     QUEUED = "queued", "Queued"
@@ -25,28 +25,28 @@ class ClipStatus(models.TextChoices):
 
 # Statuses in which the studio still has work to do; the live view polls while any exist.
 ACTIVE_STATUSES = (
-    ClipStatus.PENDING,
-    ClipStatus.SUBMITTING,
-    ClipStatus.QUEUED,
-    ClipStatus.RUNNING,
-    ClipStatus.CANCELLING,
+    TakeStatus.PENDING,
+    TakeStatus.SUBMITTING,
+    TakeStatus.QUEUED,
+    TakeStatus.RUNNING,
+    TakeStatus.CANCELLING,
 )
 # Statuses in which a gateway job exists and must be polled.
-AT_GATEWAY_STATUSES = (ClipStatus.QUEUED, ClipStatus.RUNNING)
+AT_GATEWAY_STATUSES = (TakeStatus.QUEUED, TakeStatus.RUNNING)
 
 
-class ClipQuerySet(TeamScopedQuerySet):
+class TakeQuerySet(TeamScopedQuerySet):
     team_path = "shot__storyboard__project__team"
 
-    def active(self) -> "ClipQuerySet":
+    def active(self) -> "TakeQuerySet":
         return self.filter(status__in=ACTIVE_STATUSES)
 
 
-def clip_upload_to(clip: "Clip", filename: str) -> str:
-    return f"takes/{clip.created_at:%Y/%m}/{clip.uuid}/{filename}"
+def take_upload_to(take: "Take", filename: str) -> str:
+    return f"takes/{take.created_at:%Y/%m}/{take.uuid}/{filename}"
 
 
-class Clip(models.Model):
+class Take(models.Model):
     """One take of a shot: one gateway job. Prompt, duration and ratio are copied from the
     shot at generation time, because the shot may be edited afterwards."""
 
@@ -58,15 +58,15 @@ class Clip(models.Model):
     duration = models.PositiveSmallIntegerField()
     aspect_ratio = models.CharField(max_length=8)
 
-    status = models.CharField(max_length=16, choices=ClipStatus.choices, default=ClipStatus.PENDING)
+    status = models.CharField(max_length=16, choices=TakeStatus.choices, default=TakeStatus.PENDING)
     gateway_job_id = models.CharField(max_length=100, blank=True, db_index=True)
     # Stored before the submit request leaves, and sent as Idempotency-Key.
     idempotency_key = models.UUIDField(default=uuid4, unique=True, editable=False)
     estimated_cost = models.DecimalField(max_digits=10, decimal_places=2)
     billed_cost = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
 
-    video = models.FileField(upload_to=clip_upload_to, blank=True)
-    poster = models.FileField(upload_to=clip_upload_to, blank=True)
+    video = models.FileField(upload_to=take_upload_to, blank=True)
+    poster = models.FileField(upload_to=take_upload_to, blank=True)
     resolution = models.CharField(max_length=20, blank=True)
     video_duration = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     result_url = models.URLField(max_length=2000, blank=True)
@@ -99,9 +99,11 @@ class Clip(models.Model):
     retries = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ClipQuerySet.as_manager()
+    objects = TakeQuerySet.as_manager()
 
     class Meta:
+        # Named before the model was; the name stays so that no data moves. The index names too.
+        db_table = "generation_clip"
         ordering = ["shot", "take_number"]
         constraints = [
             models.UniqueConstraint(fields=["shot", "take_number"], name="one_take_number_per_shot")
@@ -125,11 +127,11 @@ class Clip(models.Model):
 
     @property
     def can_cancel(self) -> bool:
-        return self.status in (ClipStatus.PENDING, ClipStatus.QUEUED, ClipStatus.RUNNING)
+        return self.status in (TakeStatus.PENDING, TakeStatus.QUEUED, TakeStatus.RUNNING)
 
     @property
     def can_retry(self) -> bool:
-        return self.status in (ClipStatus.FAILED, ClipStatus.CANCELLED, ClipStatus.UNCONFIRMED)
+        return self.status in (TakeStatus.FAILED, TakeStatus.CANCELLED, TakeStatus.UNCONFIRMED)
 
     @property
     def cost(self) -> Decimal:
@@ -142,7 +144,7 @@ class Clip(models.Model):
 
     def estimated_progress(self, now: datetime | None = None) -> int:
         """Percent of the expected render time that has passed; never claims 100 before done."""
-        if self.status == ClipStatus.COMPLETED:
+        if self.status == TakeStatus.COMPLETED:
             return 100
         if self.submitted_at is None or self.expected_ready_at is None:
             return 0
@@ -196,7 +198,9 @@ class WebhookEvent(models.Model):
 
     event_id = models.CharField(max_length=100, unique=True)
     event_type = models.CharField(max_length=40)
-    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="webhook_events")
+    take = models.ForeignKey(
+        Take, on_delete=models.CASCADE, related_name="webhook_events", db_column="clip_id"
+    )
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
     # Set when a worker takes the event up; the sweep applies events left without it (their

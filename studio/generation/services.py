@@ -27,7 +27,7 @@ from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
 from .ledger import project_totals
-from .models import AT_GATEWAY_STATUSES, Clip, ClipStatus, PauseReason, SubmitPause
+from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus
 from .transitions import transition
 
 
@@ -38,9 +38,9 @@ class BudgetExceeded(ValidationError):
 # Creating takes
 
 
-def clip_create(*, user, shot: Shot) -> Clip:
+def take_create(*, user, shot: Shot) -> Take:
     """A new take of the shot, reserved against the project's budget and queued for submit."""
-    return clips_create(user=user, shots=[shot])[0]
+    return takes_create(user=user, shots=[shot])[0]
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,9 @@ def batch_estimate(*, project: Project, shots: list[Shot]) -> Batch:
     )
 
 
-def clips_create(*, user, shots: list[Shot]) -> list[Clip]:
+def takes_create(*, user, shots: list[Shot]) -> list[Take]:
     """A take of each shot, all or none: reserved together against the project's budget."""
-    from .tasks import submit_clip
+    from .tasks import submit_take
 
     if not shots:
         raise ValidationError("Choose at least one shot to generate.")
@@ -97,14 +97,14 @@ def clips_create(*, user, shots: list[Shot]) -> list[Clip]:
         now = timezone.now()
         # The shots' last take numbers in one query, however many shots there are.
         last = dict(
-            Clip.objects.filter(shot__in=shots)
+            Take.objects.filter(shot__in=shots)
             .values("shot")
             .annotate(last=Max("take_number"))
             .values_list("shot", "last")
             .order_by()
         )
-        clips = [
-            Clip.objects.create(
+        takes = [
+            Take.objects.create(
                 shot=shot,
                 take_number=last.get(shot.pk, 0) + 1,
                 video_model=shot.video_model,
@@ -117,60 +117,60 @@ def clips_create(*, user, shots: list[Shot]) -> list[Clip]:
             )
             for shot in shots
         ]
-        for clip in clips:
-            _record(clip, Verb.GENERATED, user=user, cost=clip.estimated_cost)
-        transaction.on_commit(lambda: [submit_clip.delay(clip.pk) for clip in clips])
-    return clips
+        for take in takes:
+            _record(take, Verb.GENERATED, user=user, cost=take.estimated_cost)
+        transaction.on_commit(lambda: [submit_take.delay(take.pk) for take in takes])
+    return takes
 
 
-def clip_retry(*, user, clip: Clip) -> Clip:
+def take_retry(*, user, take: Take) -> Take:
     """A failed, cancelled or unconfirmed take is retried as a new take of the same shot."""
-    if not clip.can_retry:
+    if not take.can_retry:
         raise ValidationError("Only a failed, cancelled or unconfirmed take can be retried.")
-    return clip_create(user=user, shot=clip.shot)
+    return take_create(user=user, shot=take.shot)
 
 
-def clip_check_again(*, user, clip: Clip) -> Clip:
+def take_check_again(*, user, take: Take) -> Take:
     """An unconfirmed take is sent again with the same Idempotency-Key: a gateway that honours
     the key answers with the job it already has; the user was told it may not."""
-    from .tasks import submit_clip
+    from .tasks import submit_take
 
-    require_action(user=user, team=clip.shot.storyboard.project.team, action=Action.GENERATE)
+    require_action(user=user, team=take.shot.storyboard.project.team, action=Action.GENERATE)
     moved = transition(
-        clip,
-        from_statuses=[ClipStatus.UNCONFIRMED],
-        status=ClipStatus.PENDING,
+        take,
+        from_statuses=[TakeStatus.UNCONFIRMED],
+        status=TakeStatus.PENDING,
         error_code="",
         error_message="",
         next_check_at=timezone.now(),
     )
     if not moved:
         raise ValidationError("Only an unconfirmed take can be checked again.")
-    transaction.on_commit(lambda: submit_clip.delay(clip.pk))
-    return clip
+    transaction.on_commit(lambda: submit_take.delay(take.pk))
+    return take
 
 
-def clip_select(*, user, clip: Clip) -> Clip:
+def take_select(*, user, take: Take) -> Take:
     """Mark a finished take as its shot's choice for the ad."""
-    shot = clip.shot
+    shot = take.shot
     require_action(user=user, team=shot.storyboard.project.team, action=Action.EDIT)
-    if clip.status != ClipStatus.COMPLETED:
+    if take.status != TakeStatus.COMPLETED:
         raise ValidationError("Only a finished take can be the shot's selected take.")
     with transaction.atomic():
-        shot.selected_take = clip
+        shot.selected_take = take
         shot.save(update_fields=["selected_take", "updated_at"])
-        _record(clip, Verb.SELECTED, user=user)
-    return clip
+        _record(take, Verb.SELECTED, user=user)
+    return take
 
 
-def _record(clip: Clip, verb: Verb, *, user, cost: Decimal | None = None) -> None:
+def _record(take: Take, verb: Verb, *, user, cost: Decimal | None = None) -> None:
     """The take's line in its project's activity log."""
-    storyboard = clip.shot.storyboard
+    storyboard = take.shot.storyboard
     activity_record(
         project=storyboard.project,
         storyboard=storyboard,
         verb=verb,
-        subject=f"take {clip.take_number} of shot {clip.shot.position} in {storyboard.title}",
+        subject=f"take {take.take_number} of shot {take.shot.position} in {storyboard.title}",
         actor=user,
         cost=cost,
     )
@@ -186,7 +186,7 @@ def active_pauses() -> list[SubmitPause]:
 def submissions_resume(*, user) -> int:
     """Lift every pause and send the takes that waited. A rejected key is an operator's
     matter; an empty wallet anyone who generates may resume after topping up."""
-    from .tasks import submit_clip
+    from .tasks import submit_take
 
     pauses = SubmitPause.objects.active()
     if not pauses.exists():
@@ -199,41 +199,41 @@ def submissions_resume(*, user) -> int:
     now = timezone.now()
     with transaction.atomic():
         pauses.update(resumed_at=now, resumed_by=user)
-        waiting = list(Clip.objects.filter(status=ClipStatus.PENDING).values_list("pk", flat=True))
-        Clip.objects.filter(pk__in=waiting).update(next_check_at=now, updated_at=now)
-        transaction.on_commit(lambda: [submit_clip.delay(pk) for pk in waiting])
+        waiting = list(Take.objects.filter(status=TakeStatus.PENDING).values_list("pk", flat=True))
+        Take.objects.filter(pk__in=waiting).update(next_check_at=now, updated_at=now)
+        transaction.on_commit(lambda: [submit_take.delay(pk) for pk in waiting])
     return len(waiting)
 
 
 # Cancelling
 
 
-def clip_request_cancel(*, user, clip: Clip) -> Clip:
+def take_request_cancel(*, user, take: Take) -> Take:
     """Stop a take. One not yet sent ends here; one at the gateway is cancelled there by a
     worker (the gateway is never called from a web request)."""
-    from .tasks import cancel_clip
+    from .tasks import cancel_take
 
-    require_action(user=user, team=clip.shot.storyboard.project.team, action=Action.GENERATE)
+    require_action(user=user, team=take.shot.storyboard.project.team, action=Action.GENERATE)
     now = timezone.now()
     with transaction.atomic():
         if transition(
-            clip,
-            from_statuses=[ClipStatus.PENDING],
-            status=ClipStatus.CANCELLED,
+            take,
+            from_statuses=[TakeStatus.PENDING],
+            status=TakeStatus.CANCELLED,
             finished_at=now,
             next_check_at=None,
         ):
-            _record(clip, Verb.CANCELLED, user=user)
-            return clip
+            _record(take, Verb.CANCELLED, user=user)
+            return take
         if not transition(
-            clip,
+            take,
             from_statuses=AT_GATEWAY_STATUSES,
-            status=ClipStatus.CANCELLING,
+            status=TakeStatus.CANCELLING,
             next_check_at=now,
             retries=0,
         ):
             raise ValidationError("Only a waiting, queued or running take can be cancelled.")
-        _record(clip, Verb.CANCELLED, user=user)
+        _record(take, Verb.CANCELLED, user=user)
         # Its own queue (CELERY_TASK_ROUTES): a cancel must not wait behind a storm of submits.
-        transaction.on_commit(lambda: cancel_clip.delay(clip.pk))
-    return clip
+        transaction.on_commit(lambda: cancel_take.delay(take.pk))
+    return take

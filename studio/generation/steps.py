@@ -19,7 +19,7 @@ from studio.gateway import GatewayClient, JobRecord, JobStatus
 from studio.gateway import errors as gw
 
 from . import media, polling
-from .models import AT_GATEWAY_STATUSES, Clip, ClipStatus, PauseReason, SubmitPause
+from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus
 from .throttle import backoff, request_slots, slow_everyone_down, wait_for_slot
 from .transitions import NextStep, claim, claim_lease, claim_many, due, fail, reschedule, transition
 
@@ -43,32 +43,32 @@ def gateway_client() -> GatewayClient:
     return _client[key]
 
 
-def webhook_url_for(clip: Clip) -> str | None:
+def webhook_url_for(take: Take) -> str | None:
     """Each take gets its own URL, so an event identifies its take even when the submit's answer
     was lost and the job id never reached us."""
     if not (settings.AIGATEWAY_WEBHOOK_SECRET and settings.STUDIO_PUBLIC_URL):
         return None
-    return settings.STUDIO_PUBLIC_URL + reverse("gateway_webhook", args=[clip.uuid])
+    return settings.STUDIO_PUBLIC_URL + reverse("gateway_webhook", args=[take.uuid])
 
 
 RENDER_SAMPLES = 200  # the latest takes of the duration, and of the others: recent, not last year
 
 
-def render_times(clip: Clip) -> polling.RenderTimes:
+def render_times(take: Take) -> polling.RenderTimes:
     """What recent finished takes of this model and duration took at the gateway; the model's
     other durations help to learn the spread."""
-    history = Clip.objects.filter(
-        video_model=clip.video_model, status=ClipStatus.COMPLETED, submitted_at__isnull=False
+    history = Take.objects.filter(
+        video_model=take.video_model, status=TakeStatus.COMPLETED, submitted_at__isnull=False
     ).order_by("-finished_at")
     times = Coalesce("gateway_done_at", "finished_at")
-    own = history.filter(duration=clip.duration).values_list("submitted_at", times)
+    own = history.filter(duration=take.duration).values_list("submitted_at", times)
     peers: dict[int, list[float]] = defaultdict(list)
-    others = history.exclude(duration=clip.duration).values_list("duration", "submitted_at", times)
+    others = history.exclude(duration=take.duration).values_list("duration", "submitted_at", times)
     for duration, sent, done in others[:RENDER_SAMPLES]:
         peers[duration].append((done - sent).total_seconds())
     return polling.RenderTimes.from_samples(
         [(done - sent).total_seconds() for sent, done in own[:RENDER_SAMPLES]],
-        fallback=float(clip.video_model.typical_render_seconds),
+        fallback=float(take.video_model.typical_render_seconds),
         peers=peers.values(),
     )
 
@@ -78,18 +78,18 @@ def poll_floor() -> timedelta:
     return timedelta(seconds=settings.STUDIO_POLL_FLOOR_SECONDS)
 
 
-def next_poll_delay(clip: Clip, now: datetime) -> timedelta:
-    if clip.submitted_at is None:
+def next_poll_delay(take: Take, now: datetime) -> timedelta:
+    if take.submitted_at is None:
         return poll_floor()
-    if webhook_url_for(clip):
+    if webhook_url_for(take):
         # The event should come; the first safety poll waits until the job is overdue.
-        if clip.latest_ready_at and now < clip.latest_ready_at:
-            return max(clip.latest_ready_at - now, poll_floor())
+        if take.latest_ready_at and now < take.latest_ready_at:
+            return max(take.latest_ready_at - now, poll_floor())
         return WEBHOOK_SAFETY_POLL
     return polling.poll_delay(
-        submitted_at=clip.submitted_at,
-        earliest_ready_at=clip.earliest_ready_at,
-        latest_ready_at=clip.latest_ready_at,
+        submitted_at=take.submitted_at,
+        earliest_ready_at=take.earliest_ready_at,
+        latest_ready_at=take.latest_ready_at,
         now=now,
         floor=poll_floor(),
     )
@@ -103,55 +103,55 @@ def submissions_pause(*, reason: str, message: str) -> None:
         pass  # another worker paused for the same reason first
 
 
-def clip_submit(*, clip_id: int, lease: datetime | None = None) -> NextStep | None:
+def take_submit(*, take_id: int, lease: datetime | None = None) -> NextStep | None:
     """Send a pending take to the gateway once; say what to do next, if anything."""
     now = timezone.now()
     if SubmitPause.objects.active().exists():
         # Nothing is sent while paused; resuming sends every waiting take.
-        Clip.objects.filter(due(lease, now), pk=clip_id, status=ClipStatus.PENDING).update(
+        Take.objects.filter(due(lease, now), pk=take_id, status=TakeStatus.PENDING).update(
             next_check_at=None
         )
         return None
-    claimed = Clip.objects.filter(due(lease, now), pk=clip_id, status=ClipStatus.PENDING).update(
-        status=ClipStatus.SUBMITTING, next_check_at=now + claim_lease(), updated_at=now
+    claimed = Take.objects.filter(due(lease, now), pk=take_id, status=TakeStatus.PENDING).update(
+        status=TakeStatus.SUBMITTING, next_check_at=now + claim_lease(), updated_at=now
     )
     if not claimed:
         return None
-    clip = Clip.objects.select_related("video_model").get(pk=clip_id)
-    submitting = [ClipStatus.SUBMITTING]
+    take = Take.objects.select_related("video_model").get(pk=take_id)
+    submitting = [TakeStatus.SUBMITTING]
     if wait := wait_for_slot("submit"):
         transition(
-            clip, from_statuses=submitting, status=ClipStatus.PENDING, next_check_at=now + wait
+            take, from_statuses=submitting, status=TakeStatus.PENDING, next_check_at=now + wait
         )
         return NextStep("submit", wait)
     try:
         record = gateway_client().submit(
-            model=clip.video_model.slug,
-            prompt=clip.prompt,
-            duration=clip.duration,
-            aspect_ratio=clip.aspect_ratio,
-            idempotency_key=str(clip.idempotency_key),
-            webhook_url=webhook_url_for(clip),
+            model=take.video_model.slug,
+            prompt=take.prompt,
+            duration=take.duration,
+            aspect_ratio=take.aspect_ratio,
+            idempotency_key=str(take.idempotency_key),
+            webhook_url=webhook_url_for(take),
         )
     except (gw.RateLimited, gw.ServiceUnavailable, gw.GatewayUnreachable) as error:
         # Not processed by the gateway: safe to send again, later.
         if isinstance(error, gw.RateLimited):
             slow_everyone_down(error)
-        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(clip.retries)
+        delay = timedelta(seconds=error.retry_after) if error.retry_after else backoff(take.retries)
         transition(
-            clip,
+            take,
             from_statuses=submitting,
-            status=ClipStatus.PENDING,
+            status=TakeStatus.PENDING,
             next_check_at=now + delay,
-            retries=clip.retries + 1,
+            retries=take.retries + 1,
         )
         return NextStep("submit", delay, retry=True)
     except gw.OutcomeUnknown as error:
         # The job may exist, and a second one would be a second charge: never resend blindly.
         transition(
-            clip,
+            take,
             from_statuses=submitting,
-            status=ClipStatus.UNCONFIRMED,
+            status=TakeStatus.UNCONFIRMED,
             error_code="outcome_unknown",
             error_message=(
                 f"The gateway may or may not have accepted this take ({error.message}). "
@@ -163,105 +163,105 @@ def clip_submit(*, clip_id: int, lease: datetime | None = None) -> NextStep | No
     except gw.AuthenticationError as error:
         # Not this take's fault: it waits, pending, until an operator fixes the key.
         submissions_pause(reason=PauseReason.AUTHENTICATION, message=error.message)
-        transition(clip, from_statuses=submitting, status=ClipStatus.PENDING, next_check_at=None)
+        transition(take, from_statuses=submitting, status=TakeStatus.PENDING, next_check_at=None)
         return None
     except gw.InsufficientCredits as error:
         submissions_pause(reason=PauseReason.CREDITS, message=error.message)
-        fail(clip, code="insufficient_credits", message=error.message, from_statuses=submitting)
+        fail(take, code="insufficient_credits", message=error.message, from_statuses=submitting)
         return None
     except gw.NotFound:
-        message = f"The gateway does not know the model {clip.video_model.slug}."
-        fail(clip, code="unknown_model", message=message, from_statuses=submitting)
+        message = f"The gateway does not know the model {take.video_model.slug}."
+        fail(take, code="unknown_model", message=message, from_statuses=submitting)
         return None
     except gw.GatewayError as error:
         code = error.error_type or "gateway_error"
-        fail(clip, code=code, message=error.message, from_statuses=submitting)
+        fail(take, code=code, message=error.message, from_statuses=submitting)
         return None
-    return _accept(clip, record, now)
+    return _accept(take, record, now)
 
 
-def _accept(clip: Clip, record: JobRecord, now: datetime) -> NextStep:
-    times = render_times(clip)
-    clip.submitted_at = now
-    clip.expected_ready_at = now + timedelta(seconds=times.median)
+def _accept(take: Take, record: JobRecord, now: datetime) -> NextStep:
+    times = render_times(take)
+    take.submitted_at = now
+    take.expected_ready_at = now + timedelta(seconds=times.median)
     if times.learned:
-        clip.earliest_ready_at = now + timedelta(seconds=times.first_poll())
-        clip.latest_ready_at = now + timedelta(seconds=times.percentile(polling.Z_LATE))
-    delay = next_poll_delay(clip, now)
+        take.earliest_ready_at = now + timedelta(seconds=times.first_poll())
+        take.latest_ready_at = now + timedelta(seconds=times.percentile(polling.Z_LATE))
+    delay = next_poll_delay(take, now)
     transition(
-        clip,
-        from_statuses=[ClipStatus.SUBMITTING],
+        take,
+        from_statuses=[TakeStatus.SUBMITTING],
         gateway_job_id=record.id,
-        status=ClipStatus.RUNNING if record.status == JobStatus.RUNNING else ClipStatus.QUEUED,
+        status=TakeStatus.RUNNING if record.status == JobStatus.RUNNING else TakeStatus.QUEUED,
         submitted_at=now,
-        expected_ready_at=clip.expected_ready_at,
-        earliest_ready_at=clip.earliest_ready_at,
-        latest_ready_at=clip.latest_ready_at,
+        expected_ready_at=take.expected_ready_at,
+        earliest_ready_at=take.earliest_ready_at,
+        latest_ready_at=take.latest_ready_at,
         next_check_at=now + delay,
         retries=0,
     )
     return NextStep("poll", delay)
 
 
-def clip_poll(*, clip_id: int, lease: datetime | None = None) -> NextStep | None:
+def take_poll(*, take_id: int, lease: datetime | None = None) -> NextStep | None:
     """Ask the gateway about a take once; say when to ask again, or None when it is done."""
-    return clips_poll(clip_ids=[clip_id], lease=lease).get(clip_id)
+    return takes_poll(take_ids=[take_id], lease=lease).get(take_id)
 
 
-def clips_poll(
-    *, clip_ids: Sequence[int], lease: datetime | None = None
+def takes_poll(
+    *, take_ids: Sequence[int], lease: datetime | None = None
 ) -> dict[int, NextStep | None]:
     """Ask the gateway about a batch of takes, the requests side by side; say for each take
     polled when to ask again (None when it is done). Takes no longer due (a second delivery, a
     cancel meanwhile) are left out."""
-    clips = claim_many(clip_ids, statuses=AT_GATEWAY_STATUSES, lease=lease)
-    if not clips:
+    takes = claim_many(take_ids, statuses=AT_GATEWAY_STATUSES, lease=lease)
+    if not takes:
         return {}
     now = timezone.now()
     # When the budget is short, takes that can plausibly be done by now go first.
-    clips.sort(key=lambda clip: not polling.plausibly_done(clip.earliest_ready_at, now))
-    granted, wait = request_slots("poll", len(clips))
-    sent, held = clips[:granted], clips[granted:]
-    answers = _get_jobs([clip.gateway_job_id for clip in sent])
+    takes.sort(key=lambda take: not polling.plausibly_done(take.earliest_ready_at, now))
+    granted, wait = request_slots("poll", len(takes))
+    sent, held = takes[:granted], takes[granted:]
+    answers = _get_jobs([take.gateway_job_id for take in sent])
     steps: dict[int, NextStep | None] = {}
-    finished: list[tuple[Clip, JobRecord, datetime]] = []
+    finished: list[tuple[Take, JobRecord, datetime]] = []
     with transaction.atomic():  # one commit for the batch's writes
-        for clip in held:
-            later = wait if polling.plausibly_done(clip.earliest_ready_at, now) else wait * 2
-            steps[clip.pk] = reschedule(clip, "poll", later, AT_GATEWAY_STATUSES)
-        for clip, (answer, answered_at) in zip(sent, answers, strict=True):
+        for take in held:
+            later = wait if polling.plausibly_done(take.earliest_ready_at, now) else wait * 2
+            steps[take.pk] = reschedule(take, "poll", later, AT_GATEWAY_STATUSES)
+        for take, (answer, answered_at) in zip(sent, answers, strict=True):
             if isinstance(answer, JobRecord) and answer.status == JobStatus.COMPLETED:
-                finished.append((clip, answer, answered_at))
+                finished.append((take, answer, answered_at))
             else:
-                steps[clip.pk] = _settle_poll(clip, answer, answered_at)
+                steps[take.pk] = _settle_poll(take, answer, answered_at)
     # Storing a video means a download and a poster frame: after the batch's writes, not
     # inside their transaction. Each take still holds its claim meanwhile.
-    for clip, record, answered_at in finished:
-        steps[clip.pk] = _apply_record(clip, record, AT_GATEWAY_STATUSES, seen_at=answered_at)
+    for take, record, answered_at in finished:
+        steps[take.pk] = _apply_record(take, record, AT_GATEWAY_STATUSES, seen_at=answered_at)
     return steps
 
 
 type PollAnswer = JobRecord | gw.GatewayError | None
 
 
-def _settle_poll(clip: Clip, answer: PollAnswer, answered_at: datetime) -> NextStep | None:
+def _settle_poll(take: Take, answer: PollAnswer, answered_at: datetime) -> NextStep | None:
     if isinstance(answer, gw.NotFound):
         message = "The gateway no longer knows this job."
-        fail(clip, code="not_found", message=message, from_statuses=AT_GATEWAY_STATUSES)
+        fail(take, code="not_found", message=message, from_statuses=AT_GATEWAY_STATUSES)
         return None
     if isinstance(answer, gw.AuthenticationError):
         submissions_pause(reason=PauseReason.AUTHENTICATION, message=answer.message)
-        return reschedule(clip, "poll", AUTH_RECHECK, AT_GATEWAY_STATUSES, retry=True)
+        return reschedule(take, "poll", AUTH_RECHECK, AT_GATEWAY_STATUSES, retry=True)
     if isinstance(answer, gw.GatewayError):
         # Polls are always safe to repeat: wait as long as the gateway asks, or back off.
         if isinstance(answer, gw.RateLimited):
             slow_everyone_down(answer)
         asked = timedelta(seconds=answer.retry_after) if answer.retry_after else None
-        delay = max(asked or backoff(clip.retries), poll_floor())
-        return reschedule(clip, "poll", delay, AT_GATEWAY_STATUSES, retry=True)
+        delay = max(asked or backoff(take.retries), poll_floor())
+        return reschedule(take, "poll", delay, AT_GATEWAY_STATUSES, retry=True)
     if answer is None:  # 304: polled too early, nothing new
-        return reschedule(clip, "poll", poll_floor(), AT_GATEWAY_STATUSES)
-    return _apply_record(clip, answer, AT_GATEWAY_STATUSES, seen_at=answered_at)
+        return reschedule(take, "poll", poll_floor(), AT_GATEWAY_STATUSES)
+    return _apply_record(take, answer, AT_GATEWAY_STATUSES, seen_at=answered_at)
 
 
 def _get_jobs(job_ids: list[str]) -> list[tuple[PollAnswer, datetime]]:
@@ -298,7 +298,7 @@ def _poll_threads() -> ThreadPoolExecutor:
 
 
 def _apply_record(
-    clip: Clip, record: JobRecord, from_statuses, *, seen_at: datetime | None = None
+    take: Take, record: JobRecord, from_statuses, *, seen_at: datetime | None = None
 ) -> NextStep | None:
     now = seen_at or timezone.now()
     if record.status == JobStatus.COMPLETED:
@@ -306,14 +306,14 @@ def _apply_record(
         # already done at its first poll was, most likely, done shortly before it (the first
         # poll is where few jobs are done yet): taking the submit as the last sign of life
         # would teach render times half as long as they were.
-        seen_running = clip.last_seen_running_at or max(
-            clip.submitted_at or now, now - polling.NEAR_INTERVAL
+        seen_running = take.last_seen_running_at or max(
+            take.submitted_at or now, now - polling.NEAR_INTERVAL
         )
-        clip.gateway_done_at = seen_running + (now - seen_running) / 2
-        return clip_store_result(clip=clip, record=record, from_statuses=from_statuses)
+        take.gateway_done_at = seen_running + (now - seen_running) / 2
+        return take_store_result(take=take, record=record, from_statuses=from_statuses)
     if record.status == JobStatus.FAILED:
         fail(
-            clip,
+            take,
             code=record.error_code or "failed",
             message=record.error_message or "The gateway reported the job as failed.",
             from_statuses=from_statuses,
@@ -321,17 +321,17 @@ def _apply_record(
         return None
     if record.status == JobStatus.CANCELLED:
         transition(
-            clip,
+            take,
             from_statuses=from_statuses,
-            status=ClipStatus.CANCELLED,
+            status=TakeStatus.CANCELLED,
             finished_at=now,
             next_check_at=None,
         )
         return None
-    status = ClipStatus.RUNNING if record.status == JobStatus.RUNNING else ClipStatus.QUEUED
-    delay = next_poll_delay(clip, now)
+    status = TakeStatus.RUNNING if record.status == JobStatus.RUNNING else TakeStatus.QUEUED
+    delay = next_poll_delay(take, now)
     transition(
-        clip,
+        take,
         from_statuses=from_statuses,
         status=status,
         last_seen_running_at=now,
@@ -341,22 +341,22 @@ def _apply_record(
     return NextStep("poll", delay)
 
 
-def clip_store_result(*, clip: Clip, record: JobRecord, from_statuses) -> NextStep | None:
+def take_store_result(*, take: Take, record: JobRecord, from_statuses) -> NextStep | None:
     """Copy the finished video into our storage (the gateway's URL expires) with a poster."""
     # The gateway completed the job, so it has billed it, whatever becomes of the file.
     billed = (
         (Decimal(record.cost_cents) / 100).quantize(Decimal("0.01"))
         if record.cost_cents is not None
-        else clip.estimated_cost
+        else take.estimated_cost
     )
     try:
-        stored = media.store_take_media(clip=clip, url=record.video_url or "")
+        stored = media.store_take_media(take=take, url=record.video_url or "")
     except media.ResultExpired:
         # The signed URL ran out: the next poll fetches the job record with a fresh one.
-        return reschedule(clip, "poll", poll_floor(), from_statuses)
+        return reschedule(take, "poll", poll_floor(), from_statuses)
     except media.ResultRejected as error:
         fail(
-            clip,
+            take,
             code="bad_result",
             message=str(error),
             from_statuses=from_statuses,
@@ -364,9 +364,9 @@ def clip_store_result(*, clip: Clip, record: JobRecord, from_statuses) -> NextSt
         )
         return None
     transition(
-        clip,
+        take,
         from_statuses=from_statuses,
-        status=ClipStatus.COMPLETED,
+        status=TakeStatus.COMPLETED,
         gateway_job_id=record.id,
         video=stored.video_name,
         poster=stored.poster_name,
@@ -374,7 +374,7 @@ def clip_store_result(*, clip: Clip, record: JobRecord, from_statuses) -> NextSt
         video_duration=stored.duration,
         result_url=record.video_url or "",
         billed_cost=billed,
-        gateway_done_at=clip.gateway_done_at or timezone.now(),
+        gateway_done_at=take.gateway_done_at or timezone.now(),
         finished_at=timezone.now(),
         next_check_at=None,
         error_code="",
@@ -383,24 +383,24 @@ def clip_store_result(*, clip: Clip, record: JobRecord, from_statuses) -> NextSt
     return None
 
 
-def clip_cancel(*, clip_id: int, lease: datetime | None = None) -> NextStep | None:
-    clip = claim(clip_id, statuses=[ClipStatus.CANCELLING], lease=lease)
-    if clip is None:
+def take_cancel(*, take_id: int, lease: datetime | None = None) -> NextStep | None:
+    take = claim(take_id, statuses=[TakeStatus.CANCELLING], lease=lease)
+    if take is None:
         return None
-    cancelling = [ClipStatus.CANCELLING]
+    cancelling = [TakeStatus.CANCELLING]
     if wait := wait_for_slot("cancel"):
-        return reschedule(clip, "cancel", wait, cancelling)
+        return reschedule(take, "cancel", wait, cancelling)
     try:
-        record = gateway_client().cancel(clip.gateway_job_id)
+        record = gateway_client().cancel(take.gateway_job_id)
     except gw.GatewayError as error:
         if error.retryable:
             delay = (
-                timedelta(seconds=error.retry_after) if error.retry_after else backoff(clip.retries)
+                timedelta(seconds=error.retry_after) if error.retry_after else backoff(take.retries)
             )
-            return reschedule(clip, "cancel", delay, cancelling, retry=True)
+            return reschedule(take, "cancel", delay, cancelling, retry=True)
         # The gateway will not cancel it (already finished, say): follow the job as before.
         transition(
-            clip, from_statuses=cancelling, status=ClipStatus.RUNNING, next_check_at=timezone.now()
+            take, from_statuses=cancelling, status=TakeStatus.RUNNING, next_check_at=timezone.now()
         )
         return NextStep("poll", timedelta(0))
-    return _apply_record(clip, record, cancelling)
+    return _apply_record(take, record, cancelling)

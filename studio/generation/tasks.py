@@ -21,32 +21,32 @@ def _lease(value: str | None) -> datetime | None:
 
 
 @shared_task
-def submit_clip(clip_id: int, lease: str | None = None) -> None:
-    steps.clip_submit(clip_id=clip_id, lease=_lease(lease))
+def submit_take(take_id: int, lease: str | None = None) -> None:
+    steps.take_submit(take_id=take_id, lease=_lease(lease))
 
 
 @shared_task
-def poll_clips(clip_ids: list[int], lease: str | None = None) -> None:
-    steps.clips_poll(clip_ids=clip_ids, lease=_lease(lease))
+def poll_takes(take_ids: list[int], lease: str | None = None) -> None:
+    steps.takes_poll(take_ids=take_ids, lease=_lease(lease))
 
 
 @shared_task
-def cancel_clip(clip_id: int, lease: str | None = None) -> None:
-    steps.clip_cancel(clip_id=clip_id, lease=_lease(lease))
+def cancel_take(take_id: int, lease: str | None = None) -> None:
+    steps.take_cancel(take_id=take_id, lease=_lease(lease))
 
 
 @shared_task
 def dispatch_due_steps() -> None:
-    handed = dispatch.clips_dispatch()
+    handed = dispatch.takes_dispatch()
     for step in handed:
         if step.action != "poll":
-            task = submit_clip if step.action == "submit" else cancel_clip
+            task = submit_take if step.action == "submit" else cancel_take
             task.apply_async(
-                (step.clip_id, step.lease.isoformat()), countdown=step.after.total_seconds()
+                (step.take_id, step.lease.isoformat()), countdown=step.after.total_seconds()
             )
     for batch in dispatch.poll_batches(handed):
-        poll_clips.apply_async(
-            (list(batch.clip_ids), batch.lease.isoformat()), countdown=batch.after.total_seconds()
+        poll_takes.apply_async(
+            (list(batch.take_ids), batch.lease.isoformat()), countdown=batch.after.total_seconds()
         )
 
 
@@ -56,6 +56,6 @@ def apply_webhook(event_pk: int) -> None:
 
 
 @shared_task
-def sweep_stale_clips() -> None:
-    for event_pk in dispatch.clips_sweep().webhook_events:
+def sweep_stale_takes() -> None:
+    for event_pk in dispatch.takes_sweep().webhook_events:
         apply_webhook.delay(event_pk)

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Clip, ClipStatus
+from .models import Take, TakeStatus
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,13 @@ class NextStep:
     retry: bool = False  # after an error: the next attempt backs off further
 
 
-def transition(clip: Clip, *, from_statuses, **fields) -> bool:
+def transition(take: Take, *, from_statuses, **fields) -> bool:
     """Write `fields` only if the take is still in one of `from_statuses`."""
     fields["updated_at"] = timezone.now()
-    moved = Clip.objects.filter(pk=clip.pk, status__in=from_statuses).update(**fields)
+    moved = Take.objects.filter(pk=take.pk, status__in=from_statuses).update(**fields)
     if moved:
         for name, value in fields.items():
-            setattr(clip, name, value)
+            setattr(take, name, value)
     return bool(moved)
 
 
@@ -51,46 +51,46 @@ def due(lease: datetime | None, now: datetime) -> Q:
     return Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
 
 
-def claim(clip_id: int, *, statuses, lease: datetime | None = None) -> Clip | None:
+def claim(take_id: int, *, statuses, lease: datetime | None = None) -> Take | None:
     """Take the step for this take if it is due; a second delivery finds it not due."""
     now = timezone.now()
-    claimed = Clip.objects.filter(due(lease, now), pk=clip_id, status__in=statuses).update(
+    claimed = Take.objects.filter(due(lease, now), pk=take_id, status__in=statuses).update(
         next_check_at=now + claim_lease(), updated_at=now
     )
     if not claimed:
         return None
-    return Clip.objects.select_related("video_model").get(pk=clip_id)
+    return Take.objects.select_related("video_model").get(pk=take_id)
 
 
-def claim_many(clip_ids: Sequence[int], *, statuses, lease: datetime | None) -> list[Clip]:
+def claim_many(take_ids: Sequence[int], *, statuses, lease: datetime | None) -> list[Take]:
     """Take the steps of these takes that are due, with one UPDATE; a second delivery finds
     them not due. The claimed rows are read back by the lease they now hold."""
     with transaction.atomic():
         now = timezone.now()
         held_until = now + claim_lease()
-        claimed = Clip.objects.filter(due(lease, now), pk__in=clip_ids, status__in=statuses).update(
+        claimed = Take.objects.filter(due(lease, now), pk__in=take_ids, status__in=statuses).update(
             next_check_at=held_until, updated_at=now
         )
         if not claimed:
             return []
-        clips = list(
-            Clip.objects.select_related("video_model").filter(
-                pk__in=clip_ids, status__in=statuses, next_check_at=held_until
+        takes = list(
+            Take.objects.select_related("video_model").filter(
+                pk__in=take_ids, status__in=statuses, next_check_at=held_until
             )
         )
-    if len(clips) != claimed:
+    if len(takes) != claimed:
         # Another claim drew the same microsecond: which rows are whose cannot be told, so
         # none is polled here and the leases run out (then they are handed out again).
         log.warning("Two claims held the same lease %s; their takes wait for it", held_until)
         return []
-    return clips
+    return takes
 
 
-def fail(clip: Clip, *, code: str, message: str, from_statuses, **fields) -> None:
+def fail(take: Take, *, code: str, message: str, from_statuses, **fields) -> None:
     transition(
-        clip,
+        take,
         from_statuses=from_statuses,
-        status=ClipStatus.FAILED,
+        status=TakeStatus.FAILED,
         error_code=code,
         error_message=message,
         finished_at=timezone.now(),
@@ -100,7 +100,7 @@ def fail(clip: Clip, *, code: str, message: str, from_statuses, **fields) -> Non
 
 
 def reschedule(
-    clip: Clip,
+    take: Take,
     action: Literal["submit", "poll", "cancel"],
     delay: timedelta,
     statuses,
@@ -108,6 +108,6 @@ def reschedule(
     retry: bool = False,
 ) -> NextStep:
     """Schedule the step again; after an error, one more retry counts towards the backoff."""
-    retries = clip.retries + 1 if retry else clip.retries
-    transition(clip, from_statuses=statuses, next_check_at=timezone.now() + delay, retries=retries)
+    retries = take.retries + 1 if retry else take.retries
+    transition(take, from_statuses=statuses, next_check_at=timezone.now() + delay, retries=retries)
     return NextStep(action, delay, retry)

@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.access import SHOT_CONTEXT, get_clip, get_storyboard
+from studio.access import SHOT_CONTEXT, get_storyboard, get_take
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuids
 from studio.projects.fragments import shot_card, storyboard_changed, storyboard_refused
 from studio.projects.models import Shot, Storyboard
@@ -24,16 +24,16 @@ from studio.teams.services import require_action
 
 from . import services, webhook_events, webhooks
 from .media import take_media
-from .models import Clip
+from .models import Take
 
 TAKE_TEMPLATE = "projects/storyboard_detail.html"
 
 
-def take_added(request: HtmxHttpRequest, clip: Clip, storyboard: Storyboard) -> HttpResponse:
+def take_added(request: HtmxHttpRequest, take: Take, storyboard: Storyboard) -> HttpResponse:
     """The new take's card; the page's live updates follow its progress from here."""
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
-    context = {"take": clip, "storyboard": storyboard, "can_edit": True}
+    context = {"take": take, "storyboard": storyboard, "can_edit": True}
     return storyboard_changed(TemplateResponse(request, f"{TAKE_TEMPLATE}#take", context))
 
 
@@ -43,12 +43,12 @@ def generation_refused(
     return storyboard_refused(request, shot.storyboard, error, where=f"#shot-{shot.uuid}-alert")
 
 
-def generation_answer(request: HtmxHttpRequest, shot: Shot, make_take: Callable[[], Clip]):
+def generation_answer(request: HtmxHttpRequest, shot: Shot, make_take: Callable[[], Take]):
     try:
-        clip = make_take()
+        take = make_take()
     except ValidationError as error:
         return generation_refused(request, shot, error)
-    return take_added(request, clip, shot.storyboard)
+    return take_added(request, take, shot.storyboard)
 
 
 @login_required
@@ -58,7 +58,7 @@ def shot_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         Shot.objects.for_user(request.user).select_related(*SHOT_CONTEXT), uuid=uuid
     )
     return generation_answer(
-        request, shot, lambda: services.clip_create(user=request.user, shot=shot)
+        request, shot, lambda: services.take_create(user=request.user, shot=shot)
     )
 
 
@@ -88,65 +88,65 @@ def batch_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     storyboard = get_storyboard(request, uuid)
     shots = chosen_shots(request, storyboard)
     try:
-        clips = services.clips_create(user=request.user, shots=shots)
+        takes = services.takes_create(user=request.user, shots=shots)
     except ValidationError as error:
         return storyboard_refused(request, storyboard, error, where="#batch-confirm")
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
-    context = {"takes": clips, "storyboard": storyboard, "can_edit": True}
+    context = {"takes": takes, "storyboard": storyboard, "can_edit": True}
     return storyboard_changed(TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-added", context))
 
 
 @login_required
 @require_POST
 def take_retry(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
-    old = get_clip(request, uuid)
+    old = get_take(request, uuid)
     return generation_answer(
-        request, old.shot, lambda: services.clip_retry(user=request.user, clip=old)
+        request, old.shot, lambda: services.take_retry(user=request.user, take=old)
     )
 
 
-def take_card(request: HtmxHttpRequest, clip: Clip) -> HttpResponse:
+def take_card(request: HtmxHttpRequest, take: Take) -> HttpResponse:
     if not request.htmx:
-        return redirect("storyboard_detail", uuid=clip.shot.storyboard.uuid)
-    context = {"take": clip, "can_edit": True}
+        return redirect("storyboard_detail", uuid=take.shot.storyboard.uuid)
+    context = {"take": take, "can_edit": True}
     return TemplateResponse(request, f"{TAKE_TEMPLATE}#take", context)
 
 
 @login_required
 @require_POST
 def take_cancel(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
-    clip = get_clip(request, uuid)
+    take = get_take(request, uuid)
     try:
-        services.clip_request_cancel(user=request.user, clip=clip)
+        services.take_request_cancel(user=request.user, take=take)
     except ValidationError as error:
-        return generation_refused(request, clip.shot, error)
-    return take_card(request, clip)
+        return generation_refused(request, take.shot, error)
+    return take_card(request, take)
 
 
 @login_required
 @require_POST
 def take_check_again(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
-    clip = get_clip(request, uuid)
+    take = get_take(request, uuid)
     try:
-        services.clip_check_again(user=request.user, clip=clip)
+        services.take_check_again(user=request.user, take=take)
     except ValidationError as error:
-        return generation_refused(request, clip.shot, error)
-    return take_added(request, clip, clip.shot.storyboard)
+        return generation_refused(request, take.shot, error)
+    return take_added(request, take, take.shot.storyboard)
 
 
 @login_required
 @require_POST
 def take_select(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """This take becomes the shot's choice; the shot's card is drawn again with its badges."""
-    clip = get_clip(request, uuid)
+    take = get_take(request, uuid)
     try:
-        services.clip_select(user=request.user, clip=clip)
+        services.take_select(user=request.user, take=take)
     except ValidationError as error:
-        return generation_refused(request, clip.shot, error)
+        return generation_refused(request, take.shot, error)
     if not request.htmx:
-        return redirect("storyboard_detail", uuid=clip.shot.storyboard.uuid)
-    return shot_card(request, clip.shot)
+        return redirect("storyboard_detail", uuid=take.shot.storyboard.uuid)
+    return shot_card(request, take.shot)
 
 
 @login_required
@@ -177,18 +177,18 @@ def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
         )
     except webhooks.InvalidWebhook as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
-    clip = get_object_or_404(Clip, uuid=uuid)
-    webhook_events.webhook_receive(clip=clip, event=event)
+    take = get_object_or_404(Take, uuid=uuid)
+    webhook_events.webhook_receive(take=take, event=event)
     return HttpResponse(status=204)
 
 
 @login_required
 @require_GET
 def take_video(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase:
-    return take_media(request, get_clip(request, uuid), "video")
+    return take_media(request, get_take(request, uuid), "video")
 
 
 @login_required
 @require_GET
 def take_poster(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase:
-    return take_media(request, get_clip(request, uuid), "poster")
+    return take_media(request, get_take(request, uuid), "poster")

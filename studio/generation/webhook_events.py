@@ -10,14 +10,14 @@ from django.utils import timezone
 
 from studio.gateway import JobRecord, JobStatus
 
-from .models import AT_GATEWAY_STATUSES, Clip, ClipStatus, WebhookEvent
-from .steps import clip_store_result
+from .models import AT_GATEWAY_STATUSES, Take, TakeStatus, WebhookEvent
+from .steps import take_store_result
 from .transitions import NextStep, claim_lease, reschedule, transition
 
 log = logging.getLogger(__name__)
 
 
-def webhook_receive(*, clip: Clip, event: dict) -> bool:
+def webhook_receive(*, take: Take, event: dict) -> bool:
     """Record a verified event once; False for a replay, which is acknowledged and ignored."""
     from .tasks import apply_webhook
 
@@ -26,7 +26,7 @@ def webhook_receive(*, clip: Clip, event: dict) -> bool:
             stored = WebhookEvent.objects.create(
                 event_id=str(event["id"]),
                 event_type=str(event.get("type", "")),
-                clip=clip,
+                take=take,
                 payload=event,
             )
     except IntegrityError:
@@ -47,28 +47,28 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
             applied_at=timezone.now()
         ):
             return None
-        event = WebhookEvent.objects.select_related("clip__video_model").get(pk=event_pk)
-        clip, data = event.clip, event.payload["data"]
+        event = WebhookEvent.objects.select_related("take__video_model").get(pk=event_pk)
+        take, data = event.take, event.payload["data"]
         job_id = str(data.get("job_id") or "")
-        if clip.gateway_job_id and job_id != clip.gateway_job_id:
-            log.warning("Webhook %s names job %s, not take %s's", event.event_id, job_id, clip.uuid)
+        if take.gateway_job_id and job_id != take.gateway_job_id:
+            log.warning("Webhook %s names job %s, not take %s's", event.event_id, job_id, take.uuid)
             return None
-        waiting = [*AT_GATEWAY_STATUSES, ClipStatus.UNCONFIRMED, ClipStatus.SUBMITTING]
+        waiting = [*AT_GATEWAY_STATUSES, TakeStatus.UNCONFIRMED, TakeStatus.SUBMITTING]
         now = timezone.now()
         if not transition(
-            clip,
+            take,
             from_statuses=waiting,
             gateway_job_id=job_id,
-            status=ClipStatus.RUNNING,
-            submitted_at=clip.submitted_at or now,
+            status=TakeStatus.RUNNING,
+            submitted_at=take.submitted_at or now,
             error_code="",
             error_message="",
             next_check_at=now + claim_lease(),
         ):
             return None  # already settled: a poll got there first
     if event.event_type != "job.completed":
-        return reschedule(clip, "poll", timedelta(0), AT_GATEWAY_STATUSES)
-    clip.gateway_done_at = event.received_at
+        return reschedule(take, "poll", timedelta(0), AT_GATEWAY_STATUSES)
+    take.gateway_done_at = event.received_at
     usage = data.get("usage") or {}
     record = JobRecord(
         id=job_id,
@@ -83,4 +83,4 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
         cost_cents=usage.get("cost_cents"),
         raw=event.payload,
     )
-    return clip_store_result(clip=clip, record=record, from_statuses=[ClipStatus.RUNNING])
+    return take_store_result(take=take, record=record, from_statuses=[TakeStatus.RUNNING])

@@ -6,7 +6,7 @@ from .models import Export, Playlist, PlaylistItem
 class PlaylistItemInline(admin.TabularInline):
     model = PlaylistItem
     extra = 0
-    raw_id_fields = ["clip"]
+    raw_id_fields = ["take"]
 
 
 @admin.register(Playlist)
@@ -19,8 +19,8 @@ class PlaylistAdmin(admin.ModelAdmin):
 
 @admin.register(PlaylistItem)
 class PlaylistItemAdmin(admin.ModelAdmin):
-    list_display = ["playlist", "position", "clip", "trim_in", "trim_out"]
-    raw_id_fields = ["clip", "playlist"]
+    list_display = ["playlist", "position", "take", "trim_in", "trim_out"]
+    raw_id_fields = ["take", "playlist"]
 
 
 @admin.register(Export)

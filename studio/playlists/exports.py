@@ -30,7 +30,7 @@ def export_start(*, user, playlist: Playlist) -> Export:
     from .tasks import export_playlist
 
     require_action(user=user, team=playlist.project.team, action=Action.EDIT)
-    items = list(playlist.items.select_related("clip"))
+    items = list(playlist.items.select_related("take"))
     if not items:
         raise ValidationError("Add takes to the playlist before exporting it.")
     unfinished = [n for n, item in enumerate(items, start=1) if not item.is_ready]
@@ -75,29 +75,29 @@ def manifest(playlist: Playlist, items: list[PlaylistItem]) -> dict:
         "items": [
             {
                 "position": position,
-                "shot": item.clip.shot.position,
-                "prompt": item.clip.prompt,
-                "take": item.clip.take_number,
-                "take_id": str(item.clip.uuid),
-                "duration": str(item.clip_length),
+                "shot": item.take.shot.position,
+                "prompt": item.take.prompt,
+                "take": item.take.take_number,
+                "take_id": str(item.take.uuid),
+                "duration": str(item.take_length),
                 "trim_in": str(item.trim_in) if item.trim_in is not None else None,
                 "trim_out": str(item.trim_out) if item.trim_out is not None else None,
                 "length": str(item.length),
-                "cost": str(item.clip.cost),
+                "cost": str(item.take.cost),
             }
             for position, item in enumerate(items, start=1)
         ],
         "total_length": str(sum((item.length for item in items), Decimal("0"))),
-        "total_cost": str(sum((item.clip.cost for item in items), Decimal("0.00"))),
+        "total_cost": str(sum((item.take.cost for item in items), Decimal("0.00"))),
     }
 
 
 def export_size(playlist: Playlist, items: list[PlaylistItem]) -> tuple[int, int]:
     """The takes' own frame size when they agree with the playlist (so no re-encode is needed)."""
     sizes = Counter(
-        item.clip.resolution
+        item.take.resolution
         for item in items
-        if item.clip.aspect_ratio == playlist.aspect_ratio and item.clip.resolution
+        if item.take.aspect_ratio == playlist.aspect_ratio and item.take.resolution
     )
     if sizes:
         width, height = sizes.most_common(1)[0][0].split("x")
@@ -118,10 +118,10 @@ def export_run(*, export_id: int) -> None:
     if not claimed:
         return
     export = Export.objects.select_related("playlist__project").get(pk=export_id)
-    items = list(export.playlist.items.select_related("clip__shot"))
+    items = list(export.playlist.items.select_related("take__shot"))
     width, height = export_size(export.playlist, items)
     segments = [
-        Segment(path=Path(item.clip.video.path), trim_in=item.trim_in, trim_out=item.trim_out)
+        Segment(path=Path(item.take.video.path), trim_in=item.trim_in, trim_out=item.trim_out)
         for item in items
     ]
     with tempfile.TemporaryDirectory(prefix="export-") as workdir:

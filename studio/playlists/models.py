@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.projects.models import Project
 from studio.teams.models import TeamScopedQuerySet
 
@@ -56,7 +56,10 @@ class PlaylistItemQuerySet(TeamScopedQuerySet):
 class PlaylistItem(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="items")
-    clip = models.ForeignKey(Clip, on_delete=models.CASCADE, related_name="playlist_items")
+    # The column keeps the name it had before the model was called Take, so no data moves.
+    take = models.ForeignKey(
+        Take, on_delete=models.CASCADE, related_name="playlist_items", db_column="clip_id"
+    )
     position = models.PositiveIntegerField()
     trim_in = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     trim_out = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
@@ -67,11 +70,11 @@ class PlaylistItem(models.Model):
         ordering = ["position"]
 
     def __str__(self) -> str:
-        return f"{self.playlist}: {self.position}. {self.clip}"
+        return f"{self.playlist}: {self.position}. {self.take}"
 
     @property
-    def clip_length(self) -> Decimal:
-        return self.clip.video_duration or Decimal(self.clip.duration)
+    def take_length(self) -> Decimal:
+        return self.take.video_duration or Decimal(self.take.duration)
 
     @property
     def start(self) -> Decimal:
@@ -79,7 +82,7 @@ class PlaylistItem(models.Model):
 
     @property
     def end(self) -> Decimal:
-        return self.trim_out if self.trim_out is not None else self.clip_length
+        return self.trim_out if self.trim_out is not None else self.take_length
 
     @property
     def length(self) -> Decimal:
@@ -91,7 +94,7 @@ class PlaylistItem(models.Model):
 
     @property
     def is_ready(self) -> bool:
-        return self.clip.status == ClipStatus.COMPLETED
+        return self.take.status == TakeStatus.COMPLETED
 
 
 class ExportQuerySet(TeamScopedQuerySet):

@@ -6,29 +6,29 @@ from collections.abc import Callable
 
 from django.urls import reverse
 
-from studio.generation.models import Clip
+from studio.generation.models import Take
 from studio.review.services import item_label, playlist_timeline
 
 from .models import Playlist, PlaylistItem
 
 
 def playlist_items(playlist: Playlist) -> list[PlaylistItem]:
-    return list(playlist.items.select_related("clip__shot"))
+    return list(playlist.items.select_related("take__shot"))
 
 
-def team_video_url(clip: Clip) -> str:
-    return reverse("take_video", args=[clip.uuid])
+def team_video_url(take: Take) -> str:
+    return reverse("take_video", args=[take.uuid])
 
 
 def preview_items(
-    items: list[PlaylistItem], video_url: Callable[[Clip], str] = team_video_url
+    items: list[PlaylistItem], video_url: Callable[[Take], str] = team_video_url
 ) -> str:
     """What the in-page player needs, as JSON: each finished item's source, its cut and its
     label, on the timeline that pinned comments use."""
     return json.dumps(
         [
             {
-                "src": video_url(item.clip),
+                "src": video_url(item.take),
                 "start": float(item.start),
                 "end": float(item.end),
                 "label": item_label(item),

@@ -11,7 +11,7 @@ from django.db.models import Max
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.projects.models import Project, Storyboard, visible_shots
 from studio.review.models import ReviewState
 from studio.review.services import current_state, decisions_prefetch
@@ -63,22 +63,22 @@ def playlist_create(
 
 
 @transaction.atomic
-def playlist_add_takes(*, user, playlist: Playlist, clips: Sequence[Clip]) -> list[PlaylistItem]:
+def playlist_add_takes(*, user, playlist: Playlist, takes: Sequence[Take]) -> list[PlaylistItem]:
     _require_edit(user, playlist)
     playlist = _locked(playlist)
-    foreign = [c for c in clips if c.shot.storyboard.project_id != playlist.project_id]
+    foreign = [c for c in takes if c.shot.storyboard.project_id != playlist.project_id]
     if foreign:
         raise ValidationError("A take from another project cannot be added to this playlist.")
     last = playlist.items.aggregate(last=Max("position"))["last"] or 0
     return PlaylistItem.objects.bulk_create(
-        PlaylistItem(playlist=playlist, clip=clip, position=last + offset)
-        for offset, clip in enumerate(clips, start=1)
+        PlaylistItem(playlist=playlist, take=take, position=last + offset)
+        for offset, take in enumerate(takes, start=1)
     )
 
 
 @dataclass
 class ApprovedTakes:
-    takes: list[Clip]
+    takes: list[Take]
     skipped: int  # shots with no approved take
 
 
@@ -86,14 +86,14 @@ def storyboard_approved_takes(storyboard: Storyboard) -> ApprovedTakes:
     """Each shot's approved take, in shot order: its selected take if that is approved, else
     its latest approved one. Shots with none are skipped and counted (three queries)."""
     takes = (
-        Clip.objects.filter(
-            visible_shots("shot__"), shot__storyboard=storyboard, status=ClipStatus.COMPLETED
+        Take.objects.filter(
+            visible_shots("shot__"), shot__storyboard=storyboard, status=TakeStatus.COMPLETED
         )
         .select_related("shot__storyboard")
         .prefetch_related(decisions_prefetch())
         .order_by("shot__position", "shot__created_at", "take_number")
     )
-    chosen: dict[int, Clip] = {}
+    chosen: dict[int, Take] = {}
     for take in takes:
         if current_state(take) != ReviewState.APPROVED:
             continue
@@ -115,7 +115,7 @@ def playlist_add_storyboard(
         raise ValidationError(
             f"{storyboard.title} has no approved takes yet: approve takes on the storyboard first."
         )
-    items = playlist_add_takes(user=user, playlist=playlist, clips=approved.takes)
+    items = playlist_add_takes(user=user, playlist=playlist, takes=approved.takes)
     return items, approved.skipped
 
 
@@ -159,7 +159,7 @@ def playlist_trim_item(
     *, user, item: PlaylistItem, trim_in: Decimal | None, trim_out: Decimal | None
 ) -> PlaylistItem:
     _require_edit(user, item.playlist)
-    length = item.clip_length
+    length = item.take_length
     start = trim_in if trim_in is not None else Decimal("0")
     end = trim_out if trim_out is not None else length
     if start < 0 or end > length:
@@ -186,7 +186,7 @@ def playlist_duplicate(*, user, playlist: Playlist, name: str = "") -> Playlist:
     PlaylistItem.objects.bulk_create(
         PlaylistItem(
             playlist=copy,
-            clip_id=item.clip_id,
+            take_id=item.take_id,
             position=item.position,
             trim_in=item.trim_in,
             trim_out=item.trim_out,
@@ -227,17 +227,17 @@ def playlist_summary(playlist: Playlist, items: Sequence[PlaylistItem]) -> Playl
         length=sum((item.length for item in items), Decimal("0")),
         target=playlist.target_seconds,
         count=len(items),
-        cost=sum((item.clip.cost for item in items), Decimal("0.00")),
+        cost=sum((item.take.cost for item in items), Decimal("0.00")),
     )
     for number, item in enumerate(items, start=1):
-        if item.clip.aspect_ratio != playlist.aspect_ratio:
+        if item.take.aspect_ratio != playlist.aspect_ratio:
             summary.warnings.append(
-                f"Item {number} is {item.clip.aspect_ratio}; the playlist is "
+                f"Item {number} is {item.take.aspect_ratio}; the playlist is "
                 f"{playlist.aspect_ratio}: it will be letterboxed."
             )
         if not item.is_ready:
             summary.warnings.append(
-                f"Item {number} is not a finished take ({item.clip.get_status_display()})."
+                f"Item {number} is not a finished take ({item.take.get_status_display()})."
             )
     if summary.over_target:
         summary.warnings.append(f"{summary.length:.1f} s is over the {summary.target} s target.")

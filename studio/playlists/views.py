@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from studio.access import get_item, get_playlist, get_project
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, refused
 from studio.projects.models import Storyboard, visible_shots
 from studio.ranges import ranged_file_response
@@ -71,10 +71,10 @@ def playlist_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
     context = item_context(playlist)
     storyboards = playlist.project.storyboards.all()
     takes = (
-        Clip.objects.filter(
+        Take.objects.filter(
             visible_shots("shot__"),
             shot__storyboard__in=storyboards,
-            status=ClipStatus.COMPLETED,
+            status=TakeStatus.COMPLETED,
         )
         .select_related("shot__storyboard")
         .order_by("shot__storyboard", "shot__position", "take_number")
@@ -147,14 +147,14 @@ def playlist_add(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
             return add_storyboard_notice(len(items), skipped)
 
         return _apply(request, playlist, add_storyboard)
-    clip = get_object_or_404(
-        Clip.objects.for_user(request.user).select_related("shot__storyboard"),
+    take = get_object_or_404(
+        Take.objects.for_user(request.user).select_related("shot__storyboard"),
         uuid=request.POST.get("take"),
     )
     return _apply(
         request,
         playlist,
-        lambda: services.playlist_add_takes(user=request.user, playlist=playlist, clips=[clip]),
+        lambda: services.playlist_add_takes(user=request.user, playlist=playlist, takes=[take]),
     )
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import trigger_client_event
 
-from studio.generation.models import Clip
+from studio.generation.models import Take
 from studio.htmx import HtmxHttpRequest, refused
 from studio.review.services import take_review_prefetches
 from studio.teams.models import Action
@@ -32,7 +32,7 @@ def storyboard_shots(shots: QuerySet[Shot]) -> QuerySet[Shot]:
         Prefetch(
             "takes",
             # Each take's review decisions and comments: two more queries, not two per take.
-            queryset=Clip.objects.order_by("take_number").prefetch_related(
+            queryset=Take.objects.order_by("take_number").prefetch_related(
                 *take_review_prefetches()
             ),
         )

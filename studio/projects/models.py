@@ -103,7 +103,7 @@ class Shot(models.Model):
     notes = models.TextField(blank=True)
     # The take chosen for the ad: what a playlist picks up from this shot by default.
     selected_take = models.ForeignKey(
-        "generation.Clip", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "generation.Take", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # Bumped by every edit: a save based on an older version is a conflict, never an overwrite.
     version = models.PositiveIntegerField(default=1)

@@ -225,7 +225,7 @@ def project_page(
         "storyboards": [
             (storyboard, per_storyboard.get(storyboard.pk, Costs())) for storyboard in storyboards
         ],
-        "playlists": project.playlists.annotate(cost=takes_cost("items__clip")),
+        "playlists": project.playlists.annotate(cost=takes_cost("items__take")),
         "chart": project_spend_chart(project, storyboards),
         "recent": project.activities.select_related("storyboard")[:RECENT_ACTIVITY],
         "can_edit": user_can(request, project.team, Action.EDIT),

@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from studio.generation.models import Clip
+from studio.generation.models import Take
 from studio.htmx import HtmxHttpRequest
 from studio.playlists.models import Playlist
 from studio.teams.models import Action, Membership
@@ -27,7 +27,7 @@ def allows(membership: Membership | None, action: str) -> bool:
 
 
 def take_review_answer(
-    request: HtmxHttpRequest, take: Clip, membership: Membership | None
+    request: HtmxHttpRequest, take: Take, membership: Membership | None
 ) -> HttpResponse:
     if not request.htmx:
         storyboard = take.shot.storyboard
@@ -50,7 +50,7 @@ def playlist_review_answer(request: HtmxHttpRequest, playlist: Playlist, **extra
     return TemplateResponse(request, PLAYLIST_REVIEW, context)
 
 
-def take_back(take: Clip) -> str:
+def take_back(take: Take) -> str:
     return f"{reverse('storyboard_detail', args=[take.shot.storyboard.uuid])}#take-{take.uuid}"
 
 

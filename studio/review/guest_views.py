@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.generation.media import take_media
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.htmx import HtmxHttpRequest, parse_uuid, refused
 from studio.playlists.models import Export, ExportStatus
 from studio.playlists.preview import playlist_items, preview_items
@@ -69,9 +69,9 @@ def _require_guest(request: HttpRequest, link: ShareLink) -> Guest:
     return guest
 
 
-def _shared_take(link: ShareLink, uuid) -> Clip:
+def _shared_take(link: ShareLink, uuid) -> Take:
     """A take under the link: one of its storyboard's, or one of its playlist's items."""
-    takes = Clip.objects.select_related("shot__storyboard__project__team")
+    takes = Take.objects.select_related("shot__storyboard__project__team")
     if link.storyboard_id:
         takes = takes.filter(shot__storyboard_id=link.storyboard_id)
     else:
@@ -99,7 +99,7 @@ def share_open(request: HttpRequest, link: ShareLink, token: str) -> TemplateRes
 def share_storyboard_page(request: HttpRequest, link: ShareLink, context: dict):
     storyboard = link.storyboard
     assert storyboard is not None  # share_open sends a playlist's link elsewhere
-    takes = Clip.objects.filter(status=ClipStatus.COMPLETED).order_by("take_number")
+    takes = Take.objects.filter(status=TakeStatus.COMPLETED).order_by("take_number")
     shots = storyboard.shots.prefetch_related(
         Prefetch("takes", queryset=takes.prefetch_related(*services.take_review_prefetches()))
     )
@@ -113,7 +113,7 @@ def share_playlist_page(request: HttpRequest, link: ShareLink, context: dict):
     assert playlist is not None  # share_open sends a storyboard's link elsewhere
     items = playlist_items(playlist)
     preview = preview_items(
-        items, video_url=lambda clip: reverse("share_take_video", args=[token, clip.uuid])
+        items, video_url=lambda take: reverse("share_take_video", args=[token, take.uuid])
     )
     export = playlist.exports.filter(status=ExportStatus.DONE).first()
     context |= {
@@ -146,7 +146,7 @@ def guest_answer(request: HtmxHttpRequest, link: ShareLink, token: str, target) 
     if not request.htmx:
         return redirect(back)
     context = guest_context(link, token, guest_of(request, link))
-    if isinstance(target, Clip):
+    if isinstance(target, Take):
         prefetch_related_objects([target], *services.take_review_prefetches())
         return TemplateResponse(request, TAKE_REVIEW, context | {"take": target})
     context |= {"playlist": target, "review": services.review_of(target)}
@@ -161,7 +161,7 @@ def _guest_target(request: HttpRequest, link: ShareLink):
 
 
 def _alert_target(target) -> str:
-    if isinstance(target, Clip):
+    if isinstance(target, Take):
         return f"#take-{target.uuid}-review-alert"
     return "#playlist-review-alert"
 

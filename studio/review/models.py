@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from studio.generation.models import Clip
+from studio.generation.models import Take
 from studio.playlists.models import Playlist, PlaylistItem
 from studio.projects.models import Project, Storyboard
 
@@ -53,7 +53,7 @@ class Decision(models.Model):
     earlier ones say who has decided (the playlist summary's "still has to decide")."""
 
     take = models.ForeignKey(
-        Clip, on_delete=models.CASCADE, null=True, blank=True, related_name="review_decisions"
+        Take, on_delete=models.CASCADE, null=True, blank=True, related_name="review_decisions"
     )
     playlist = models.ForeignKey(
         Playlist, on_delete=models.CASCADE, null=True, blank=True, related_name="review_decisions"
@@ -106,7 +106,7 @@ class CommentQuerySet(EitherTeamScopedQuerySet):
 class Comment(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     take = models.ForeignKey(
-        Clip, on_delete=models.CASCADE, null=True, blank=True, related_name="review_comments"
+        Take, on_delete=models.CASCADE, null=True, blank=True, related_name="review_comments"
     )
     playlist = models.ForeignKey(
         Playlist, on_delete=models.CASCADE, null=True, blank=True, related_name="review_comments"

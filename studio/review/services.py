@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.playlists.models import Playlist, PlaylistItem
 from studio.projects.models import Project, Storyboard
 from studio.teams.models import Action, Membership
@@ -44,26 +44,26 @@ class Guest:
     link: ShareLink
 
 
-type Reviewable = Clip | Playlist
+type Reviewable = Take | Playlist
 
 
 # Describing objects
 
 
 def _project(target: Reviewable | Storyboard) -> Project:
-    if isinstance(target, Clip):
+    if isinstance(target, Take):
         return target.shot.storyboard.project
     return target.project
 
 
 def _storyboard(target: Reviewable | Storyboard) -> Storyboard | None:
-    if isinstance(target, Clip):
+    if isinstance(target, Take):
         return target.shot.storyboard
     return target if isinstance(target, Storyboard) else None
 
 
 def describe(target: Reviewable | Storyboard) -> str:
-    if isinstance(target, Clip):
+    if isinstance(target, Take):
         shot = target.shot
         return f"take {target.take_number} of shot {shot.position} in {shot.storyboard.title}"
     if isinstance(target, Playlist):
@@ -72,7 +72,7 @@ def describe(target: Reviewable | Storyboard) -> str:
 
 
 def _target_fields(target: Reviewable) -> dict:
-    return {"take": target} if isinstance(target, Clip) else {"playlist": target}
+    return {"take": target} if isinstance(target, Take) else {"playlist": target}
 
 
 # Who may
@@ -120,8 +120,8 @@ def _who(user, guest: Guest | None) -> dict:
 def _touch(target: Reviewable) -> None:
     """A take's review shows on its card: mark the take changed, so the storyboard's live
     updates draw the card again for everyone on the page."""
-    if isinstance(target, Clip):
-        Clip.objects.filter(pk=target.pk).update(updated_at=timezone.now())
+    if isinstance(target, Take):
+        Take.objects.filter(pk=target.pk).update(updated_at=timezone.now())
 
 
 # Decisions
@@ -133,7 +133,7 @@ def review_decide(*, target: Reviewable, state: str, user=None, guest: Guest | N
     _require_review(user=user, guest=guest, target=target)
     if state not in ReviewState.values:
         raise ValidationError("Choose approve, request changes, reject or back to review.")
-    if isinstance(target, Clip) and target.status != ClipStatus.COMPLETED:
+    if isinstance(target, Take) and target.status != TakeStatus.COMPLETED:
         raise ValidationError("Only a finished take can be reviewed.")
     decision = Decision.objects.create(
         **_target_fields(target), state=state, decided_by=user, **_who(user, guest)
@@ -164,7 +164,7 @@ def playlist_timeline(items: Sequence[PlaylistItem]) -> list[tuple[PlaylistItem,
 
 
 def item_label(item: PlaylistItem) -> str:
-    return f"Shot {item.clip.shot.position}, take {item.clip.take_number}"
+    return f"Shot {item.take.shot.position}, take {item.take.take_number}"
 
 
 def playlist_item_at(
@@ -182,12 +182,12 @@ def playlist_item_at(
 def _pin(target: Reviewable, at_seconds: Decimal) -> tuple[PlaylistItem | None, str]:
     if at_seconds < 0:
         raise ValidationError("A time in the video is 0 seconds or more.")
-    if isinstance(target, Clip):
+    if isinstance(target, Take):
         length = target.video_duration or Decimal(target.duration)
         if at_seconds > length:
             raise ValidationError(f"Pin the comment within the take: 0 to {length:.1f} s.")
         return None, ""
-    items = list(target.items.select_related("clip__shot"))
+    items = list(target.items.select_related("take__shot"))
     item, total = playlist_item_at(items, at_seconds)
     if item is None:
         raise ValidationError("Nothing plays yet: the playlist has no finished takes to pin to.")
@@ -351,7 +351,7 @@ def decisions_prefetch(prefix: str = "") -> Prefetch:
 
 def take_review_prefetches(prefix: str = "") -> list[Prefetch]:
     """What a take's review block shows, for a queryset of takes (or, with a prefix such as
-    "clip__", of things that hold takes): two queries however many takes there are."""
+    "take__", of things that hold takes): two queries however many takes there are."""
     return [
         decisions_prefetch(prefix),
         Prefetch(

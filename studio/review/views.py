@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from studio.access import get_clip, get_playlist
+from studio.access import get_playlist, get_take
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, refused
 from studio.playlists.models import Playlist
 from studio.projects.models import Storyboard
@@ -37,7 +37,7 @@ SHARE = "review/share.html"
 @vary_on_headers("HX-Request")
 def take_review(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """A take card's review block, for cards drawn without it (after a live update)."""
-    take = get_clip(request, uuid)
+    take = get_take(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
     return take_review_answer(request, take, membership)
 
@@ -45,7 +45,7 @@ def take_review(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 @login_required
 @require_POST
 def take_decide(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
-    take = get_clip(request, uuid)
+    take = get_take(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
     try:
         services.review_decide(target=take, state=request.POST.get("state", ""), user=request.user)
@@ -57,7 +57,7 @@ def take_decide(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 @login_required
 @require_POST
 def take_comment(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
-    take = get_clip(request, uuid)
+    take = get_take(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
     try:
         body, at_seconds = comment_fields(request)
@@ -121,12 +121,12 @@ def playlist_review(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
     """The review summary: every item's take state, open comments, who still has to decide."""
     playlist = get_playlist(request, uuid)
     items = list(
-        playlist.items.select_related("clip__shot").prefetch_related(
-            *services.take_review_prefetches("clip__")
+        playlist.items.select_related("take__shot").prefetch_related(
+            *services.take_review_prefetches("take__")
         )
     )
     review = services.review_of(playlist)
-    rows = [(item, services.review_of(item.clip)) for item in items]
+    rows = [(item, services.review_of(item.take)) for item in items]
     context = {
         "project": playlist.project,
         "playlist": playlist,

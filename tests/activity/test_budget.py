@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from studio.activity.models import Activity, Verb
-from studio.generation.models import ClipStatus
+from studio.generation.models import TakeStatus
 from studio.projects.models import Project
 from studio.projects.services import project_budget_set
 from tests.factories import make_take
@@ -85,7 +85,7 @@ def test_only_owners_see_the_budget_form(client, studio):
 
 def test_a_budget_below_spent_and_reserved_is_refused_with_the_figures(client, studio):
     make_take(studio.shot, cost="40.00", finished=days_ago(1))
-    make_take(studio.shot, cost="12.40", status=ClipStatus.RUNNING)
+    make_take(studio.shot, cost="12.40", status=TakeStatus.RUNNING)
     client.force_login(studio.alice)
     response = client.post(budget_url(studio), {"budget": "52.39"}, **HTMX)
     assert response.status_code == 200

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from studio.activity.charts import dollars, nice_step, spend_chart
 from studio.generation.ledger import DaySpend, project_costs, project_spend_per_day
-from studio.generation.models import ClipStatus
+from studio.generation.models import TakeStatus
 from tests.factories import make_take
 from tests.helpers import days_ago
 
@@ -50,9 +50,9 @@ def test_chart_stacks_each_days_spend_per_storyboard(client, studio, second_stor
     make_take(teaser_shot, cost="4.00", finished=days_ago(2))
     make_take(studio.shot, cost="0.80", finished=days_ago(0))
     # Not spent: running (reserved), failed and cancelled (never charged).
-    make_take(studio.shot, cost="9.00", status=ClipStatus.RUNNING)
-    make_take(studio.shot, cost="9.00", status=ClipStatus.FAILED)
-    make_take(teaser_shot, cost="9.00", status=ClipStatus.CANCELLED)
+    make_take(studio.shot, cost="9.00", status=TakeStatus.RUNNING)
+    make_take(studio.shot, cost="9.00", status=TakeStatus.FAILED)
+    make_take(teaser_shot, cost="9.00", status=TakeStatus.CANCELLED)
     page = page_of(client, studio)
     two_days_ago, today = days_ago(2).date(), days_ago(0).date()
     assert table_rows(page) == [
@@ -81,7 +81,7 @@ def test_chart_stacks_each_days_spend_per_storyboard(client, studio, second_stor
 
 def test_a_billed_take_the_studio_refused_counts_as_spent(client, studio):
     refused = make_take(studio.shot, cost="1.60", finished=days_ago(1))
-    refused.status = ClipStatus.FAILED  # the gateway billed it; the file was unusable
+    refused.status = TakeStatus.FAILED  # the gateway billed it; the file was unusable
     refused.save(update_fields=["status"])
     assert table_rows(page_of(client, studio))[-1] == ["Total", "$1.60", "$1.60"]
 
@@ -108,7 +108,7 @@ def test_only_the_last_thirty_days_are_drawn_and_earlier_spend_is_noted(client, 
 
 
 def test_empty_state_before_anything_is_spent(client, studio):
-    make_take(studio.shot, cost="1.60", status=ClipStatus.RUNNING)
+    make_take(studio.shot, cost="1.60", status=TakeStatus.RUNNING)
     page = page_of(client, studio)
     assert "Nothing spent yet: the chart starts with the first finished take." in page
     assert "<svg" not in page.split('id="spend-title"')[1].split("</section>")[0]

@@ -52,9 +52,9 @@ def test_duplicating_a_playlist_is_logged(studio, playlist):
 
 @pytest.fixture
 def ready(studio, playlist) -> Playlist:
-    clip = make_take(studio.shot)
-    clip.video.save("take.mp4", ContentFile(b"\x00" * 64))
-    PlaylistItem.objects.create(playlist=playlist, clip=clip, position=1)
+    take = make_take(studio.shot)
+    take.video.save("take.mp4", ContentFile(b"\x00" * 64))
+    PlaylistItem.objects.create(playlist=playlist, take=take, position=1)
     return playlist
 
 

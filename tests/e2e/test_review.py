@@ -41,7 +41,7 @@ def shared_playlist(studio, tmp_path):
         takes.append(take)
     renderer.close()
     playlist = Playlist.objects.create(project=studio.project, name="Hero 4", target_seconds=6)
-    playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     return make_link(playlist, studio.alice)
 
 

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 
 from studio.gateway import probe_video
 from studio.generation import ledger, services, steps
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.projects.forms import ShotForm
 from studio.projects.models import PROMPT_MAX_LENGTH, Shot
 from studio.projects.services import shot_create
@@ -68,12 +68,12 @@ def shot_of(studio, *, prompt: str = "A lemonade pour in slow motion", **changes
     )
 
 
-def submitted(studio, shot: Shot) -> Clip:
-    clip = services.clip_create(user=studio.bob, shot=shot)
-    assert steps.clip_submit(clip_id=clip.pk) is not None
-    clip.refresh_from_db()
-    assert clip.gateway_job_id
-    return clip
+def submitted(studio, shot: Shot) -> Take:
+    take = services.take_create(user=studio.bob, shot=shot)
+    assert steps.take_submit(take_id=take.pk) is not None
+    take.refresh_from_db()
+    assert take.gateway_job_id
+    return take
 
 
 # What a take asks for
@@ -82,8 +82,8 @@ def submitted(studio, shot: Shot) -> Clip:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"duration": 0}, "Veo 3.1 makes clips of 1 to 60 seconds."),
-        ({"duration": 61}, "Veo 3.1 makes clips of 1 to 60 seconds."),
+        ({"duration": 0}, "Veo 3.1 makes videos of 1 to 60 seconds."),
+        ({"duration": 61}, "Veo 3.1 makes videos of 1 to 60 seconds."),
         ({"aspect_ratio": "1:1"}, "Veo 3.1 accepts the aspect ratios 16:9, 9:16."),
     ],
     ids=["0 s", "61 s", "1:1"],
@@ -103,9 +103,9 @@ def test_what_the_model_cannot_make_is_refused_before_anything_is_sent(
     # A shot saved with it anyway (older data, an edit elsewhere) cannot be generated either.
     shot = shot_of(studio, **changes)
     with pytest.raises(ValidationError) as refused:
-        services.clip_create(user=studio.bob, shot=shot)
+        services.take_create(user=studio.bob, shot=shot)
     assert refused.value.messages == [message]
-    assert not Clip.objects.exists()
+    assert not Take.objects.exists()
     assert sim_state(gateway)["requests"]["submit"] == 0
 
 
@@ -136,7 +136,7 @@ def test_shot_form_refuses_an_empty_or_overlong_prompt_with_a_clear_message(stud
     assert form.errors["prompt"] == [FORM_MESSAGES[case]]
 
 
-# What shot_create and clip_create say, whoever calls them.
+# What shot_create and take_create say, whoever calls them.
 SERVICE_MESSAGES = {
     "empty": "Describe the shot: the prompt cannot be empty.",
     "blank": "Describe the shot: the prompt cannot be empty.",
@@ -166,9 +166,9 @@ def test_a_shot_with_an_empty_or_overlong_prompt_is_refused_before_anything_is_s
     # Saved anyway (older data, an edit elsewhere): generating it is refused all the same.
     shot = shot_of(studio, prompt=BAD_PROMPTS[case])
     with pytest.raises(ValidationError) as refused:
-        services.clip_create(user=studio.bob, shot=shot)
+        services.take_create(user=studio.bob, shot=shot)
     assert refused.value.messages == [SERVICE_MESSAGES[case]]
-    assert not Clip.objects.exists()
+    assert not Take.objects.exists()
     assert sim_state(gateway)["requests"]["submit"] == 0
 
 
@@ -285,13 +285,13 @@ def test_result_on_a_host_that_is_not_allowed_fails_the_take_and_is_never_fetche
             settings.AIGATEWAY_MEDIA_ORIGINS = [gateway.url, public_url]
         configure(gateway, public_url=public_url)
 
-        clip = poll_until_done(submitted(studio, shot_of(studio)))
+        take = poll_until_done(submitted(studio, shot_of(studio)))
 
-        assert clip.status == ClipStatus.FAILED
-        assert clip.error_code == "bad_result"
-        assert clip.error_message == f"The result could not be fetched: {message}"
+        assert take.status == TakeStatus.FAILED
+        assert take.error_code == "bad_result"
+        assert take.error_message == f"The result could not be fetched: {message}"
         assert host.requests == []
-    assert not clip.video and not clip.poster
+    assert not take.video and not take.poster
     assert files_under(media_root) == []
 
 
@@ -332,12 +332,12 @@ def test_bad_result_fails_its_take_alone_and_leaves_no_file(
 
         bad, good = poll_until_done(bad), poll_until_done(good)
 
-        assert bad.status == ClipStatus.FAILED
+        assert bad.status == TakeStatus.FAILED
         assert bad.error_code == "bad_result"
         assert bad.error_message == message
         assert not bad.video and not bad.poster
         # The other take, in flight at the same time, is not affected.
-        assert good.status == ClipStatus.COMPLETED, good.error_message
+        assert good.status == TakeStatus.COMPLETED, good.error_message
         assert abs(probe_video(good.video.path).duration - 1) < Decimal("0.1")
         assert good.video.size < MAX_MEDIA_BYTES
         assert len(host.requests) == 2  # one download each, nothing retried
@@ -348,11 +348,11 @@ def test_bad_result_fails_its_take_alone_and_leaves_no_file(
 def test_a_rejected_result_still_counts_what_the_gateway_billed(gateway, studio, settings):
     with media_host("127.0.0.2") as host:
         configure(gateway, public_url=host.url)
-        clip = poll_until_done(submitted(studio, shot_of(studio)))
+        take = poll_until_done(submitted(studio, shot_of(studio)))
     # The gateway finished the job, so it billed it: the project counts it as spent.
-    assert clip.status == ClipStatus.FAILED
+    assert take.status == TakeStatus.FAILED
     billed = Decimal(sim_state(gateway)["billed_cents_total"]) / 100
     assert billed == Decimal("0.40")
-    assert clip.billed_cost == billed
+    assert take.billed_cost == billed
     costs, _ = ledger.project_costs(studio.project)
     assert (costs.spent, costs.reserved) == (billed, Decimal("0.00"))

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from studio.generation import services
-from studio.generation.models import Clip
+from studio.generation.models import Take
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 CLICKS = 50
@@ -24,7 +24,7 @@ def test_fifty_concurrent_clicks_with_room_for_ten_make_exactly_ten(studio):
     def click(_) -> str:
         start.wait()
         try:
-            services.clip_create(user=studio.bob, shot=studio.shot)
+            services.take_create(user=studio.bob, shot=studio.shot)
             return "made"
         except ValidationError as error:
             return error.messages[0]
@@ -37,5 +37,5 @@ def test_fifty_concurrent_clicks_with_room_for_ten_make_exactly_ten(studio):
     assert answers.count("made") == 10
     refusals = set(answers) - {"made"}
     assert refusals == {"This take costs $1.60; the project has $0.00 left of its $16.00 budget."}
-    assert Clip.objects.count() == 10
-    assert sorted(Clip.objects.values_list("take_number", flat=True)) == list(range(1, 11))
+    assert Take.objects.count() == 10
+    assert sorted(Take.objects.values_list("take_number", flat=True)) == list(range(1, 11))

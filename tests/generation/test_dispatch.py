@@ -11,7 +11,7 @@ from django.utils import timezone
 from studio.activity.models import Activity, Verb
 from studio.celery import app
 from studio.generation import dispatch, services, steps, tasks, webhook_events
-from studio.generation.models import Clip, ClipStatus, WebhookEvent
+from studio.generation.models import Take, TakeStatus, WebhookEvent
 from tests.helpers import configure, new_take, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -26,15 +26,15 @@ def gateway(settings, simulator):
 
 
 def test_a_due_step_is_handed_out_once_and_a_second_delivery_does_nothing(gateway, studio):
-    clip = new_take(studio)
+    take = new_take(studio)
     later = new_take(studio)
-    Clip.objects.filter(pk=later.pk).update(next_check_at=timezone.now() + timedelta(minutes=1))
+    Take.objects.filter(pk=later.pk).update(next_check_at=timezone.now() + timedelta(minutes=1))
 
-    [step] = dispatch.clips_dispatch()
-    assert (step.clip_id, step.action) == (clip.pk, "submit")
-    assert dispatch.clips_dispatch() == []  # still leased: not handed out twice
-    assert steps.clip_submit(clip_id=clip.pk, lease=step.lease).action == "poll"
-    assert steps.clip_submit(clip_id=clip.pk, lease=step.lease) is None  # delivered again
+    [step] = dispatch.takes_dispatch()
+    assert (step.take_id, step.action) == (take.pk, "submit")
+    assert dispatch.takes_dispatch() == []  # still leased: not handed out twice
+    assert steps.take_submit(take_id=take.pk, lease=step.lease).action == "poll"
+    assert steps.take_submit(take_id=take.pk, lease=step.lease) is None  # delivered again
     assert sim_state(gateway)["accepted"] == 1
 
 
@@ -42,12 +42,12 @@ def test_a_step_whose_lease_ran_out_is_handed_out_again_and_the_old_message_is_v
     gateway, studio, settings
 ):
     settings.STUDIO_CLAIM_LEASE_SECONDS = 30
-    clip = new_take(studio)
-    [lost] = dispatch.clips_dispatch()  # its message is lost with a killed worker
-    [again] = dispatch.clips_dispatch(now=timezone.now() + timedelta(seconds=31))
-    assert again.clip_id == clip.pk and again.lease != lost.lease
-    assert steps.clip_submit(clip_id=clip.pk, lease=lost.lease) is None
-    assert steps.clip_submit(clip_id=clip.pk, lease=again.lease).action == "poll"
+    take = new_take(studio)
+    [lost] = dispatch.takes_dispatch()  # its message is lost with a killed worker
+    [again] = dispatch.takes_dispatch(now=timezone.now() + timedelta(seconds=31))
+    assert again.take_id == take.pk and again.lease != lost.lease
+    assert steps.take_submit(take_id=take.pk, lease=lost.lease) is None
+    assert steps.take_submit(take_id=take.pk, lease=again.lease).action == "poll"
     assert sim_state(gateway)["accepted"] == 1
 
 
@@ -58,71 +58,71 @@ def test_cancels_go_first_and_no_more_steps_than_the_budget_lets_go(gateway, stu
     polls = [new_take(studio) for _ in range(8)]
     cancel = new_take(studio)
     now = timezone.now()
-    Clip.objects.filter(pk__in=[c.pk for c in polls]).update(
-        status=ClipStatus.RUNNING, gateway_job_id="job_x", next_check_at=now
+    Take.objects.filter(pk__in=[c.pk for c in polls]).update(
+        status=TakeStatus.RUNNING, gateway_job_id="job_x", next_check_at=now
     )
-    Clip.objects.filter(pk=cancel.pk).update(
-        status=ClipStatus.CANCELLING, gateway_job_id="job_y", next_check_at=now
+    Take.objects.filter(pk=cancel.pk).update(
+        status=TakeStatus.CANCELLING, gateway_job_id="job_y", next_check_at=now
     )
-    handed = dispatch.clips_dispatch()
-    assert handed[0].clip_id == cancel.pk and handed[0].action == "cancel"
+    handed = dispatch.takes_dispatch()
+    assert handed[0].take_id == cancel.pk and handed[0].action == "cancel"
     assert 1 < len(handed) < 9
     # The others stay due and go first at a later run: none starves.
-    rest = Clip.objects.filter(next_check_at__lte=timezone.now()).count()
+    rest = Take.objects.filter(next_check_at__lte=timezone.now()).count()
     assert rest == 9 - len(handed)
 
 
 def test_sweep_marks_a_half_done_submit_unconfirmed_and_moves_on_the_unscheduled(gateway, studio):
     half_sent, forgotten = new_take(studio), new_take(studio)
     long_ago = timezone.now() - timedelta(minutes=5)
-    Clip.objects.filter(pk=half_sent.pk).update(
-        status=ClipStatus.SUBMITTING, next_check_at=long_ago
+    Take.objects.filter(pk=half_sent.pk).update(
+        status=TakeStatus.SUBMITTING, next_check_at=long_ago
     )
-    Clip.objects.filter(pk=forgotten.pk).update(
-        status=ClipStatus.RUNNING, gateway_job_id="job_x", next_check_at=None, updated_at=long_ago
+    Take.objects.filter(pk=forgotten.pk).update(
+        status=TakeStatus.RUNNING, gateway_job_id="job_x", next_check_at=None, updated_at=long_ago
     )
-    sweep = dispatch.clips_sweep()
+    sweep = dispatch.takes_sweep()
     assert (sweep.unconfirmed, sweep.rescheduled) == (1, 1)
     half_sent.refresh_from_db()
-    assert half_sent.status == ClipStatus.UNCONFIRMED
+    assert half_sent.status == TakeStatus.UNCONFIRMED
     assert "lost track of this submit" in half_sent.error_message
-    assert [step.clip_id for step in dispatch.clips_dispatch()] == [forgotten.pk]
+    assert [step.take_id for step in dispatch.takes_dispatch()] == [forgotten.pk]
 
 
 def test_sweep_applies_a_webhook_event_whose_message_was_lost(gateway, studio):
-    clip = new_take(studio)
-    steps.clip_submit(clip_id=clip.pk)
-    clip.refresh_from_db()
+    take = new_take(studio)
+    steps.take_submit(take_id=take.pk)
+    take.refresh_from_db()
     job = sim_state(gateway)["jobs"][0]
     event = WebhookEvent.objects.create(
         event_id="evt_lost",
         event_type="job.failed",
-        clip=clip,
+        take=take,
         payload={"id": "evt_lost", "type": "job.failed", "data": {"job_id": job["id"]}},
         received_at=timezone.now() - timedelta(minutes=1),
     )
-    assert dispatch.clips_sweep().webhook_events == [event.pk]
+    assert dispatch.takes_sweep().webhook_events == [event.pk]
     webhook_events.webhook_apply(event_pk=event.pk)
     assert webhook_events.webhook_apply(event_pk=event.pk) is None  # applied once
-    assert dispatch.clips_sweep().webhook_events == []
+    assert dispatch.takes_sweep().webhook_events == []
 
 
 def test_generating_selecting_and_cancelling_write_the_activity_log(gateway, studio):
-    clip = new_take(studio)
+    take = new_take(studio)
     line = Activity.objects.get(verb=Verb.GENERATED)
     assert str(line) == "bob generated take 1 of shot 1 in Hero spot"
     assert line.cost == Decimal("1.60") and line.project == studio.project
 
-    services.clip_request_cancel(user=studio.bob, clip=clip)
+    services.take_request_cancel(user=studio.bob, take=take)
     assert (
         str(Activity.objects.get(verb=Verb.CANCELLED))
         == "bob cancelled take 1 of shot 1 in Hero spot"
     )
 
     done = new_take(studio)
-    Clip.objects.filter(pk=done.pk).update(status=ClipStatus.COMPLETED)
+    Take.objects.filter(pk=done.pk).update(status=TakeStatus.COMPLETED)
     done.refresh_from_db()
-    services.clip_select(user=studio.bob, clip=done)
+    services.take_select(user=studio.bob, take=done)
     assert (
         str(Activity.objects.get(verb=Verb.SELECTED))
         == "bob selected take 2 of shot 1 in Hero spot"
@@ -136,7 +136,7 @@ def test_submits_and_cancels_do_not_queue_in_front_of_polls():
     def queue(task) -> str:
         return app.amqp.router.route({}, task.name)["queue"].name
 
-    assert queue(tasks.submit_clip) == "submits"
-    assert queue(tasks.cancel_clip) == "cancels"
-    assert queue(tasks.poll_clips) == queue(tasks.dispatch_due_steps) == "celery"
+    assert queue(tasks.submit_take) == "submits"
+    assert queue(tasks.cancel_take) == "cancels"
+    assert queue(tasks.poll_takes) == queue(tasks.dispatch_due_steps) == "celery"
     assert set(app.conf.task_queues) == {"celery", "submits", "cancels"}  # all consumed

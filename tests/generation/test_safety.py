@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.generation import ledger, services, steps
-from studio.generation.models import Clip, ClipStatus, SubmitPause
+from studio.generation.models import SubmitPause, Take, TakeStatus
 from tests.helpers import configure, new_take, poll_until_done, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -24,9 +24,9 @@ def gateway(settings, simulator):
     return simulator
 
 
-def submit_due(clip: Clip):
-    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    return steps.clip_submit(clip_id=clip.pk)
+def submit_due(take: Take):
+    Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
+    return steps.take_submit(take_id=take.pk)
 
 
 def test_rejected_key_pauses_every_submit_until_an_administrator_resumes(
@@ -36,7 +36,7 @@ def test_rejected_key_pauses_every_submit_until_an_administrator_resumes(
     first, second = new_take(studio), new_take(studio)
     assert submit_due(first) is None
     first.refresh_from_db()
-    assert first.status == ClipStatus.PENDING  # kept, not failed: the key is at fault
+    assert first.status == TakeStatus.PENDING  # kept, not failed: the key is at fault
     assert SubmitPause.objects.active().get().reason == "authentication"
     assert submit_due(second) is None
     assert sim_state(gateway)["requests"]["submit"] == 1  # the second was never sent
@@ -59,11 +59,11 @@ def test_empty_wallet_fails_the_take_and_holds_the_rest_until_resumed(gateway, s
     first, second = new_take(studio), new_take(studio)
     submit_due(first)
     first.refresh_from_db()
-    assert first.status == ClipStatus.FAILED
+    assert first.status == TakeStatus.FAILED
     assert first.error_message.startswith("The gateway wallet is empty: top up")
     assert submit_due(second) is None
     second.refresh_from_db()
-    assert second.status == ClipStatus.PENDING
+    assert second.status == TakeStatus.PENDING
 
     configure(gateway, wallet_cents=100_000)
     client.force_login(studio.bob)
@@ -80,52 +80,52 @@ def test_resume_refuses_viewers(gateway, studio):
 
 
 def test_cancel_a_take_not_yet_sent_ends_it_at_once(gateway, studio):
-    clip = new_take(studio)
-    services.clip_request_cancel(user=studio.bob, clip=clip)
-    clip.refresh_from_db()
-    assert clip.status == ClipStatus.CANCELLED
-    assert submit_due(clip) is None
+    take = new_take(studio)
+    services.take_request_cancel(user=studio.bob, take=take)
+    take.refresh_from_db()
+    assert take.status == TakeStatus.CANCELLED
+    assert submit_due(take) is None
     assert sim_state(gateway)["requests"]["submit"] == 0
 
 
 def test_cancel_a_running_take_at_the_gateway_and_it_costs_nothing(gateway, studio):
     configure(gateway, queue_seconds=30)
-    clip = new_take(studio)
-    submit_due(clip)
-    clip.refresh_from_db()
-    services.clip_request_cancel(user=studio.bob, clip=clip)
-    assert clip.status == ClipStatus.CANCELLING
-    assert steps.clip_cancel(clip_id=clip.pk) is None
-    clip.refresh_from_db()
-    assert clip.status == ClipStatus.CANCELLED
+    take = new_take(studio)
+    submit_due(take)
+    take.refresh_from_db()
+    services.take_request_cancel(user=studio.bob, take=take)
+    assert take.status == TakeStatus.CANCELLING
+    assert steps.take_cancel(take_id=take.pk) is None
+    take.refresh_from_db()
+    assert take.status == TakeStatus.CANCELLED
     assert sim_state(gateway)["jobs"][0]["status"] == "cancelled"
     assert ledger.project_totals(studio.project).committed == Decimal("0")
-    assert steps.clip_cancel(clip_id=clip.pk) is None  # delivered twice: nothing more
+    assert steps.take_cancel(take_id=take.pk) is None  # delivered twice: nothing more
 
 
 def test_a_poll_racing_a_cancel_does_not_undo_it(gateway, studio):
     configure(gateway, queue_seconds=30)
-    clip = new_take(studio)
-    submit_due(clip)
-    services.clip_request_cancel(user=studio.bob, clip=Clip.objects.get(pk=clip.pk))
-    Clip.objects.filter(pk=clip.pk).update(next_check_at=timezone.now())
-    assert steps.clip_poll(clip_id=clip.pk) is None
-    assert Clip.objects.get(pk=clip.pk).status == ClipStatus.CANCELLING
+    take = new_take(studio)
+    submit_due(take)
+    services.take_request_cancel(user=studio.bob, take=Take.objects.get(pk=take.pk))
+    Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
+    assert steps.take_poll(take_id=take.pk) is None
+    assert Take.objects.get(pk=take.pk).status == TakeStatus.CANCELLING
 
 
 def test_check_again_resends_with_the_same_key_and_finds_the_same_job(gateway, studio):
     configure(gateway, faults=["submit:drop-after"])
-    clip = new_take(studio)
-    submit_due(clip)
-    clip.refresh_from_db()
-    assert clip.status == ClipStatus.UNCONFIRMED
-    services.clip_check_again(user=studio.bob, clip=clip)
-    assert submit_due(clip).action == "poll"
-    clip = poll_until_done(clip)
-    assert clip.status == ClipStatus.COMPLETED
+    take = new_take(studio)
+    submit_due(take)
+    take.refresh_from_db()
+    assert take.status == TakeStatus.UNCONFIRMED
+    services.take_check_again(user=studio.bob, take=take)
+    assert submit_due(take).action == "poll"
+    take = poll_until_done(take)
+    assert take.status == TakeStatus.COMPLETED
     state = sim_state(gateway)
     assert len(state["jobs"]) == 1
-    assert state["accepted_per_idempotency_key"] == {str(clip.idempotency_key): 1}
+    assert state["accepted_per_idempotency_key"] == {str(take.idempotency_key): 1}
 
 
 def test_project_page_shows_spent_reserved_and_remaining_per_storyboard(gateway, studio, client):
@@ -134,7 +134,7 @@ def test_project_page_shows_spent_reserved_and_remaining_per_storyboard(gateway,
     poll_until_done(done)
     new_take(studio)  # reserved, not yet sent
     failed = new_take(studio)
-    Clip.objects.filter(pk=failed.pk).update(status=ClipStatus.FAILED)
+    Take.objects.filter(pk=failed.pk).update(status=TakeStatus.FAILED)
     total, per_storyboard = ledger.project_costs(studio.project)
     assert (total.spent, total.reserved) == (Decimal("1.60"), Decimal("1.60"))
     assert per_storyboard[studio.storyboard.pk] == total
@@ -152,15 +152,15 @@ def test_when_the_budget_is_short_takes_that_may_be_done_are_polled_first(
     configure(gateway, queue_seconds=30)
     likely, unlikely = new_take(studio), new_take(studio)
     submit_due(likely)
-    Clip.objects.filter(pk=unlikely.pk).update(
-        status=ClipStatus.RUNNING, gateway_job_id="job_x", submitted_at=timezone.now()
+    Take.objects.filter(pk=unlikely.pk).update(
+        status=TakeStatus.RUNNING, gateway_job_id="job_x", submitted_at=timezone.now()
     )
     soon = timezone.now() + timedelta(minutes=2)
-    Clip.objects.filter(pk=unlikely.pk).update(next_check_at=timezone.now(), earliest_ready_at=soon)
-    Clip.objects.filter(pk=likely.pk).update(next_check_at=timezone.now())
+    Take.objects.filter(pk=unlikely.pk).update(next_check_at=timezone.now(), earliest_ready_at=soon)
+    Take.objects.filter(pk=likely.pk).update(next_check_at=timezone.now())
     waits = {
-        name: steps.clip_poll(clip_id=clip.pk).after
-        for name, clip in (("likely", likely), ("unlikely", unlikely))
+        name: steps.take_poll(take_id=take.pk).after
+        for name, take in (("likely", likely), ("unlikely", unlikely))
     }
     assert waits["unlikely"] > waits["likely"] * 1.5
     assert sim_state(gateway)["requests"]["poll"] == 0

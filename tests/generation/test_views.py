@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +15,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def test_generate_adds_a_queued_take_and_starts_live_updates(client, studio):
     client.force_login(studio.bob)
     response = client.post(reverse("shot_generate", args=[studio.shot.uuid]), **HTMX)
-    take = Clip.objects.get()
-    assert take.status == ClipStatus.PENDING and take.created_by == studio.bob
+    take = Take.objects.get()
+    assert take.status == TakeStatus.PENDING and take.created_by == studio.bob
     assert f'id="take-{take.uuid}"' in response.text
     assert "Waiting to be sent" in response.text
     # The page's live updates fetch at once and follow the take from there.
@@ -30,7 +30,7 @@ def test_generate_over_budget_shows_why_and_creates_nothing(client, studio):
     response = client.post(reverse("shot_generate", args=[studio.shot.uuid]), **HTMX)
     assert response["HX-Retarget"] == f"#shot-{studio.shot.uuid}-alert"
     assert "This take costs $1.60; the project has $1.00 left of its $1.00 budget." in response.text
-    assert not Clip.objects.exists()
+    assert not Take.objects.exists()
 
 
 def test_generate_button_confirms_with_the_cost(client, studio):
@@ -40,11 +40,11 @@ def test_generate_button_confirms_with_the_cost(client, studio):
 
 
 def test_failed_take_offers_retry_which_queues_a_new_take(client, studio):
-    take = make_take(studio.shot, status=ClipStatus.FAILED, error_message="Blocked.")
+    take = make_take(studio.shot, status=TakeStatus.FAILED, error_message="Blocked.")
     client.force_login(studio.bob)
     response = client.post(reverse("take_retry", args=[take.uuid]), **HTMX)
-    new = Clip.objects.get(take_number=2)
-    assert new.status == ClipStatus.PENDING
+    new = Take.objects.get(take_number=2)
+    assert new.status == TakeStatus.PENDING
     assert f'id="take-{new.uuid}"' in response.text
 
 
@@ -81,14 +81,14 @@ def test_take_video_answers_range_requests(client, studio, finished_take):
 
 
 def test_cancel_button_on_a_running_take_swaps_in_the_cancelling_card(client, studio):
-    take = make_take(studio.shot, status=ClipStatus.RUNNING, gateway_job_id="job_1")
+    take = make_take(studio.shot, status=TakeStatus.RUNNING, gateway_job_id="job_1")
     client.force_login(studio.bob)
     page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
     assert 'hx-confirm="Cancel take 1? A cancelled take is not charged."' in page
     response = client.post(reverse("take_cancel", args=[take.uuid]), **HTMX)
     assert "Cancelling at the gateway" in response.text
     take.refresh_from_db()
-    assert take.status == ClipStatus.CANCELLING
+    assert take.status == TakeStatus.CANCELLING
 
 
 def test_cancelling_a_finished_take_is_refused_with_a_message(client, studio):
@@ -96,13 +96,13 @@ def test_cancelling_a_finished_take_is_refused_with_a_message(client, studio):
     client.force_login(studio.bob)
     response = client.post(reverse("take_cancel", args=[take.uuid]), **HTMX)
     assert "Only a waiting, queued or running take can be cancelled." in response.text
-    assert Clip.objects.get(pk=take.pk).status == ClipStatus.COMPLETED
+    assert Take.objects.get(pk=take.pk).status == TakeStatus.COMPLETED
 
 
 def test_unconfirmed_take_offers_check_again_and_retry(client, studio):
     take = make_take(
         studio.shot,
-        status=ClipStatus.UNCONFIRMED,
+        status=TakeStatus.UNCONFIRMED,
         error_message="The gateway may or may not have...",
     )
     client.force_login(studio.bob)
@@ -111,16 +111,16 @@ def test_unconfirmed_take_offers_check_again_and_retry(client, studio):
     assert "The unconfirmed one may be charged too." in page
     response = client.post(reverse("take_check_again", args=[take.uuid]), **HTMX)
     take.refresh_from_db()
-    assert take.status == ClipStatus.PENDING and take.error_message == ""
+    assert take.status == TakeStatus.PENDING and take.error_message == ""
     assert "Waiting to be sent" in response.text
     assert "storyboard-changed" in response["HX-Trigger"]
 
 
 def test_viewers_cannot_cancel(client, studio):
-    take = make_take(studio.shot, status=ClipStatus.RUNNING)
+    take = make_take(studio.shot, status=TakeStatus.RUNNING)
     client.force_login(studio.vera)
     assert client.post(reverse("take_cancel", args=[take.uuid]), **HTMX).status_code == 403
-    assert Clip.objects.get(pk=take.pk).status == ClipStatus.RUNNING
+    assert Take.objects.get(pk=take.pk).status == TakeStatus.RUNNING
 
 
 def test_selecting_a_take_marks_it_for_the_ad(client, studio):
@@ -134,7 +134,7 @@ def test_selecting_a_take_marks_it_for_the_ad(client, studio):
     # The redrawn card carries its takes' reviews: no block has to fetch itself afterwards.
     for take in (first, second):
         assert f'<section id="take-{take.uuid}-review" class="review"' in response.text
-    running = make_take(studio.shot, status=ClipStatus.RUNNING)
+    running = make_take(studio.shot, status=TakeStatus.RUNNING)
     refused = client.post(reverse("take_select", args=[running.uuid]), **HTMX)
     assert "Only a finished take can be the shot&#x27;s selected take." in refused.text
     assert first.pk != studio.shot.selected_take_id
@@ -162,7 +162,7 @@ def test_generate_selected_confirms_the_total_and_what_remains(client, studio):
     )
     assert "Generate 2 shots, 9 s, $3.60?" in response.text
     assert "$96.40 of the budget remains afterwards." in response.text
-    assert not Clip.objects.exists()  # nothing before the confirmation
+    assert not Take.objects.exists()  # nothing before the confirmation
     answer = client.post(
         reverse("batch_generate", args=[studio.storyboard.uuid]),
         {"shot": [studio.shot.uuid, other.uuid]},
@@ -170,7 +170,7 @@ def test_generate_selected_confirms_the_total_and_what_remains(client, studio):
     )
     assert "2 takes queued." in answer.text
     assert f'<ul hx-swap-oob="beforeend:#shot-{other.uuid}-takes">' in answer.text
-    assert Clip.objects.count() == 2
+    assert Take.objects.count() == 2
 
 
 def test_generate_all_over_budget_makes_none(client, studio):
@@ -188,7 +188,7 @@ def test_generate_all_over_budget_makes_none(client, studio):
     assert (
         "These 2 takes cost $3.60; the project has $3.00 left of its $3.00 budget." in answer.text
     )
-    assert not Clip.objects.exists()
+    assert not Take.objects.exists()
 
 
 def test_generate_selected_with_nothing_ticked_says_so(client, studio):

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from studio.celery import app as celery_app
 from studio.generation import steps, webhook_events
-from studio.generation.models import Clip, ClipStatus, WebhookEvent
+from studio.generation.models import Take, TakeStatus, WebhookEvent
 from studio.generation.webhooks import InvalidWebhook, sign, verify_event
 from tests.factories import make_take
 from tests.helpers import configure, new_take, sim_state
@@ -38,11 +38,11 @@ def tasks_inline():
     celery_app.conf.task_always_eager = False
 
 
-def post_event(client, clip, event, *, secret=SECRET, timestamp=None):
+def post_event(client, take, event, *, secret=SECRET, timestamp=None):
     body = json.dumps(event).encode()
     timestamp = str(int(timestamp or time.time()))
     return client.post(
-        reverse("gateway_webhook", args=[clip.uuid]),
+        reverse("gateway_webhook", args=[take.uuid]),
         body,
         content_type="application/json",
         HTTP_AIG_TIMESTAMP=timestamp,
@@ -50,14 +50,14 @@ def post_event(client, clip, event, *, secret=SECRET, timestamp=None):
     )
 
 
-def completed_event(clip, simulator, event_id="evt_1"):
-    record = steps.gateway_client().get_job(clip.gateway_job_id)
+def completed_event(take, simulator, event_id="evt_1"):
+    record = steps.gateway_client().get_job(take.gateway_job_id)
     return {
         "id": event_id,
         "type": "job.completed",
         "created": int(time.time()),
         "data": {
-            "job_id": clip.gateway_job_id,
+            "job_id": take.gateway_job_id,
             "model": "google/veo-3.1",
             "result_url": record.video_url,
             "usage": {"cost_cents": 160},
@@ -65,48 +65,48 @@ def completed_event(clip, simulator, event_id="evt_1"):
     }
 
 
-def submitted_and_finished(studio, simulator) -> Clip:
-    clip = new_take(studio)
-    steps.clip_submit(clip_id=clip.pk)
-    clip.refresh_from_db()
-    httpx.post(f"{simulator.url}/_sim/jobs/{clip.gateway_job_id}/complete-now").raise_for_status()
-    return clip
+def submitted_and_finished(studio, simulator) -> Take:
+    take = new_take(studio)
+    steps.take_submit(take_id=take.pk)
+    take.refresh_from_db()
+    httpx.post(f"{simulator.url}/_sim/jobs/{take.gateway_job_id}/complete-now").raise_for_status()
+    return take
 
 
 def test_submit_names_a_webhook_url_for_the_take_when_configured(gateway, studio):
-    clip = new_take(studio)
-    steps.clip_submit(clip_id=clip.pk)
-    clip.refresh_from_db()
-    assert steps.webhook_url_for(clip) == f"https://studio.example.com/hooks/gateway/{clip.uuid}/"
+    take = new_take(studio)
+    steps.take_submit(take_id=take.pk)
+    take.refresh_from_db()
+    assert steps.webhook_url_for(take) == f"https://studio.example.com/hooks/gateway/{take.uuid}/"
     # With webhooks, polling is a slow safety net.
-    later = clip.submitted_at + timedelta(minutes=10)
-    assert steps.next_poll_delay(clip, later) == steps.WEBHOOK_SAFETY_POLL
+    later = take.submitted_at + timedelta(minutes=10)
+    assert steps.next_poll_delay(take, later) == steps.WEBHOOK_SAFETY_POLL
 
 
 def test_a_signed_event_completes_the_take_without_a_poll(
     gateway, studio, client, tasks_inline, django_capture_on_commit_callbacks
 ):
-    clip = submitted_and_finished(studio, gateway)
+    take = submitted_and_finished(studio, gateway)
     polls_before = sim_state(gateway)["requests"]["poll"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = post_event(client, clip, completed_event(clip, gateway))
+        response = post_event(client, take, completed_event(take, gateway))
     assert response.status_code == 204
-    clip.refresh_from_db()
-    assert clip.status == ClipStatus.COMPLETED
-    assert clip.billed_cost == Decimal("1.60")
-    assert clip.video.size > 0
+    take.refresh_from_db()
+    assert take.status == TakeStatus.COMPLETED
+    assert take.billed_cost == Decimal("1.60")
+    assert take.video.size > 0
     assert sim_state(gateway)["requests"]["poll"] == polls_before + 1  # the test's own look-up
 
 
 def test_a_replayed_event_is_acknowledged_and_ignored(
     gateway, studio, client, tasks_inline, django_capture_on_commit_callbacks
 ):
-    clip = submitted_and_finished(studio, gateway)
-    event = completed_event(clip, gateway)
+    take = submitted_and_finished(studio, gateway)
+    event = completed_event(take, gateway)
     with django_capture_on_commit_callbacks(execute=True):
-        assert post_event(client, clip, event).status_code == 204
+        assert post_event(client, take, event).status_code == 204
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert post_event(client, clip, event).status_code == 204
+        assert post_event(client, take, event).status_code == 204
     assert callbacks == []
     assert WebhookEvent.objects.count() == 1
 
@@ -115,19 +115,19 @@ def test_an_event_for_a_take_whose_submit_answer_was_lost_settles_it(
     gateway, studio, client, tasks_inline, django_capture_on_commit_callbacks
 ):
     configure(gateway, faults=["submit:drop-after"])
-    clip = new_take(studio)
-    steps.clip_submit(clip_id=clip.pk)
-    clip.refresh_from_db()
-    assert clip.status == ClipStatus.UNCONFIRMED
+    take = new_take(studio)
+    steps.take_submit(take_id=take.pk)
+    take.refresh_from_db()
+    assert take.status == TakeStatus.UNCONFIRMED
     job = sim_state(gateway)["jobs"][0]
-    clip.gateway_job_id = job["id"]  # only to build the event; the take does not know it
-    Clip.objects.filter(pk=clip.pk).update(gateway_job_id="")
+    take.gateway_job_id = job["id"]  # only to build the event; the take does not know it
+    Take.objects.filter(pk=take.pk).update(gateway_job_id="")
     httpx.post(f"{gateway.url}/_sim/jobs/{job['id']}/complete-now").raise_for_status()
     with django_capture_on_commit_callbacks(execute=True):
-        post_event(client, clip, completed_event(clip, gateway))
-    clip.refresh_from_db()
-    assert clip.status == ClipStatus.COMPLETED
-    assert clip.gateway_job_id == job["id"]
+        post_event(client, take, completed_event(take, gateway))
+    take.refresh_from_db()
+    assert take.status == TakeStatus.COMPLETED
+    assert take.gateway_job_id == job["id"]
 
 
 def test_an_event_whose_worker_died_before_applying_it_is_applied_by_the_next_delivery(
@@ -136,13 +136,13 @@ def test_an_event_whose_worker_died_before_applying_it_is_applied_by_the_next_de
     """Late acknowledgement delivers the task again: the event must not count as applied
     while the take has not learned from it (for an unconfirmed take it is the only news)."""
     configure(gateway, faults=["submit:drop-after"])
-    clip = new_take(studio)
-    steps.clip_submit(clip_id=clip.pk)
+    take = new_take(studio)
+    steps.take_submit(take_id=take.pk)
     job = sim_state(gateway)["jobs"][0]
-    clip.gateway_job_id = job["id"]  # only to build the event; the take does not know it
+    take.gateway_job_id = job["id"]  # only to build the event; the take does not know it
     httpx.post(f"{gateway.url}/_sim/jobs/{job['id']}/complete-now").raise_for_status()
     with django_capture_on_commit_callbacks(execute=False):
-        post_event(client, clip, completed_event(clip, gateway))
+        post_event(client, take, completed_event(take, gateway))
     event = WebhookEvent.objects.get()
 
     def worker_dies(*args, **kwargs):
@@ -155,8 +155,8 @@ def test_an_event_whose_worker_died_before_applying_it_is_applied_by_the_next_de
     event.refresh_from_db()
     assert event.applied_at is None
     webhook_events.webhook_apply(event_pk=event.pk)  # the task, delivered again
-    clip.refresh_from_db()
-    assert clip.status == ClipStatus.COMPLETED and clip.gateway_job_id == job["id"]
+    take.refresh_from_db()
+    assert take.status == TakeStatus.COMPLETED and take.gateway_job_id == job["id"]
 
 
 @pytest.mark.parametrize(
@@ -167,9 +167,9 @@ def test_an_event_whose_worker_died_before_applying_it_is_applied_by_the_next_de
     ],
 )
 def test_forged_or_stale_events_are_refused(gateway, studio, client, change, reason):
-    clip = new_take(studio)
+    take = new_take(studio)
     response = post_event(
-        client, clip, {"id": "evt_x", "type": "job.completed", "data": {}}, **change
+        client, take, {"id": "evt_x", "type": "job.completed", "data": {}}, **change
     )
     assert response.status_code == 400
     assert response.text == reason
@@ -178,8 +178,8 @@ def test_forged_or_stale_events_are_refused(gateway, studio, client, change, rea
 
 def test_webhooks_are_off_without_a_secret(settings, studio, client):
     settings.AIGATEWAY_WEBHOOK_SECRET = ""
-    clip = make_take(studio.shot, status=ClipStatus.PENDING)
-    assert post_event(client, clip, {"id": "e", "data": {}}).status_code == 404
+    take = make_take(studio.shot, status=TakeStatus.PENDING)
+    assert post_event(client, take, {"id": "e", "data": {}}).status_code == 404
 
 
 def test_verify_event_checks_every_part():

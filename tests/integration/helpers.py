@@ -5,12 +5,12 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from studio.generation import ledger, services
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.processes import wait_for
 from studio.projects.models import Shot
 
 CENT = Decimal("0.01")
-TERMINAL = (ClipStatus.COMPLETED, ClipStatus.FAILED, ClipStatus.CANCELLED)
+TERMINAL = (TakeStatus.COMPLETED, TakeStatus.FAILED, TakeStatus.CANCELLED)
 
 
 def add_shot(studio, *, prompt: str, duration: int = 1, aspect_ratio: str = "16:9") -> Shot:
@@ -24,18 +24,18 @@ def add_shot(studio, *, prompt: str, duration: int = 1, aspect_ratio: str = "16:
     )
 
 
-def create_takes(studio, shots: list[Shot], count: int) -> list[Clip]:
+def create_takes(studio, shots: list[Shot], count: int) -> list[Take]:
     """`count` takes of the shots in turn, each queued for submit as the Generate button does."""
     studio.project.budget = Decimal("10000.00")
     studio.project.save(update_fields=["budget"])
     return [
-        services.clip_create(user=studio.bob, shot=shots[number % len(shots)])
+        services.take_create(user=studio.bob, shot=shots[number % len(shots)])
         for number in range(count)
     ]
 
 
-def takes(ids: Iterable[int]) -> list[Clip]:
-    return list(Clip.objects.filter(pk__in=list(ids)).order_by("pk"))
+def takes_by_id(ids: Iterable[int]) -> list[Take]:
+    return list(Take.objects.filter(pk__in=list(ids)).order_by("pk"))
 
 
 def wait_until(
@@ -60,39 +60,39 @@ def wait_until(
 
 def status_counts(ids: Iterable[int]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for clip in takes(ids):
-        counts[clip.status] = counts.get(clip.status, 0) + 1
+    for take in takes_by_id(ids):
+        counts[take.status] = counts.get(take.status, 0) + 1
     return counts
 
 
-def assert_one_job_per_take(state: dict, clips: list[Clip]) -> None:
+def assert_one_job_per_take(state: dict, takes: list[Take]) -> None:
     """The simulator accepted exactly one job for each take, and none for anything else."""
-    assert state["accepted_per_idempotency_key"] == {str(clip.idempotency_key): 1 for clip in clips}
-    assert state["accepted"] == len(clips)
+    assert state["accepted_per_idempotency_key"] == {str(take.idempotency_key): 1 for take in takes}
+    assert state["accepted"] == len(takes)
 
 
-def assert_take_matches_its_job(clip: Clip, jobs: dict[str, dict]) -> None:
+def assert_take_matches_its_job(take: Take, jobs: dict[str, dict]) -> None:
     """The take ends the way the gateway says its job ended, and costs what the gateway billed."""
-    job = jobs.get(clip.gateway_job_id)
-    assert job is not None, f"take {clip.pk} ({clip.status}) names no job the gateway has"
-    assert job["idempotency_key"] == str(clip.idempotency_key)
-    assert clip.status == job["status"], (clip.pk, clip.error_code, clip.error_message)
-    if clip.status == ClipStatus.COMPLETED:
-        assert clip.billed_cost == Decimal(job["billed_cents"]) / 100
-        assert clip.video.storage.exists(clip.video.name)
-        assert clip.poster.storage.exists(clip.poster.name)
-    elif clip.status == ClipStatus.FAILED:
-        assert clip.error_code == job["error_code"]
-        assert clip.error_message
+    job = jobs.get(take.gateway_job_id)
+    assert job is not None, f"take {take.pk} ({take.status}) names no job the gateway has"
+    assert job["idempotency_key"] == str(take.idempotency_key)
+    assert take.status == job["status"], (take.pk, take.error_code, take.error_message)
+    if take.status == TakeStatus.COMPLETED:
+        assert take.billed_cost == Decimal(job["billed_cents"]) / 100
+        assert take.video.storage.exists(take.video.name)
+        assert take.poster.storage.exists(take.poster.name)
+    elif take.status == TakeStatus.FAILED:
+        assert take.error_code == job["error_code"]
+        assert take.error_message
     else:
         assert job["billed_cents"] == 0
 
 
-def assert_ledger_matches_the_gateway(studio, state: dict, clips: list[Clip]) -> None:
+def assert_ledger_matches_the_gateway(studio, state: dict, takes: list[Take]) -> None:
     """The studio's money, to the cent: what completed takes cost is what the gateway billed,
     on the takes and on the project's page, and nothing is left reserved once all have ended."""
     billed = Decimal(state["billed_cents_total"]) / 100
-    spent = sum((c.billed_cost for c in clips if c.status == ClipStatus.COMPLETED), Decimal(0))
+    spent = sum((c.billed_cost for c in takes if c.status == TakeStatus.COMPLETED), Decimal(0))
     assert spent == billed
     costs, _ = ledger.project_costs(studio.project)
     # To the cent: on SQLite the database's SUM carries float noise (see test_storm.py's

@@ -7,7 +7,7 @@ import pytest
 
 from studio.gateway import probe_video
 from studio.generation import services
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from tests.integration.helpers import wait_until
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
@@ -32,25 +32,25 @@ def pipeline():
             yield worker
 
 
-def wait_until_settled(clip: Clip) -> Clip:
+def wait_until_settled(take: Take) -> Take:
     def settled() -> bool:
-        clip.refresh_from_db()
-        return not clip.is_active
+        take.refresh_from_db()
+        return not take.is_active
 
-    wait_until(settled, seconds=90, what=lambda: f"take still {clip.status}")
-    return clip
+    wait_until(settled, seconds=90, what=lambda: f"take still {take.status}")
+    return take
 
 
 def test_generate_ends_in_a_stored_playable_mp4_of_the_requested_length(pipeline, studio):
     studio.shot.duration = 3
     studio.shot.aspect_ratio = "9:16"
     studio.shot.save()
-    clip = services.clip_create(user=studio.bob, shot=studio.shot)
-    clip = wait_until_settled(clip)
-    assert clip.status == ClipStatus.COMPLETED, clip.error_message
-    info = probe_video(clip.video.path)
+    take = services.take_create(user=studio.bob, shot=studio.shot)
+    take = wait_until_settled(take)
+    assert take.status == TakeStatus.COMPLETED, take.error_message
+    info = probe_video(take.video.path)
     assert abs(info.duration - 3) < Decimal("0.1")
     assert (info.width, info.height) == (720, 1280)
     assert info.has_audio
-    assert clip.poster.size > 0
-    assert clip.billed_cost == Decimal("1.20")
+    assert take.poster.size > 0
+    assert take.billed_cost == Decimal("1.20")

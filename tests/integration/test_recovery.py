@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 
 from studio.generation import services
-from studio.generation.models import AT_GATEWAY_STATUSES, ClipStatus
+from studio.generation.models import AT_GATEWAY_STATUSES, TakeStatus
 from tests.integration.helpers import (
     TERMINAL,
     add_shot,
@@ -25,7 +25,7 @@ from tests.integration.helpers import (
     assert_take_matches_its_job,
     create_takes,
     status_counts,
-    takes,
+    takes_by_id,
     wait_until,
 )
 from tests.live_services import (
@@ -76,43 +76,43 @@ def studio_services() -> Iterator[tuple[RestartableRedis, SimulatorProcess, dict
 
 def mid_run(ids: list[int]) -> bool:
     """Some takes done, several still rendering at the gateway."""
-    clips = takes(ids)
-    done = sum(clip.status == ClipStatus.COMPLETED for clip in clips)
-    at_gateway = sum(clip.status in AT_GATEWAY_STATUSES for clip in clips)
+    takes = takes_by_id(ids)
+    done = sum(take.status == TakeStatus.COMPLETED for take in takes)
+    at_gateway = sum(take.status in AT_GATEWAY_STATUSES for take in takes)
     return done >= 3 and at_gateway >= 5
 
 
 def assert_every_take_completed_once(studio, simulator: SimulatorProcess, ids: list[int]) -> None:
     state = simulator.state()
-    clips = takes(ids)
-    assert status_counts(ids) == {ClipStatus.COMPLETED: len(ids)}
-    assert_one_job_per_take(state, clips)
+    takes = takes_by_id(ids)
+    assert status_counts(ids) == {TakeStatus.COMPLETED: len(ids)}
+    assert_one_job_per_take(state, takes)
     jobs = {job["id"]: job for job in state["jobs"]}
-    for clip in clips:
-        assert_take_matches_its_job(clip, jobs)
-    assert_ledger_matches_the_gateway(studio, state, clips)
+    for take in takes:
+        assert_take_matches_its_job(take, jobs)
+    assert_ledger_matches_the_gateway(studio, state, takes)
 
 
 def test_worker_killed_mid_run_loses_no_take_and_sends_none_twice(studio):
     with studio_services() as (_, simulator, env), killable_workers(env, beat=True) as start:
         first = start("first-worker")
         shot = add_shot(studio, prompt="Recovery: a lemonade pour")
-        ids = [clip.pk for clip in create_takes(studio, [shot], 20)]
+        ids = [take.pk for take in create_takes(studio, [shot], 20)]
         wait_until(lambda: mid_run(ids), seconds=60, what=lambda: str(status_counts(ids)))
         # More clicks on Generate, so that submits are under way too when the worker dies.
-        ids += [clip.pk for clip in create_takes(studio, [shot], 10)]
+        ids += [take.pk for take in create_takes(studio, [shot], 10)]
         time.sleep(0.3)
         first.kill()  # SIGKILL: worker, pool children and beat, with their messages unacked
         killed_at = time.monotonic()
         at_kill = status_counts(ids)
-        assert at_kill.get(ClipStatus.COMPLETED, 0) < len(ids)
+        assert at_kill.get(TakeStatus.COMPLETED, 0) < len(ids)
         assert any(status in at_kill for status in AT_GATEWAY_STATUSES), at_kill
         # Clicks while no worker runs wait in Redis for the next one.
-        ids += [clip.pk for clip in create_takes(studio, [shot], 5)]
+        ids += [take.pk for take in create_takes(studio, [shot], 5)]
         start("second-worker")
 
         wait_until(
-            lambda: not any(clip.is_active for clip in takes(ids)),
+            lambda: not any(take.is_active for take in takes_by_id(ids)),
             seconds=RECOVERY_SECONDS,
             every=1,
             what=lambda: f"{status_counts(ids)} (at the kill: {at_kill})",
@@ -120,13 +120,13 @@ def test_worker_killed_mid_run_loses_no_take_and_sends_none_twice(studio):
         recovered_in = time.monotonic() - killed_at
         # A submit the worker died in the middle of may or may not have reached the gateway:
         # the sweep says so rather than resend, and the person checks again (same key).
-        unconfirmed = [clip for clip in takes(ids) if clip.status == ClipStatus.UNCONFIRMED]
+        unconfirmed = [take for take in takes_by_id(ids) if take.status == TakeStatus.UNCONFIRMED]
         assert len(unconfirmed) <= 2  # one per pool process at most
-        for clip in unconfirmed:
-            assert "lost track of this submit" in clip.error_message
-            services.clip_check_again(user=studio.bob, clip=clip)
+        for take in unconfirmed:
+            assert "lost track of this submit" in take.error_message
+            services.take_check_again(user=studio.bob, take=take)
         wait_until(
-            lambda: all(clip.status in TERMINAL for clip in takes(ids)),
+            lambda: all(take.status in TERMINAL for take in takes_by_id(ids)),
             seconds=60,
             what=lambda: str(status_counts(ids)),
         )
@@ -152,7 +152,7 @@ def test_redis_restarted_mid_run_loses_no_take_and_sends_none_twice(studio):
                 workers.append(start(f"worker-restarted-{len(workers)}"))
 
         shot = add_shot(studio, prompt="Recovery: a lemonade pour")
-        ids = [clip.pk for clip in create_takes(studio, [shot], 30)]
+        ids = [take.pk for take in create_takes(studio, [shot], 30)]
         wait_until(lambda: mid_run(ids), seconds=60, what=lambda: str(status_counts(ids)))
         # The broker dies with everything in it: queued submits, the polls each worker holds
         # for later, the beat's next sweep. Then it comes back, empty, on the same port.
@@ -162,11 +162,11 @@ def test_redis_restarted_mid_run_loses_no_take_and_sends_none_twice(studio):
         redis.start()
         restarted_at = time.monotonic()
         # New takes go through the new broker.
-        ids += [clip.pk for clip in create_takes(studio, [shot], 5)]
+        ids += [take.pk for take in create_takes(studio, [shot], 5)]
 
         try:
             wait_until(
-                lambda: all(clip.status in TERMINAL for clip in takes(ids)),
+                lambda: all(take.status in TERMINAL for take in takes_by_id(ids)),
                 seconds=120,
                 every=1,
                 meanwhile=supervise,

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from studio.generation import ledger, services
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from tests.factories import take_row
 from tests.integration.helpers import (
     TERMINAL,
@@ -24,7 +24,7 @@ from tests.integration.helpers import (
     assert_take_matches_its_job,
     create_takes,
     status_counts,
-    takes,
+    takes_by_id,
     wait_until,
 )
 from tests.live_services import (
@@ -74,7 +74,7 @@ def test_storm_of_takes_ends_as_the_gateway_says_charged_once_to_the_cent(
         # A Redis of its own: other test runs on this machine share (and flush) the usual one.
         restartable_redis() as redis,
         simulator_subprocess(
-            # Tiny clips, cached renders (one per shot), a few seconds per job: room to cancel.
+            # Tiny takes, cached renders (one per shot), a few seconds per job: room to cancel.
             queue_seconds=1.0,
             run_seconds=5.0,
             run_seconds_per_video_second=0,
@@ -98,31 +98,31 @@ def test_storm_of_takes_ends_as_the_gateway_says_charged_once_to_the_cent(
                 add_shot(studio, prompt="Storm: a lemonade pour [blocked]"),
                 add_shot(studio, prompt="Storm: a lemonade pour, close up"),
             ]
-            ids = [clip.pk for clip in create_takes(studio, shots, TAKES)]
-            blocked = [clip.pk for clip in takes(ids) if clip.shot_id == shots[2].pk]
+            ids = [take.pk for take in create_takes(studio, shots, TAKES)]
+            blocked = [take.pk for take in takes_by_id(ids) if take.shot_id == shots[2].pk]
             to_cancel = set(ids[40::20])  # takes of the first shot, well after the first jobs
             cancel_requested: set[int] = set()
 
             def cancel_when_at_the_gateway() -> None:
                 # A person pressing Cancel on a take while it renders.
-                for clip in takes(to_cancel - cancel_requested):
-                    if clip.status in (ClipStatus.QUEUED, ClipStatus.RUNNING):
+                for take in takes(to_cancel - cancel_requested):
+                    if take.status in (TakeStatus.QUEUED, TakeStatus.RUNNING):
                         try:
-                            services.clip_request_cancel(user=studio.bob, clip=clip)
+                            services.take_request_cancel(user=studio.bob, take=take)
                         except ValidationError:
                             continue  # it finished in between
-                        cancel_requested.add(clip.pk)
+                        cancel_requested.add(take.pk)
 
             def settled() -> bool:
                 # Ended, or unconfirmed with no job at the gateway (so no webhook will come).
                 accepted = simulator.state()["accepted_per_idempotency_key"]
                 return all(
-                    clip.status in TERMINAL
+                    take.status in TERMINAL
                     or (
-                        clip.status == ClipStatus.UNCONFIRMED
-                        and str(clip.idempotency_key) not in accepted
+                        take.status == TakeStatus.UNCONFIRMED
+                        and str(take.idempotency_key) not in accepted
                     )
-                    for clip in takes(ids)
+                    for take in takes_by_id(ids)
                 )
 
             wait_until(
@@ -137,46 +137,48 @@ def test_storm_of_takes_ends_as_the_gateway_says_charged_once_to_the_cent(
             # Unconfirmed now: exactly the takes whose submit was lost before the gateway made a
             # job (a 500 or a dropped connection with nothing behind it). The ones whose job did
             # exist were settled by that job's webhook, without anyone resending anything.
-            unconfirmed = [clip for clip in takes(ids) if clip.status == ClipStatus.UNCONFIRMED]
+            unconfirmed = [
+                take for take in takes_by_id(ids) if take.status == TakeStatus.UNCONFIRMED
+            ]
             assert len(unconfirmed) == ROUNDS * len(UNKNOWN_NO_JOB)
-            assert {clip.error_code for clip in unconfirmed} == {"outcome_unknown"}
-            assert all("may or may not" in clip.error_message for clip in unconfirmed)
+            assert {take.error_code for take in unconfirmed} == {"outcome_unknown"}
+            assert all("may or may not" in take.error_message for take in unconfirmed)
             # A person presses Check again: the same Idempotency-Key, so at most one job each.
-            for clip in unconfirmed:
-                services.clip_check_again(user=studio.bob, clip=clip)
+            for take in unconfirmed:
+                services.take_check_again(user=studio.bob, take=take)
             wait_until(
-                lambda: all(clip.status in TERMINAL for clip in takes(ids)),
+                lambda: all(take.status in TERMINAL for take in takes_by_id(ids)),
                 seconds=60,
                 what=lambda: f"takes: {status_counts(ids)}",
             )
 
         state = simulator.state()
 
-    clips = takes(ids)
-    assert_one_job_per_take(state, clips)
+    takes = takes_by_id(ids)
+    assert_one_job_per_take(state, takes)
     jobs = {job["id"]: job for job in state["jobs"]}
-    for clip in clips:
-        assert_take_matches_its_job(clip, jobs)
-    assert_ledger_matches_the_gateway(studio, state, clips)
+    for take in takes:
+        assert_take_matches_its_job(take, jobs)
+    assert_ledger_matches_the_gateway(studio, state, takes)
 
     counts = status_counts(ids)
     print(
         f"storm: {counts} in {storm_seconds:.0f} s, {time.monotonic() - started:.0f} s in all; "
         f"{len(cancel_requested)} cancels pressed while rendering"
     )
-    assert all(Clip.objects.get(pk=pk).error_code == "content_policy" for pk in blocked)
-    assert counts[ClipStatus.FAILED] == len(blocked) + PROVIDER_FAILURES
+    assert all(Take.objects.get(pk=pk).error_code == "content_policy" for pk in blocked)
+    assert counts[TakeStatus.FAILED] == len(blocked) + PROVIDER_FAILURES
     # Every Cancel pressed reached the gateway, and ended as the gateway says (checked above):
     # cancelled, or completed and charged when the cancel came too late. Cancels have a queue
     # of their own, so they do not wait behind the storm's submits and webhooks.
     assert state["requests"]["cancel"] >= len(cancel_requested) > 0
-    ended = {Clip.objects.get(pk=pk).status for pk in cancel_requested}
-    assert ended <= {ClipStatus.CANCELLED, ClipStatus.COMPLETED}
-    assert ClipStatus.CANCELLED in ended
-    assert counts[ClipStatus.COMPLETED] >= TAKES - len(blocked) - PROVIDER_FAILURES - len(to_cancel)
+    ended = {Take.objects.get(pk=pk).status for pk in cancel_requested}
+    assert ended <= {TakeStatus.CANCELLED, TakeStatus.COMPLETED}
+    assert TakeStatus.CANCELLED in ended
+    assert counts[TakeStatus.COMPLETED] >= TAKES - len(blocked) - PROVIDER_FAILURES - len(to_cancel)
     # Every counted fault was met (the marker stays for good), and every webhook arrived.
     assert state["faults"] == [{"spec": BLOCKED, "remaining": None}]
-    finished = counts[ClipStatus.COMPLETED] + counts[ClipStatus.FAILED]
+    finished = counts[TakeStatus.COMPLETED] + counts[TakeStatus.FAILED]
     assert len(state["webhooks"]) == finished
     assert all(delivery["delivered"] for delivery in state["webhooks"])
     assert Decimal(state["billed_cents_total"]) > 0
@@ -189,8 +191,8 @@ def test_ledger_sum_is_exact_however_many_takes_it_adds(studio):
     studio.shot.duration = 1
     studio.shot.save()
     now = timezone.now()
-    Clip.objects.bulk_create(take_row(studio.shot, n, finished=now) for n in range(1, 200))
+    Take.objects.bulk_create(take_row(studio.shot, n, finished=now) for n in range(1, 200))
     studio.project.budget = Decimal("80.00")
     studio.project.save()
-    services.clip_create(user=studio.bob, shot=studio.shot)  # fits: not refused
+    services.take_create(user=studio.bob, shot=studio.shot)  # fits: not refused
     assert ledger.project_costs(studio.project)[0].spent == Decimal("79.60")

@@ -16,7 +16,7 @@ import redis
 from django.conf import settings
 
 from studio.generation import services
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.processes import BASE_DIR
 from tests.integration.helpers import wait_until
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
@@ -48,7 +48,7 @@ shot = Shot.objects.create(
     storyboard=storyboard, position=1, prompt="A red kite over the sea", duration=4,
     aspect_ratio="16:9", video_model=VideoModel.objects.get(),
 )
-print(services.clip_create(user=user, shot=shot).pk)
+print(services.take_create(user=user, shot=shot).pk)
 """
 
 
@@ -60,10 +60,10 @@ def run(argv: list[str], env: dict[str, str]) -> str:
     return result.stdout
 
 
-def their_status(database: Path, clip_id: int) -> str:
+def their_status(database: Path, take_id: int) -> str:
     with sqlite3.connect(database) as connection:
-        query = "SELECT status FROM generation_clip WHERE id = ?"
-        return connection.execute(query, [clip_id]).fetchone()[0]
+        query = "SELECT status FROM generation_take WHERE id = ?"
+        return connection.execute(query, [take_id]).fetchone()[0]
 
 
 def test_two_installs_on_one_redis_each_complete_only_their_own_takes(studio, tmp_path):
@@ -90,23 +90,23 @@ def test_two_installs_on_one_redis_each_complete_only_their_own_takes(studio, tm
         assert shared.llen(their_queue) == 1
 
         with celery_broker(url), celery_worker(ours, name="ours"):
-            our_take = services.clip_create(user=studio.bob, shot=studio.shot)
+            our_take = services.take_create(user=studio.bob, shot=studio.shot)
             wait_until(
-                lambda: not Clip.objects.get(pk=our_take.pk).is_active,
+                lambda: not Take.objects.get(pk=our_take.pk).is_active,
                 seconds=90,
-                what=lambda: f"our take is {Clip.objects.get(pk=our_take.pk).status}",
+                what=lambda: f"our take is {Take.objects.get(pk=our_take.pk).status}",
             )
 
             # Our worker left their submit alone, with no worker of theirs running.
             assert shared.llen(their_queue) == 1
-            assert their_status(database, their_take) == ClipStatus.PENDING
+            assert their_status(database, their_take) == TakeStatus.PENDING
 
         our_take.refresh_from_db()
-        assert our_take.status == ClipStatus.COMPLETED, our_take.error_message
+        assert our_take.status == TakeStatus.COMPLETED, our_take.error_message
 
         with celery_worker(theirs, name="theirs"):
             wait_until(
-                lambda: their_status(database, their_take) == ClipStatus.COMPLETED,
+                lambda: their_status(database, their_take) == TakeStatus.COMPLETED,
                 seconds=90,
                 what=lambda: f"their take is {their_status(database, their_take)}",
             )

@@ -1,4 +1,4 @@
-"""Exports on real clips made by the simulator's renderer: the versions, names and manifests
+"""Exports on real takes made by the simulator's renderer: the versions, names and manifests
 the studio keeps, the video checked by probing it."""
 
 from decimal import Decimal
@@ -47,7 +47,7 @@ def run_export(user, playlist) -> Export:
 
 def test_matching_takes_join_without_re_encoding(studio, playlist, shots, rendered):
     takes = [stored_take(shots[0], 1, rendered["a"]), stored_take(shots[1], 1, rendered["b"])]
-    services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     export = run_export(studio.bob, playlist)
     assert export.status == ExportStatus.DONE, export.error_message
     assert export.method == "copy"
@@ -67,7 +67,7 @@ def test_mixed_takes_and_trims_are_re_encoded_to_the_playlists_frame(
         stored_take(shots[0], 1, rendered["a"]),
         stored_take(shots[1], 1, rendered["tall"], "9:16"),
     ]
-    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     services.playlist_trim_item(
         user=studio.bob, item=items[0], trim_in=Decimal("0.5"), trim_out=Decimal("1.5")
     )
@@ -86,7 +86,7 @@ def test_a_failed_export_leaves_no_file_and_can_be_run_again(
     broken = tmp_path / "broken.mp4"
     broken.write_text("not a video")
     take = stored_take(shots[0], 1, broken)
-    services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[take])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
     export = run_export(studio.bob, playlist)
     assert export.status == ExportStatus.FAILED
     assert "not a playable video" in export.error_message

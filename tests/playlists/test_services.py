@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def order(playlist: Playlist) -> list[int]:
-    return [item.clip.shot.position for item in playlist.items.select_related("clip__shot")]
+    return [item.take.shot.position for item in playlist.items.select_related("take__shot")]
 
 
 def approve(studio, *takes):
@@ -28,13 +28,13 @@ def approve(studio, *takes):
 def test_add_takes_one_by_one_and_all_approved_takes(studio, playlist, takes, shots):
     newer = make_take(shots[0], 2)  # a newer approved take of shot 1: the storyboard's pick
     approve(studio, *takes, newer)
-    services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[takes[2]])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[takes[2]])
     items, skipped = services.playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
     assert (len(items), skipped) == (3, 0)
     assert order(playlist) == [3, 1, 2, 3]
-    assert playlist.items.get(position=2).clip.take_number == 2
+    assert playlist.items.get(position=2).take.take_number == 2
 
 
 def test_a_take_of_another_teams_project_is_refused_and_nothing_changes(studio, playlist, takes):
@@ -50,12 +50,12 @@ def test_a_take_of_another_teams_project_is_refused_and_nothing_changes(studio, 
     )
     foreign = make_take(shot)
     with pytest.raises(ValidationError, match="another project"):
-        services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[takes[0], foreign])
+        services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[takes[0], foreign])
     assert not playlist.items.exists()
 
 
 def test_reorder_sets_exactly_the_given_order(studio, playlist, takes):
-    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     services.playlist_reorder(
         user=studio.bob, playlist=playlist, item_uuids=[str(items[i].uuid) for i in (2, 0, 1)]
     )
@@ -64,9 +64,9 @@ def test_reorder_sets_exactly_the_given_order(studio, playlist, takes):
 
 @pytest.mark.parametrize("kind", ["foreign", "missing", "duplicated"])
 def test_reorder_with_ids_not_in_the_playlist_is_refused_unchanged(studio, playlist, takes, kind):
-    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     other = Playlist.objects.create(project=studio.project, name="Other", target_seconds=6)
-    stranger = services.playlist_add_takes(user=studio.bob, playlist=other, clips=[takes[0]])[0]
+    stranger = services.playlist_add_takes(user=studio.bob, playlist=other, takes=[takes[0]])[0]
     ids = [str(item.uuid) for item in items]
     bad = {
         "foreign": [ids[0], ids[1], str(stranger.uuid)],
@@ -94,21 +94,21 @@ def test_concurrent_adds_each_append_their_takes_after_the_last_item(studio, pla
     def add(pair):
         start.wait()
         try:
-            services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=list(pair))
+            services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=list(pair))
         finally:
             connection.close()
 
     with ThreadPoolExecutor(max_workers=ADDS) as pool:
         list(pool.map(add, pairs))
 
-    positions = dict(playlist.items.values_list("clip_id", "position"))
+    positions = dict(playlist.items.values_list("take_id", "position"))
     assert sorted(positions.values()) == list(range(1, 2 * ADDS + 1))
     # Each Add's two takes side by side, in the order given.
     assert all(positions[second.pk] == positions[first.pk] + 1 for first, second in pairs)
 
 
 def test_move_up_and_down_is_the_keyboard_way_to_reorder(studio, playlist, takes):
-    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     services.playlist_move_item(user=studio.bob, item=items[2], offset=-1)
     assert order(playlist) == [1, 3, 2]
     services.playlist_move_item(user=studio.bob, item=items[0], offset=-1)  # already first
@@ -116,14 +116,14 @@ def test_move_up_and_down_is_the_keyboard_way_to_reorder(studio, playlist, takes
 
 
 def test_remove_closes_the_gap(studio, playlist, takes):
-    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     services.playlist_remove_item(user=studio.bob, item=items[1])
     assert list(playlist.items.values_list("position", flat=True)) == [1, 2]
     assert order(playlist) == [1, 3]
 
 
 def test_trim_within_the_take_and_refused_outside(studio, playlist, takes):
-    item = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[takes[0]])[0]
+    item = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[takes[0]])[0]
     services.playlist_trim_item(
         user=studio.bob, item=item, trim_in=Decimal("0.5"), trim_out=Decimal("3")
     )
@@ -143,7 +143,7 @@ def test_trim_within_the_take_and_refused_outside(studio, playlist, takes):
 
 
 def test_duplicate_copies_items_and_trims_into_an_independent_variant(studio, playlist, takes):
-    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    items = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     services.playlist_trim_item(user=studio.bob, item=items[0], trim_in=Decimal("1"), trim_out=None)
     variant = services.playlist_duplicate(user=studio.bob, playlist=playlist)
     assert variant.name == "Hero 15 (variant)"
@@ -157,9 +157,9 @@ def test_summary_counts_length_cost_and_warns(studio, playlist, takes, shots):
     vertical = make_take(shots[1], 2, ratio="9:16", length=8)
     running = make_take(shots[2], 2, status="running")
     services.playlist_add_takes(
-        user=studio.bob, playlist=playlist, clips=[*takes, vertical, running]
+        user=studio.bob, playlist=playlist, takes=[*takes, vertical, running]
     )
-    items = list(playlist.items.select_related("clip"))
+    items = list(playlist.items.select_related("take"))
     summary = services.playlist_summary(playlist, items)
     assert summary.count == 5
     assert summary.length == Decimal("24")  # 4 + 4 + 4 + 8 + 4 (the running one's request)
@@ -174,7 +174,7 @@ def test_summary_counts_length_cost_and_warns(studio, playlist, takes, shots):
 
 def test_viewers_cannot_edit_playlists(studio, playlist, takes):
     with pytest.raises(PermissionDenied):
-        services.playlist_add_takes(user=studio.vera, playlist=playlist, clips=takes)
+        services.playlist_add_takes(user=studio.vera, playlist=playlist, takes=takes)
     assert not playlist.items.exists()
 
 
@@ -186,7 +186,7 @@ def test_a_storyboard_brings_each_shots_selected_take_when_approved(studio, play
     services.playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
-    first = playlist.items.get(position=1).clip
+    first = playlist.items.get(position=1).take
     assert first == takes[0] and first != newer
 
 
@@ -201,7 +201,7 @@ def test_an_unapproved_selected_take_gives_way_to_the_latest_approved(
     items, skipped = services.playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
-    assert [item.clip for item in items] == [second]
+    assert [item.take for item in items] == [second]
     assert skipped == 2  # shots 2 and 3: finished takes, none approved
 
 
@@ -211,7 +211,7 @@ def test_approval_taken_back_no_longer_counts(studio, playlist, takes):
     items, skipped = services.playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
-    assert [item.clip for item in items] == [takes[0]] and skipped == 2
+    assert [item.take for item in items] == [takes[0]] and skipped == 2
 
 
 def test_a_storyboard_without_approved_takes_is_refused_and_nothing_added(studio, playlist, takes):
@@ -238,5 +238,5 @@ def test_a_deleted_shot_brings_no_take_and_is_not_counted_as_skipped(
     items, skipped = services.playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
-    assert [item.clip.shot for item in items] == [shots[0], shots[2]]
+    assert [item.take.shot for item in items] == [shots[0], shots[2]]
     assert skipped == 0

@@ -16,7 +16,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def items(studio, playlist, takes):
-    return services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    return services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_adding_all_approved_takes_says_how_many_shots_were_skipped(
         **HTMX,
     )
     assert "Added 2 approved takes; skipped 1 shot with no approved take." in response.text
-    assert [item.clip for item in playlist.items.all()] == takes[:2]
+    assert [item.take for item in playlist.items.all()] == takes[:2]
 
 
 def test_adding_all_approved_takes_without_javascript_says_it_too(client, studio, playlist, takes):
@@ -178,7 +178,7 @@ def test_exporting_an_empty_or_unfinished_playlist_is_refused(client, studio, pl
     url = reverse("playlist_export", args=[playlist.uuid])
     assert "Add takes to the playlist before exporting it." in client.post(url, **HTMX).text
     running = make_take(shots[0], 5, status="running")
-    services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=[running])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[running])
     response = client.post(url, **HTMX)
     assert "Item 1 is not a finished take" in response.text
     assert not Export.objects.exists()

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from studio.activity.models import Activity, Verb
-from studio.generation.models import ClipStatus
+from studio.generation.models import TakeStatus
 from studio.playlists.models import Playlist, PlaylistItem
 from studio.projects.models import Shot, Storyboard
 from tests.factories import make_take
@@ -28,9 +28,9 @@ def fill(studio, storyboards: int) -> None:
             video_model=studio.veo,
         )
         done = make_take(shot, cost="1.60", finished=days_ago(n % 5))
-        make_take(shot, cost="0.80", status=ClipStatus.QUEUED)
+        make_take(shot, cost="0.80", status=TakeStatus.QUEUED)
         playlist = Playlist.objects.create(project=studio.project, name=f"Ad {n}")
-        PlaylistItem.objects.create(playlist=playlist, clip=done, position=1)
+        PlaylistItem.objects.create(playlist=playlist, take=done, position=1)
         Activity.objects.create(
             project=studio.project,
             storyboard=storyboard,
@@ -59,8 +59,8 @@ def test_project_page_query_count_does_not_grow(
 
 def test_budget_card_shows_spent_reserved_remaining_and_the_top_up_note(client, studio):
     make_take(studio.shot, cost="4.00", finished=days_ago(1))
-    make_take(studio.shot, cost="1.60", status=ClipStatus.RUNNING)
-    make_take(studio.shot, cost="9.99", status=ClipStatus.FAILED)
+    make_take(studio.shot, cost="1.60", status=TakeStatus.RUNNING)
+    make_take(studio.shot, cost="9.99", status=TakeStatus.FAILED)
     client.force_login(studio.vera)
     page = client.get(reverse("project_detail", args=[studio.project.uuid])).text
     card = page.split('id="budget"')[1].split("</section>")[0]
@@ -94,8 +94,8 @@ def test_playlist_cards_show_what_their_takes_cost(client, studio):
     first = make_take(studio.shot, cost="1.60", finished=days_ago(1))
     second = make_take(studio.shot, cost="2.40", finished=days_ago(1))
     playlist = Playlist.objects.create(project=studio.project, name="Cut")
-    PlaylistItem.objects.create(playlist=playlist, clip=first, position=1)
-    PlaylistItem.objects.create(playlist=playlist, clip=second, position=2)
+    PlaylistItem.objects.create(playlist=playlist, take=first, position=1)
+    PlaylistItem.objects.create(playlist=playlist, take=second, position=2)
     Playlist.objects.create(project=studio.project, name="Empty")
     client.force_login(studio.bob)
     page = client.get(reverse("project_detail", args=[studio.project.uuid])).text

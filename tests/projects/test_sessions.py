@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.activity.models import Activity
-from studio.generation.models import Clip
+from studio.generation.models import Take
 from studio.projects.models import Shot
 from studio.projects.services import UNDO_WINDOW
 from tests.factories import take_row
@@ -29,7 +29,7 @@ def add_shots(studio, count: int, takes: int = 0) -> list[Shot]:
         )
         for position in range(2, count + 2)
     ]
-    Clip.objects.bulk_create(
+    Take.objects.bulk_create(
         take_row(shot, number) for shot in shots for number in range(1, takes + 1)
     )
     return shots
@@ -82,7 +82,7 @@ def test_invalid_edit_keeps_the_text_and_says_why(client, studio):
         edit_data(studio.shot, 1, prompt="Keep this text", duration=99),
         **HTMX,
     )
-    assert "Veo 3.1 makes clips of 1 to 60 seconds." in response.text
+    assert "Veo 3.1 makes videos of 1 to 60 seconds." in response.text
     assert "Keep this text" in response.text
     assert Shot.objects.get().version == 1
 
@@ -219,7 +219,7 @@ def test_csv_preview_shows_each_row_and_saves_nothing(client, studio):
     page = upload(client, studio, CSV).text
     assert "2 of 5 rows can be imported" in page and "10 s in all" in page
     assert "accepts the aspect ratios 16:9, 9:16" in page
-    assert "makes clips of" in page
+    assert "makes videos of" in page
     assert "the prompt cannot be empty" in page
     assert Shot.objects.count() == 1
 

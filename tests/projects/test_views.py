@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from studio.generation.models import ClipStatus
+from studio.generation.models import TakeStatus
 from studio.projects.models import Project, Shot
 from studio.teams.models import Membership
 from tests.factories import PASSWORD, make_take
@@ -58,8 +58,8 @@ def test_project_with_a_negative_budget_is_refused_with_a_message(client, studio
 
 
 def test_project_page_shows_budget_spent_and_remaining(client, studio):
-    make_take(studio.shot, status=ClipStatus.RUNNING)
-    make_take(studio.shot, status=ClipStatus.FAILED)
+    make_take(studio.shot, status=TakeStatus.RUNNING)
+    make_take(studio.shot, status=TakeStatus.FAILED)
     client.force_login(studio.bob)
     page = client.get(reverse("project_detail", args=[studio.project.uuid])).text
     assert "$100.00" in page and "$1.60" in page and "$98.40" in page
@@ -82,8 +82,8 @@ def test_add_shot_appends_the_card_and_empties_the_form(client, studio):
     ("overrides", "message"),
     [
         ({"aspect_ratio": "1:1"}, "Select a valid choice"),
-        ({"duration": 61}, "Veo 3.1 makes clips of 1 to 60 seconds."),
-        ({"duration": 0}, "Veo 3.1 makes clips of 1 to 60 seconds."),
+        ({"duration": 61}, "Veo 3.1 makes videos of 1 to 60 seconds."),
+        ({"duration": 0}, "Veo 3.1 makes videos of 1 to 60 seconds."),
         ({"duration": "ten"}, "Enter a whole number."),
         ({"prompt": "   "}, "This field is required."),
         ({"prompt": "x" * 2001}, "at most 2000 characters"),
@@ -133,7 +133,7 @@ def test_storyboard_page_query_count_does_not_grow_with_shots(
             video_model=studio.veo,
         )
         make_take(shot)
-        make_take(shot, status=ClipStatus.RUNNING)
+        make_take(shot, status=TakeStatus.RUNNING)
     client.force_login(studio.bob)
     # session, user, storyboard (+project, team), default model, models count, shots (+model),
     # takes, their review decisions and comments, who is here, the user's memberships (what

@@ -9,4 +9,4 @@ from studio.playlists.models import PlaylistItem
 def items(studio, playlist, takes) -> list[PlaylistItem]:
     for take in takes:
         take.video.save("take.mp4", ContentFile(b"0123456789" * 10))
-    return playlist_services.playlist_add_takes(user=studio.bob, playlist=playlist, clips=takes)
+    return playlist_services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)

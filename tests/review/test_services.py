@@ -112,7 +112,7 @@ def test_unfinished_items_are_not_on_the_playlist_timeline(studio, playlist, ite
     running = make_take(shots[0], 2, status="running")
     from studio.playlists.services import playlist_add_takes, playlist_reorder
 
-    extra = playlist_add_takes(user=studio.bob, playlist=playlist, clips=[running])[0]
+    extra = playlist_add_takes(user=studio.bob, playlist=playlist, takes=[running])[0]
     order = [str(extra.uuid), *(str(i.uuid) for i in items)]
     playlist_reorder(user=studio.bob, playlist=playlist, item_uuids=order)
     comment = services.comment_add(

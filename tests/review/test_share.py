@@ -49,7 +49,7 @@ def test_guest_playlist_page_previews_through_the_link(
     with django_assert_num_queries(7):
         page = client.get(url)
     preview = page.context["preview"]
-    assert f"/s/{link.token}/takes/{items[0].clip.uuid}/video.mp4" in preview
+    assert f"/s/{link.token}/takes/{items[0].take.uuid}/video.mp4" in preview
     assert "Approve: the playlist" in page.text and "Resolve" not in page.text
     assert "Regenerate" not in page.text and "Move up" not in page.text
 
@@ -148,7 +148,7 @@ def test_expired_and_revoked_links_are_gone_and_grant_nothing(
     link = make_link(playlist, studio.alice)
     open_as(client, link)
     kill(link)
-    take = items[0].clip
+    take = items[0].take
     for method, url, data in [
         ("get", reverse("share_open", args=[link.token]), {}),
         ("post", reverse("share_comment", args=[link.token]), {"body": "late"}),
@@ -202,7 +202,7 @@ def test_a_link_used_on_another_object_opens_nothing(client, studio, playlist, i
     # A playlist link opens its items' takes only, and only its own exports.
     playlist_link = make_link(playlist, studio.alice)
     open_as(client, playlist_link)
-    video = reverse("share_take_video", args=[playlist_link.token, items[0].clip.uuid])
+    video = reverse("share_take_video", args=[playlist_link.token, items[0].take.uuid])
     assert client.get(video).status_code == 200
     assert (
         client.get(
@@ -233,7 +233,7 @@ def test_guest_media_answers_range_requests(client, studio, playlist, items):
         playlist=playlist, version=1, file_name="v1.mp4", status=ExportStatus.DONE
     )
     export.video.save("v1.mp4", ContentFile(b"0123456789" * 10))
-    take_url = reverse("share_take_video", args=[link.token, items[0].clip.uuid])
+    take_url = reverse("share_take_video", args=[link.token, items[0].take.uuid])
     part = client.get(take_url, HTTP_RANGE="bytes=10-19")
     assert part.status_code == 206 and b"".join(part.streaming_content) == b"0123456789"
     url = reverse("share_export_video", args=[link.token, export.uuid])

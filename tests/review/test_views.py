@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from studio.generation.models import Clip, ClipStatus
+from studio.generation.models import Take, TakeStatus
 from studio.projects.models import Shot
 from studio.review import services
 from studio.review.models import Comment, Decision, ReviewState, ShareLink
@@ -30,7 +30,7 @@ def add_shots(studio, first: int, last: int) -> None:
         )
         for number in (1, 2, 3):
             take = make_take(
-                shot, number, status=ClipStatus.COMPLETED if number < 3 else ClipStatus.FAILED
+                shot, number, status=TakeStatus.COMPLETED if number < 3 else TakeStatus.FAILED
             )
             if number < 3:
                 Decision.objects.create(take=take, state="approved", decided_by=studio.rita)
@@ -161,8 +161,8 @@ def test_playlist_decision_fragment(client, studio, playlist, items, django_asse
 def test_review_summary_lists_states_open_comments_and_who_must_decide(
     client, studio, playlist, items, django_assert_num_queries
 ):
-    services.review_decide(target=items[0].clip, state="approved", user=studio.rita)
-    services.comment_add(target=items[1].clip, body="Too fast", user=studio.rita)
+    services.review_decide(target=items[0].take, state="approved", user=studio.rita)
+    services.comment_add(target=items[1].take, body="Too fast", user=studio.rita)
     guest = Guest(name="Clara", link=make_link(playlist, studio.alice))
     services.comment_add(target=playlist, body="Logo later", guest=guest, at_seconds=Decimal("9"))
     services.review_decide(target=playlist, state="changes_requested", user=studio.alice)
@@ -220,7 +220,7 @@ def test_reviewers_cannot_manage_links_and_outsiders_cannot_see_them(client, stu
 
 def test_outsiders_get_404_on_every_review_url(client, studio, playlist, items):
     comment = services.comment_add(target=playlist, body="x", user=studio.rita)
-    take = items[0].clip
+    take = items[0].take
     link = make_link(playlist, studio.alice)
     client.force_login(studio.oscar)
     for method, url in [
@@ -243,8 +243,8 @@ def test_a_card_drawn_without_its_review_loads_it_by_itself(client, studio, take
     the review block asks for itself once."""
     from django.template.loader import render_to_string
 
-    take = Clip.objects.select_related("shot__storyboard").get(pk=takes[0].pk)
+    take = Take.objects.select_related("shot__storyboard").get(pk=takes[0].pk)
     html = render_to_string("review/take_review.html", {"take": take})
     assert f'hx-get="/takes/{take.uuid}/review/"' in html and 'hx-trigger="load"' in html
-    running = make_take(take.shot, 9, status=ClipStatus.RUNNING)
+    running = make_take(take.shot, 9, status=TakeStatus.RUNNING)
     assert render_to_string("review/take_review.html", {"take": running}).strip() == ""

@@ -63,11 +63,11 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "video",
-                    models.FileField(blank=True, upload_to=studio.generation.models.clip_upload_to),
+                    models.FileField(blank=True, upload_to=studio.generation.models.take_upload_to),
                 ),
                 (
                     "poster",
-                    models.FileField(blank=True, upload_to=studio.generation.models.clip_upload_to),
+                    models.FileField(blank=True, upload_to=studio.generation.models.take_upload_to),
                 ),
                 ("resolution", models.CharField(blank=True, max_length=20)),
                 (

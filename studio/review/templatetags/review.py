@@ -2,7 +2,7 @@ from django import template
 from django.http import HttpRequest
 from django.urls import reverse
 
-from studio.generation.models import Clip
+from studio.generation.models import Take
 from studio.review.models import ShareLink
 from studio.review.services import SHARE_DAYS, Review, review_of
 from studio.teams.models import Action
@@ -12,7 +12,7 @@ register = template.Library()
 
 
 @register.simple_tag
-def take_review(take: Clip) -> Review | None:
+def take_review(take: Take) -> Review | None:
     """The take's review from its prefetched decisions and comments, or None when they were
     not loaded (a card redrawn by another view): the block then loads itself, rather than
     costing two queries per card."""
@@ -22,7 +22,7 @@ def take_review(take: Clip) -> Review | None:
 
 
 @register.simple_tag(takes_context=True)
-def review_allowed(context, take: Clip) -> bool:
+def review_allowed(context, take: Take) -> bool:
     """May the person looking comment and decide? Guests on a link may (the view checked the
     link); a member's role is looked up once per request, not once per take."""
     if context.get("share_token"):

@@ -1,95 +1,26 @@
-"""Exporting a playlist as one finished video, kept as a numbered version with its manifest."""
+"""Running an export on the worker: join the playlist's takes into one video, store it and say
+how it went. Exports are started (numbered, with their manifest) in services.py."""
 
 import tempfile
 from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
-from studio.stitch.export import ExportError, Segment, export_file_name, stitch
-from studio.teams.models import Action
-from studio.teams.services import require_action
+from studio.stitch.export import ExportError, Segment, stitch
 
 from .models import Export, ExportStatus, Playlist, PlaylistItem
 
 DEFAULT_SIZES = {"16:9": (1280, 720), "9:16": (720, 1280)}
 PROGRESS_STEP = 5  # percent; fewer writes while ffmpeg runs
 STALE_RUN = timedelta(minutes=15)  # longer than any export runs
-
-
-def export_start(*, user, playlist: Playlist) -> Export:
-    from .tasks import export_playlist
-
-    require_action(user=user, team=playlist.project.team, action=Action.EDIT)
-    items = list(playlist.items.select_related("take"))
-    if not items:
-        raise ValidationError("Add takes to the playlist before exporting it.")
-    unfinished = [n for n, item in enumerate(items, start=1) if not item.is_ready]
-    if unfinished:
-        raise ValidationError(
-            f"Item {unfinished[0]} is not a finished take: export once every take is completed."
-        )
-    length = round(sum((item.length for item in items), Decimal("0")))
-    with transaction.atomic():
-        Playlist.objects.select_for_update().filter(pk=playlist.pk).first()
-        version = (playlist.exports.aggregate(last=Max("version"))["last"] or 0) + 1
-        export = Export.objects.create(
-            playlist=playlist,
-            version=version,
-            created_by=user,
-            file_name=export_file_name(
-                project=playlist.project.name,
-                playlist=playlist.name,
-                aspect_ratio=playlist.aspect_ratio,
-                length_seconds=length,
-                version=version,
-            ),
-            manifest=manifest(playlist, items),
-        )
-        activity_record(
-            project=playlist.project,
-            verb=Verb.EXPORTED,
-            subject=f"playlist {playlist.name} as {export.file_name} (started)",
-            actor=user,
-        )
-        transaction.on_commit(lambda: export_playlist.delay(export.pk))
-    return export
-
-
-def manifest(playlist: Playlist, items: list[PlaylistItem]) -> dict:
-    """What is inside, in order: enough to audit or rebuild the ad."""
-    return {
-        "project": playlist.project.name,
-        "playlist": playlist.name,
-        "aspect_ratio": playlist.aspect_ratio,
-        "target_seconds": playlist.target_seconds,
-        "items": [
-            {
-                "position": position,
-                "shot": item.take.shot.position,
-                "prompt": item.take.prompt,
-                "take": item.take.take_number,
-                "take_id": str(item.take.uuid),
-                "duration": str(item.take_length),
-                "trim_in": str(item.trim_in) if item.trim_in is not None else None,
-                "trim_out": str(item.trim_out) if item.trim_out is not None else None,
-                "length": str(item.length),
-                "cost": str(item.take.cost),
-            }
-            for position, item in enumerate(items, start=1)
-        ],
-        "total_length": str(sum((item.length for item in items), Decimal("0"))),
-        "total_cost": str(sum((item.take.cost for item in items), Decimal("0.00"))),
-    }
 
 
 def export_size(playlist: Playlist, items: list[PlaylistItem]) -> tuple[int, int]:

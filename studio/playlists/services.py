@@ -15,10 +15,12 @@ from studio.generation.models import Take, TakeStatus
 from studio.projects.models import Project, Storyboard, visible_shots
 from studio.review.models import ReviewState
 from studio.review.services import current_state, decisions_prefetch
+from studio.stitch.export import export_file_name
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
-from .models import PLATFORM_RATIOS, Playlist, PlaylistItem
+from .models import PLATFORM_RATIOS, Export, Playlist, PlaylistItem
+from .tasks import export_playlist
 
 
 def _require_edit(user, playlist_or_project) -> None:
@@ -242,3 +244,70 @@ def playlist_summary(playlist: Playlist, items: Sequence[PlaylistItem]) -> Playl
     if summary.over_target:
         summary.warnings.append(f"{summary.length:.1f} s is over the {summary.target} s target.")
     return summary
+
+
+# Exports: started here, run by the worker (exports.py)
+
+
+def export_start(*, user, playlist: Playlist) -> Export:
+    require_action(user=user, team=playlist.project.team, action=Action.EDIT)
+    items = list(playlist.items.select_related("take"))
+    if not items:
+        raise ValidationError("Add takes to the playlist before exporting it.")
+    unfinished = [n for n, item in enumerate(items, start=1) if not item.is_ready]
+    if unfinished:
+        raise ValidationError(
+            f"Item {unfinished[0]} is not a finished take: export once every take is completed."
+        )
+    length = round(sum((item.length for item in items), Decimal("0")))
+    with transaction.atomic():
+        Playlist.objects.select_for_update().filter(pk=playlist.pk).first()
+        version = (playlist.exports.aggregate(last=Max("version"))["last"] or 0) + 1
+        export = Export.objects.create(
+            playlist=playlist,
+            version=version,
+            created_by=user,
+            file_name=export_file_name(
+                project=playlist.project.name,
+                playlist=playlist.name,
+                aspect_ratio=playlist.aspect_ratio,
+                length_seconds=length,
+                version=version,
+            ),
+            manifest=manifest(playlist, items),
+        )
+        activity_record(
+            project=playlist.project,
+            verb=Verb.EXPORTED,
+            subject=f"playlist {playlist.name} as {export.file_name} (started)",
+            actor=user,
+        )
+        transaction.on_commit(lambda: export_playlist.delay(export.pk))
+    return export
+
+
+def manifest(playlist: Playlist, items: list[PlaylistItem]) -> dict:
+    """What is inside, in order: enough to audit or rebuild the ad."""
+    return {
+        "project": playlist.project.name,
+        "playlist": playlist.name,
+        "aspect_ratio": playlist.aspect_ratio,
+        "target_seconds": playlist.target_seconds,
+        "items": [
+            {
+                "position": position,
+                "shot": item.take.shot.position,
+                "prompt": item.take.prompt,
+                "take": item.take.take_number,
+                "take_id": str(item.take.uuid),
+                "duration": str(item.take_length),
+                "trim_in": str(item.trim_in) if item.trim_in is not None else None,
+                "trim_out": str(item.trim_out) if item.trim_out is not None else None,
+                "length": str(item.length),
+                "cost": str(item.take.cost),
+            }
+            for position, item in enumerate(items, start=1)
+        ],
+        "total_length": str(sum((item.length for item in items), Decimal("0"))),
+        "total_cost": str(sum((item.take.cost for item in items), Decimal("0.00"))),
+    }

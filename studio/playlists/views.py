@@ -21,7 +21,7 @@ from studio.review.services import review_of
 from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
 
-from . import exports, services
+from . import services
 from .forms import PlaylistForm, TrimForm
 from .models import Export, Playlist
 from .preview import playlist_items, preview_items
@@ -235,7 +235,7 @@ def playlist_duplicate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 def playlist_export(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     playlist = get_playlist(request, uuid)
     try:
-        exports.export_start(user=request.user, playlist=playlist)
+        services.export_start(user=request.user, playlist=playlist)
     except ValidationError as error:
         return playlist_refused(request, playlist, error)
     return playlist_exports_answer(request, playlist)

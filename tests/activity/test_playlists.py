@@ -64,7 +64,7 @@ def test_an_export_is_logged_when_started_and_when_finished(studio, ready, monke
         return SimpleNamespace(method="copy", duration=Decimal("4.02"))
 
     monkeypatch.setattr(exports, "stitch", stitch)
-    export = exports.export_start(user=studio.bob, playlist=ready)
+    export = services.export_start(user=studio.bob, playlist=ready)
     assert lines() == [
         (
             "bob",
@@ -89,7 +89,7 @@ def test_a_failed_export_is_logged_with_the_reason(studio, ready, monkeypatch):
         raise ExportError("take 1 is not a playable video")
 
     monkeypatch.setattr(exports, "stitch", stitch)
-    export = exports.export_start(user=studio.bob, playlist=ready)
+    export = services.export_start(user=studio.bob, playlist=ready)
     exports.export_run(export_id=export.pk)
     assert lines()[-1][2] == (
         f"playlist Hero 15 as {export.file_name} (failed: take 1 is not a playable video)"
@@ -98,5 +98,5 @@ def test_a_failed_export_is_logged_with_the_reason(studio, ready, monkeypatch):
 
 def test_a_refused_export_writes_no_line(studio, playlist):
     with pytest.raises(Exception, match="Add takes"):
-        exports.export_start(user=studio.bob, playlist=playlist)
+        services.export_start(user=studio.bob, playlist=playlist)
     assert lines() == []

@@ -39,7 +39,7 @@ def stored_take(shot, number, path: Path, ratio="16:9"):
 
 
 def run_export(user, playlist) -> Export:
-    export = exports.export_start(user=user, playlist=playlist)
+    export = services.export_start(user=user, playlist=playlist)
     exports.export_run(export_id=export.pk)
     export.refresh_from_db()
     return export

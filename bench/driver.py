@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import close_old_connections, connections
 
 from studio.gateway import GatewayClient, JobStatus
-from studio.generation import dispatch, steps, tasks, webhook_events
+from studio.generation import dispatch, services, steps, tasks, webhook_events
 
 log = logging.getLogger(__name__)
 
@@ -161,19 +161,19 @@ class Driver:
             "cancel_take": tasks.cancel_take,
             "apply_webhook": tasks.apply_webhook,
             "gateway_client": steps.gateway_client,
-            "webhook_receive": webhook_events.webhook_receive,
+            "webhook_receive": services.webhook_receive,
         }
         tasks.submit_take = Send("submit")
         tasks.cancel_take = Send("cancel")
         tasks.apply_webhook = Send("webhook")
         steps.gateway_client = timed_gateway_client
-        webhook_events.webhook_receive = timed_webhook_receive
+        services.webhook_receive = timed_webhook_receive
 
     def _uninstall(self) -> None:
         for name in ("submit_take", "cancel_take", "apply_webhook"):
             setattr(tasks, name, self._saved[name])
         steps.gateway_client = self._saved["gateway_client"]
-        webhook_events.webhook_receive = self._saved["webhook_receive"]
+        services.webhook_receive = self._saved["webhook_receive"]
         for client in self._clients.values():
             client.close()
         connections.close_all()

@@ -1,3 +1,6 @@
+"""How the studio writes money, times and change markers: plain functions that any layer may
+use, and the `{% load studio %}` template library (settings.TEMPLATES names it)."""
+
 from datetime import timedelta
 from decimal import Decimal
 

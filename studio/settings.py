@@ -85,6 +85,7 @@ TEMPLATES = [
                 "studio.context_processors.studio",
                 "studio.teams.context_processors.teams",
             ],
+            "libraries": {"studio": "studio.formatting"},
         },
     },
 ]

@@ -16,23 +16,64 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
+from studio.formatting import usd
 from studio.projects.models import Project, Shot, validate_prompt
 from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
-from .ledger import project_totals
-from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus
+from . import tasks
+from .ledger import cents, project_totals
+from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus, WebhookEvent
 from .transitions import transition
 
 
 class BudgetExceeded(ValidationError):
     pass
+
+
+# The project's budget
+
+
+@transaction.atomic
+def project_budget_set(*, user, project: Project, budget: Decimal) -> Project:
+    """Owners set the budget; never below what the takes have already spent or reserved,
+    or the budget check would let nothing through while still showing money left."""
+    require_action(user=user, team=project.team, action=Action.MANAGE)
+    budget = cents(budget)
+    if budget < 0:
+        raise ValidationError({"budget": "The budget cannot be negative."})
+    # The same lock the generation budget check takes: no take is reserved between this
+    # check and the write.
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    costs = project_totals(locked)
+    if budget < costs.committed:
+        raise ValidationError(
+            {
+                "budget": (
+                    f"The budget cannot go below {usd(costs.committed)}: {usd(costs.spent)} "
+                    f"is already spent and {usd(costs.reserved)} reserved for takes in progress."
+                )
+            }
+        )
+    old = locked.budget
+    if budget == old:
+        return project
+    locked.budget = budget
+    locked.save(update_fields=["budget"])
+    activity_record(
+        project=locked,
+        verb=Verb.EDITED,
+        subject=f"budget from {usd(old)} to {usd(budget)}",
+        actor=user,
+    )
+    project.budget = budget
+    return project
 
 
 # Creating takes
@@ -73,8 +114,6 @@ def batch_estimate(*, project: Project, shots: list[Shot]) -> Batch:
 
 def takes_create(*, user, shots: list[Shot]) -> list[Take]:
     """A take of each shot, all or none: reserved together against the project's budget."""
-    from .tasks import submit_take
-
     if not shots:
         raise ValidationError("Choose at least one shot to generate.")
     project = shots[0].storyboard.project
@@ -119,7 +158,7 @@ def takes_create(*, user, shots: list[Shot]) -> list[Take]:
         ]
         for take in takes:
             _record(take, Verb.GENERATED, user=user, cost=take.estimated_cost)
-        transaction.on_commit(lambda: [submit_take.delay(take.pk) for take in takes])
+        transaction.on_commit(lambda: [tasks.submit_take.delay(take.pk) for take in takes])
     return takes
 
 
@@ -133,8 +172,6 @@ def take_retry(*, user, take: Take) -> Take:
 def take_check_again(*, user, take: Take) -> Take:
     """An unconfirmed take is sent again with the same Idempotency-Key: a gateway that honours
     the key answers with the job it already has; the user was told it may not."""
-    from .tasks import submit_take
-
     require_action(user=user, team=take.shot.storyboard.project.team, action=Action.GENERATE)
     moved = transition(
         take,
@@ -146,7 +183,7 @@ def take_check_again(*, user, take: Take) -> Take:
     )
     if not moved:
         raise ValidationError("Only an unconfirmed take can be checked again.")
-    transaction.on_commit(lambda: submit_take.delay(take.pk))
+    transaction.on_commit(lambda: tasks.submit_take.delay(take.pk))
     return take
 
 
@@ -186,8 +223,6 @@ def active_pauses() -> list[SubmitPause]:
 def submissions_resume(*, user) -> int:
     """Lift every pause and send the takes that waited. A rejected key is an operator's
     matter; an empty wallet anyone who generates may resume after topping up."""
-    from .tasks import submit_take
-
     pauses = SubmitPause.objects.active()
     if not pauses.exists():
         return 0
@@ -201,7 +236,7 @@ def submissions_resume(*, user) -> int:
         pauses.update(resumed_at=now, resumed_by=user)
         waiting = list(Take.objects.filter(status=TakeStatus.PENDING).values_list("pk", flat=True))
         Take.objects.filter(pk__in=waiting).update(next_check_at=now, updated_at=now)
-        transaction.on_commit(lambda: [submit_take.delay(pk) for pk in waiting])
+        transaction.on_commit(lambda: [tasks.submit_take.delay(pk) for pk in waiting])
     return len(waiting)
 
 
@@ -211,8 +246,6 @@ def submissions_resume(*, user) -> int:
 def take_request_cancel(*, user, take: Take) -> Take:
     """Stop a take. One not yet sent ends here; one at the gateway is cancelled there by a
     worker (the gateway is never called from a web request)."""
-    from .tasks import cancel_take
-
     require_action(user=user, team=take.shot.storyboard.project.team, action=Action.GENERATE)
     now = timezone.now()
     with transaction.atomic():
@@ -235,5 +268,24 @@ def take_request_cancel(*, user, take: Take) -> Take:
             raise ValidationError("Only a waiting, queued or running take can be cancelled.")
         _record(take, Verb.CANCELLED, user=user)
         # Its own queue (CELERY_TASK_ROUTES): a cancel must not wait behind a storm of submits.
-        transaction.on_commit(lambda: cancel_take.delay(take.pk))
+        transaction.on_commit(lambda: tasks.cancel_take.delay(take.pk))
     return take
+
+
+# Webhooks: received here, applied by the worker (webhook_events.py)
+
+
+def webhook_receive(*, take: Take, event: dict) -> bool:
+    """Record a verified event once; False for a replay, which is acknowledged and ignored."""
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.create(
+                event_id=str(event["id"]),
+                event_type=str(event.get("type", "")),
+                take=take,
+                payload=event,
+            )
+    except IntegrityError:
+        return False
+    transaction.on_commit(lambda: tasks.apply_webhook.delay(stored.pk))
+    return True

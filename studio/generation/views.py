@@ -22,7 +22,7 @@ from studio.projects.models import Shot, Storyboard
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
-from . import services, webhook_events, webhooks
+from . import services, webhooks
 from .media import take_media
 from .models import Take
 
@@ -178,7 +178,7 @@ def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
     except webhooks.InvalidWebhook as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
     take = get_object_or_404(Take, uuid=uuid)
-    webhook_events.webhook_receive(take=take, event=event)
+    services.webhook_receive(take=take, event=event)
     return HttpResponse(status=204)
 
 

@@ -5,34 +5,16 @@ in webhooks.py, which needs no Django."""
 import logging
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from studio.gateway import JobRecord, JobStatus
 
-from .models import AT_GATEWAY_STATUSES, Take, TakeStatus, WebhookEvent
+from .models import AT_GATEWAY_STATUSES, TakeStatus, WebhookEvent
 from .steps import take_store_result
 from .transitions import NextStep, claim_lease, reschedule, transition
 
 log = logging.getLogger(__name__)
-
-
-def webhook_receive(*, take: Take, event: dict) -> bool:
-    """Record a verified event once; False for a replay, which is acknowledged and ignored."""
-    from .tasks import apply_webhook
-
-    try:
-        with transaction.atomic():
-            stored = WebhookEvent.objects.create(
-                event_id=str(event["id"]),
-                event_type=str(event.get("type", "")),
-                take=take,
-                payload=event,
-            )
-    except IntegrityError:
-        return False
-    transaction.on_commit(lambda: apply_webhook.delay(stored.pk))
-    return True
 
 
 def webhook_apply(*, event_pk: int) -> NextStep | None:

@@ -14,13 +14,11 @@ from django.utils import timezone
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.catalog.models import VideoModel
-from studio.generation.ledger import cents, project_totals
 from studio.teams.models import Action, Team
 from studio.teams.services import require_action
 
 from .csv_import import Row
 from .models import Presence, Project, Shot, Storyboard, validate_prompt
-from .templatetags.studio import usd
 
 # How long Undo is offered after a shot is deleted.
 UNDO_WINDOW = timedelta(seconds=60)
@@ -35,42 +33,6 @@ def project_create(*, user, team: Team, name: str, client: str, budget: Decimal)
     return Project.objects.create(
         team=team, name=name, client=client, budget=budget, created_by=user
     )
-
-
-@transaction.atomic
-def project_budget_set(*, user, project: Project, budget: Decimal) -> Project:
-    """Owners set the budget; never below what the takes have already spent or reserved,
-    or the budget check would let nothing through while still showing money left."""
-    require_action(user=user, team=project.team, action=Action.MANAGE)
-    budget = cents(budget)
-    if budget < 0:
-        raise ValidationError({"budget": "The budget cannot be negative."})
-    # The same lock the generation budget check takes: no take is reserved between this
-    # check and the write.
-    locked = Project.objects.select_for_update().get(pk=project.pk)
-    costs = project_totals(locked)
-    if budget < costs.committed:
-        raise ValidationError(
-            {
-                "budget": (
-                    f"The budget cannot go below {usd(costs.committed)}: {usd(costs.spent)} "
-                    f"is already spent and {usd(costs.reserved)} reserved for takes in progress."
-                )
-            }
-        )
-    old = locked.budget
-    if budget == old:
-        return project
-    locked.budget = budget
-    locked.save(update_fields=["budget"])
-    activity_record(
-        project=locked,
-        verb=Verb.EDITED,
-        subject=f"budget from {usd(old)} to {usd(budget)}",
-        actor=user,
-    )
-    project.budget = budget
-    return project
 
 
 def storyboard_create(*, user, project: Project, title: str) -> Storyboard:

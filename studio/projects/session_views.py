@@ -81,10 +81,12 @@ def shot_view(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 @require_POST
 def shot_update(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     shot = get_shot(request, uuid)
-    require_action(user=request.user, team=shot.storyboard.project.team, action=Action.EDIT)
     form = edit_form_for(request, shot)
     edit = {"uuid": shot.uuid, "form": form}
-    if form.is_valid():
+    if not form.is_valid():
+        # The form with its errors is for those who may send it (the service checks the rest).
+        require_action(user=request.user, team=shot.storyboard.project.team, action=Action.EDIT)
+    else:
         data = dict(form.cleaned_data)
         try:
             shot = services.shot_update(

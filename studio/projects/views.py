@@ -13,6 +13,7 @@ from studio.access import get_project, get_storyboard
 from studio.activity.charts import project_spend_chart
 from studio.catalog.models import VideoModel
 from studio.generation.ledger import Costs, project_costs, project_totals, takes_cost
+from studio.generation.services import project_budget_set
 from studio.htmx import AuthenticatedHttpRequest, parse_uuid
 from studio.teams.models import Action, Role, Team
 from studio.teams.services import (
@@ -171,7 +172,6 @@ def storyboard_import(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """Shots from a CSV in two steps: the file is checked and previewed row by row, and only
     Import saves. The checked text travels in the preview form, so nothing is stored between."""
     storyboard = get_storyboard(request, uuid)
-    require_action(user=request.user, team=storyboard.project.team, action=Action.EDIT)
     video_model = default_video_model(request)
     context: dict = {"storyboard": storyboard, "project": storyboard.project}
     # A file-only POST has an empty request.POST: bind on the method, not on its truthiness.
@@ -189,6 +189,8 @@ def storyboard_import(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
                 f"Imported {count} shot{pluralize(count)}{note if imported.skipped else ''}.",
             )
             return redirect("storyboard_detail", uuid=storyboard.uuid)
+        # Importing is checked by the service; the form and its preview are for those who may.
+        require_action(user=request.user, team=storyboard.project.team, action=Action.EDIT)
         if form.is_valid():
             text = csv_import.decode(form.cleaned_data["file"].read())
             parsed = csv_import.parse(text, video_model=video_model)
@@ -240,11 +242,13 @@ def project_budget(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """Owners change the budget in place: the budget card comes back, and the recent activity
     with its new line."""
     project = get_project(request, uuid)
-    require_action(user=request.user, team=project.team, action=Action.MANAGE)
     form = BudgetForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        # The form with its errors is for those who may send it (the service checks the rest).
+        require_action(user=request.user, team=project.team, action=Action.MANAGE)
+    else:
         try:
-            services.project_budget_set(
+            project_budget_set(
                 user=request.user, project=project, budget=form.cleaned_data["budget"]
             )
         except ValidationError as error:

@@ -102,6 +102,13 @@ def playlist(studio) -> Playlist:
 
 
 @pytest.fixture
+def second_storyboard(studio) -> Storyboard:
+    storyboard = Storyboard.objects.create(project=studio.project, title="Teaser")
+    make_shot(storyboard, 1, video_model=studio.veo, prompt="A glass of lemonade on a sunny table")
+    return storyboard
+
+
+@pytest.fixture
 def world(studio) -> dict:
     """One of every object a URL names, for the walks of tests/urls_table.py's routes."""
     return build_world(studio)

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.db import models
 
-from studio.projects.models import Project, Storyboard
 from studio.teams.models import TeamScopedQuerySet
 
 
@@ -33,9 +32,12 @@ class Activity(models.Model):
     right after the shot or take it names has been deleted.
     """
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
+    # Named, not imported: the log sits below every app that writes to it.
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="activities"
+    )
     storyboard = models.ForeignKey(
-        Storyboard, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "projects.Storyboard", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -1,18 +1,23 @@
-from decimal import Decimal
+"""Writing the activity log: every app may, so this imports none of them (the project and
+storyboard types are for the type checker only)."""
 
-from studio.projects.models import Project, Storyboard
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from .models import Activity, Verb
+
+if TYPE_CHECKING:
+    from studio.projects.models import Project, Storyboard
 
 
 def activity_record(
     *,
-    project: Project,
+    project: "Project",
     verb: Verb,
     subject: str,
     actor=None,
     actor_name: str = "",
-    storyboard: Storyboard | None = None,
+    storyboard: "Storyboard | None" = None,
     cost: Decimal | None = None,
 ) -> Activity:
     """Write one line of the log. Call it inside the transaction of the change it describes,

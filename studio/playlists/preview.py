@@ -7,9 +7,9 @@ from collections.abc import Callable
 from django.urls import reverse
 
 from studio.generation.models import Take
-from studio.review.services import item_label, playlist_timeline
 
 from .models import Playlist, PlaylistItem
+from .timeline import item_label, playlist_timeline
 
 
 def playlist_items(playlist: Playlist) -> list[PlaylistItem]:

@@ -17,6 +17,7 @@ from studio.generation.models import Take, TakeStatus
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, refused
 from studio.projects.models import Storyboard, visible_shots
 from studio.ranges import ranged_file_response
+from studio.review.approved import playlist_add_storyboard
 from studio.review.services import review_of
 from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
@@ -141,7 +142,7 @@ def playlist_add(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         )
 
         def add_storyboard() -> str:
-            items, skipped = services.playlist_add_storyboard(
+            items, skipped = playlist_add_storyboard(
                 user=request.user, playlist=playlist, storyboard=storyboard
             )
             return add_storyboard_notice(len(items), skipped)

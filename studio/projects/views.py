@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import reswap, retarget
 
 from studio.access import get_project, get_storyboard
-from studio.activity.charts import project_spend_chart
 from studio.catalog.models import VideoModel
+from studio.generation.charts import project_spend_chart
 from studio.generation.ledger import Costs, project_costs, project_totals, takes_cost
 from studio.generation.services import project_budget_set
 from studio.htmx import AuthenticatedHttpRequest, parse_uuid

@@ -3,7 +3,6 @@ as themselves (their role must allow reviewing); people outside the team act as 
 through a live share link that covers the object, and may comment and decide, nothing else.
 Every change writes its line in the project's activity log, in the same transaction."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,6 +17,7 @@ from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.generation.models import Take, TakeStatus
 from studio.playlists.models import Playlist, PlaylistItem
+from studio.playlists.timeline import item_label, playlist_item_at
 from studio.projects.models import Project, Storyboard
 from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
@@ -150,33 +150,6 @@ def review_decide(*, target: Reviewable, state: str, user=None, guest: Guest | N
 
 
 # Comments
-
-
-def playlist_timeline(items: Sequence[PlaylistItem]) -> list[tuple[PlaylistItem, Decimal]]:
-    """Each finished item with the moment it starts when the playlist plays back to back:
-    the same timeline as the page's preview, which skips unfinished items."""
-    timeline, offset = [], Decimal("0")
-    for item in items:
-        if item.is_ready:
-            timeline.append((item, offset))
-            offset += item.length
-    return timeline
-
-
-def item_label(item: PlaylistItem) -> str:
-    return f"Shot {item.take.shot.position}, take {item.take.take_number}"
-
-
-def playlist_item_at(
-    items: Sequence[PlaylistItem], seconds: Decimal
-) -> tuple[PlaylistItem | None, Decimal]:
-    """The item on screen at this moment of the playlist, and the playlist's length."""
-    timeline = playlist_timeline(items)
-    total = sum((item.length for item, _ in timeline), Decimal("0"))
-    for item, offset in reversed(timeline):
-        if seconds >= offset:
-            return item, total
-    return None, total
 
 
 def _pin(target: Reviewable, at_seconds: Decimal) -> tuple[PlaylistItem | None, str]:

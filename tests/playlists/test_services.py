@@ -9,6 +9,7 @@ from django.db import connection
 from studio.playlists import services
 from studio.playlists.models import Playlist
 from studio.projects.models import Project, Shot, Storyboard
+from studio.review.approved import playlist_add_storyboard
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
 from tests.factories import make_take
@@ -29,7 +30,7 @@ def test_add_takes_one_by_one_and_all_approved_takes(studio, playlist, takes, sh
     newer = make_take(shots[0], 2)  # a newer approved take of shot 1: the storyboard's pick
     approve(studio, *takes, newer)
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[takes[2]])
-    items, skipped = services.playlist_add_storyboard(
+    items, skipped = playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
     assert (len(items), skipped) == (3, 0)
@@ -183,9 +184,7 @@ def test_a_storyboard_brings_each_shots_selected_take_when_approved(studio, play
     approve(studio, takes[0], newer, takes[1])
     shots[0].selected_take = takes[0]
     shots[0].save()
-    services.playlist_add_storyboard(
-        user=studio.bob, playlist=playlist, storyboard=studio.storyboard
-    )
+    playlist_add_storyboard(user=studio.bob, playlist=playlist, storyboard=studio.storyboard)
     first = playlist.items.get(position=1).take
     assert first == takes[0] and first != newer
 
@@ -198,7 +197,7 @@ def test_an_unapproved_selected_take_gives_way_to_the_latest_approved(
     review_decide(target=third, state=ReviewState.REJECTED, user=studio.rita)
     shots[0].selected_take = third
     shots[0].save()
-    items, skipped = services.playlist_add_storyboard(
+    items, skipped = playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
     assert [item.take for item in items] == [second]
@@ -208,7 +207,7 @@ def test_an_unapproved_selected_take_gives_way_to_the_latest_approved(
 def test_approval_taken_back_no_longer_counts(studio, playlist, takes):
     approve(studio, takes[0], takes[1])
     review_decide(target=takes[1], state=ReviewState.CHANGES_REQUESTED, user=studio.alice)
-    items, skipped = services.playlist_add_storyboard(
+    items, skipped = playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
     assert [item.take for item in items] == [takes[0]] and skipped == 2
@@ -216,17 +215,13 @@ def test_approval_taken_back_no_longer_counts(studio, playlist, takes):
 
 def test_a_storyboard_without_approved_takes_is_refused_and_nothing_added(studio, playlist, takes):
     with pytest.raises(ValidationError, match="Hero spot has no approved takes yet"):
-        services.playlist_add_storyboard(
-            user=studio.bob, playlist=playlist, storyboard=studio.storyboard
-        )
+        playlist_add_storyboard(user=studio.bob, playlist=playlist, storyboard=studio.storyboard)
     assert not playlist.items.exists()
 
 
 def test_viewers_cannot_add_a_storyboard(studio, playlist, takes):
     with pytest.raises(PermissionDenied):
-        services.playlist_add_storyboard(
-            user=studio.vera, playlist=playlist, storyboard=studio.storyboard
-        )
+        playlist_add_storyboard(user=studio.vera, playlist=playlist, storyboard=studio.storyboard)
 
 
 def test_a_deleted_shot_brings_no_take_and_is_not_counted_as_skipped(
@@ -235,7 +230,7 @@ def test_a_deleted_shot_brings_no_take_and_is_not_counted_as_skipped(
     approve(studio, *takes)
     shots[1].deleted_at = shots[1].created_at  # deleted, within its undo window or not
     shots[1].save()
-    items, skipped = services.playlist_add_storyboard(
+    items, skipped = playlist_add_storyboard(
         user=studio.bob, playlist=playlist, storyboard=studio.storyboard
     )
     assert [item.take.shot for item in items] == [shots[0], shots[2]]

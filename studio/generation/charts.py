@@ -12,8 +12,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
-from studio.generation.ledger import ZERO, DaySpend, project_spend_per_day
 from studio.projects.models import Project, Storyboard
+
+from .ledger import ZERO, DaySpend, project_spend_per_day
 
 WIDTH, HEIGHT = 720, 260
 LEFT, RIGHT, TOP, BOTTOM = 60, 12, 14, 36  # room for the dollar labels and the dates

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from studio.activity.charts import dollars, nice_step, spend_chart
+from studio.generation.charts import dollars, nice_step, spend_chart
 from studio.generation.ledger import DaySpend, project_costs, project_spend_per_day
 from studio.generation.models import TakeStatus
 from tests.factories import make_take

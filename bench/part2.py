@@ -147,8 +147,8 @@ def run(sim: Simulator, args, workdir) -> list[dict]:
             )
     # Its jobs run for an hour: end its takes, or the next part's dispatcher (which hands out
     # every take due in the database) would spend that part's budget polling them.
-    Take.objects.filter(shot=shot, status__in=AT_GATEWAY_STATUSES).update(
-        status=TakeStatus.CANCELLED, next_check_at=None
+    Take.objects.filter(shot=shot).transition(
+        from_statuses=AT_GATEWAY_STATUSES, status=TakeStatus.CANCELLED, next_check_at=None
     )
     print(
         table(

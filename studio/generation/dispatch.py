@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from .budget import BudgetUnavailable, Kind
@@ -80,8 +79,8 @@ def takes_dispatch(*, now: datetime | None = None) -> list[Dispatch]:
             continue
         ids = [pk for pk, _ in due]
         # Only takes still due and in the same state: a click or a worker may have moved one.
-        Take.objects.filter(pk__in=ids, status__in=statuses, next_check_at__lte=horizon).update(
-            next_check_at=lease, updated_at=now
+        Take.objects.filter(pk__in=ids, next_check_at__lte=horizon).transition(
+            from_statuses=statuses, next_check_at=lease, updated_at=now
         )
         leased = set(
             Take.objects.filter(pk__in=ids, next_check_at=lease).values_list("pk", flat=True)
@@ -153,9 +152,8 @@ def takes_sweep(*, now: datetime | None = None) -> Sweep:
     stale = now - sweep_grace()
     # A submit claimed long ago and never finished: the worker died mid-request, so the
     # gateway may hold the job. Say so rather than resend.
-    unconfirmed = Take.objects.filter(
-        status=TakeStatus.SUBMITTING, next_check_at__lte=stale
-    ).update(
+    unconfirmed = Take.objects.filter(next_check_at__lte=stale).transition(
+        from_statuses=[TakeStatus.SUBMITTING],
         status=TakeStatus.UNCONFIRMED,
         error_code="outcome_unknown",
         error_message="The studio lost track of this submit; the gateway may have accepted it.",
@@ -163,12 +161,12 @@ def takes_sweep(*, now: datetime | None = None) -> Sweep:
         updated_at=now,
     )
     # A working take with no next step (an admin edit, a pause lifted by hand): due now.
-    unscheduled = Q(status__in=[TakeStatus.CANCELLING, *AT_GATEWAY_STATUSES])
+    unscheduled = [TakeStatus.CANCELLING, *AT_GATEWAY_STATUSES]
     if not SubmitPause.objects.active().exists():
-        unscheduled |= Q(status=TakeStatus.PENDING)
-    rescheduled = Take.objects.filter(
-        unscheduled, next_check_at__isnull=True, updated_at__lte=stale
-    ).update(next_check_at=now, updated_at=now)
+        unscheduled.append(TakeStatus.PENDING)
+    rescheduled = Take.objects.filter(next_check_at__isnull=True, updated_at__lte=stale).transition(
+        from_statuses=unscheduled, next_check_at=now, updated_at=now
+    )
     events = list(
         WebhookEvent.objects.filter(applied_at__isnull=True, received_at__lte=stale)
         .order_by("received_at")

@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
@@ -35,11 +36,112 @@ ACTIVE_STATUSES = (
 AT_GATEWAY_STATUSES = (TakeStatus.QUEUED, TakeStatus.RUNNING)
 
 
+# The legal moves of a take's status, from each status to those it may be written to next.
+# TakeQuerySet.transition refuses any other. A retry never moves a finished take: it makes a
+# new take of the shot (services.take_retry), so the final statuses have no way out.
+MOVES: dict[str, frozenset[str]] = {
+    TakeStatus.PENDING: frozenset(
+        {
+            TakeStatus.SUBMITTING,  # a worker claims the submit
+            TakeStatus.CANCELLED,  # cancelled before it was sent: nothing to stop at the gateway
+        }
+    ),
+    TakeStatus.SUBMITTING: frozenset(
+        {
+            # Not processed by the gateway (no request slot, 429, 503, unreachable, a rejected
+            # key): sent again later, or once resumed.
+            TakeStatus.PENDING,
+            TakeStatus.QUEUED,  # accepted; the submit's answer or a webhook says which
+            TakeStatus.RUNNING,
+            # The answer was lost, or the sweep found the worker died mid-request: the job may
+            # exist, so it is never resent blindly.
+            TakeStatus.UNCONFIRMED,
+            TakeStatus.FAILED,  # refused: bad model, empty wallet, blocked prompt
+        }
+    ),
+    **dict.fromkeys(
+        (TakeStatus.QUEUED, TakeStatus.RUNNING),
+        frozenset(
+            {
+                # A poll writes what the job record says, queued or running, and a webhook
+                # says running: the gateway's word is taken as it comes.
+                TakeStatus.QUEUED,
+                TakeStatus.RUNNING,
+                TakeStatus.CANCELLING,  # a cancel may come at any point before the job ends
+                TakeStatus.COMPLETED,
+                TakeStatus.FAILED,  # failed at the gateway, gone from it, or a bad video
+                TakeStatus.CANCELLED,  # cancelled at the gateway by someone else
+            }
+        ),
+    ),
+    TakeStatus.CANCELLING: frozenset(
+        {
+            # The cancel's answer is a job record like a poll's: the job may have finished
+            # first, or still be queued or running (then it is polled as before, and the
+            # gateway's refusal to cancel a job also leaves it running).
+            TakeStatus.QUEUED,
+            TakeStatus.RUNNING,
+            TakeStatus.COMPLETED,
+            TakeStatus.FAILED,
+            TakeStatus.CANCELLED,
+        }
+    ),
+    TakeStatus.UNCONFIRMED: frozenset(
+        {
+            TakeStatus.PENDING,  # check again: resent with the same Idempotency-Key
+            TakeStatus.RUNNING,  # a webhook names the job the lost answer would have
+        }
+    ),
+    TakeStatus.COMPLETED: frozenset(),
+    TakeStatus.FAILED: frozenset(),
+    TakeStatus.CANCELLED: frozenset(),
+}
+
+
+class IllegalMove(ValueError):
+    """A status write that MOVES does not allow."""
+
+
 class TakeQuerySet(TeamScopedQuerySet):
     team_path = "shot__storyboard__project__team"
 
     def active(self) -> "TakeQuerySet":
         return self.filter(status__in=ACTIVE_STATUSES)
+
+    def due(self, lease: datetime | None, now: datetime) -> "TakeQuerySet":
+        """A step sent straight away (a click) is due once its time has come; one the
+        dispatcher handed out is due while the take still holds the lease it was handed out
+        with, so a second delivery, or one whose lease ran out and was handed out again,
+        finds it gone."""
+        if lease is not None:
+            return self.filter(next_check_at=lease)
+        return self.filter(models.Q(next_check_at__isnull=True) | models.Q(next_check_at__lte=now))
+
+    def transition(self, *, from_statuses: Iterable[str], **fields) -> int:
+        """The one writer of takes' status, and of their steps (`next_check_at`): UPDATE
+        these takes WHERE status IN `from_statuses`, and return how many rows moved, so a
+        step that raced another (a cancel, a webhook, a second delivery) writes nothing. A
+        `status` that MOVES does not allow from each of `from_statuses` raises IllegalMove
+        before the database is touched. Nothing else calls `.update(status=...)` on takes.
+        Creating a take (pending) is not a move."""
+        from_statuses = list(from_statuses)
+        if "status" in fields:
+            illegal = [old for old in from_statuses if fields["status"] not in MOVES[old]]
+            if illegal:
+                raise IllegalMove(
+                    f"A take cannot go from {', '.join(illegal)} to {fields['status']}."
+                )
+        fields.setdefault("updated_at", timezone.now())
+        return self.filter(status__in=from_statuses).update(**fields)
+
+    def claim(
+        self, *, statuses: Iterable[str], lease: datetime | None, until: datetime, now: datetime
+    ) -> int:
+        """Take the steps of these takes that are due (see `due`), holding them until `until`;
+        how many were taken. A second delivery finds them not due."""
+        return self.due(lease, now).transition(
+            from_statuses=statuses, next_check_at=until, updated_at=now
+        )
 
 
 def take_upload_to(take: "Take", filename: str) -> str:

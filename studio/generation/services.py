@@ -235,7 +235,9 @@ def submissions_resume(*, user) -> int:
     with transaction.atomic():
         pauses.update(resumed_at=now, resumed_by=user)
         waiting = list(Take.objects.filter(status=TakeStatus.PENDING).values_list("pk", flat=True))
-        Take.objects.filter(pk__in=waiting).update(next_check_at=now, updated_at=now)
+        Take.objects.filter(pk__in=waiting).transition(
+            from_statuses=[TakeStatus.PENDING], next_check_at=now, updated_at=now
+        )
         transaction.on_commit(lambda: [tasks.submit_take.delay(pk) for pk in waiting])
     return len(waiting)
 

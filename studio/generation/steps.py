@@ -21,7 +21,7 @@ from studio.gateway import errors as gw
 from . import media, polling
 from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus
 from .throttle import backoff, request_slots, slow_everyone_down, wait_for_slot
-from .transitions import NextStep, claim, claim_lease, claim_many, due, fail, reschedule, transition
+from .transitions import NextStep, claim, claim_lease, claim_many, fail, reschedule, transition
 
 # With webhooks, completion arrives by itself: polling is only a safety net.
 WEBHOOK_SAFETY_POLL = timedelta(seconds=120)
@@ -108,12 +108,19 @@ def take_submit(*, take_id: int, lease: datetime | None = None) -> NextStep | No
     now = timezone.now()
     if SubmitPause.objects.active().exists():
         # Nothing is sent while paused; resuming sends every waiting take.
-        Take.objects.filter(due(lease, now), pk=take_id, status=TakeStatus.PENDING).update(
-            next_check_at=None
+        Take.objects.filter(pk=take_id).due(lease, now).transition(
+            from_statuses=[TakeStatus.PENDING], next_check_at=None
         )
         return None
-    claimed = Take.objects.filter(due(lease, now), pk=take_id, status=TakeStatus.PENDING).update(
-        status=TakeStatus.SUBMITTING, next_check_at=now + claim_lease(), updated_at=now
+    claimed = (
+        Take.objects.filter(pk=take_id)
+        .due(lease, now)
+        .transition(
+            from_statuses=[TakeStatus.PENDING],
+            status=TakeStatus.SUBMITTING,
+            next_check_at=now + claim_lease(),
+            updated_at=now,
+        )
     )
     if not claimed:
         return None

@@ -1,6 +1,7 @@
 """The primitives every step of a take's life is written with: claim the take's step with a
 conditional UPDATE and check the row count; write a status change only if the take is still
-where the step found it. Views (a click) and worker steps both use them."""
+where the step found it. Views (a click) and worker steps both use them; all of them write
+through TakeQuerySet.transition, which refuses a status move that models.MOVES does not list."""
 
 import logging
 from collections.abc import Sequence
@@ -10,7 +11,6 @@ from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .models import Take, TakeStatus
@@ -33,29 +33,21 @@ class NextStep:
 
 
 def transition(take: Take, *, from_statuses, **fields) -> bool:
-    """Write `fields` only if the take is still in one of `from_statuses`."""
+    """Write `fields` only if the take is still in one of `from_statuses`, and mirror them on
+    `take` if so."""
     fields["updated_at"] = timezone.now()
-    moved = Take.objects.filter(pk=take.pk, status__in=from_statuses).update(**fields)
+    moved = Take.objects.filter(pk=take.pk).transition(from_statuses=from_statuses, **fields)
     if moved:
         for name, value in fields.items():
             setattr(take, name, value)
     return bool(moved)
 
 
-def due(lease: datetime | None, now: datetime) -> Q:
-    """A step sent straight away (a click) is due once its time has come; one the dispatcher
-    handed out is due while the take still holds the lease it was handed out with, so a second
-    delivery, or one whose lease ran out and was handed out again, finds it gone."""
-    if lease is not None:
-        return Q(next_check_at=lease)
-    return Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
-
-
 def claim(take_id: int, *, statuses, lease: datetime | None = None) -> Take | None:
     """Take the step for this take if it is due; a second delivery finds it not due."""
     now = timezone.now()
-    claimed = Take.objects.filter(due(lease, now), pk=take_id, status__in=statuses).update(
-        next_check_at=now + claim_lease(), updated_at=now
+    claimed = Take.objects.filter(pk=take_id).claim(
+        statuses=statuses, lease=lease, until=now + claim_lease(), now=now
     )
     if not claimed:
         return None
@@ -68,8 +60,8 @@ def claim_many(take_ids: Sequence[int], *, statuses, lease: datetime | None) -> 
     with transaction.atomic():
         now = timezone.now()
         held_until = now + claim_lease()
-        claimed = Take.objects.filter(due(lease, now), pk__in=take_ids, status__in=statuses).update(
-            next_check_at=held_until, updated_at=now
+        claimed = Take.objects.filter(pk__in=take_ids).claim(
+            statuses=statuses, lease=lease, until=held_until, now=now
         )
         if not claimed:
             return []

@@ -45,10 +45,6 @@ class VideoInfo:
     video_extradata: bytes
     audio: AudioFormat | None
 
-    @property
-    def has_audio(self) -> bool:
-        return self.audio is not None
-
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
     """Open the file with FFmpeg (PyAV) and decode one frame; raise Unplayable if that fails."""

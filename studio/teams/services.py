@@ -81,11 +81,6 @@ def current_membership(request: HttpRequest) -> Membership | None:
     return memberships[0] if memberships else None
 
 
-def current_team(request: HttpRequest) -> Team | None:
-    membership = current_membership(request)
-    return membership.team if membership else None
-
-
 def team_remember(*, request: HttpRequest, team: Team) -> None:
     """Make `team` the current one for this session (the caller has checked membership)."""
     request.session[CURRENT_TEAM_SESSION_KEY] = str(team.uuid)

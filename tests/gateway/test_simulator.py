@@ -225,7 +225,7 @@ def test_rendered_mp4_has_the_requested_duration_and_shape(
     assert abs(info.duration - duration) <= Decimal("0.1")
     assert (info.width, info.height) == size
     assert record["result"]["resolution"] == f"{size[0]}x{size[1]}"
-    assert info.has_audio
+    assert info.audio is not None
     data = path.read_bytes()
     assert data.index(b"moov") < data.index(b"mdat"), "not +faststart"
 

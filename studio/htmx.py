@@ -26,12 +26,23 @@ class AuthenticatedHttpRequest(HtmxHttpRequest):
     user: User
 
 
+MAX_ID_DIGITS = 18  # below 2**63: every id a bigint column holds
+
+
 def parse_uuid(value: str) -> UUID | None:
     """A UUID from a form or query string; None for anything else (never a 500)."""
     try:
         return UUID(value)
     except (TypeError, ValueError):
         return None
+
+
+def parse_id(value: str | None) -> int | None:
+    """A database id from a form or query string: ASCII digits that fit a bigint; None for
+    anything else ("abc", "²", a number of 5,000 digits), never a 500."""
+    if value and value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS:
+        return int(value)
+    return None
 
 
 def parse_uuids(values: list[str]) -> list[UUID]:

@@ -6,7 +6,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from studio.access import get_project
-from studio.htmx import AuthenticatedHttpRequest, parse_uuid
+from studio.htmx import AuthenticatedHttpRequest, parse_id, parse_uuid
 
 from .models import Activity, Verb
 
@@ -35,8 +35,8 @@ def project_activity(request: AuthenticatedHttpRequest, uuid) -> TemplateRespons
         lines = lines.filter(storyboard__uuid=storyboard)
     if kind:
         lines = lines.filter(verb=kind)
-    before = request.GET.get("before", "")
-    if before.isdigit():
+    before = parse_id(request.GET.get("before"))
+    if before is not None:
         # The cursor's own time, read in the same query: (created_at, pk) < the cursor's.
         at = Subquery(Activity.objects.filter(pk=before, project=project).values("created_at")[:1])
         lines = lines.filter(Q(created_at__lt=at) | Q(created_at=at, pk__lt=before))

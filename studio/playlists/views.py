@@ -14,7 +14,7 @@ from django_htmx.http import trigger_client_event
 
 from studio.access import get_item, get_playlist, get_project
 from studio.generation.models import Take, TakeStatus
-from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, refused
+from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuid, refused
 from studio.projects.models import Storyboard, visible_shots
 from studio.ranges import ranged_file_response
 from studio.review.approved import playlist_add_storyboard
@@ -136,9 +136,9 @@ def add_storyboard_notice(added: int, skipped: int) -> str:
 def playlist_add(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """Add one take, or every shot's approved take of a storyboard, from this project only."""
     playlist = get_playlist(request, uuid)
-    if storyboard_uuid := request.POST.get("storyboard"):
+    if "storyboard" in request.POST:
         storyboard = get_object_or_404(
-            Storyboard.objects.for_user(request.user), uuid=storyboard_uuid
+            Storyboard.objects.for_user(request.user), uuid=parse_uuid(request.POST["storyboard"])
         )
 
         def add_storyboard() -> str:
@@ -150,7 +150,7 @@ def playlist_add(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         return _apply(request, playlist, add_storyboard)
     take = get_object_or_404(
         Take.objects.for_user(request.user).select_related("shot__storyboard"),
-        uuid=request.POST.get("take"),
+        uuid=parse_uuid(request.POST.get("take", "")),
     )
     return _apply(
         request,

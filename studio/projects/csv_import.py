@@ -83,13 +83,25 @@ def header_names(header: list[str]) -> list[str]:
 
 
 def parse(text: str, *, video_model: VideoModel) -> Parsed:
+    """Check every row. The text comes from decode() or back from the preview form, so it is
+    bounded here again."""
     if not text.strip():
         raise UnreadableFile("The file is empty.")
+    if len(text) > MAX_BYTES:
+        raise UnreadableFile(f"The file is over {MAX_BYTES // 1000} kB: split it into parts.")
+    if "\x00" in text:
+        raise UnreadableFile("The file holds NUL characters: save it again as CSV text.")
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # one column or an unusual file: commas, and let the header speak
-    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        return _parse_rows(csv.reader(io.StringIO(text), dialect), video_model)
+    except csv.Error as error:  # a cell over the csv module's limit, or a broken quote
+        raise UnreadableFile(f"The file is not readable CSV: {error}.") from error
+
+
+def _parse_rows(reader, video_model: VideoModel) -> Parsed:
     names = header_names(next(reader))
     rows: list[Row] = []
     for values in reader:

@@ -1,6 +1,7 @@
 """Storyboarding sessions: shots edited in place (with conflicts shown side by side),
 reordered, moved, duplicated, deleted with undo, and everyone's changes shown live."""
 
+import math
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.access import get_shot, get_storyboard
 from studio.catalog.models import VideoModel
 from studio.generation.models import ACTIVE_STATUSES
-from studio.htmx import AuthenticatedHttpRequest
+from studio.htmx import AuthenticatedHttpRequest, parse_id
 from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
 
@@ -42,12 +43,13 @@ from .models import Shot, Storyboard
 # timestamp before the last read but committed after it is still picked up. The page skips
 # cards it already shows at the same stamp, so the overlap costs bytes, not flicker.
 LIVE_OVERLAP = timedelta(seconds=5)
+MAX_TOKEN_SECONDS = 253_402_300_000  # 9999-12-31, the last moment a datetime holds
 
 
 def edit_form_for(request: HttpRequest, shot: Shot) -> ShotEditForm:
     """The edit form as posted, checked against the model the editor picked."""
     prefix = f"edit-{shot.pk}"
-    chosen = request.POST.get(f"{prefix}-video_model")
+    chosen = parse_id(request.POST.get(f"{prefix}-video_model"))
     model = (chosen and VideoModel.objects.enabled().filter(pk=chosen).first()) or shot.video_model
     return ShotEditForm(request.POST, video_model=model, prefix=prefix)
 
@@ -201,10 +203,15 @@ def shot_move(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 
 
 def since_token(value: str) -> datetime | None:
+    """The page's last-read time; None (send everything) for anything that is not a time
+    since 1970 that the overlap can be taken from."""
     try:
-        return datetime.fromtimestamp(float(value), tz=UTC)
-    except (OverflowError, ValueError):
+        seconds = float(value)
+    except ValueError:
         return None
+    if not math.isfinite(seconds) or not 0 <= seconds < MAX_TOKEN_SECONDS:
+        return None
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def changed_shots(storyboard: Storyboard, since: datetime | None) -> QuerySet[Shot]:

@@ -14,7 +14,7 @@ from studio.catalog.models import VideoModel
 from studio.generation.charts import project_spend_chart
 from studio.generation.ledger import Costs, project_costs, project_totals, takes_cost
 from studio.generation.services import project_budget_set
-from studio.htmx import AuthenticatedHttpRequest, parse_uuid
+from studio.htmx import AuthenticatedHttpRequest, parse_id, parse_uuid
 from studio.teams.models import Action, Role, Team
 from studio.teams.services import (
     current_membership,
@@ -91,7 +91,7 @@ def storyboard_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 
 
 def default_video_model(request: HttpRequest) -> VideoModel:
-    chosen = request.POST.get("video_model") or request.GET.get("video_model")
+    chosen = parse_id(request.POST.get("video_model") or request.GET.get("video_model"))
     models = VideoModel.objects.enabled()
     return (chosen and models.filter(pk=chosen).first()) or get_object_or_404(models[:1])
 

@@ -86,19 +86,22 @@ def playlist_reorder(*, user, playlist: Playlist, item_uuids: Sequence[str]) -> 
         raise ValidationError(
             "The new order must list every item of this playlist once; reload and try again."
         )
-    for position, item_uuid in enumerate(item_uuids, start=1):
-        items[str(item_uuid)].position = position
-    PlaylistItem.objects.bulk_update(items.values(), ["position"])
+    _renumber([items[str(item_uuid)] for item_uuid in item_uuids])
 
 
 @transaction.atomic
 def playlist_move_item(*, user, item: PlaylistItem, offset: int) -> None:
-    """Move up (-1) or down (+1): the keyboard alternative to dragging."""
-    order = [str(i.uuid) for i in item.playlist.items.all()]
-    index = order.index(str(item.uuid))
-    target = max(0, min(len(order) - 1, index + offset))
-    order.insert(target, order.pop(index))
-    playlist_reorder(user=user, playlist=item.playlist, item_uuids=order)
+    """Move up (-1) or down (+1): the keyboard alternative to dragging. The order is read
+    under the playlist's lock, so a change someone made meanwhile is moved within, not lost."""
+    _require_edit(user, item.playlist)
+    playlist = _locked(item.playlist)
+    items = list(playlist.items.all())
+    index = next((n for n, each in enumerate(items) if each.pk == item.pk), None)
+    if index is None:
+        raise ValidationError("That item was removed from the playlist meanwhile.")
+    target = max(0, min(len(items) - 1, index + offset))
+    items.insert(target, items.pop(index))
+    _renumber(items)
 
 
 @transaction.atomic
@@ -106,10 +109,14 @@ def playlist_remove_item(*, user, item: PlaylistItem) -> None:
     _require_edit(user, item.playlist)
     playlist = _locked(item.playlist)
     PlaylistItem.objects.filter(pk=item.pk).delete()
-    remaining = list(playlist.items.all())
-    for position, rest in enumerate(remaining, start=1):
-        rest.position = position
-    PlaylistItem.objects.bulk_update(remaining, ["position"])
+    _renumber(list(playlist.items.all()))
+
+
+def _renumber(items: list[PlaylistItem]) -> None:
+    """Positions 1, 2, 3... in this order, in one UPDATE."""
+    for position, item in enumerate(items, start=1):
+        item.position = position
+    PlaylistItem.objects.bulk_update(items, ["position"])
 
 
 def playlist_trim_item(

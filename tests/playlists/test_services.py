@@ -116,6 +116,21 @@ def test_move_up_and_down_is_the_keyboard_way_to_reorder(studio, playlist, takes
     assert order(playlist) == [1, 3, 2]
 
 
+def test_a_move_after_someone_changed_the_playlist_moves_within_their_order(
+    studio, playlist, takes
+):
+    """The keyboard Move of a page that is behind: an item added meanwhile stays; an item
+    removed meanwhile is refused with a message (it was a 500)."""
+    first, second = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes[:2])
+    services.playlist_add_takes(user=studio.alice, playlist=playlist, takes=[takes[2]])
+    services.playlist_move_item(user=studio.bob, item=second, offset=1)  # second as Bob saw it
+    assert order(playlist) == [1, 3, 2]
+    services.playlist_remove_item(user=studio.alice, item=first)
+    with pytest.raises(ValidationError, match="removed from the playlist meanwhile"):
+        services.playlist_move_item(user=studio.bob, item=first, offset=1)
+    assert order(playlist) == [3, 2]
+
+
 def test_remove_closes_the_gap(studio, playlist, takes):
     items = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     services.playlist_remove_item(user=studio.bob, item=items[1])

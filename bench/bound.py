@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from bench.run import DURATIONS, job_times
+from bench.jobs import DURATIONS, job_times
 
 LAG_TARGET = 6.0  # seconds, p95
 BASELINE_INTERVAL = 3.0

@@ -4,20 +4,30 @@
 studio/generation/tasks.py runs them; a click's step runs at once, as `.delay()` sends it.
 
 In-process, the bench can time what the studio does without a broker hop: when a poll first saw
-the job completed, and when the webhook arrived."""
+the job completed (the gateway client named by STUDIO_GATEWAY_CLIENT, TimedClient here), and when
+the webhook arrived (its event's received_at).
+
+While a Driver runs, the studio's three task objects in studio.generation.tasks are swapped for
+stand-ins that schedule the step here: the studio hands work to Celery by calling `.delay()` on
+them, and neither a setting nor a Celery signal lets a caller run a task later on another
+scheduler without a broker."""
 
 import heapq
 import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import ClassVar
 
+from django.conf import settings
 from django.db import close_old_connections, connections
+from django.db.models import Min
 
 from studio.gateway import GatewayClient, JobStatus
-from studio.generation import dispatch, services, steps, tasks, webhook_events
+from studio.generation import dispatch, steps, tasks, webhook_events
+from studio.generation.models import WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +87,35 @@ class Scheduler:
             log.exception("bench step %s%r failed", getattr(fn, "__name__", fn), args)
 
 
+class TimedClient(GatewayClient):
+    """The studio's gateway client, noting when a poll first saw each job completed (wall
+    clock, by job id) for the Driver that names it in STUDIO_GATEWAY_CLIENT."""
+
+    seen_completed: ClassVar[dict[str, float]] = {}
+
+    def get_job(self, job_id: str):
+        record = super().get_job(job_id)
+        if record is not None and record.status == JobStatus.COMPLETED:
+            TimedClient.seen_completed.setdefault(job_id, time.time())
+        return record
+
+
+def webhooks_arrived(take_ids: Iterable[int]) -> dict[int, float]:
+    """When each take's first webhook event arrived (wall clock, by take id)."""
+    firsts = (
+        WebhookEvent.objects.filter(take__in=list(take_ids))
+        .values("take")
+        .annotate(first=Min("received_at"))
+        .values_list("take", "first")
+        .order_by()
+    )
+    return {take_id: first.timestamp() for take_id, first in firsts}
+
+
 class Driver:
     def __init__(self, *, threads: int = 4) -> None:
         self.scheduler = Scheduler(threads=threads)
-        # Wall-clock times, by gateway job id / take id.
-        self.seen_completed: dict[str, float] = {}
-        self.webhook_arrived: dict[int, float] = {}
+        self.seen_completed: dict[str, float] = {}  # by gateway job id, see TimedClient
 
     def __exit__(self, *exc_info) -> None:
         self.scheduler.stop()
@@ -105,7 +138,7 @@ class Driver:
                 self.schedule(step.action, step.take_id, step.after.total_seconds(), step.lease)
         for batch in dispatch.poll_batches(handed):
             self.schedule("polls", batch.take_ids, batch.after.total_seconds(), batch.lease)
-        self.scheduler.at(dispatch.DISPATCH_AHEAD.total_seconds(), self._dispatch)
+        self.scheduler.at(dispatch.dispatch_ahead().total_seconds(), self._dispatch)
 
     def _step(self, kind: str, ident, lease) -> None:
         # As Celery's Django fixup does around each task.
@@ -129,51 +162,20 @@ class Driver:
             def delay(self, ident: int) -> None:
                 driver.schedule(self.kind, ident)
 
-        class TimedClient(GatewayClient):
-            def get_job(self, job_id: str):
-                record = super().get_job(job_id)
-                if record is not None and record.status == JobStatus.COMPLETED:
-                    driver.seen_completed.setdefault(job_id, time.time())
-                return record
-
-        def timed_webhook_receive(*, take, event):
-            driver.webhook_arrived.setdefault(take.pk, time.time())
-            return self._saved["webhook_receive"](take=take, event=event)
-
-        clients: dict[str, GatewayClient] = {}
-
-        def timed_gateway_client() -> GatewayClient:
-            # One kept-alive client, as steps.gateway_client keeps one per process.
-            from django.conf import settings
-
-            if settings.AIGATEWAY_BASE_URL not in clients:
-                clients[settings.AIGATEWAY_BASE_URL] = TimedClient(
-                    settings.AIGATEWAY_BASE_URL,
-                    settings.AIGATEWAY_API_KEY,
-                    timeout=settings.AIGATEWAY_TIMEOUT,
-                )
-            return clients[settings.AIGATEWAY_BASE_URL]
-
-        self._clients = clients
-
         self._saved = {
             "submit_take": tasks.submit_take,
             "cancel_take": tasks.cancel_take,
             "apply_webhook": tasks.apply_webhook,
-            "gateway_client": steps.gateway_client,
-            "webhook_receive": services.webhook_receive,
         }
         tasks.submit_take = Send("submit")
         tasks.cancel_take = Send("cancel")
         tasks.apply_webhook = Send("webhook")
-        steps.gateway_client = timed_gateway_client
-        services.webhook_receive = timed_webhook_receive
+        self._saved_client = settings.STUDIO_GATEWAY_CLIENT
+        TimedClient.seen_completed = self.seen_completed
+        settings.STUDIO_GATEWAY_CLIENT = f"{TimedClient.__module__}.TimedClient"
 
     def _uninstall(self) -> None:
-        for name in ("submit_take", "cancel_take", "apply_webhook"):
-            setattr(tasks, name, self._saved[name])
-        steps.gateway_client = self._saved["gateway_client"]
-        services.webhook_receive = self._saved["webhook_receive"]
-        for client in self._clients.values():
-            client.close()
+        for name, task in self._saved.items():
+            setattr(tasks, name, task)
+        settings.STUDIO_GATEWAY_CLIENT = self._saved_client
         connections.close_all()

@@ -17,7 +17,7 @@ from django.conf import settings
 
 from bench import bound
 from bench import world as w
-from bench.driver import Driver, Scheduler
+from bench.driver import Driver, Scheduler, webhooks_arrived
 from bench.env import API_KEY, WEBHOOK_SECRET
 from bench.services import Simulator, webhook_server
 from bench.stats import fmt, percentile, ratio, table
@@ -101,6 +101,7 @@ def run_studio(
             settings.STUDIO_PUBLIC_URL = ""
         result.errors = driver.scheduler.errors
         result.late = driver.scheduler.late
+    arrived = webhooks_arrived(ids)
     state = sim.state()
     count_calls(result, state)
     done_at = completion_times(state)
@@ -118,7 +119,7 @@ def run_studio(
         actual[take.duration].append((gateway_done - take.submitted_at.timestamp()) / scale)
         result.raw_lags.append(finished - gateway_done)
         polled = driver.seen_completed.get(take.gateway_job_id)
-        hooked = driver.webhook_arrived.get(take.pk)
+        hooked = arrived.get(take.pk)
         if hooked is not None and (polled is None or hooked <= polled):
             # Delivery and storing run at real speed: nothing to rescale.
             result.lags.append(finished - gateway_done)
@@ -146,9 +147,10 @@ def compare_learned(studio: w.World, duration: int, actual: list[float], scale: 
     if len(logs) < 2:
         return f"{duration} s takes: too few completed to compare"
     median, spread = math.exp(statistics.median(logs)), statistics.stdev(logs)
+    first_poll = learned.first_poll(steps.poll_intervals().first_poll_grace)
     return (
         f"{duration} s takes: learned median {learned.median / scale:.0f} s, spread "
-        f"{learned.spread:.2f}, first poll at {learned.first_poll() / scale:.0f} s"
+        f"{learned.spread:.2f}, first poll at {first_poll / scale:.0f} s"
         f"; at the gateway median {median:.0f} s, spread {spread:.2f}, "
         f"5th percentile {percentile(actual, 5):.0f} s"
     )

@@ -50,16 +50,16 @@ def run(sim: Simulator, args) -> dict:
     elapsed = time.time() - start
     state = sim.state()
     done_at = completion_times(state)
-    takes = list(
+    records = list(
         Take.objects.filter(pk__in=ids).values_list(
             "status", "gateway_job_id", "created_at", "submitted_at", "finished_at"
         )
     )
-    created = sorted(c[2].timestamp() for c in takes)
-    finished = sorted(c[4].timestamp() for c in takes if c[4])
+    created = sorted(c[2].timestamp() for c in records)
+    finished = sorted(c[4].timestamp() for c in records if c[4])
     # (gateway completion, lag, submit wait) of each completed take.
     samples: list[tuple[float, float, float]] = []
-    for status, job_id, made, sent, ended in takes:
+    for status, job_id, made, sent, ended in records:
         gateway_done = done_at.get(job_id)
         if status != TakeStatus.COMPLETED or gateway_done is None or ended is None:
             continue

@@ -1,47 +1,31 @@
-"""Running the clock faster: every poll interval the studio uses is multiplied by the same factor
-as the simulator's job times, so a bench second stands for 1/scale real seconds and ratios between
-pollers are the real ones. Applied inside the bench process (and in the worker it starts)."""
+"""Running the clock faster: every timing setting that paces polling is multiplied by the same
+factor as the simulator's job times, so a bench second stands for 1/scale real seconds and ratios
+between pollers are the real ones. Applied to the bench process's settings; part 2's worker runs
+on the real timings, which it reads from its own settings."""
 
-from datetime import timedelta
+from django.conf import settings
 
-# The studio's intervals that decide when a take is polled (or re-polled after an error).
-POLLING_INTERVALS = (
-    "MIN_INTERVAL",
-    "NEAR_INTERVAL",
-    "FIRST_POLL_GRACE",
-    "EARLY_INTERVAL",
-    "MAX_INTERVAL",
-    "UNLEARNED_MAX_INTERVAL",
+# The studio's timing settings (seconds) that decide when a take is polled, re-polled after
+# an error, or handed out by the dispatcher.
+TIMINGS = (
+    "STUDIO_POLL_FLOOR_SECONDS",
+    "STUDIO_POLL_NEAR_SECONDS",
+    "STUDIO_POLL_FIRST_GRACE_SECONDS",
+    "STUDIO_POLL_EARLY_MAX_SECONDS",
+    "STUDIO_POLL_LATE_MAX_SECONDS",
+    "STUDIO_POLL_UNLEARNED_MAX_SECONDS",
+    "STUDIO_WEBHOOK_SAFETY_POLL_SECONDS",
+    # How often the dispatcher runs (beat's 1 s), so that it adds what it adds in real time.
+    "STUDIO_DISPATCH_EVERY_SECONDS",
+    # How far apart the polls of one batch may fall due: a batch goes when its last is due.
+    "STUDIO_POLL_BATCH_SPREAD_SECONDS",
 )
 
 
-def apply_time_scale(scale: float) -> dict[str, timedelta]:
-    """Multiply the studio's poll intervals by `scale`; returns what they now are."""
-    from django.conf import settings
-
-    from studio.generation import dispatch, polling, steps
-
-    if scale == 1:
-        return {}
-    applied = {}
-    for name in POLLING_INTERVALS:
-        value = _original(polling, name) * scale
-        setattr(polling, name, value)
-        applied[f"polling.{name}"] = value
-    settings.STUDIO_POLL_FLOOR_SECONDS = polling.MIN_INTERVAL.total_seconds()
-    # steps and dispatch bind these at import time.
-    steps.WEBHOOK_SAFETY_POLL = _original(steps, "WEBHOOK_SAFETY_POLL") * scale
-    applied["steps.WEBHOOK_SAFETY_POLL"] = steps.WEBHOOK_SAFETY_POLL
-    # How often the dispatcher runs (beat's 1 s), so that it adds what it adds in real time.
-    dispatch.DISPATCH_AHEAD = _original(dispatch, "DISPATCH_AHEAD") * scale
-    applied["dispatch.DISPATCH_AHEAD"] = dispatch.DISPATCH_AHEAD
-    # How far apart the polls of one batch may fall due: a batch goes when its last is due.
-    dispatch.POLL_BATCH_SPREAD = _original(dispatch, "POLL_BATCH_SPREAD") * scale
-    applied["dispatch.POLL_BATCH_SPREAD"] = dispatch.POLL_BATCH_SPREAD
+def apply_time_scale(scale: float) -> dict[str, float]:
+    """Multiply the studio's timing settings by `scale`, once, before the bench starts; returns
+    what they now are."""
+    applied = {name: getattr(settings, name) * scale for name in TIMINGS}
+    for name, value in applied.items():
+        setattr(settings, name, value)
     return applied
-
-
-def _original(module, name: str) -> timedelta:
-    # Remember the module's own value, so applying twice does not compound.
-    saved = module.__dict__.setdefault("_bench_originals", {})
-    return saved.setdefault(name, getattr(module, name))

@@ -59,7 +59,7 @@ def simulator(workdir: Path, **config: Any) -> Iterator[Simulator]:
 
 @contextmanager
 def celery_worker(workdir: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """One `celery worker --concurrency 2` (prefork) with the bench's time scale applied."""
+    """One `celery worker --concurrency 2` (prefork), its settings from the environment."""
     log_path = workdir / "worker.log"
     with log_path.open("wb") as log:
         process = start(

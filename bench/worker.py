@@ -1,25 +1,24 @@
-"""`python -m bench.worker`: a Celery worker (prefork, concurrency 2, with beat) whose poll
-intervals are scaled like the bench's (BENCH_TIME_SCALE); the prefork children inherit the
-scaling."""
+"""`python -m bench.worker`: a Celery worker (prefork, concurrency 2, with beat) on the studio's
+settings; timings come from the environment, as settings.py reads them. With
+BENCH_POLL_LATENESS (a Redis URL) it measures how late each poll starts, from Celery's signals."""
 
 import os
+import time
+from datetime import timedelta
 
 import django
 
 
 def main() -> None:
     django.setup()
-    from celery.signals import worker_ready
+    from celery.signals import task_prerun, worker_ready
     from django.conf import settings
 
-    from bench.scale import apply_time_scale
     from studio.celery import app
 
-    apply_time_scale(float(os.environ.get("BENCH_TIME_SCALE", "1")))
-    if os.environ.get("BENCH_SHARED_CLIENT"):
-        share_gateway_client()
     if os.environ.get("BENCH_POLL_LATENESS"):
-        record_poll_lateness(os.environ["BENCH_POLL_LATENESS"])
+        # Connected before the prefork children are made, so they inherit it.
+        task_prerun.connect(PollLateness(os.environ["BENCH_POLL_LATENESS"]), weak=False)
     # Its INFO log would write a line per task: say "ready" at WARNING instead.
     worker_ready.connect(lambda **_: print("bench worker ready.", flush=True), weak=False)
     app.worker_main(
@@ -44,77 +43,59 @@ def main() -> None:
     )
 
 
-LATENESS_KEY = "bench:poll-late"  # seconds each poll was claimed after it fell due
-DUE_KEY = "bench:poll-due"  # when each handed-out poll falls due, by take
+LATENESS_KEY = "bench:poll-late"  # seconds each poll was started after it fell due
+DUE_KEY = "bench:poll-due"  # when each poll the dispatcher may hand out falls due, by take
 
 
-def record_poll_lateness(redis_url: str) -> None:
-    """Measure, not estimate, how late each poll starts: the dispatcher's hand-outs say when
-    each poll falls due (its lease less the claim lease, plus its countdown) and the batch that
-    claims it says when it started. Kept in Redis, read by part 2. Applied before the prefork
-    children are made, so they inherit it."""
-    import time
+class PollLateness:
+    """Measure, not estimate, how late each poll starts: Celery's task_prerun signal, before
+    each dispatcher run, notes when each poll it may hand out falls due (its `next_check_at`, or
+    the run's start if that has passed, as the dispatcher counts it), and before each poll batch
+    how long after that it started. Kept in Redis, read by part 2."""
 
-    import redis
+    DISPATCH = "studio.generation.tasks.dispatch_due_steps"
+    POLL = "studio.generation.tasks.poll_takes"
 
-    from studio.generation import dispatch as dispatch_module
-    from studio.generation import steps as steps_module
-    from studio.generation.transitions import claim_lease
+    def __init__(self, redis_url: str) -> None:
+        import redis
 
-    store = redis.Redis.from_url(redis_url)
-    dispatch, poll = dispatch_module.takes_dispatch, steps_module.takes_poll
+        self.store = redis.Redis.from_url(redis_url)
 
-    def takes_dispatch(**kwargs):
-        steps = dispatch(**kwargs)
+    def __call__(self, *, task, args, **_) -> None:
+        if task.name == self.DISPATCH:
+            self.note_due()
+        elif task.name == self.POLL:
+            self.note_started(args[0])
+
+    def note_due(self) -> None:
+        from django.conf import settings
+        from django.utils import timezone
+
+        from studio.generation.models import AT_GATEWAY_STATUSES, Take
+
+        now = timezone.now()
+        horizon = now + timedelta(seconds=settings.STUDIO_DISPATCH_EVERY_SECONDS)
         due = {
-            step.take_id: (step.lease - claim_lease() + step.after).timestamp()
-            for step in steps
-            if step.action == "poll"
+            pk: max(at, now).timestamp()
+            for pk, at in Take.objects.filter(
+                status__in=AT_GATEWAY_STATUSES, next_check_at__lte=horizon
+            ).values_list("pk", "next_check_at")
         }
         if due:
-            store.hset(DUE_KEY, mapping=due)
-        return steps
+            self.store.hset(DUE_KEY, mapping=due)
 
-    def takes_poll(*, take_ids, lease=None):
+    def note_started(self, take_ids: list[int]) -> None:
         started = time.time()
-        due = store.hmget(DUE_KEY, list(take_ids))
-        steps = poll(take_ids=take_ids, lease=lease)
-        pairs = zip(take_ids, due, strict=True)
-        late = [started - float(at) for pk, at in pairs if at and pk in steps]
+        # Each due time is used once: a take rescheduled between the note and the dispatcher's
+        # own query has no due noted for this poll, and goes unmeasured rather than counted
+        # from its previous poll's due time.
+        with self.store.pipeline() as both:
+            both.hmget(DUE_KEY, take_ids)
+            both.hdel(DUE_KEY, *take_ids)
+            due, _ = both.execute()
+        late = [started - float(at) for at in due if at]
         if late:
-            store.rpush(LATENESS_KEY, *late)
-        return steps
-
-    dispatch_module.takes_dispatch = takes_dispatch
-    steps_module.takes_poll = takes_poll
-
-
-def share_gateway_client() -> None:
-    """An experiment (--shared-client), not the studio: one kept-alive GatewayClient per worker
-    process instead of a new one, with its own TLS context, per call."""
-    from django.conf import settings
-
-    from studio.gateway import GatewayClient
-    from studio.generation import steps
-
-    class KeptClient(GatewayClient):
-        def __exit__(self, *exc_info) -> None:
-            pass  # kept open for the next call
-
-    clients: dict[int, GatewayClient] = {}
-
-    def shared() -> GatewayClient:
-        # One per process: prefork children must not share the parent's sockets.
-        pid = os.getpid()
-        if pid not in clients:
-            clients[pid] = KeptClient(
-                settings.AIGATEWAY_BASE_URL,
-                settings.AIGATEWAY_API_KEY,
-                timeout=settings.AIGATEWAY_TIMEOUT,
-            )
-        return clients[pid]
-
-    steps.gateway_client = shared
+            self.store.rpush(LATENESS_KEY, *late)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 
-from bench.run import DURATIONS
+from bench.jobs import DURATIONS
 from studio.catalog.models import VideoModel
 from studio.generation import services
 from studio.generation.models import ACTIVE_STATUSES, Take

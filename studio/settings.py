@@ -250,9 +250,32 @@ STUDIO_SWEEP_GRACE_SECONDS = float(os.environ.get("STUDIO_SWEEP_GRACE_SECONDS", 
 # Requests of one poll batch made side by side, per worker process. 4 suits a gateway close by
 # (the simulator); one far away, where each request mostly waits, is served faster by more.
 STUDIO_POLL_THREADS = int(os.environ.get("STUDIO_POLL_THREADS", "4"))
+
+# The timings of polling and dispatch, all in seconds, read at each call: the bench runs the
+# clock faster by setting them. Why the poll plan's are what they are: generation/polling.py.
 # The shortest wait between two polls of one job: the gateway answers 304 to faster polls.
 # Tests shorten it together with their simulator's.
 STUDIO_POLL_FLOOR_SECONDS = float(os.environ.get("STUDIO_POLL_FLOOR_SECONDS", "3"))
+# Between polls while a job is likely to finish: a job is seen done within 6 s.
+STUDIO_POLL_NEAR_SECONDS = float(os.environ.get("STUDIO_POLL_NEAR_SECONDS", "5.6"))
+# The first poll comes this long after the 3.5th percentile of learned render times.
+STUDIO_POLL_FIRST_GRACE_SECONDS = float(os.environ.get("STUDIO_POLL_FIRST_GRACE_SECONDS", "5.8"))
+# The longest wait before a job's likely window opens (a poll then only sees it queued).
+STUDIO_POLL_EARLY_MAX_SECONDS = float(os.environ.get("STUDIO_POLL_EARLY_MAX_SECONDS", "300"))
+# Past the 99th percentile, polls thin out to one every this many seconds.
+STUDIO_POLL_LATE_MAX_SECONDS = float(os.environ.get("STUDIO_POLL_LATE_MAX_SECONDS", "20"))
+# Until ten takes of a model and duration have finished, polls thin out to this.
+STUDIO_POLL_UNLEARNED_MAX_SECONDS = float(os.environ.get("STUDIO_POLL_UNLEARNED_MAX_SECONDS", "8"))
+# With webhooks, completion arrives by itself: the safety poll of an overdue job waits this.
+STUDIO_WEBHOOK_SAFETY_POLL_SECONDS = float(
+    os.environ.get("STUDIO_WEBHOOK_SAFETY_POLL_SECONDS", "120")
+)
+# How often beat runs the dispatcher, which hands out the steps falling due before its next run.
+STUDIO_DISPATCH_EVERY_SECONDS = float(os.environ.get("STUDIO_DISPATCH_EVERY_SECONDS", "1"))
+# Polls falling due within this of each other go in one batch, when the last of them is due.
+STUDIO_POLL_BATCH_SPREAD_SECONDS = float(os.environ.get("STUDIO_POLL_BATCH_SPREAD_SECONDS", "0.1"))
+# The class of the gateway client the worker calls the gateway with (the bench times its calls).
+STUDIO_GATEWAY_CLIENT = os.environ.get("STUDIO_GATEWAY_CLIENT", "studio.gateway.GatewayClient")
 # How often the sweep looks for stale steps (a lost submit, an unapplied webhook event).
 STUDIO_SWEEP_EVERY_SECONDS = float(os.environ.get("STUDIO_SWEEP_EVERY_SECONDS", "10"))
 CELERY_TASK_ACKS_LATE = True
@@ -274,7 +297,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-steps": {
         "task": "studio.generation.tasks.dispatch_due_steps",
-        "schedule": 1.0,  # dispatch.DISPATCH_AHEAD
+        "schedule": STUDIO_DISPATCH_EVERY_SECONDS,
         "options": {"expires": 5},
     },
     "sweep-stale-takes": {

@@ -14,20 +14,27 @@ from .models import AT_GATEWAY_STATUSES, SubmitPause, Take, TakeStatus, WebhookE
 from .throttle import request_budget
 from .transitions import claim_lease
 
-# The dispatcher runs every second (CELERY_BEAT_SCHEDULE) and hands out the steps due before
-# its next run, each with a countdown to its own time: a step is neither late by up to a
-# second nor early. Each run hands out at most a batch, so one run stays short.
-DISPATCH_AHEAD = timedelta(seconds=1)
+# Each run hands out at most a batch, so one run stays short.
 DISPATCH_BATCH = 1000
 # Polls are handed out in batches, one task each: its takes claimed with one UPDATE, the budget
 # asked once, the requests made side by side on a few threads, the answers written in one
 # transaction. One poll at a time, a worker process spent ~10 ms of claims, re-reads, budget
 # round trips and a Celery message per poll, and two processes topped out near 200 polls/s.
-# A batch holds takes falling due within POLL_BATCH_SPREAD of each other and goes when the last
-# of them is due (never early: the gateway answers 304 to a poll within 3 s of the previous),
-# so a poll is late by at most the spread.
+# A batch holds takes falling due within the spread (poll_batch_spread) of each other and goes
+# when the last of them is due (never early: the gateway answers 304 to a poll within 3 s of
+# the previous), so a poll is late by at most the spread.
 POLL_BATCH = 50
-POLL_BATCH_SPREAD = timedelta(milliseconds=100)
+
+
+def dispatch_ahead() -> timedelta:
+    """The dispatcher runs this often (beat: CELERY_BEAT_SCHEDULE) and hands out the steps due
+    before its next run, each with a countdown to its own time: a step is neither late by up to
+    a run's interval nor early."""
+    return timedelta(seconds=settings.STUDIO_DISPATCH_EVERY_SECONDS)
+
+
+def poll_batch_spread() -> timedelta:
+    return timedelta(seconds=settings.STUDIO_POLL_BATCH_SPREAD_SECONDS)
 
 
 def sweep_grace() -> timedelta:
@@ -59,7 +66,7 @@ def takes_dispatch(*, now: datetime | None = None) -> list[Dispatch]:
     take starves). Each is leased with a conditional UPDATE: a step still leased is not handed
     out twice, and one whose lease ran out (its message lost, its worker killed) is again."""
     now = now or timezone.now()
-    horizon = now + DISPATCH_AHEAD
+    horizon = now + dispatch_ahead()
     lease = now + claim_lease()
     rooms = _budget_room()
     paused = SubmitPause.objects.active().exists()
@@ -103,14 +110,15 @@ class PollBatch:
 
 
 def poll_batches(steps: Sequence[Dispatch]) -> list[PollBatch]:
-    """Group the polls handed out: up to POLL_BATCH takes falling due within POLL_BATCH_SPREAD
-    of the first, sent when the last of them is due."""
+    """Group the polls handed out: up to POLL_BATCH takes falling due within the spread of the
+    first, sent when the last of them is due."""
+    spread = poll_batch_spread()
     batches: list[PollBatch] = []
     group: list[Dispatch] = []
     for step in sorted((step for step in steps if step.action == "poll"), key=lambda s: s.after):
         if group and (
             len(group) == POLL_BATCH
-            or step.after - group[0].after > POLL_BATCH_SPREAD
+            or step.after - group[0].after > spread
             or step.lease != group[0].lease
         ):
             batches.append(_batch(group))
@@ -130,7 +138,7 @@ def _budget_room() -> dict[str, int]:
     budget = request_budget()
     if budget is None:
         return dict.fromkeys(STEP_STATUSES, DISPATCH_BATCH)
-    within = DISPATCH_AHEAD.total_seconds()
+    within = dispatch_ahead().total_seconds()
     try:
         return {kind: budget.room(kind, within=within) for kind in STEP_STATUSES}
     except BudgetUnavailable:

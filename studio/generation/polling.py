@@ -24,12 +24,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-MIN_INTERVAL = timedelta(seconds=3)  # the gateway answers 304 to faster polls (the default floor)
-NEAR_INTERVAL = timedelta(seconds=5.6)  # inside the likely window: the lag stays under 6 s
-FIRST_POLL_GRACE = timedelta(seconds=5.8)  # after the 3.5th percentile, storing fits in 6 s
-EARLY_INTERVAL = timedelta(minutes=5)  # before it, a poll would only move queued to running
-MAX_INTERVAL = timedelta(seconds=20)
-UNLEARNED_MAX_INTERVAL = timedelta(seconds=8)
+
+@dataclass(frozen=True)
+class Intervals:
+    """The plan's waits. The studio takes them from its settings (STUDIO_POLL_*), read at each
+    call, so that the bench can run the clock faster; the comments there give the values."""
+
+    floor: timedelta  # the shortest wait between polls: the gateway answers 304 to faster ones
+    near: timedelta  # inside the likely window: the lag stays under 6 s
+    first_poll_grace: timedelta  # after the 3.5th percentile, storing fits in 6 s
+    early_max: timedelta  # before the window, a poll would only move queued to running
+    late_max: timedelta  # past the 99th percentile, polls thin out to this
+    unlearned_max: timedelta  # nothing learned yet: polls thin out to this
+
+
 DEFAULT_SPREAD = 0.3  # sigma of log render time, until enough takes have finished
 MIN_SAMPLES = 10  # finished takes of a model and duration before their times are trusted
 Z_EARLY, Z_LATE = -1.812, 2.326  # the 3.5th and 99th percentiles of a normal distribution
@@ -66,9 +74,10 @@ class RenderTimes:
     def percentile(self, z: float) -> float:
         return self.median * math.exp(z * self.spread)
 
-    def first_poll(self) -> float:
-        """Seconds after the submit: a take done before then was most likely seen in time."""
-        return self.percentile(Z_EARLY) + FIRST_POLL_GRACE.total_seconds()
+    def first_poll(self, grace: timedelta) -> float:
+        """Seconds after the submit: a take done before then was most likely seen in time.
+        `grace`: Intervals.first_poll_grace."""
+        return self.percentile(Z_EARLY) + grace.total_seconds()
 
 
 def _logs(seconds: list[float]) -> list[float]:
@@ -93,18 +102,16 @@ def poll_delay(
     earliest_ready_at: datetime | None,
     latest_ready_at: datetime | None,
     now: datetime,
-    floor: timedelta = MIN_INTERVAL,
+    intervals: Intervals,
 ) -> timedelta:
-    """`floor`: the shortest wait between two polls of one job (a setting, that tests shorten
-    along with their simulator's)."""
     if earliest_ready_at is None or latest_ready_at is None:
         # Nothing learned yet: a quarter of the time run so far, kept short.
-        return _clamp((now - submitted_at) / 4, floor, UNLEARNED_MAX_INTERVAL)
+        return _clamp((now - submitted_at) / 4, intervals.floor, intervals.unlearned_max)
     if now < earliest_ready_at:
-        return _clamp(earliest_ready_at - now, floor, EARLY_INTERVAL)
+        return _clamp(earliest_ready_at - now, intervals.floor, intervals.early_max)
     if now <= latest_ready_at:
-        return NEAR_INTERVAL
-    return _clamp(NEAR_INTERVAL + (now - latest_ready_at) / 10, NEAR_INTERVAL, MAX_INTERVAL)
+        return intervals.near
+    return _clamp(intervals.near + (now - latest_ready_at) / 10, intervals.near, intervals.late_max)
 
 
 def plausibly_done(earliest_ready_at: datetime | None, now: datetime) -> bool:

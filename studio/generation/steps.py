@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from studio.gateway import GatewayClient, JobRecord, JobStatus
 from studio.gateway import errors as gw
@@ -23,8 +24,6 @@ from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeSta
 from .throttle import backoff, request_slots, slow_everyone_down, wait_for_slot
 from .transitions import NextStep, claim, claim_lease, claim_many, fail, reschedule, transition
 
-# With webhooks, completion arrives by itself: polling is only a safety net.
-WEBHOOK_SAFETY_POLL = timedelta(seconds=120)
 AUTH_RECHECK = timedelta(seconds=60)
 
 
@@ -34,12 +33,18 @@ _client: dict[tuple, GatewayClient] = {}
 def gateway_client() -> GatewayClient:
     """One client per process, so connections and the TLS context are reused from poll to poll
     (building one per call was most of a poll's cost). httpx clients are thread-safe."""
-    key = (settings.AIGATEWAY_BASE_URL, settings.AIGATEWAY_API_KEY, settings.AIGATEWAY_TIMEOUT)
+    key = (
+        settings.STUDIO_GATEWAY_CLIENT,
+        settings.AIGATEWAY_BASE_URL,
+        settings.AIGATEWAY_API_KEY,
+        settings.AIGATEWAY_TIMEOUT,
+    )
     if key not in _client:
         for stale in _client.values():
             stale.close()
         _client.clear()
-        _client[key] = GatewayClient(key[0], key[1], timeout=key[2])
+        client_class: type[GatewayClient] = import_string(key[0])
+        _client[key] = client_class(key[1], key[2], timeout=key[3])
     return _client[key]
 
 
@@ -78,6 +83,23 @@ def poll_floor() -> timedelta:
     return timedelta(seconds=settings.STUDIO_POLL_FLOOR_SECONDS)
 
 
+def poll_intervals() -> polling.Intervals:
+    """The poll plan's waits, as the settings have them now."""
+    return polling.Intervals(
+        floor=poll_floor(),
+        near=timedelta(seconds=settings.STUDIO_POLL_NEAR_SECONDS),
+        first_poll_grace=timedelta(seconds=settings.STUDIO_POLL_FIRST_GRACE_SECONDS),
+        early_max=timedelta(seconds=settings.STUDIO_POLL_EARLY_MAX_SECONDS),
+        late_max=timedelta(seconds=settings.STUDIO_POLL_LATE_MAX_SECONDS),
+        unlearned_max=timedelta(seconds=settings.STUDIO_POLL_UNLEARNED_MAX_SECONDS),
+    )
+
+
+def webhook_safety_poll() -> timedelta:
+    """With webhooks, completion arrives by itself: polling is only a safety net."""
+    return timedelta(seconds=settings.STUDIO_WEBHOOK_SAFETY_POLL_SECONDS)
+
+
 def next_poll_delay(take: Take, now: datetime) -> timedelta:
     if take.submitted_at is None:
         return poll_floor()
@@ -85,13 +107,13 @@ def next_poll_delay(take: Take, now: datetime) -> timedelta:
         # The event should come; the first safety poll waits until the job is overdue.
         if take.latest_ready_at and now < take.latest_ready_at:
             return max(take.latest_ready_at - now, poll_floor())
-        return WEBHOOK_SAFETY_POLL
+        return webhook_safety_poll()
     return polling.poll_delay(
         submitted_at=take.submitted_at,
         earliest_ready_at=take.earliest_ready_at,
         latest_ready_at=take.latest_ready_at,
         now=now,
-        floor=poll_floor(),
+        intervals=poll_intervals(),
     )
 
 
@@ -192,7 +214,9 @@ def _accept(take: Take, record: JobRecord, now: datetime) -> NextStep:
     take.submitted_at = now
     take.expected_ready_at = now + timedelta(seconds=times.median)
     if times.learned:
-        take.earliest_ready_at = now + timedelta(seconds=times.first_poll())
+        take.earliest_ready_at = now + timedelta(
+            seconds=times.first_poll(poll_intervals().first_poll_grace)
+        )
         take.latest_ready_at = now + timedelta(seconds=times.percentile(polling.Z_LATE))
     delay = next_poll_delay(take, now)
     transition(
@@ -314,7 +338,7 @@ def _apply_record(
         # poll is where few jobs are done yet): taking the submit as the last sign of life
         # would teach render times half as long as they were.
         seen_running = take.last_seen_running_at or max(
-            take.submitted_at or now, now - polling.NEAR_INTERVAL
+            take.submitted_at or now, now - poll_intervals().near
         )
         take.gateway_done_at = seen_running + (now - seen_running) / 2
         return take_store_result(take=take, record=record, from_statuses=from_statuses)

@@ -128,7 +128,7 @@ def test_a_batch_sends_no_more_polls_than_the_budget_grants_likely_ones_first(
 
 def test_batches_hold_polls_due_close_together_and_go_when_the_last_is_due():
     lease = timezone.now() + timedelta(minutes=2)
-    spread = dispatch.POLL_BATCH_SPREAD
+    spread = dispatch.poll_batch_spread()
 
     def step(pk: int, after: timedelta, action: Action = "poll") -> dispatch.Dispatch:
         return dispatch.Dispatch(pk, action, after, lease)
@@ -147,3 +147,11 @@ def test_batches_hold_polls_due_close_together_and_go_when_the_last_is_due():
         (100 + dispatch.POLL_BATCH,),
     ]
     assert [b.after for b in batches] == [spread, spread * 3, spread * 5, spread * 5]
+
+
+def test_the_batch_spread_is_read_from_the_settings_at_each_call(settings):
+    lease = timezone.now() + timedelta(minutes=2)
+    steps = [dispatch.Dispatch(pk, "poll", timedelta(milliseconds=pk), lease) for pk in (1, 2)]
+    assert len(dispatch.poll_batches(steps)) == 1
+    settings.STUDIO_POLL_BATCH_SPREAD_SECONDS = 0
+    assert len(dispatch.poll_batches(steps)) == 2

@@ -6,8 +6,11 @@ from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
 
 from studio.generation.polling import Z_LATE, RenderTimes, poll_delay
+from studio.generation.steps import poll_intervals
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# The plan as the settings have it by default.
+PLAN = poll_intervals()
 
 
 def seconds(value: float) -> timedelta:
@@ -17,7 +20,11 @@ def seconds(value: float) -> timedelta:
 def test_nothing_learned_polls_often_then_thins_out_to_eight_seconds():
     delays = [
         poll_delay(
-            submitted_at=T0, earliest_ready_at=None, latest_ready_at=None, now=T0 + seconds(s)
+            submitted_at=T0,
+            earliest_ready_at=None,
+            latest_ready_at=None,
+            now=T0 + seconds(s),
+            intervals=PLAN,
         )
         for s in (0, 20, 300)
     ]
@@ -32,12 +39,16 @@ def lognormal(median: float, count: int, spread: float = 0.3) -> list[float]:
 
 def plan_for(median: float):
     times = RenderTimes.from_samples(lognormal(median, 20), fallback=90)
-    earliest = T0 + seconds(times.first_poll())
+    earliest = T0 + seconds(times.first_poll(PLAN.first_poll_grace))
     latest = T0 + seconds(times.percentile(Z_LATE))
 
     def delay_at(now: datetime) -> timedelta:
         return poll_delay(
-            submitted_at=T0, earliest_ready_at=earliest, latest_ready_at=latest, now=now
+            submitted_at=T0,
+            earliest_ready_at=earliest,
+            latest_ready_at=latest,
+            now=now,
+            intervals=PLAN,
         )
 
     return times, earliest, latest, delay_at
@@ -76,9 +87,11 @@ def test_first_poll_comes_a_fixed_grace_after_the_3_5th_percentile():
     for median in (70, 120):
         times = RenderTimes.from_samples(lognormal(median, 200), fallback=90)
         fastest = sorted(lognormal(median, 200))
-        done_before_percentile = sum(1 for s in fastest if s < times.first_poll() - 5.8)
+        done_before_percentile = sum(
+            1 for s in fastest if s < times.first_poll(PLAN.first_poll_grace) - 5.8
+        )
         assert 5 <= done_before_percentile <= 9  # 3.5% of 200
-        assert times.first_poll() < times.median
+        assert times.first_poll(PLAN.first_poll_grace) < times.median
 
 
 def test_takes_done_before_their_first_poll_do_not_narrow_the_learned_spread():

@@ -80,7 +80,9 @@ def test_submit_names_a_webhook_url_for_the_take_when_configured(gateway, studio
     assert steps.webhook_url_for(take) == f"https://studio.example.com/hooks/gateway/{take.uuid}/"
     # With webhooks, polling is a slow safety net.
     later = take.submitted_at + timedelta(minutes=10)
-    assert steps.next_poll_delay(take, later) == steps.WEBHOOK_SAFETY_POLL
+    assert steps.next_poll_delay(take, later) == timedelta(
+        seconds=120
+    )  # STUDIO_WEBHOOK_SAFETY_POLL_SECONDS
 
 
 def test_a_signed_event_completes_the_take_without_a_poll(

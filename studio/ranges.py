@@ -5,6 +5,7 @@ import re
 from django.core.files.base import File
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.cache import patch_cache_control
 
 # Offsets past 18 digits (an exabyte) are no file's: such a header is ignored, as RFC 9110
 # lets a server do with a range it cannot satisfy; the whole file is sent.
@@ -15,6 +16,14 @@ CHUNK = 256 * 1024
 def ranged_file_response(
     request: HttpRequest, file: File, *, content_type: str
 ) -> HttpResponseBase:
+    """The file, or the part of it the Range header asks for. Marked private: what the access
+    check let through is for this user's browser, never a shared cache."""
+    response = _ranged(request, file, content_type)
+    patch_cache_control(response, private=True)
+    return response
+
+
+def _ranged(request: HttpRequest, file: File, content_type: str) -> HttpResponseBase:
     size = file.size
     match = RANGE.match(request.headers.get("Range", "").strip())
     if not match or (not match[1] and not match[2]):

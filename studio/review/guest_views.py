@@ -17,6 +17,7 @@ from studio.generation.models import Take, TakeStatus
 from studio.htmx import HtmxHttpRequest, parse_uuid, refused
 from studio.playlists.models import Export, ExportStatus
 from studio.playlists.preview import playlist_items, preview_items
+from studio.projects.models import visible_shots
 from studio.ranges import ranged_file_response
 
 from . import services
@@ -72,8 +73,8 @@ def _require_guest(request: HttpRequest, link: ShareLink) -> Guest:
 def _shared_take(link: ShareLink, uuid) -> Take:
     """A take under the link: one of its storyboard's, or one of its playlist's items."""
     takes = Take.objects.select_related("shot__storyboard__project__team")
-    if link.storyboard_id:
-        takes = takes.filter(shot__storyboard_id=link.storyboard_id)
+    if link.storyboard_id:  # the storyboard as the team sees it: no deleted shot's takes
+        takes = takes.filter(visible_shots("shot__"), shot__storyboard_id=link.storyboard_id)
     else:
         assert link.playlist_id is not None  # one or the other (a constraint)
         takes = takes.filter(playlist_items__playlist_id=link.playlist_id).distinct()

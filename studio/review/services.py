@@ -91,7 +91,12 @@ def share_link_covers(link: ShareLink, target: Reviewable) -> bool:
     """What a link names, and nothing more: its playlist, or the takes of its storyboard."""
     if isinstance(target, Playlist):
         return link.playlist_id is not None and link.playlist_id == target.pk
-    return link.storyboard_id is not None and target.shot.storyboard_id == link.storyboard_id
+    shot = target.shot
+    return (
+        link.storyboard_id is not None
+        and shot.storyboard_id == link.storyboard_id
+        and shot.deleted_at is None  # a deleted shot's takes leave the shared storyboard
+    )
 
 
 def _require_review(*, user, guest: Guest | None, target: Reviewable) -> None:

@@ -115,6 +115,24 @@ def test_guests_comment_and_decide_on_takes_of_a_shared_storyboard(client, studi
     assert not Comment.objects.exists()
 
 
+def test_takes_of_a_deleted_shot_are_gone_from_a_storyboard_link(client, studio, takes):
+    link = make_link(studio.storyboard, studio.alice)
+    open_as(client, link)
+    take = takes[0]
+    take.video.save("take.mp4", ContentFile(b"0123456789"))
+    video = reverse("share_take_video", args=[link.token, take.uuid])
+    assert client.get(video).status_code == 200
+    Shot.objects.filter(pk=take.shot_id).update(deleted_at=timezone.now())
+    assert client.get(video).status_code == 404
+    assert client.get(reverse("share_take_poster", args=[link.token, take.uuid])).status_code == 404
+    assert str(take.uuid) not in client.get(reverse("share_open", args=[link.token])).text
+    comment = {"take": take.uuid, "body": "Still here?"}
+    assert client.post(reverse("share_comment", args=[link.token]), comment).status_code == 404
+    decision = {"take": take.uuid, "state": "approved"}
+    assert client.post(reverse("share_decide", args=[link.token]), decision).status_code == 404
+    assert not Comment.objects.exists() and not Decision.objects.exists()
+
+
 def test_a_guest_without_a_name_can_do_nothing(client, studio, playlist, items):
     link = make_link(playlist, studio.alice)
     response = client.post(reverse("share_decide", args=[link.token]), {"state": "approved"})
@@ -236,6 +254,8 @@ def test_guest_media_answers_range_requests(client, studio, playlist, items):
     take_url = reverse("share_take_video", args=[link.token, items[0].take.uuid])
     part = client.get(take_url, HTTP_RANGE="bytes=10-19")
     assert part.status_code == 206 and b"".join(part.streaming_content) == b"0123456789"
+    assert part["Cache-Control"] == "private"  # never kept by a shared cache
+    assert client.get(take_url)["Cache-Control"] == "private"
     url = reverse("share_export_video", args=[link.token, export.uuid])
     assert client.get(url, HTTP_RANGE="bytes=0-4").status_code == 206
     open_as(client, link)

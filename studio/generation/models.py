@@ -11,6 +11,8 @@ from studio.catalog.models import VideoModel
 from studio.projects.models import Shot
 from studio.teams.models import TeamScopedQuerySet
 
+from . import webhooks
+
 
 class TakeStatus(models.TextChoices):
     PENDING = "pending", "Waiting to submit"
@@ -298,8 +300,8 @@ class SubmitPause(models.Model):
 class WebhookEvent(models.Model):
     """Every gateway event accepted once: a replayed event id is acknowledged and ignored."""
 
-    event_id = models.CharField(max_length=100, unique=True)
-    event_type = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=webhooks.MAX_ID_LENGTH, unique=True)
+    event_type = models.CharField(max_length=webhooks.MAX_TYPE_LENGTH)
     take = models.ForeignKey(
         Take, on_delete=models.CASCADE, related_name="webhook_events", db_column="clip_id"
     )

@@ -14,6 +14,7 @@ its work once.
 
 from dataclasses import dataclass
 from decimal import Decimal
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -275,6 +276,16 @@ def take_request_cancel(*, user, take: Take) -> Take:
 
 
 # Webhooks: received here, applied by the worker (webhook_events.py)
+
+
+def webhook_take(*, key: UUID, job_id: str) -> Take | None:
+    """The take an event is for, if the event matches it: the take whose idempotency key is in
+    the URL, unless it knows another job; or, at a URL given before the key was used (the
+    take's public uuid), a take that knows this very job. Anything else is refused."""
+    take = Take.objects.filter(idempotency_key=key).select_related("video_model").first()
+    if take is not None:
+        return take if take.gateway_job_id in ("", job_id) else None
+    return Take.objects.filter(uuid=key, gateway_job_id=job_id).exclude(gateway_job_id="").first()
 
 
 def webhook_receive(*, take: Take, event: dict) -> bool:

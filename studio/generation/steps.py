@@ -50,10 +50,11 @@ def gateway_client() -> GatewayClient:
 
 def webhook_url_for(take: Take) -> str | None:
     """Each take gets its own URL, so an event identifies its take even when the submit's answer
-    was lost and the job id never reached us."""
+    was lost and the job id never reached us. The URL holds the take's idempotency key, which
+    only the studio and the gateway know, so no one can aim an event at another take."""
     if not (settings.AIGATEWAY_WEBHOOK_SECRET and settings.STUDIO_PUBLIC_URL):
         return None
-    return settings.STUDIO_PUBLIC_URL + reverse("gateway_webhook", args=[take.uuid])
+    return settings.STUDIO_PUBLIC_URL + reverse("gateway_webhook", args=[take.idempotency_key])
 
 
 RENDER_SAMPLES = 200  # the latest takes of the duration, and of the others: recent, not last year

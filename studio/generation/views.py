@@ -1,3 +1,4 @@
+import logging
 import time
 from collections.abc import Callable
 
@@ -25,6 +26,8 @@ from studio.teams.services import require_action
 from . import services, webhooks
 from .media import take_media
 from .models import Take
+
+log = logging.getLogger(__name__)
 
 TAKE_TEMPLATE = "projects/storyboard_detail.html"
 
@@ -162,7 +165,7 @@ def submissions_resume(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
-def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
+def gateway_webhook(request: HttpRequest, key) -> HttpResponse:
     """The gateway's event for one take. Answered within its 10 s: the work is queued."""
     secret = settings.AIGATEWAY_WEBHOOK_SECRET
     if not secret:
@@ -177,7 +180,12 @@ def gateway_webhook(request: HttpRequest, uuid) -> HttpResponse:
         )
     except webhooks.InvalidWebhook as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
-    take = get_object_or_404(Take, uuid=uuid)
+    take = services.webhook_take(key=key, job_id=event["data"]["job_id"])
+    if take is None:
+        log.warning(
+            "Refused webhook %s for job %s at %s", event["id"], event["data"]["job_id"], key
+        )
+        return HttpResponse("no such take for this job", status=400, content_type="text/plain")
     services.webhook_receive(take=take, event=event)
     return HttpResponse(status=204)
 

@@ -38,11 +38,12 @@ def tasks_inline():
     celery_app.conf.task_always_eager = False
 
 
-def post_event(client, take, event, *, secret=SECRET, timestamp=None):
+def post_event(client, take, event, *, secret=SECRET, timestamp=None, key=None):
+    """The event as the gateway posts it: to the URL the studio gave for the take."""
     body = json.dumps(event).encode()
-    timestamp = str(int(timestamp or time.time()))
+    timestamp = str(timestamp or int(time.time()))
     return client.post(
-        reverse("gateway_webhook", args=[take.uuid]),
+        reverse("gateway_webhook", args=[key or take.idempotency_key]),
         body,
         content_type="application/json",
         HTTP_AIG_TIMESTAMP=timestamp,
@@ -77,7 +78,9 @@ def test_submit_names_a_webhook_url_for_the_take_when_configured(gateway, studio
     take = new_take(studio)
     steps.take_submit(take_id=take.pk)
     take.refresh_from_db()
-    assert steps.webhook_url_for(take) == f"https://studio.example.com/hooks/gateway/{take.uuid}/"
+    assert steps.webhook_url_for(take) == (
+        f"https://studio.example.com/hooks/gateway/{take.idempotency_key}/"
+    )
     # With webhooks, polling is a slow safety net.
     later = take.submitted_at + timedelta(minutes=10)
     assert steps.next_poll_delay(take, later) == timedelta(
@@ -165,17 +168,42 @@ def test_an_event_whose_worker_died_before_applying_it_is_applied_by_the_next_de
     ("change", "reason"),
     [
         ({"secret": "another-secret"}, "bad signature"),
-        ({"timestamp": time.time() - 400}, "stale event"),
+        ({"timestamp": int(time.time() - 400)}, "stale event"),
+        ({"timestamp": "nan"}, "bad timestamp"),  # was taken as fresh: nan > 300 is False
+        ({"timestamp": "inf"}, "bad timestamp"),
+        ({"id": "e" * 101}, "not a gateway event"),  # longer than the studio's column
+        ({"job_id": "j" * 101}, "not a gateway event"),
     ],
 )
-def test_forged_or_stale_events_are_refused(gateway, studio, client, change, reason):
+def test_forged_stale_or_oversized_events_are_refused(gateway, studio, client, change, reason):
     take = new_take(studio)
-    response = post_event(
-        client, take, {"id": "evt_x", "type": "job.completed", "data": {}}, **change
-    )
+    event = {"id": change.pop("id", "evt_x"), "type": "job.completed"}
+    event["data"] = {"job_id": change.pop("job_id", "job_x")}
+    response = post_event(client, take, event, **change)
     assert response.status_code == 400
     assert response.text == reason
     assert not WebhookEvent.objects.exists()
+
+
+def test_an_event_must_match_the_take_it_is_posted_for(
+    gateway, studio, client, django_capture_on_commit_callbacks
+):
+    """Another team's job, posted to a take that has none yet (its submit answer was lost):
+    refused, since the take's URL holds its idempotency key, which no one else knows; and the
+    public uuid (URLs given before) opens only a take that already knows the job."""
+    take = make_take(studio.shot, status=TakeStatus.UNCONFIRMED, gateway_job_id="")
+    theirs = {"id": "evt_9", "type": "job.completed", "data": {"job_id": "job_theirs"}}
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert post_event(client, take, theirs, key=take.uuid).status_code == 400
+        known = make_take(studio.shot, status=TakeStatus.RUNNING, gateway_job_id="job_mine")
+        assert post_event(client, known, theirs).status_code == 400  # not its job
+        assert post_event(client, known, theirs, key=known.uuid).status_code == 400
+    assert callbacks == [] and not WebhookEvent.objects.exists()
+    mine = {"id": "evt_10", "type": "job.completed", "data": {"job_id": "job_mine"}}
+    with django_capture_on_commit_callbacks(execute=False):
+        assert post_event(client, known, mine, key=known.uuid).status_code == 204
+        assert post_event(client, take, theirs | {"id": "evt_11"}).status_code == 204
+    assert set(WebhookEvent.objects.values_list("take", flat=True)) == {known.pk, take.pk}
 
 
 def test_webhooks_are_off_without_a_secret(settings, studio, client):
@@ -185,7 +213,7 @@ def test_webhooks_are_off_without_a_secret(settings, studio, client):
 
 
 def test_verify_event_checks_every_part():
-    body = b'{"id": "evt_1", "data": {}}'
+    body = b'{"id": "evt_1", "data": {"job_id": "job_1"}}'
     now = time.time()
     good = sign(secret=SECRET, timestamp=str(int(now)), body=body)
     # One hex digit changed (never "changed" to itself: that failed one run in sixteen).

@@ -25,7 +25,7 @@ from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.formatting import usd
 from studio.projects.models import Project, Shot, validate_prompt
-from studio.teams.models import Action, Membership
+from studio.teams.models import Action, Membership, Role
 from studio.teams.services import require_action
 
 from . import tasks
@@ -221,17 +221,28 @@ def active_pauses() -> list[SubmitPause]:
     return list(SubmitPause.objects.active())
 
 
+def submissions_may_resume(*, user) -> bool:
+    """Who may lift a pause: staff; after an empty wallet, also an owner of a team whose takes
+    wait behind it (the one with a reason to top up). The pause holds every team's submits,
+    so anyone else resuming would send other teams' takes against a wallet nobody filled."""
+    if user.is_staff:
+        return True
+    if SubmitPause.objects.active().filter(reason=PauseReason.AUTHENTICATION).exists():
+        return False  # a rejected key is an operator's matter
+    waiting = Take.objects.filter(status=TakeStatus.PENDING)
+    teams = waiting.values("shot__storyboard__project__team")
+    return Membership.objects.filter(user=user, role=Role.OWNER, team__in=teams).exists()
+
+
 def submissions_resume(*, user) -> int:
-    """Lift every pause and send the takes that waited. A rejected key is an operator's
-    matter; an empty wallet anyone who generates may resume after topping up."""
+    """Lift every pause and send the takes that waited (see submissions_may_resume)."""
     pauses = SubmitPause.objects.active()
     if not pauses.exists():
         return 0
-    if pauses.filter(reason=PauseReason.AUTHENTICATION).exists() and not user.is_staff:
-        raise PermissionDenied("Only an administrator can resume after the API key was rejected.")
-    may_generate = any(m.allows(Action.GENERATE) for m in Membership.objects.filter(user=user))
-    if not (user.is_staff or may_generate):
-        raise PermissionDenied("Only people who generate takes can resume submissions.")
+    if not submissions_may_resume(user=user):
+        raise PermissionDenied(
+            "Only an administrator, or an owner of a team with waiting takes, can resume."
+        )
     now = timezone.now()
     with transaction.atomic():
         pauses.update(resumed_at=now, resumed_by=user)

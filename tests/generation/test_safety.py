@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +44,7 @@ def test_rejected_key_pauses_every_submit_until_an_administrator_resumes(
 
     client.force_login(studio.bob)
     page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
-    assert "Generation is paused:" in page and "AIGATEWAY_API_KEY" in page
+    assert "Generation is paused" in page and "AIGATEWAY_API_KEY" not in page  # staff's
     with pytest.raises(PermissionDenied):
         services.submissions_resume(user=studio.bob)
 
@@ -66,17 +67,58 @@ def test_empty_wallet_fails_the_take_and_holds_the_rest_until_resumed(gateway, s
     assert second.status == TakeStatus.PENDING
 
     configure(gateway, wallet_cents=100_000)
-    client.force_login(studio.bob)
+    client.force_login(studio.alice)  # an owner of the team whose take waits
     response = client.post(reverse("submissions_resume"), {"next": "/"}, follow=True)
     assert "Submissions resumed: 1 waiting take sent." in response.text
     assert submit_due(second).action == "poll"
 
 
-def test_resume_refuses_viewers(gateway, studio):
-    steps.submissions_pause(reason="credits", message="The gateway wallet is empty: top up.")
+WALLET_MESSAGE = "The gateway wallet is empty: top up at billing."
+
+
+@pytest.fixture
+def wallet_paused(gateway, studio) -> Take:
+    """A take of Acme Creative waits behind an empty-wallet pause."""
+    waiting = new_take(studio)
+    steps.submissions_pause(reason="credits", message=WALLET_MESSAGE)
+    return waiting
+
+
+@pytest.mark.parametrize("who", ["vera", "bob", "oscar", "loner"])
+def test_resume_refuses_all_but_owners_with_waiting_takes_and_sends_nothing(
+    wallet_paused, studio, client, who
+):
+    # Oscar owns a team, but none of its takes wait; the loner is in no team at all.
+    loner = User.objects.create_user("loner", "loner@example.com", "pw")
+    user = loner if who == "loner" else getattr(studio, who)
+    held_until = wallet_paused.next_check_at
     with pytest.raises(PermissionDenied):
-        services.submissions_resume(user=studio.vera)
+        services.submissions_resume(user=user)
+    client.force_login(user)
+    assert client.post(reverse("submissions_resume"), {"next": "/"}).status_code == 403
     assert SubmitPause.objects.active().exists()
+    wallet_paused.refresh_from_db()
+    assert wallet_paused.next_check_at == held_until  # held, not sent
+
+
+@pytest.mark.parametrize("who", ["alice", "staff"])
+def test_owner_of_a_team_with_waiting_takes_or_staff_resumes(wallet_paused, studio, who):
+    user = studio.alice
+    if who == "staff":
+        user = User.objects.create_user("operator", is_staff=True)
+    assert services.submissions_resume(user=user) == 1
+    assert not SubmitPause.objects.active().exists()
+
+
+def test_banner_shows_the_gateway_message_and_resume_only_to_who_may_resume(
+    wallet_paused, studio, client
+):
+    for user, may in [(studio.alice, True), (studio.bob, False), (studio.oscar, False)]:
+        client.force_login(user)
+        page = client.get(reverse("dashboard")).text
+        assert (WALLET_MESSAGE in page) is may
+        assert ("Resume submissions" in page) is may
+        assert "Generation is paused" in page
 
 
 def test_cancel_a_take_not_yet_sent_ends_it_at_once(gateway, studio):

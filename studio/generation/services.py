@@ -159,7 +159,7 @@ def takes_create(*, user, shots: list[Shot]) -> list[Take]:
         ]
         for take in takes:
             _record(take, Verb.GENERATED, user=user, cost=take.estimated_cost)
-        transaction.on_commit(lambda: [tasks.submit_take.delay(take.pk) for take in takes])
+        transaction.on_commit(lambda: tasks.enqueue_each(tasks.submit_take, [t.pk for t in takes]))
     return takes
 
 
@@ -184,7 +184,7 @@ def take_check_again(*, user, take: Take) -> Take:
     )
     if not moved:
         raise ValidationError("Only an unconfirmed take can be checked again.")
-    transaction.on_commit(lambda: tasks.submit_take.delay(take.pk))
+    transaction.on_commit(lambda: tasks.enqueue(tasks.submit_take, take.pk))
     return take
 
 
@@ -250,7 +250,7 @@ def submissions_resume(*, user) -> int:
         Take.objects.filter(pk__in=waiting).transition(
             from_statuses=[TakeStatus.PENDING], next_check_at=now, updated_at=now
         )
-        transaction.on_commit(lambda: [tasks.submit_take.delay(pk) for pk in waiting])
+        transaction.on_commit(lambda: tasks.enqueue_each(tasks.submit_take, waiting))
     return len(waiting)
 
 
@@ -282,7 +282,7 @@ def take_request_cancel(*, user, take: Take) -> Take:
             raise ValidationError("Only a waiting, queued or running take can be cancelled.")
         _record(take, Verb.CANCELLED, user=user)
         # Its own queue (CELERY_TASK_ROUTES): a cancel must not wait behind a storm of submits.
-        transaction.on_commit(lambda: tasks.cancel_take.delay(take.pk))
+        transaction.on_commit(lambda: tasks.enqueue(tasks.cancel_take, take.pk))
     return take
 
 
@@ -311,5 +311,5 @@ def webhook_receive(*, take: Take, event: dict) -> bool:
             )
     except IntegrityError:
         return False
-    transaction.on_commit(lambda: tasks.apply_webhook.delay(stored.pk))
+    transaction.on_commit(lambda: tasks.enqueue(tasks.apply_webhook, stored.pk))
     return True

@@ -5,14 +5,49 @@ the next one is due into the take (`next_check_at`), and `dispatch_due_steps`, r
 every second, hands out the steps falling due, each with a countdown of under a second; polls
 go in batches (one task polls up to `dispatch.POLL_BATCH` takes). A worker therefore holds a
 second's worth of messages, however many takes are in flight.
-A click (Generate, Cancel, Resume) sends its step at once, without waiting for the dispatcher.
+A click (Generate, Cancel, Resume) sends its step at once, without waiting for the dispatcher,
+through `enqueue`: should the broker be down, the click still succeeds and the step waits in the
+database for the dispatcher (or the sweep) to send it once the broker is back.
 """
 
+import logging
+from collections.abc import Iterable
 from datetime import datetime
 
-from celery import shared_task
+import redis
+from celery import Task, shared_task
+from kombu.exceptions import OperationalError
 
 from . import dispatch, steps, webhook_events
+
+logger = logging.getLogger(__name__)
+
+# What a publish raises when the broker cannot be reached: kombu wraps the transport's errors
+# in OperationalError once its retries are spent; redis-py's own can still escape from a
+# connection that breaks mid-publish.
+BROKER_ERRORS = (OperationalError, redis.ConnectionError, redis.TimeoutError)
+
+
+def enqueue(task: Task, *args) -> bool:
+    """`task.delay(*args)`, or a logged warning if the broker is unreachable. For messages that
+    only hurry along a step the database already holds as due (next_check_at, an unapplied
+    webhook event, a queued export): losing one delays the step by a dispatch or sweep, whereas
+    raising would answer a click with a 500 after its work was committed, and a second click
+    would pay twice."""
+    try:
+        task.delay(*args)
+    except BROKER_ERRORS as error:
+        logger.warning("%s%r not sent now (broker unreachable: %s)", task.name, args, error)
+        return False
+    return True
+
+
+def enqueue_each(task: Task, ids: Iterable[int]) -> None:
+    """`enqueue` for each id, giving up at the first that cannot be sent: each try waits out
+    kombu's publish retries (most of a second), and the dispatcher sends the rest anyway."""
+    for pk in ids:
+        if not enqueue(task, pk):
+            return
 
 
 def _lease(value: str | None) -> datetime | None:

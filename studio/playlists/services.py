@@ -4,6 +4,7 @@ so bad input leaves the playlist as it was."""
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from uuid import uuid4
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -235,6 +236,7 @@ def export_start(*, user, playlist: Playlist) -> Export:
                 aspect_ratio=playlist.aspect_ratio,
                 length_seconds=length,
                 version=version,
+                max_length=_file_name_room(),
             ),
             manifest=manifest(playlist, items),
         )
@@ -246,6 +248,14 @@ def export_start(*, user, playlist: Playlist) -> Export:
         )
         transaction.on_commit(lambda: export_playlist.delay(export.pk))
     return export
+
+
+def _file_name_room() -> int:
+    """The longest export file name both columns hold: file_name, and video once exports.py
+    stores the file as exports/<export uuid>/<file name> (the full names are in the manifest)."""
+    file_name, video = Export.file_name.field.max_length, Export.video.field.max_length
+    assert file_name is not None and video is not None
+    return min(file_name, video - len(f"exports/{uuid4()}/"))
 
 
 def manifest(playlist: Playlist, items: list[PlaylistItem]) -> dict:

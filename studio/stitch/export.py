@@ -30,6 +30,8 @@ from studio.media_probe import Unplayable, VideoInfo, probe_video
 # The output is checked against the sum of its parts: one frame at 24 fps is 0.042 s.
 DURATION_TOLERANCE = Decimal("0.1")
 _MILLISECOND = Decimal("0.001")
+# The longest file name, in bytes, that common file systems take (ext4, APFS, NTFS).
+NAME_MAX = 255
 # How often ffmpeg reports, and the least time between two callbacks however often it does.
 _PROGRESS_INTERVAL = 0.25
 _AUDIO_RATE = 48000
@@ -107,8 +109,9 @@ def stitch(
 
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    # ffmpeg creates the file, so it gets the usual permissions (mkstemp's are owner-only).
-    temp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex}.part")
+    # ffmpeg creates the file, so it gets the usual permissions (mkstemp's are owner-only). The
+    # name is short whatever dest's is: dest's own may already be as long as the system allows.
+    temp = dest.with_name(f".export-{uuid.uuid4().hex}.part")
     concat_list: Path | None = None
     try:
         if method == "copy":
@@ -137,17 +140,33 @@ def stitch(
 
 
 def export_file_name(
-    *, project: str, playlist: str, aspect_ratio: str, length_seconds: int, version: int
+    *,
+    project: str,
+    playlist: str,
+    aspect_ratio: str,
+    length_seconds: int,
+    version: int,
+    max_length: int = NAME_MAX,
 ) -> str:
-    """`summer-launch_hero-15s_16x9_15s_v3.mp4`: sortable, and safe in any file system or URL."""
+    """`summer-launch_hero-15s_16x9_15s_v3.mp4`: sortable, and safe in any file system or URL.
+
+    At most `max_length` characters (and NAME_MAX bytes; the name is ASCII): long project and
+    playlist names are cut, never the tail, whose version keeps the name unique in its playlist.
+    """
     ratio = re.fullmatch(r"\s*(\d+)\s*[:x/]\s*(\d+)\s*", aspect_ratio)
     if ratio is None:
         raise ValueError(f"Aspect ratio must look like 16:9, not {aspect_ratio!r}")
     if length_seconds < 0 or version < 1:
         raise ValueError("Length must not be negative and versions start at 1")
-    return (
-        f"{_slug(project)}_{_slug(playlist)}_{ratio[1]}x{ratio[2]}_{length_seconds}s_v{version}.mp4"
-    )
+    tail = f"_{ratio[1]}x{ratio[2]}_{length_seconds}s_v{version}.mp4"
+    room = min(max_length, NAME_MAX) - len(tail) - len("_")
+    if room < 2:
+        raise ValueError(f"{max_length} characters leave no room for a name before {tail!r}")
+    project_slug, playlist_slug = _slug(project), _slug(playlist)
+    # Each name gets half the room, and what one leaves unused goes to the other.
+    project_slug = project_slug[: max(room // 2, room - len(playlist_slug))].rstrip("-")
+    playlist_slug = playlist_slug[: room - len(project_slug)].rstrip("-")
+    return f"{project_slug}_{playlist_slug}{tail}"
 
 
 def _slug(text: str) -> str:

@@ -1,17 +1,20 @@
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 from threading import Barrier
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import connection
 
-from studio.playlists import services
-from studio.playlists.models import Playlist
+from studio.playlists import exports, services
+from studio.playlists.models import ExportStatus, Playlist
 from studio.projects.models import Project, Shot, Storyboard
 from studio.review.approved import playlist_add_storyboard
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
+from studio.simulator.video import VideoRenderer
 from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +253,44 @@ def test_a_deleted_shot_brings_no_take_and_is_not_counted_as_skipped(
     )
     assert [item.take.shot for item in items] == [shots[0], shots[2]]
     assert skipped == 0
+
+
+@pytest.fixture(scope="module")
+def one_second_video(tmp_path_factory) -> Path:
+    renderer = VideoRenderer(tmp_path_factory.mktemp("renders"))
+    try:
+        return renderer.render(prompt="Opening hook", duration=1, width=320, height=180).result(
+            timeout=120
+        )
+    finally:
+        renderer.close()
+
+
+@pytest.mark.postgres
+def test_long_names_export_under_a_bounded_name_and_the_manifest_keeps_them(
+    studio, playlist, shots, one_second_video
+):
+    # On PostgreSQL the file name once overflowed its column (the Export click failed) and
+    # on disk the name was too long (the export crashed and stayed Exporting).
+    studio.project.name = "Summer launch " + "p" * 106
+    studio.project.save(update_fields=["name"])
+    playlist.name = "Hero cut " + "q" * 111
+    playlist.save(update_fields=["name"])
+    take = make_take(shots[0], ratio="16:9", length=1, resolution="320x180")
+    with one_second_video.open("rb") as handle:
+        take.video.save("take.mp4", File(handle))
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
+
+    names = []
+    for version in (1, 2):
+        export = services.export_start(user=studio.bob, playlist=playlist)
+        exports.export_run(export_id=export.pk)
+        export.refresh_from_db()
+        assert export.status == ExportStatus.DONE, export.error_message
+        assert export.file_name.startswith("summer-launch-p")
+        assert export.file_name.endswith(f"_16x9_1s_v{version}.mp4")
+        assert export.video.name.endswith(export.file_name)
+        assert export.manifest["project"] == studio.project.name
+        assert export.manifest["playlist"] == playlist.name
+        names.append(export.file_name)
+    assert names[0] != names[1]

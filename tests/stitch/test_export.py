@@ -316,3 +316,61 @@ def test_export_file_name_refuses_an_odd_ratio():
         export_file_name(
             project="a", playlist="b", aspect_ratio="wide", length_seconds=15, version=1
         )
+
+
+def test_long_names_are_shortened_to_fit_and_keep_the_version():
+    names = [
+        export_file_name(
+            project="P" * 120,
+            playlist="Q" * 120,
+            aspect_ratio="16:9",
+            length_seconds=156,
+            version=version,
+        )
+        for version in (1, 2)
+    ]
+
+    assert names[0] != names[1]
+    for version, name in enumerate(names, 1):
+        assert len(name.encode()) <= 255
+        assert name.endswith(f"_16x9_156s_v{version}.mp4")
+        project, playlist = name.removesuffix(f"_16x9_156s_v{version}.mp4").split("_")
+        # Both names are cut alike, so each still says something.
+        assert abs(len(project) - len(playlist)) <= 1
+
+
+def test_a_shorter_bound_is_kept_and_a_short_name_gives_its_room_to_the_other():
+    name = export_file_name(
+        project="Summer launch",
+        playlist="Q" * 120,
+        aspect_ratio="9:16",
+        length_seconds=15,
+        version=12,
+        max_length=55,
+    )
+
+    assert len(name) == 55
+    assert name.startswith("summer-launch_qqq")
+    assert name.endswith("_9x16_15s_v12.mp4")
+
+
+def test_no_word_is_left_with_a_dangling_dash():
+    name = export_file_name(
+        project="ab " * 40,
+        playlist="cd " * 40,
+        aspect_ratio="16:9",
+        length_seconds=4,
+        version=1,
+        max_length=40,
+    )
+
+    assert "-_" not in name and "_-" not in name
+
+
+def test_a_name_as_long_as_the_file_system_allows_is_exported(clips: Clips, exports: Path):
+    dest = exports / f"{'x' * 251}.mp4"
+
+    result = stitch([Segment(clips.wide_1s)], dest, width=320, height=180)
+
+    assert result.path == dest
+    assert list(exports.iterdir()) == [dest]

@@ -124,7 +124,8 @@ class TakeQuerySet(TeamScopedQuerySet):
         these takes WHERE status IN `from_statuses`, and return how many rows moved, so a
         step that raced another (a cancel, a webhook, a second delivery) writes nothing. A
         `status` that MOVES does not allow from each of `from_statuses` raises IllegalMove
-        before the database is touched. Nothing else calls `.update(status=...)` on takes.
+        before the database is touched. No other code of the studio calls `.update(status=...)`
+        on takes (tests may, to set a take up).
         Creating a take (pending) is not a move."""
         from_statuses = list(from_statuses)
         if "status" in fields:

@@ -15,6 +15,7 @@ app.autodiscover_tasks()
 ROUTINE_TASKS = (
     "studio.generation.tasks.dispatch_due_steps",
     "studio.generation.tasks.sweep_stale_takes",
+    "studio.playlists.tasks.sweep_stale_exports",
 )
 
 

@@ -305,7 +305,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": STUDIO_SWEEP_EVERY_SECONDS,
         "options": {"expires": 30},
     },
+    "sweep-stale-exports": {
+        "task": "studio.playlists.tasks.sweep_stale_exports",
+        "schedule": STUDIO_SWEEP_EVERY_SECONDS,
+        "options": {"expires": 30},
+    },
 }
+# Exports: a running export writes a heartbeat at most this often; one quiet for
+# STUDIO_EXPORT_STALE_SECONDS has lost its worker and the sweep fails it (the user runs it
+# again), and a queued one unstarted that long is sent again. The stale bound must outlast a
+# run's longest silence (probing every item before ffmpeg reports progress).
+STUDIO_EXPORT_HEARTBEAT_SECONDS = float(os.environ.get("STUDIO_EXPORT_HEARTBEAT_SECONDS", "10"))
+STUDIO_EXPORT_STALE_SECONDS = float(os.environ.get("STUDIO_EXPORT_STALE_SECONDS", "300"))
 
 LOGGING = {
     "version": 1,

@@ -3,13 +3,14 @@ how it went. Exports are started (numbered, with their manifest) in services.py.
 
 import tempfile
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from studio.activity.models import Verb
@@ -20,7 +21,6 @@ from .models import Export, ExportStatus, Playlist, PlaylistItem
 
 DEFAULT_SIZES = {"16:9": (1280, 720), "9:16": (720, 1280)}
 PROGRESS_STEP = 5  # percent; fewer writes while ffmpeg runs
-STALE_RUN = timedelta(minutes=15)  # longer than any export runs
 
 
 def export_size(playlist: Playlist, items: list[PlaylistItem]) -> tuple[int, int]:
@@ -36,19 +36,36 @@ def export_size(playlist: Playlist, items: list[PlaylistItem]) -> tuple[int, int
     return DEFAULT_SIZES[playlist.aspect_ratio]
 
 
+def heartbeat_every() -> timedelta:
+    """A run writes its heartbeat at most this often (from ffmpeg's progress)."""
+    return timedelta(seconds=settings.STUDIO_EXPORT_HEARTBEAT_SECONDS)
+
+
+def stale_after() -> timedelta:
+    """A run quiet this long has lost its worker; a queued export unstarted this long, its
+    message. Longer than a run's longest silence: probing every item before ffmpeg starts."""
+    return timedelta(seconds=settings.STUDIO_EXPORT_STALE_SECONDS)
+
+
+class RunLost(Exception):
+    """This run no longer holds the export (the sweep failed it): stop, write nothing."""
+
+
 def export_run(*, export_id: int) -> None:
-    """Claimed once; a failure leaves no file and the export can be started again. A run
-    whose worker died long ago (the message comes back, acknowledged late) is taken over."""
+    """Claimed once, from queued; a failure leaves no file and the export can be started again.
+
+    A run writes only while it holds its claim: status running and its own `started_at`. Once
+    the sweep has failed it (its worker was lost, or only slow), whatever it still does is
+    dropped, so what the user was told stays true and a run started since is never overwritten.
+    """
     now = timezone.now()
-    claimable = Q(status=ExportStatus.QUEUED) | Q(
-        status=ExportStatus.RUNNING, started_at__lt=now - STALE_RUN
-    )
-    claimed = Export.objects.filter(claimable, pk=export_id).update(
-        status=ExportStatus.RUNNING, started_at=now, progress=0
+    claimed = Export.objects.filter(pk=export_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING, started_at=now, heartbeat_at=now, progress=0
     )
     if not claimed:
-        return
+        return  # a second delivery, or a run already ended
     export = Export.objects.select_related("playlist__project").get(pk=export_id)
+    held = Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING, started_at=now)
     items = list(export.playlist.items.select_related("take__shot"))
     width, height = export_size(export.playlist, items)
     segments = [
@@ -59,41 +76,82 @@ def export_run(*, export_id: int) -> None:
         target = Path(workdir) / export.file_name
         try:
             result = stitch(
-                segments, target, width=width, height=height, on_progress=_progress(export)
+                segments,
+                target,
+                width=width,
+                height=height,
+                on_progress=_progress(export, claimed_at=now),
             )
+        except RunLost:
+            return
         except ExportError as error:
             with transaction.atomic():
-                _finish(export, status=ExportStatus.FAILED, error_message=str(error))
-                _record_finish(export, f"failed: {error}")
+                if _finish(held, status=ExportStatus.FAILED, error_message=str(error)):
+                    _record_finish(export, f"failed: {error}")
             return
         with target.open("rb") as handle:
             name = default_storage.save(f"exports/{export.uuid}/{export.file_name}", File(handle))
     with transaction.atomic():
-        _finish(
-            export,
+        done = _finish(
+            held,
             status=ExportStatus.DONE,
             video=name,
             progress=100,
             method=result.method,
             duration=result.duration,
         )
-        _record_finish(export, f"finished, {result.duration:.1f} s")
+        if done:
+            _record_finish(export, f"finished, {result.duration:.1f} s")
+    if not done:
+        default_storage.delete(name)
 
 
-def _progress(export: Export):
-    last = {"percent": 0}
+def _progress(export: Export, *, claimed_at: datetime):
+    """ffmpeg's progress, every 5 percent, and the heartbeat, at most every heartbeat_every()
+    (a write or two a minute however long the export runs)."""
+    held = Export.objects.filter(pk=export.pk, status=ExportStatus.RUNNING, started_at=claimed_at)
+    last_percent, last_beat = 0, claimed_at
 
     def report(percent: int) -> None:
-        if percent - last["percent"] >= PROGRESS_STEP:
-            last["percent"] = percent
-            Export.objects.filter(pk=export.pk).update(progress=min(percent, 99))
+        nonlocal last_percent, last_beat
+        now = timezone.now()
+        fields: dict[str, object] = {}
+        if percent - last_percent >= PROGRESS_STEP:
+            fields["progress"] = min(percent, 99)
+            last_percent = percent
+        if now - last_beat >= heartbeat_every():
+            fields["heartbeat_at"] = last_beat = now
+        if fields and not held.update(**fields):
+            raise RunLost  # stitch stops ffmpeg and raises it again
 
     return report
 
 
-def _finish(export: Export, **fields) -> None:
+def _finish(held: QuerySet[Export], **fields) -> bool:
     fields["finished_at"] = timezone.now()
-    Export.objects.filter(pk=export.pk).update(**fields)
+    return bool(held.update(**fields))
+
+
+LOST_MESSAGE = "The export stopped (its worker was lost); run it again."
+
+
+def exports_sweep(*, now: datetime | None = None) -> list[int]:
+    """Fail the runs that went quiet (their worker died: without this they would show
+    Exporting for ever); return the queued exports whose message seems lost, to send again.
+    Each is marked as heard of now, so it is sent once per stale_after(), not every sweep; a
+    second delivery is harmless (export_run claims from queued only)."""
+    now = now or timezone.now()
+    quiet = Q(heartbeat_at__lt=now - stale_after()) | Q(
+        heartbeat_at__isnull=True, created_at__lt=now - stale_after()
+    )
+    Export.objects.filter(quiet, status=ExportStatus.RUNNING).update(
+        status=ExportStatus.FAILED, error_message=LOST_MESSAGE, finished_at=now
+    )
+    unsent = list(
+        Export.objects.filter(quiet, status=ExportStatus.QUEUED).values_list("pk", flat=True)
+    )
+    Export.objects.filter(pk__in=unsent, status=ExportStatus.QUEUED).update(heartbeat_at=now)
+    return unsent
 
 
 def _record_finish(export: Export, outcome: str) -> None:

@@ -129,6 +129,9 @@ class Export(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life: written when a run claims it and while it runs (exports.py), and
+    # when the sweep sends a queued one again. The sweep fails a run that has gone quiet.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     objects = ExportQuerySet.as_manager()
@@ -138,6 +141,8 @@ class Export(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["playlist", "version"], name="one_export_per_version")
         ]
+        # exports_sweep: the queued or running exports quiet since some time.
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="export_sweep")]
 
     def __str__(self) -> str:
         return self.file_name

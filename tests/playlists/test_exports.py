@@ -1,14 +1,16 @@
 """Exports on real takes made by the simulator's renderer: the versions, names and manifests
 the studio keeps, the video checked by probing it."""
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.core.files import File
+from django.utils import timezone
 
 from studio.gateway import probe_video
-from studio.playlists import exports, services
+from studio.playlists import exports, services, tasks
 from studio.playlists.models import Export, ExportStatus
 from studio.simulator.video import VideoRenderer
 from tests.factories import make_take
@@ -93,3 +95,103 @@ def test_a_failed_export_leaves_no_file_and_can_be_run_again(
     assert not export.video
     exports_dir = Path(take.video.storage.location) / "exports"
     assert not exports_dir.exists() or not any(exports_dir.rglob("*.mp4"))
+
+
+# A run whose worker is lost: the heartbeat and the sweep.
+
+
+def running_export(studio, playlist, shots, rendered, *, heartbeat_age: float) -> Export:
+    take = stored_take(shots[0], 1, rendered["a"])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
+    export = services.export_start(user=studio.bob, playlist=playlist)
+    beat = timezone.now() - timedelta(seconds=heartbeat_age)
+    Export.objects.filter(pk=export.pk).update(
+        status=ExportStatus.RUNNING, started_at=beat, heartbeat_at=beat
+    )
+    return export
+
+
+def test_sweep_fails_a_run_whose_heartbeat_stopped_and_the_export_can_run_again(
+    studio, playlist, shots, rendered, settings
+):
+    settings.STUDIO_EXPORT_STALE_SECONDS = 60
+    export = running_export(studio, playlist, shots, rendered, heartbeat_age=61)
+    exports.exports_sweep()
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED
+    assert export.error_message == "The export stopped (its worker was lost); run it again."
+    assert export.finished_at is not None
+    exports.exports_sweep()  # a second sweep changes nothing
+    assert Export.objects.get(pk=export.pk).finished_at == export.finished_at
+    again = run_export(studio.bob, playlist)
+    assert (again.version, again.status) == (2, ExportStatus.DONE)
+
+
+def test_sweep_leaves_a_run_with_a_fresh_heartbeat_alone(
+    studio, playlist, shots, rendered, settings
+):
+    settings.STUDIO_EXPORT_STALE_SECONDS = 60
+    export = running_export(studio, playlist, shots, rendered, heartbeat_age=30)
+    exports.exports_sweep()
+    export.refresh_from_db()
+    assert (export.status, export.error_message) == (ExportStatus.RUNNING, "")
+
+
+def test_a_run_failed_by_the_sweep_writes_nothing_when_it_carries_on(
+    studio, playlist, shots, rendered, settings, monkeypatch
+):
+    """The lost worker was only slow: its late progress and result must not overwrite the
+    failure the user was shown (nor leave a file behind)."""
+    settings.STUDIO_EXPORT_STALE_SECONDS = 60
+    take = stored_take(shots[0], 1, rendered["a"])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
+    export = services.export_start(user=studio.bob, playlist=playlist)
+    real_stitch = exports.stitch
+
+    def stitch_past_the_sweep(segments, target, **options):
+        later = timezone.now() + timedelta(seconds=61)
+        exports.exports_sweep(now=later)
+        options["on_progress"](50)
+        return real_stitch(segments, target, **options)
+
+    monkeypatch.setattr(exports, "stitch", stitch_past_the_sweep)
+    exports.export_run(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.status == ExportStatus.FAILED
+    assert export.progress == 0 and not export.video
+    exports_dir = Path(take.video.storage.location) / "exports"
+    assert not exports_dir.exists() or not any(exports_dir.rglob("*.mp4"))
+
+
+def test_progress_beats_the_heartbeat_at_most_once_per_interval(
+    studio, playlist, shots, rendered, settings, time_machine
+):
+    settings.STUDIO_EXPORT_HEARTBEAT_SECONDS = 10
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    export = running_export(studio, playlist, shots, rendered, heartbeat_age=0)
+    report = exports._progress(export, claimed_at=start)
+    time_machine.move_to(start + timedelta(seconds=4), tick=False)
+    report(1)
+    assert Export.objects.get(pk=export.pk).heartbeat_at == start
+    time_machine.move_to(start + timedelta(seconds=11), tick=False)
+    report(2)
+    assert Export.objects.get(pk=export.pk).heartbeat_at == start + timedelta(seconds=11)
+
+
+def test_sweep_sends_again_an_export_queued_long_ago_and_never_started(
+    studio, playlist, shots, rendered, settings, monkeypatch, time_machine
+):
+    """Its message was lost (the broker was down when it was started, or lost its queue)."""
+    settings.STUDIO_EXPORT_STALE_SECONDS = 60
+    sent: list[tuple] = []
+    monkeypatch.setattr(tasks.export_playlist, "delay", lambda *args: sent.append(args))
+    take = stored_take(shots[0], 1, rendered["a"])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
+    export = services.export_start(user=studio.bob, playlist=playlist)
+    tasks.sweep_stale_exports()
+    assert sent == []  # just started: its message is on its way
+    time_machine.move_to(timezone.now() + timedelta(seconds=61), tick=False)
+    tasks.sweep_stale_exports()
+    tasks.sweep_stale_exports()  # sent once per interval, not at every sweep
+    assert sent == [(export.pk,)]

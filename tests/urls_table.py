@@ -145,7 +145,7 @@ TEAM_ROUTES = [
         {"who": "new@example.com", "role": "viewer"},
         "invitations",
     ),
-    Route("post", "team_invite", "team", MANAGE, {"who": "oscar", "role": "viewer"}, "memberships"),
+    Route("post", "team_invite", "team", MANAGE, {"who": "oscar", "role": "viewer"}, "invitations"),
     Route("post", "member_role", "member", MANAGE, {"role": "editor"}, "memberships"),
     Route("post", "member_remove", "member", MANAGE, None, "memberships"),
     Route("post", "invitation_revoke", "invitation", MANAGE, None, "invitations"),
@@ -205,6 +205,9 @@ ACCOUNT_ROUTES = [
     Route("get", "team_create"),
     Route("post", "team_create"),
     Route("post", "submissions_resume"),  # tests/generation/test_safety.py: who may resume
+    # tests/teams/test_invitations.py: only the invited account (404 for anyone else)
+    Route("post", "invitation_join", "invitation"),
+    Route("post", "invitation_decline", "invitation"),
 ]
 
 # Opened by the token in the URL, with or without a login (tests/review/test_share.py,

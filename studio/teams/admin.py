@@ -28,14 +28,16 @@ class MembershipAdmin(admin.ModelAdmin):
 class InvitationAdmin(admin.ModelAdmin):
     list_display = [
         "email",
+        "username",
         "team",
         "role",
         "invited_by",
         "expires_at",
         "accepted_at",
         "revoked_at",
+        "declined_at",
     ]
     list_filter = ["role"]
-    search_fields = ["email", "team__name"]
+    search_fields = ["email", "username", "team__name"]
     autocomplete_fields = ["team"]
     readonly_fields = ["token", "accepted_by"]

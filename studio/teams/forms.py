@@ -17,8 +17,8 @@ class InviteForm(forms.Form):
         label="Username or email",
         max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text="Someone with an account joins at once; an email address without one gets "
-        "an invitation link.",
+        help_text="They join when they accept: in the studio if they have an account, or by "
+        "the link we email, with which they can also sign up.",
     )
     role = forms.ChoiceField(label="Role", choices=Role.choices, initial=Role.EDITOR)
 

@@ -92,19 +92,31 @@ def invitation_expiry():
 class InvitationQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            declined_at__isnull=True,
+            expires_at__gt=timezone.now(),
         )
+
+    def addressed_to(self, user):
+        """The invitations `user` may answer: by their username, or by their email address."""
+        addressed = models.Q(username=user.get_username())
+        if user.email:  # an empty address would match every invitation by username
+            addressed |= models.Q(email__iexact=user.email)
+        return self.filter(addressed)
 
 
 class Invitation(models.Model):
-    """An invitation by email for someone without an account yet: the link carries the token.
-
-    People who already have an account join at once and get no invitation.
+    """An invitation to join a team, by email address or by username. Nobody joins until the
+    invited person accepts, in the studio or by the link (which also lets someone invited by
+    email sign up): any user owns a team and so may invite anyone.
     """
 
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
+    # One of the two: who the invitation is for.
+    email = models.EmailField(blank=True)
+    username = models.CharField(max_length=150, blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.EDITOR)
     # The secret in the link; the owner's page shows the link again, so it is kept as is.
     token = models.CharField(max_length=64, unique=True, default=invitation_token, editable=False)
@@ -122,23 +134,41 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(email="", username__gt="") | models.Q(email__gt="", username=""),
+                name="invitation_by_email_or_username",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.email} to {self.team} ({self.role})"
+        return f"{self.recipient} to {self.team} ({self.role})"
 
     def get_absolute_url(self) -> str:
         return reverse("invitation_accept", args=[self.token])
+
+    @property
+    def recipient(self) -> str:
+        return self.email or self.username
+
+    def is_for(self, user) -> bool:
+        if self.username:
+            return user.get_username() == self.username
+        return bool(user.email) and user.email.lower() == self.email.lower()
 
     @property
     def status(self) -> str:
         """Why a link no longer works, or "pending"."""
         if self.revoked_at:
             return "revoked"
+        if self.declined_at:
+            return "declined"
         if self.accepted_at:
             return "accepted"
         if self.expires_at <= timezone.now():

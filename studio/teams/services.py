@@ -96,53 +96,49 @@ def team_create(*, user: User, name: str) -> Team:
     return team
 
 
-def _find_user(who: str) -> User | None:
-    """The account `who` names (a username, or an email address), None for an unknown email."""
-    User = get_user_model()
-    if "@" in who:
-        users = list(User.objects.filter(email__iexact=who)[:2])
-        if len(users) > 1:
-            raise ValidationError(
-                f"Several accounts use {who}; invite the person by username instead."
-            )
-        return users[0] if users else None
-    user = User.objects.filter(**{User.USERNAME_FIELD: who}).first()
-    if user is None:
-        raise ValidationError(
-            f'No account has the username "{who}". Check the spelling, or invite them by email.'
-        )
-    return user
-
-
 @transaction.atomic
-def team_invite(*, user: User, team: Team, who: str, role: str) -> Membership | Invitation:
-    """`user` invites by username or email. Someone with an account joins at once (a
-    Membership); an email nobody has signed up with gets an Invitation whose link lets them
-    sign up and join.
+def team_invite(*, user: User, team: Team, who: str, role: str) -> Invitation:
+    """`user` invites someone by username or email: always a pending Invitation, never a
+    membership. Everyone owns a team and so may invite anyone; nobody joins one without
+    accepting, and the answer is the same whether or not an account exists.
 
     Raises ValidationError with a message for the person inviting.
     """
     require_action(user=user, team=team, action=Action.MANAGE)
     who = who.strip()
-    invitee = _find_user(who)
-    if invitee is not None:
-        existing = Membership.objects.filter(team=team, user=invitee).first()
+    field = "email" if "@" in who else "username"
+    if field == "username":
+        # The member list shows usernames already: saying so reveals nothing.
+        existing = team.memberships.filter(user__username=who).first()
         if existing is not None:
             raise ValidationError(
-                f"{invitee.get_username()} is already in {team} ({existing.get_role_display()}); "
+                f"{who} is already in {team} ({existing.get_role_display()}); "
                 "change their role in the member list instead."
             )
-        return Membership.objects.create(team=team, user=invitee, role=role)
-    if team.invitations.pending().filter(email__iexact=who).exists():
+    if team.invitations.pending().filter(**{f"{field}__iexact": who}).exists():
         raise ValidationError(
             f"{who} already has a pending invitation to {team}; revoke it first to send a new one."
         )
-    return Invitation.objects.create(team=team, email=who, role=role, invited_by=user)
+    return Invitation.objects.create(team=team, role=role, invited_by=user, **{field: who})
+
+
+def _mail_address(invitation: Invitation) -> str:
+    """The invited address, or the address of the account invited by username (if any)."""
+    if invitation.email:
+        return invitation.email
+    User = get_user_model()
+    account = User.objects.filter(**{User.USERNAME_FIELD: invitation.username}).first()
+    return account.email if account else ""
 
 
 def invitation_send(*, invitation: Invitation, link: str) -> bool:
-    """Email the link. A mail server that is down loses nothing: the owner's page shows the
-    same link to copy, so the failure is logged and reported, not raised."""
+    """Email the link; False when it could not be sent or there is nowhere to send it (an
+    account invited by username sees the invitation on its Teams page anyway). A mail server
+    that is down loses nothing: the owner's page shows the same link to copy, so the failure
+    is logged and reported, not raised."""
+    address = _mail_address(invitation)
+    if not address:
+        return False
     inviter = invitation.invited_by.get_username() if invitation.invited_by else "Someone"
     try:
         send_mail(
@@ -150,16 +146,24 @@ def invitation_send(*, invitation: Invitation, link: str) -> bool:
             message=(
                 f"{inviter} invited you to join {invitation.team} on Veo Studio as "
                 f"{invitation.get_role_display().lower()}.\n\n"
-                f"Accept the invitation and create your account here:\n{link}\n\n"
+                f"Accept or decline the invitation here (log in, or create your account):\n"
+                f"{link}\n\n"
                 f"The link works until {invitation.expires_at:%d %B %Y}."
             ),
             from_email=None,
-            recipient_list=[invitation.email],
+            recipient_list=[address],
         )
     except (smtplib.SMTPException, OSError):
-        logger.exception("Could not send the invitation to %s", invitation.email)
+        logger.exception("Could not send the invitation to %s", address)
         return False
     return True
+
+
+def invitations_for(*, user: User) -> list[Invitation]:
+    """The pending invitations the user may accept or decline, for their Teams page."""
+    return list(
+        Invitation.objects.pending().addressed_to(user).select_related("team", "invited_by")
+    )
 
 
 def _lock_owners(team: Team) -> list[int]:
@@ -217,35 +221,50 @@ def invitation_revoke(*, user: User, invitation: Invitation) -> None:
     ).update(revoked_at=timezone.now())
     invitation.refresh_from_db()
     if not updated and invitation.accepted_at:
-        raise ValidationError(f"{invitation.email} has already accepted this invitation.")
+        raise ValidationError(f"{invitation.recipient} has already accepted this invitation.")
 
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    """Join the team with the invitation's role. The link works once: the conditional update
-    makes two clicks (or two people) with the same link produce one membership."""
+    """The invited account joins the team with the invitation's role. The invitation works
+    once: the conditional update makes two clicks produce one membership."""
+    if not invitation.is_for(user):
+        raise ValidationError(
+            f"This invitation is for another account ({invitation.recipient}): "
+            "log in as that account to accept it."
+        )
     existing = Membership.objects.filter(team=invitation.team, user=user).first()
     if existing is not None:
         raise ValidationError(
             f"You are already in {invitation.team} ({existing.get_role_display()})."
         )
-    now = timezone.now()
-    updated = Invitation.objects.filter(
-        pk=invitation.pk,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-    ).update(accepted_at=now, accepted_by=user)
+    _answer(invitation, accepted_at=timezone.now(), accepted_by=user)
+    return Membership.objects.create(team=invitation.team, user=user, role=invitation.role)
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, user: User) -> None:
+    """The invited account says no: the invitation stops working and nobody joins."""
+    if not invitation.is_for(user):
+        raise ValidationError(f"This invitation is for another account ({invitation.recipient}).")
+    _answer(invitation, declined_at=timezone.now())
+
+
+def _answer(invitation: Invitation, **fields) -> None:
+    # Conditional, so an accept racing a decline or a revoke answers the invitation once.
+    updated = Invitation.objects.pending().filter(pk=invitation.pk).update(**fields)
     if not updated:
         invitation.refresh_from_db()
         raise ValidationError(f"This invitation can no longer be used: it is {invitation.status}.")
-    return Membership.objects.create(team=invitation.team, user=user, role=invitation.role)
 
 
 @transaction.atomic
 def invitation_signup(*, invitation: Invitation, username: str, password: str) -> User:
     """Create the account of someone invited by email and join them, in one transaction: an
     invitation used up in between leaves no stray account behind."""
+    if not invitation.email:
+        # Invited by username: whoever signs up with that name is not the person invited.
+        raise ValidationError("This invitation is for an existing account: log in to accept it.")
     user = get_user_model().objects.create_user(
         username=username, email=invitation.email, password=password
     )

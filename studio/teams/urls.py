@@ -11,5 +11,7 @@ urlpatterns = [
     path("members/<uuid:uuid>/role/", views.member_role, name="member_role"),
     path("members/<uuid:uuid>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<uuid:uuid>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("invitations/<uuid:uuid>/accept/", views.invitation_join, name="invitation_join"),
+    path("invitations/<uuid:uuid>/decline/", views.invitation_decline, name="invitation_decline"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

@@ -51,6 +51,14 @@ def get_invitation(request: AuthenticatedHttpRequest, uuid) -> Invitation:
     )
 
 
+def get_invitation_for_me(request: AuthenticatedHttpRequest, uuid) -> Invitation:
+    """A pending invitation addressed to the user: 404 for anyone else (even the team's)."""
+    return get_object_or_404(
+        Invitation.objects.pending().addressed_to(request.user).select_related("team"),
+        uuid=uuid,
+    )
+
+
 def role_table() -> dict:
     """ROLE_ACTIONS as the page shows it, least allowed first like the README."""
     return {
@@ -65,10 +73,11 @@ def role_table() -> dict:
 # -- Teams
 
 
-def team_list_page(request: HttpRequest, form: TeamForm) -> TemplateResponse:
+def team_list_page(request: AuthenticatedHttpRequest, form: TeamForm) -> TemplateResponse:
     current = services.current_membership(request)
     context = {
         "memberships": services.user_memberships(request),
+        "invitations": services.invitations_for(user=request.user),
         "current": current.team if current else None,
         "form": form,
     }
@@ -137,30 +146,25 @@ def team_invite(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            result = services.team_invite(user=request.user, team=team, **form.cleaned_data)
+            invitation = services.team_invite(user=request.user, team=team, **form.cleaned_data)
         except ValidationError as error:
             form.add_error("who", error)
         else:
-            if isinstance(result, Membership):
+            link = request.build_absolute_uri(invitation.get_absolute_url())
+            sent = services.invitation_send(invitation=invitation, link=link)
+            if sent or invitation.username:
+                # The same words whether or not the username has an account (or an address).
                 messages.success(
                     request,
-                    f"{result.user.get_username()} joined {team} as "
-                    f"{result.get_role_display().lower()}.",
+                    f"Invitation sent to {invitation.recipient}. "
+                    "You can also copy its link from Pending invitations.",
                 )
             else:
-                link = request.build_absolute_uri(result.get_absolute_url())
-                if services.invitation_send(invitation=result, link=link):
-                    messages.success(
-                        request,
-                        f"Invitation sent to {result.email}. "
-                        "You can also copy its link from Pending invitations.",
-                    )
-                else:
-                    messages.warning(
-                        request,
-                        f"The email to {result.email} could not be sent; "
-                        "copy the invitation link from Pending invitations and send it yourself.",
-                    )
+                messages.warning(
+                    request,
+                    f"The email to {invitation.email} could not be sent; "
+                    "copy the invitation link from Pending invitations and send it yourself.",
+                )
             return redirect("team_detail", uuid=team.uuid)
     return team_page(request, membership, form)
 
@@ -242,11 +246,39 @@ def invitation_revoke(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     else:
         if request.htmx:
             return HttpResponse("")  # the invitation's line goes away
-        messages.success(request, f"The invitation to {invitation.email} is revoked.")
+        messages.success(request, f"The invitation to {invitation.recipient} is revoked.")
     return redirect("team_detail", uuid=team.uuid)
 
 
-# -- Accepting an invitation (the link in the email: no login needed to open it)
+# -- Answering an invitation: in the studio (the Teams page), or by its link
+
+
+@login_required
+@require_POST
+def invitation_join(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    invitation = get_invitation_for_me(request, uuid)
+    try:
+        services.invitation_accept(invitation=invitation, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("team_list")
+    return joined(request, invitation)
+
+
+@login_required
+@require_POST
+def invitation_decline(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    invitation = get_invitation_for_me(request, uuid)
+    try:
+        services.invitation_decline(invitation=invitation, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.info(request, f"You declined the invitation to {invitation.team}.")
+    return redirect("team_list")
+
+
+# The link in the email needs no login to open: someone invited by email signs up with it.
 
 
 @require_http_methods(["GET", "POST"])
@@ -266,6 +298,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if user.is_authenticated:
         member = Membership.objects.filter(team=invitation.team, user=user).first()
         context["already"] = member
+        context["for_me"] = invitation.is_for(user)
         if request.method == "POST" and member is None:
             try:
                 services.invitation_accept(invitation=invitation, user=user)
@@ -276,8 +309,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return TemplateResponse(request, "teams/invitation_accept.html", context)
     form = InvitationSignupForm(request.POST or None, invitation=invitation)
     context["form"] = form
+    # By username, the invitation is for an account that exists already: it logs in to accept.
     context["account_exists"] = (
-        get_user_model().objects.filter(email__iexact=invitation.email).exists()
+        not invitation.email
+        or get_user_model().objects.filter(email__iexact=invitation.email).exists()
     )
     if request.method == "POST" and not context["account_exists"] and form.is_valid():
         try:

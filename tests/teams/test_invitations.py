@@ -1,5 +1,5 @@
-"""Inviting by email someone without an account: the link, signing up with it, and links that
-no longer work."""
+"""Inviting someone: nobody joins until the invited person accepts, in the studio or by the
+link (with which someone without an account signs up); links that no longer work."""
 
 from datetime import timedelta
 
@@ -23,7 +23,7 @@ def invite(client, studio, who="newcomer@example.com", role="reviewer"):
         reverse("team_invite", args=[studio.team.uuid]), {"who": who, "role": role}
     )
     assert response.status_code == 302
-    return Invitation.objects.get(email=who)
+    return Invitation.objects.get(**{"email" if "@" in who else "username": who})
 
 
 def test_unknown_email_gets_an_invitation_by_mail_and_on_the_page(client, studio):
@@ -88,10 +88,10 @@ def test_signup_errors_keep_what_was_typed_and_create_nothing(client, studio):
 
 
 def test_a_logged_in_user_accepts_and_joins(client, studio):
-    invitation = invite(client, studio, role="editor")
+    invitation = invite(client, studio, who="oscar@example.com", role="editor")
     client.force_login(studio.oscar)
     page = client.get(invitation.get_absolute_url())
-    assert "Join Acme Creative" in page.text and "you will join with this account" in page.text
+    assert "Join Acme Creative" in page.text
     response = client.post(invitation.get_absolute_url())
     assert response.status_code == 302
     assert Membership.objects.get(user=studio.oscar, team=studio.team).role == Role.EDITOR
@@ -100,7 +100,7 @@ def test_a_logged_in_user_accepts_and_joins(client, studio):
 
 
 def test_a_member_already_in_the_team_is_told_and_the_link_stays_usable(client, studio):
-    invitation = invite(client, studio, role="owner")
+    invitation = invite(client, studio, who="vera@example.com", role="owner")
     client.force_login(studio.vera)
     page = client.get(invitation.get_absolute_url())
     assert "You are already in Acme Creative as viewer." in page.text
@@ -149,7 +149,7 @@ def test_revoked_link_shows_a_clear_page(client, studio):
 
 
 def test_used_link_shows_a_clear_page_to_anyone_else(client, studio):
-    invitation = invite(client, studio)
+    invitation = invite(client, studio, who="oscar@example.com")
     client.force_login(studio.oscar)
     client.post(invitation.get_absolute_url())
     client.logout()
@@ -183,3 +183,90 @@ def test_an_accepted_invitation_cannot_be_revoked(client, studio):
     assert "has already accepted" in client.get(response.url).text
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
+
+
+# -- Consent: an invitation is pending until the invited account accepts it
+
+
+def test_until_accepted_the_invitee_sees_nothing_of_the_team(client, studio):
+    invitation = invite(client, studio, who="oscar", role="owner")
+    client.force_login(studio.oscar)
+    assert client.get(reverse("team_detail", args=[studio.team.uuid])).status_code == 404
+    assert client.post(reverse("team_switch", args=[studio.team.uuid])).status_code == 404
+    assert "Summer launch" not in client.get(reverse("dashboard")).text
+    url = reverse("project_detail", args=[studio.project.uuid])
+    assert client.get(url).status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"
+
+
+def test_invitee_sees_pending_invitations_on_the_teams_page_in_five_queries(
+    client, studio, django_assert_num_queries
+):
+    invite(client, studio, who="oscar", role="editor")
+    invite(client, studio, who="oscar@example.com", role="viewer")
+    Invitation.objects.create(team=studio.team, email="newcomer@example.com")  # someone else's
+    client.force_login(studio.oscar)
+    # session, user, the user's memberships with their teams, the invitations addressed to the
+    # user with their teams and inviters, and the generation-pause banner.
+    with django_assert_num_queries(5):
+        page = client.get(reverse("team_list"))
+    assert page.text.count('/accept/">') == 2
+    assert page.text.count('/decline/">') == 2
+    assert "newcomer@example.com" not in page.text
+
+
+def test_accepting_in_the_studio_joins_with_the_role_and_makes_it_current(client, studio):
+    invitation = invite(client, studio, who="oscar", role="owner")
+    client.force_login(studio.oscar)
+    response = client.post(reverse("invitation_join", args=[invitation.uuid]))
+    assert response.url == reverse("team_detail", args=[studio.team.uuid])
+    assert Membership.objects.get(user=studio.oscar, team=studio.team).role == Role.OWNER
+    assert "Summer launch" in client.get(reverse("dashboard")).text
+
+
+def test_declining_leaves_no_membership_and_the_link_stops_working(client, studio):
+    invitation = invite(client, studio, who="oscar@example.com")
+    client.force_login(studio.oscar)
+    response = client.post(reverse("invitation_decline", args=[invitation.uuid]))
+    assert response.url == reverse("team_list")
+    assert "You declined the invitation to Acme Creative." in client.get(response.url).text
+    invitation.refresh_from_db()
+    assert invitation.status == "declined"
+    assert client.post(invitation.get_absolute_url()).status_code == 410
+    assert client.post(reverse("invitation_join", args=[invitation.uuid])).status_code == 404
+    assert not Membership.objects.filter(user=studio.oscar, team=studio.team).exists()
+
+
+@pytest.mark.parametrize("who", ["oscar", "oscar@example.com"])
+def test_only_the_invited_account_may_accept_or_decline(client, studio, who):
+    invitation = invite(client, studio, who=who, role="owner")
+    mallory = User.objects.create_user("mallory", "mallory@example.com")  # holds the link
+    client.force_login(mallory)
+    for name in ["invitation_join", "invitation_decline"]:
+        assert client.post(reverse(name, args=[invitation.uuid])).status_code == 404
+    page = client.post(invitation.get_absolute_url())
+    assert "This invitation is for another account" in page.text
+    assert not Membership.objects.filter(user=mallory, team=studio.team).exists()
+    invitation.refresh_from_db()
+    assert invitation.status == "pending"
+
+
+def test_the_invited_account_accepts_by_the_link(client, studio):
+    invitation = invite(client, studio, who="oscar", role="reviewer")
+    client.force_login(studio.oscar)
+    response = client.post(invitation.get_absolute_url())
+    assert response.url == reverse("team_detail", args=[studio.team.uuid])
+    assert Membership.objects.get(user=studio.oscar, team=studio.team).role == Role.REVIEWER
+
+
+def test_a_username_invitation_cannot_be_claimed_by_signing_up_with_that_name(client, studio):
+    invitation = invite(client, studio, who="nobody", role="owner")
+    client.logout()
+    page = client.post(
+        invitation.get_absolute_url(),
+        {"username": "nobody", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    assert "Log in as nobody to accept" in page.text
+    assert not User.objects.filter(username="nobody").exists()
+    assert not Membership.objects.filter(team=studio.team, user__username="nobody").exists()

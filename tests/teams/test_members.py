@@ -1,6 +1,7 @@
 """The team page: who is in the team with which role, and what an owner may change there."""
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from studio.teams.models import Invitation, Membership, Role
@@ -66,26 +67,45 @@ def test_outsider_gets_404(client, studio):
     assert not Membership.objects.filter(user=studio.oscar, team=studio.team).exists()
 
 
-def test_invite_by_username_joins_at_once(client, studio):
+def test_invite_by_username_is_pending_until_accepted_and_mailed(client, studio):
     client.force_login(studio.alice)
     response = client.post(
-        reverse("team_invite", args=[studio.team.uuid]), {"who": "oscar", "role": "reviewer"}
+        reverse("team_invite", args=[studio.team.uuid]), {"who": "oscar", "role": "owner"}
     )
     assert response.status_code == 302
-    assert role_of(studio.oscar, studio.team) == Role.REVIEWER
-    page = client.get(response.url)
-    assert "oscar joined Acme Creative as reviewer." in page.text
-    assert not Invitation.objects.exists()
+    assert not Membership.objects.filter(user=studio.oscar, team=studio.team).exists()
+    invitation = Invitation.objects.pending().get()
+    assert (invitation.username, invitation.role) == ("oscar", Role.OWNER)
+    [message] = mail.outbox  # to the account's address, beside the studio's pending list
+    assert message.to == ["oscar@example.com"]
+    assert "Invitation sent to oscar." in client.get(response.url).text
 
 
-def test_invite_by_email_of_an_existing_user_joins_at_once(client, studio):
+def test_invite_by_email_of_an_existing_user_is_pending_too(client, studio):
     client.force_login(studio.alice)
     client.post(
         reverse("team_invite", args=[studio.team.uuid]),
         {"who": "OSCAR@example.com", "role": "viewer"},
     )
-    assert role_of(studio.oscar, studio.team) == Role.VIEWER
-    assert not Invitation.objects.exists()
+    assert not Membership.objects.filter(user=studio.oscar, team=studio.team).exists()
+    assert Invitation.objects.pending().get().email == "OSCAR@example.com"
+
+
+@pytest.mark.parametrize(
+    ("existing", "unknown"), [("oscar", "nobody"), ("oscar@example.com", "nobody@example.com")]
+)
+def test_the_answer_does_not_tell_whether_an_account_exists(client, studio, existing, unknown):
+    client.force_login(studio.alice)
+    url = reverse("team_invite", args=[studio.team.uuid])
+    answers = []
+    for who in [existing, unknown]:
+        response = client.post(url, {"who": who, "role": "editor"})
+        assert response.status_code == 302
+        page = client.get(response.url).text
+        [notice] = [line for line in page.splitlines() if "alert success" in line]
+        answers.append(notice.replace(who, "WHO"))
+    assert answers[0] == answers[1]
+    assert Invitation.objects.pending().count() == 2
 
 
 def test_inviting_someone_already_in_the_team_says_so(client, studio):
@@ -97,16 +117,6 @@ def test_inviting_someone_already_in_the_team_says_so(client, studio):
     assert "bob is already in Acme Creative (Editor)" in page.text
     assert 'value="bob"' in page.text  # what was typed is kept
     assert role_of(studio.bob, studio.team) == Role.EDITOR
-
-
-def test_unknown_username_is_a_clear_error(client, studio):
-    client.force_login(studio.alice)
-    page = client.post(
-        reverse("team_invite", args=[studio.team.uuid]), {"who": "bobby", "role": "editor"}
-    )
-    assert page.status_code == 200
-    assert "No account has the username &quot;bobby&quot;" in page.text
-    assert Membership.objects.filter(team=studio.team).count() == 4
 
 
 def test_a_malformed_email_is_a_clear_error(client, studio):

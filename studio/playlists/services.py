@@ -14,7 +14,7 @@ from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.generation.models import Take
 from studio.projects.models import Project
-from studio.stitch.export import export_file_name
+from studio.stitch import export_file_name
 from studio.teams.models import Action
 from studio.teams.services import require_action
 

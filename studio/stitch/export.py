@@ -10,16 +10,15 @@ The result is written beside `dest` and renamed into place only once its duratio
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import tempfile
 import threading
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, Literal
 
@@ -27,11 +26,10 @@ import imageio_ffmpeg
 
 from studio.media_probe import Unplayable, VideoInfo, probe_video
 
-# The output is checked against the sum of its parts: one frame at 24 fps is 0.042 s.
-DURATION_TOLERANCE = Decimal("0.1")
+# The output is checked against the sum of its parts, give or take a frame an item: a clip
+# whose frame rate is not the export's gains or loses up to one frame in the conversion.
+FRAMES_OF_SLACK_PER_ITEM = 1
 _MILLISECOND = Decimal("0.001")
-# The longest file name, in bytes, that common file systems take (ext4, APFS, NTFS).
-NAME_MAX = 255
 # How often ffmpeg reports, and the least time between two callbacks however often it does.
 _PROGRESS_INTERVAL = 0.25
 _AUDIO_RATE = 48000
@@ -121,7 +119,8 @@ def stitch(
         else:
             command = _reencode_command(segments, clips, spans, temp, width, height, fps)
         _run(command, expected=expected, on_progress=on_progress, timeout=timeout)
-        result = _check_output(temp, expected, width, height)
+        slack = Decimal(FRAMES_OF_SLACK_PER_ITEM * len(segments)) / fps
+        result = _check_output(temp, expected, slack, width, height)
         os.replace(temp, dest)
     finally:
         temp.unlink(missing_ok=True)
@@ -139,41 +138,6 @@ def stitch(
     )
 
 
-def export_file_name(
-    *,
-    project: str,
-    playlist: str,
-    aspect_ratio: str,
-    length_seconds: int,
-    version: int,
-    max_length: int = NAME_MAX,
-) -> str:
-    """`summer-launch_hero-15s_16x9_15s_v3.mp4`: sortable, and safe in any file system or URL.
-
-    At most `max_length` characters (and NAME_MAX bytes; the name is ASCII): long project and
-    playlist names are cut, never the tail, whose version keeps the name unique in its playlist.
-    """
-    ratio = re.fullmatch(r"\s*(\d+)\s*[:x/]\s*(\d+)\s*", aspect_ratio)
-    if ratio is None:
-        raise ValueError(f"Aspect ratio must look like 16:9, not {aspect_ratio!r}")
-    if length_seconds < 0 or version < 1:
-        raise ValueError("Length must not be negative and versions start at 1")
-    tail = f"_{ratio[1]}x{ratio[2]}_{length_seconds}s_v{version}.mp4"
-    room = min(max_length, NAME_MAX) - len(tail) - len("_")
-    if room < 2:
-        raise ValueError(f"{max_length} characters leave no room for a name before {tail!r}")
-    project_slug, playlist_slug = _slug(project), _slug(playlist)
-    # Each name gets half the room, and what one leaves unused goes to the other.
-    project_slug = project_slug[: max(room // 2, room - len(playlist_slug))].rstrip("-")
-    playlist_slug = playlist_slug[: room - len(project_slug)].rstrip("-")
-    return f"{project_slug}_{playlist_slug}{tail}"
-
-
-def _slug(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "untitled"
-
-
 def _probe_item(number: int, segment: Segment) -> VideoInfo:
     if not Path(segment.path).is_file():
         raise ExportError(f"Item {number}'s video file is missing.")
@@ -184,7 +148,8 @@ def _probe_item(number: int, segment: Segment) -> VideoInfo:
 
 
 def _span(number: int, segment: Segment, clip: VideoInfo) -> tuple[Decimal, Decimal]:
-    """The part of the clip to use, in seconds from its start, checked against its length."""
+    """The part of the clip to use, in seconds from its start, checked against its length.
+    Trims are moved to the nearest frame boundary: a cut can only fall between two frames."""
     start = Decimal(0) if segment.trim_in is None else Decimal(segment.trim_in)
     end = clip.duration if segment.trim_out is None else Decimal(segment.trim_out)
     if start < 0:
@@ -198,7 +163,21 @@ def _span(number: int, segment: Segment, clip: VideoInfo) -> tuple[Decimal, Deci
             f"Item {number}'s trim must start before it ends "
             f"({_seconds(start)} s to {_seconds(end)} s)."
         )
-    return start, end
+    if not clip.frame_rate:
+        return start, end
+    first = start if segment.trim_in is None else _on_frame(start, clip.frame_rate)
+    last = end if segment.trim_out is None else _on_frame(end, clip.frame_rate)
+    if first >= last:
+        raise ExportError(
+            f"Item {number}'s trim is shorter than one frame "
+            f"({_seconds(start)} s to {_seconds(end)} s)."
+        )
+    return first, last
+
+
+def _on_frame(seconds: Decimal, rate: Fraction) -> Decimal:
+    frames = round(Fraction(seconds) * rate)
+    return Decimal(frames * rate.denominator) / rate.numerator
 
 
 def _can_stream_copy(
@@ -252,21 +231,16 @@ def _reencode_command(
     graph: list[str] = []
     joined: list[str] = []
     for index, (segment, clip, (start, end)) in enumerate(zip(segments, clips, spans, strict=True)):
-        # -ss/-to on the input are measured from the clip's start, and when re-encoding ffmpeg
-        # decodes from the keyframe before and drops what precedes: frame- and sample-accurate.
-        if segment.trim_in is not None:
-            inputs += ["-ss", _seconds(start)]
-        if segment.trim_out is not None:
-            inputs += ["-to", _seconds(end)]
         inputs += ["-i", str(segment.path)]
         length = _seconds(end - start)
+        video_cut, audio_cut = _trim_filters(segment, clip, start, end)
         graph.append(
-            f"[{index}:v:0]scale={width}:{height}:force_original_aspect_ratio=decrease"
+            f"[{index}:v:0]{video_cut}scale={width}:{height}:force_original_aspect_ratio=decrease"
             f":force_divisible_by=2,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,"
             f"setsar=1,fps={fps},format=yuv420p[v{index}]"
         )
         source = (
-            f"[{index}:a:0]"
+            f"[{index}:a:0]{audio_cut}"
             if clip.audio is not None
             else f"anullsrc=sample_rate={_AUDIO_RATE}:channel_layout=stereo,"
         )
@@ -286,6 +260,31 @@ def _reencode_command(
         *("-c:a", "aac", "-b:a", "192k", "-ar", str(_AUDIO_RATE), "-ac", "2"),
         *("-movflags", "+faststart", "-f", "mp4", str(output)),
     ]
+
+
+def _trim_filters(
+    segment: Segment, clip: VideoInfo, start: Decimal, end: Decimal
+) -> tuple[str, str]:
+    """The filters that cut a trimmed clip's picture and sound to start..end ("" for none).
+
+    Cut in the graph, not with -ss/-to on the input, which keep every frame a trim touches.
+    The picture is cut half a frame before each boundary, which keeps exactly the frames from
+    start to end whatever the rounding of the times written here."""
+    cuts = {
+        name: seconds
+        for name, seconds, given in [
+            ("start", start, segment.trim_in),
+            ("end", end, segment.trim_out),
+        ]
+        if given is not None
+    }
+    if not cuts:
+        return "", ""
+    rate = clip.frame_rate
+    half_frame = Decimal(rate.denominator) / (2 * rate.numerator) if rate else Decimal(0)
+    frames = ":".join(f"{k}={_seconds(max(Decimal(0), v - half_frame))}" for k, v in cuts.items())
+    samples = ":".join(f"{k}={_seconds(v)}" for k, v in cuts.items())
+    return f"trim={frames},setpts=PTS-STARTPTS,", f"atrim={samples},asetpts=PTS-STARTPTS,"
 
 
 def _run(
@@ -351,12 +350,14 @@ def _follow_progress(
             reported, last_call = percent, now
 
 
-def _check_output(path: Path, expected: Decimal, width: int, height: int) -> VideoInfo:
+def _check_output(
+    path: Path, expected: Decimal, slack: Decimal, width: int, height: int
+) -> VideoInfo:
     try:
         result = probe_video(path)
     except Unplayable as exc:
         raise ExportError("The exported file does not play; nothing was saved.") from exc
-    if abs(result.duration - expected) > DURATION_TOLERANCE:
+    if abs(result.duration - expected) > slack:
         raise ExportError(
             f"The exported video lasts {_seconds(result.duration)} s instead of "
             f"{_seconds(expected)} s; nothing was saved."

@@ -155,6 +155,33 @@ def test_trims_are_honoured(clips: Clips, exports: Path):
         assert container.streams.video[0].frames == 84  # 36 + 48 frames at 24 fps
 
 
+def test_trims_between_frames_are_cut_on_frames_and_the_length_checks_out(
+    clips: Clips, exports: Path
+):
+    # 0.51 s is 12.24 frames at 24 fps and 2.49 s is 59.76: ffmpeg kept every frame the trim
+    # touched, 48 an item instead of 47.52, and eight items ran 0.45 s over the check.
+    segments = [Segment(clips.wide_3s, trim_in=Decimal("0.51"), trim_out=Decimal("2.49"))] * 8
+
+    result = stitch(segments, exports / "trimmed.mp4", width=320, height=180)
+
+    assert result.expected_duration == Decimal(16)  # frames 12 to 60 of each, 2 s
+    assert abs(result.duration - result.expected_duration) < Decimal(1) / 24
+    with av.open(str(result.path)) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        assert video.frames == 8 * 48
+        assert audio.duration is not None and audio.time_base is not None
+        assert abs(float(audio.duration * audio.time_base) - 16) < 1 / 24
+
+
+def test_a_trim_shorter_than_a_frame_is_refused(clips: Clips, exports: Path):
+    segments = [Segment(clips.wide_2s), Segment(clips.wide_2s, Decimal("0.51"), Decimal("0.52"))]
+
+    with pytest.raises(ExportError, match=r"^Item 2's trim is shorter than one frame"):
+        stitch(segments, exports / "out.mp4", width=320, height=180)
+
+    assert list(exports.iterdir()) == []
+
+
 def test_a_clip_without_sound_gets_silence(clips: Clips, exports: Path):
     result = stitch(
         [Segment(clips.silent_1s), Segment(clips.wide_1s)],
@@ -248,7 +275,7 @@ def test_a_failed_export_leaves_the_previous_file_and_can_be_tried_again(
 def test_a_result_of_the_wrong_length_is_not_saved(
     clips: Clips, exports: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(export_module, "DURATION_TOLERANCE", Decimal("-1"))
+    monkeypatch.setattr(export_module, "FRAMES_OF_SLACK_PER_ITEM", -1)
 
     with pytest.raises(ExportError, match=r"instead of 2\.0 s; nothing was saved"):
         stitch([Segment(clips.wide_1s)] * 2, exports / "out.mp4", width=320, height=180)

@@ -213,6 +213,10 @@ AIGATEWAY_WEBHOOK_SECRET = os.environ.get("AIGATEWAY_WEBHOOK_SECRET", "")
 STUDIO_PUBLIC_URL = os.environ.get("STUDIO_PUBLIC_URL", "").rstrip("/")
 AIGATEWAY_TIMEOUT = float(os.environ.get("AIGATEWAY_TIMEOUT", "15"))
 AIGATEWAY_MAX_MEDIA_BYTES = int(os.environ.get("AIGATEWAY_MAX_MEDIA_BYTES", str(512 * 1024 * 1024)))
+# One deadline for a whole result download (AIGATEWAY_TIMEOUT bounds each wait on the socket, so
+# a host that drips bytes would hold a worker for ever); past it the take fails and can be
+# retried. Under STUDIO_CLAIM_LEASE_SECONDS, so the step is not handed out again meanwhile.
+AIGATEWAY_MEDIA_DEADLINE_SECONDS = float(os.environ.get("AIGATEWAY_MEDIA_DEADLINE_SECONDS", "90"))
 
 # Celery: Redis by default; `make run` may pick another broker and says which.
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -1,7 +1,8 @@
 """Copy a finished video from the gateway's media host into our own storage.
 
 The media URL comes from a remote answer, so it is treated as untrusted: only allowlisted origins,
-no redirects, no credentials, a size cap, and nothing at `dest` until the whole file has arrived.
+no redirects, no credentials, a size cap, one deadline for the whole download, and nothing at
+`dest` until the whole file has arrived.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import ipaddress
 import os
 import socket
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -31,6 +33,10 @@ class MediaRefused(MediaDownloadError):
     """The URL or the answer breaks a rule (origin, redirect, size): trying again will not help."""
 
 
+class MediaTooSlow(MediaDownloadError):
+    """The download did not finish within its deadline (a host that drips bytes)."""
+
+
 class MediaExpired(MediaDownloadError):
     """The signed URL is no longer valid: fetch the job record again for a fresh one."""
 
@@ -42,10 +48,16 @@ def download_media(
     allowed_origins: Sequence[str],
     max_bytes: int,
     timeout: float = 60.0,
+    deadline: float | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> int:
-    """Download `url` to `dest`; return the number of bytes written."""
+    """Download `url` to `dest` within `deadline` seconds; return the number of bytes written.
+
+    `timeout` bounds each network wait, so a host that sends a byte now and then never trips
+    it; `deadline` bounds the whole download (overrun by one read at most, up to `timeout`).
+    """
     target = _checked_url(url, allowed_origins)
+    started = time.monotonic()
     # trust_env=False: no proxy and no .netrc credentials from the environment ride along.
     with httpx.Client(
         timeout=timeout, transport=transport, follow_redirects=False, trust_env=False
@@ -53,9 +65,20 @@ def download_media(
         try:
             with client.stream("GET", target) as response:
                 _check_response(response, max_bytes)
-                return _write_atomically(response.iter_bytes(), dest, max_bytes)
+                chunks = response.iter_bytes()
+                if deadline is not None:
+                    chunks = _within(chunks, started + deadline, deadline)
+                return _write_atomically(chunks, dest, max_bytes)
         except httpx.HTTPError as exc:
             raise MediaDownloadError(f"the download of {_origin_of(target)} failed: {exc}") from exc
+
+
+def _within(chunks: Iterator[bytes], ends_at: float, deadline: float) -> Iterator[bytes]:
+    """The chunks, until the clock passes `ends_at` (checked as each arrives)."""
+    for chunk in chunks:
+        if time.monotonic() > ends_at:
+            raise MediaTooSlow(f"the download took longer than {deadline:g} s")
+        yield chunk
 
 
 def _origin_of(url: httpx.URL) -> str:

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
 from studio import gateway
+from studio.gateway.media import MediaTooSlow
 from studio.ranges import ranged_file_response
 
 from .models import Take, take_upload_to
@@ -63,9 +64,15 @@ def _download_and_probe(url: str, dest: Path) -> gateway.VideoInfo:
             dest,
             allowed_origins=settings.AIGATEWAY_MEDIA_ORIGINS,
             max_bytes=settings.AIGATEWAY_MAX_MEDIA_BYTES,
+            deadline=settings.AIGATEWAY_MEDIA_DEADLINE_SECONDS,
         )
     except gateway.MediaExpired as error:
         raise ResultExpired(str(error)) from error
+    except MediaTooSlow as error:
+        raise ResultRejected(
+            f"The video took longer than {settings.AIGATEWAY_MEDIA_DEADLINE_SECONDS:g} s to"
+            " download; retry the take to try again."
+        ) from error
     except (gateway.MediaRefused, gateway.MediaDownloadError) as error:
         raise ResultRejected(f"The result could not be fetched: {error}") from error
     try:

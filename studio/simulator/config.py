@@ -45,6 +45,10 @@ class SimulatorConfig:
         10_000_000, "wallet balance in cents; setting it resets the balance"
     )
     media_url_ttl: float = _option(86_400.0, "seconds a signed media URL stays valid")
+    media_bytes_per_second: int = _option(
+        0,
+        "serve media this fast, a little at a time, like a host that drips bytes (0: at once)",
+    )
     media_dir: str | None = _option(None, "where rendered videos are cached (default: a temp dir)")
     resolution: str = _option("1280x720", "16:9 frame size WxH; 9:16 videos use it turned upright")
     public_url: str | None = _option(None, "origin for media URLs (default: the request's Host)")
@@ -59,6 +63,7 @@ class SimulatorConfig:
             "run_seconds_per_video_second",
             "min_poll_interval",
             "run_spread",
+            "media_bytes_per_second",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")

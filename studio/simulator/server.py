@@ -177,14 +177,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     def _copy_bytes(self, path: Path, start: int, length: int) -> None:
+        # media_bytes_per_second: a tenth of a second's worth at a time, each well within any
+        # client's read timeout, so that only a deadline on the whole download ends it.
+        rate = self.server.gateway.config.media_bytes_per_second
+        size = max(1, rate // 10) if rate else _CHUNK
         with path.open("rb") as source:
             source.seek(start)
             while length > 0:
-                chunk = source.read(min(_CHUNK, length))
+                chunk = source.read(min(size, length))
                 if not chunk:
                     break
                 self.wfile.write(chunk)
+                self.wfile.flush()
                 length -= len(chunk)
+                if rate:
+                    time.sleep(len(chunk) / rate)
 
 
 _JOB_ID = r"(?P<job_id>[A-Za-z0-9_\-]+)"

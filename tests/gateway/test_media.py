@@ -1,4 +1,5 @@
 import socket
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from studio.gateway import (
     probe_video,
 )
 from studio.gateway import media as media_module
+from studio.gateway.media import MediaTooSlow
 from studio.simulator import SimulatorServer
 
 pytest_plugins = ["tests.simulator_fixtures"]
@@ -270,3 +272,24 @@ def test_download_replaces_an_existing_file_only_when_complete(downloads):
         )
 
     assert dest.read_bytes() == b"previous take"
+
+
+def test_a_host_that_drips_bytes_is_cut_off_at_the_deadline(simulator, gateway_client, downloads):
+    """Each chunk arrives well within the socket timeout, so only an overall deadline ends it."""
+    _, url = finished_job(simulator, gateway_client)
+    size = len(httpx.get(url).content)
+    rate = 20_000  # bytes a second: the whole file would take size / rate seconds
+    simulator.configure(media_bytes_per_second=rate)
+    started = time.monotonic()
+    with pytest.raises(MediaTooSlow, match=r"took longer than 0\.5 s"):
+        download_media(
+            url,
+            downloads / "video.mp4",
+            allowed_origins=[simulator.url],
+            max_bytes=MAX_BYTES,
+            timeout=5,
+            deadline=0.5,
+        )
+    # Stopped by the deadline, not by the end of the file (which the drip makes slow anyway).
+    assert time.monotonic() - started < size / rate
+    assert list(downloads.iterdir()) == []

@@ -6,6 +6,7 @@ ALLOWED_HOSTS must come from the environment and `manage.py check --deploy` is c
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -167,6 +168,28 @@ else:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# -- Login throttling (django-axes), on the studio's login and the admin's alike. After
+# AXES_FAILURE_LIMIT wrong passwords for one username (from anywhere), or from one client (its
+# address and browser together, so that people behind one office NAT do not lock each other
+# out), logins answer 429 with registration/lockout.html until the cool-off has passed since
+# the last failure; an administrator unlocks sooner with `manage.py axes_reset_username NAME`
+# (or `axes_reset`) or in the admin. A successful login clears the account's failures.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks: it turns lockouts into 429
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# The client's address is the socket's: X-Forwarded-For is whatever the client writes, and
+# would let one client rotate addresses. Behind a proxy, set LOGIN_CLIENT_IP_HEADER to the
+# header it sets (e.g. HTTP_X_REAL_IP).
+AXES_IPWARE_META_PRECEDENCE_ORDER = [os.environ.get("LOGIN_CLIENT_IP_HEADER", "REMOTE_ADDR")]
 
 # Security: the same headers in development as in production, so nothing breaks on deploy.
 SECURE_CONTENT_TYPE_NOSNIFF = True

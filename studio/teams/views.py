@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
@@ -324,7 +323,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            login(request, new_user, backend=settings.AUTHENTICATION_BACKENDS[0])
+            # Just created, with the password just typed: no backend to ask (axes' only guards).
+            login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
             return joined(request, invitation)
     return TemplateResponse(request, "teams/invitation_accept.html", context)
 

@@ -1,0 +1,61 @@
+"""The way in: login throttling (django-axes), and changing or resetting a password."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def log_in(client, username, password, url=None):
+    return client.post(url or reverse("login"), {"username": username, "password": password})
+
+
+def fail_five_times(client, username, url=None):
+    """Four answers "wrong password"; the fifth failure locks at once."""
+    statuses = [log_in(client, username, "wrong", url).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 200, 429]
+
+
+def test_five_wrong_passwords_lock_the_account_even_with_the_right_one(client, studio):
+    fail_five_times(client, "bob")
+    response = log_in(client, "bob", PASSWORD)
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.text
+    assert "Try again in 15 minutes" in response.text
+    assert "axes_reset" in response.text  # the administrator's way to unlock sooner
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_same_client_is_throttled_for_another_account(client, studio):
+    fail_five_times(client, "bob")
+    assert log_in(client, "rita", PASSWORD).status_code == 429
+
+
+def test_the_account_is_throttled_from_another_client(client, studio):
+    fail_five_times(client, "bob")
+    client.defaults["REMOTE_ADDR"] = "203.0.113.9"
+    assert log_in(client, "bob", PASSWORD).status_code == 429
+
+
+def test_after_the_cool_off_the_right_password_works(client, studio):
+    fail_five_times(client, "bob")
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        response = log_in(client, "bob", PASSWORD)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(studio.bob.pk)
+
+
+def test_the_admin_login_is_throttled_too(client, studio):
+    studio.alice.is_staff = True
+    studio.alice.save(update_fields=["is_staff"])
+    url = reverse("admin:login")
+    fail_five_times(client, "alice", url)
+    response = log_in(client, "alice", PASSWORD, url)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session

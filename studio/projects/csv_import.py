@@ -13,11 +13,10 @@ from django.core.exceptions import ValidationError
 
 from studio.catalog.models import VideoModel
 
-from .models import validate_prompt
+from .models import Shot, limit_of, validate_prompt
 
 MAX_BYTES = 1_000_000
 MAX_ROWS = 500
-TITLE_MAX_LENGTH = 120
 REQUIRED = ("prompt", "duration", "aspect_ratio")
 OPTIONAL = ("title", "notes")
 # Header spellings a spreadsheet is likely to use for each column.
@@ -60,9 +59,12 @@ class Parsed:
         return sum(row.duration or 0 for row in self.valid)
 
 
+TOO_BIG = f"The file is over {MAX_BYTES // 1000} kB: split it into parts."
+
+
 def decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
-        raise UnreadableFile(f"The file is over {MAX_BYTES // 1000} kB: split it into parts.")
+        raise UnreadableFile(TOO_BIG)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -88,7 +90,7 @@ def parse(text: str, *, video_model: VideoModel) -> Parsed:
     if not text.strip():
         raise UnreadableFile("The file is empty.")
     if len(text) > MAX_BYTES:
-        raise UnreadableFile(f"The file is over {MAX_BYTES // 1000} kB: split it into parts.")
+        raise UnreadableFile(TOO_BIG)
     if "\x00" in text:
         raise UnreadableFile("The file holds NUL characters: save it again as CSV text.")
     try:
@@ -127,8 +129,15 @@ def check_row(line: int, values: dict[str, str], video_model: VideoModel) -> Row
         validate_prompt(row.prompt)
     except ValidationError as error:
         row.errors += error.messages
-    if len(row.title) > TITLE_MAX_LENGTH:
-        row.errors.append(f"Keep the title to {TITLE_MAX_LENGTH} characters.")
+    # The shot form's limits, from the same model fields.
+    for limit, text in [
+        (limit_of(Shot.title.field, "title"), row.title),
+        (limit_of(Shot.notes.field, "notes"), row.notes),
+    ]:
+        try:
+            limit(text)
+        except ValidationError as error:
+            row.errors += error.messages
     raw = (values.get("duration") or "").strip().removesuffix("s").strip()
     try:
         row.duration = int(raw)

@@ -3,18 +3,27 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.utils.functional import cached_property
 
 from studio.catalog.models import VideoModel
 from studio.teams.models import Team
 
-from .models import PROMPT_MAX_LENGTH
+from .models import PROMPT_MAX_LENGTH, Project, Shot, Storyboard, limit_of
+
+
+def limited_text(model_field: Field, what: str, **kwargs) -> forms.CharField:
+    """A form field held to its model field's limit, refused in the studio's words (and the
+    browser's maxlength stops typing past it). NUL characters are refused by every CharField."""
+    limit = limit_of(model_field, what)
+    field = forms.CharField(required=not model_field.blank, validators=[limit], **kwargs)
+    field.widget.attrs["maxlength"] = str(limit.limit_value)
+    return field
 
 
 class ProjectForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=120)
-    client = forms.CharField(label="Client", max_length=120, required=False)
+    name = limited_text(Project.name.field, "name", label="Name")
+    client = limited_text(Project.client.field, "client's name", label="Client")
     budget = forms.DecimalField(
         label="Budget (USD)",
         min_value=Decimal("0"),
@@ -37,7 +46,7 @@ class ProjectForm(forms.Form):
 
 
 class StoryboardForm(forms.Form):
-    title = forms.CharField(label="Title", max_length=120)
+    title = limited_text(Storyboard.title.field, "title", label="Title")
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ class ShotForm(forms.Form):
     video_model = forms.ModelChoiceField(
         label="Model", queryset=VideoModel.objects.enabled(), empty_label=None
     )
-    title = forms.CharField(label="Title", max_length=120, required=False)
+    title = limited_text(Shot.title.field, "title", label="Title")
     prompt = forms.CharField(
         label="Prompt",
         max_length=PROMPT_MAX_LENGTH,
@@ -62,7 +71,9 @@ class ShotForm(forms.Form):
     # Range checked in clean() with the chosen model's limits and wording.
     duration = forms.IntegerField(label="Duration (seconds)")
     aspect_ratio = forms.ChoiceField(label="Aspect ratio")
-    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = limited_text(
+        Shot.notes.field, "notes", label="Notes", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, video_model: VideoModel, **kwargs) -> None:
         super().__init__(*args, **kwargs)

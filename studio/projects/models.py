@@ -11,6 +11,20 @@ from studio.catalog.models import VideoModel
 from studio.teams.models import Team, TeamScopedQuerySet
 
 PROMPT_MAX_LENGTH = 2000
+# Notes are shown on every shot card, which every viewer of the storyboard fetches again as it
+# changes: 5000 characters is a page of direction, not a payload.
+NOTES_MAX_LENGTH = 5000
+
+
+def keep_to(limit: int, what: str) -> MaxLengthValidator:
+    """A text field's limit in the words the forms and the CSV import show beside it."""
+    return MaxLengthValidator(limit, f"Keep the {what} to {limit} characters (%(show_value)d now).")
+
+
+def limit_of(field: models.Field, what: str) -> MaxLengthValidator:
+    """keep_to at the model field's own max_length: the one limit, read where text comes in."""
+    assert field.max_length is not None
+    return keep_to(field.max_length, what)
 
 
 def validate_prompt(prompt: str) -> None:
@@ -100,7 +114,9 @@ class Shot(models.Model):
     duration = models.PositiveSmallIntegerField(help_text="Seconds.")
     aspect_ratio = models.CharField(max_length=8)
     video_model = models.ForeignKey(VideoModel, on_delete=models.PROTECT, related_name="+")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(
+        blank=True, max_length=NOTES_MAX_LENGTH, validators=[keep_to(NOTES_MAX_LENGTH, "notes")]
+    )
     # The take chosen for the ad: what a playlist picks up from this shot by default.
     selected_take = models.ForeignKey(
         "generation.Take", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

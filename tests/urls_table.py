@@ -208,6 +208,10 @@ ACCOUNT_ROUTES = [
     # tests/teams/test_invitations.py: only the invited account (404 for anyone else)
     Route("post", "invitation_join", "invitation"),
     Route("post", "invitation_decline", "invitation"),
+    # tests/teams/test_accounts.py: the user's own password
+    Route("get", "password_change"),
+    Route("post", "password_change"),
+    Route("get", "password_change_done"),
 ]
 
 # Opened by the token in the URL, with or without a login (tests/review/test_share.py,
@@ -229,6 +233,12 @@ EXEMPT = {
     "logout": "the way out: open to everyone",
     "gateway_webhook": "the gateway's, not a person's: no login, a signature (test_webhooks.py)",
     "admin": "Django's admin, the whole namespace: staff only, by Django's own checks",
+    # tests/teams/test_accounts.py: for people who cannot log in; the same answer whether or
+    # not an account uses the address, and the mailed token decides the rest.
+    "password_reset": "asking for a reset link: open to everyone",
+    "password_reset_done": "the page after asking: open to everyone, says nothing of accounts",
+    "password_reset_confirm": "opened by the mailed token (Django's check), no login",
+    "password_reset_complete": "the page after the new password: open to everyone",
 }
 
 

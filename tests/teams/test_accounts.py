@@ -59,3 +59,61 @@ def test_the_admin_login_is_throttled_too(client, studio):
     response = log_in(client, "alice", PASSWORD, url)
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+# -- Changing and resetting a password
+
+NEW_PASSWORD = "a fresh and longer passphrase 42"
+
+
+def test_a_user_changes_their_password_from_the_top_bar(client, studio):
+    client.force_login(studio.bob)
+    page = client.get(reverse("dashboard"))
+    assert f'href="{reverse("password_change")}"' in page.text
+    form = client.get(reverse("password_change"))
+    assert form.status_code == 200 and "Change your password" in form.text
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert response.url == reverse("password_change_done")
+    assert "Your password is changed" in client.get(response.url).text
+    studio.bob.refresh_from_db()
+    assert studio.bob.check_password(NEW_PASSWORD)
+
+
+def test_a_wrong_old_password_changes_nothing(client, studio):
+    client.force_login(studio.bob)
+    page = client.post(
+        reverse("password_change"),
+        {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
+    assert page.status_code == 200
+    studio.bob.refresh_from_db()
+    assert studio.bob.check_password(PASSWORD)
+
+
+def test_a_forgotten_password_is_reset_by_mail(client, studio, mailoutbox):
+    login_page = client.get(reverse("login"))
+    assert f'href="{reverse("password_reset")}"' in login_page.text
+    response = client.post(reverse("password_reset"), {"email": "bob@example.com"})
+    assert response.url == reverse("password_reset_done")
+    assert "Check your email" in client.get(response.url).text
+    [message] = mailoutbox
+    assert message.to == ["bob@example.com"]
+    assert "Veo Studio" in message.subject
+    [link] = [word for word in message.body.split() if "/reset/" in word]
+    form = client.get(link, follow=True)  # Django swaps the token for a session marker
+    assert "Choose a new password" in form.text
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response.url == reverse("password_reset_complete")
+    assert "log in" in client.get(response.url).text.lower()
+    assert log_in(client, "bob", NEW_PASSWORD).status_code == 302
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, studio, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert response.url == reverse("password_reset_done")
+    assert mailoutbox == []

@@ -132,6 +132,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"  # never served directly: media views check access first
+# Uploads: a file over FILE_UPLOAD_MAX_MEMORY_SIZE waits in a temporary file, not in the web
+# process's memory, and the view that takes it checks its size before reading it (the CSV
+# import refuses files over 1 MB). DATA_UPLOAD_MAX_MEMORY_SIZE bounds a request's other fields:
+# the CSV import's Import button sends the checked text back (1 MB at most), which form
+# encoding can triple (each byte of "é" becomes "%C3" or "%A9"), so 4 MB rather than 2.5.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

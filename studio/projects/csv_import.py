@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 
 from studio.catalog.models import VideoModel
 
@@ -60,6 +61,15 @@ class Parsed:
 
 
 TOO_BIG = f"The file is over {MAX_BYTES // 1000} kB: split it into parts."
+
+
+def read_upload(upload: UploadedFile) -> str:
+    """The uploaded file's text, refused by its size before it is read: a large upload waits
+    in a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE), and reading it whole would bring it into
+    the web process's memory. At most one byte over the limit is read, whatever size it claims."""
+    if upload.size is None or upload.size > MAX_BYTES:
+        raise UnreadableFile(TOO_BIG)
+    return decode(upload.read(MAX_BYTES + 1))
 
 
 def decode(data: bytes) -> str:

@@ -192,7 +192,7 @@ def storyboard_import(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         # Importing is checked by the service; the form and its preview are for those who may.
         require_action(user=request.user, team=storyboard.project.team, action=Action.EDIT)
         if form.is_valid():
-            text = csv_import.decode(form.cleaned_data["file"].read())
+            text = csv_import.read_upload(form.cleaned_data["file"])
             parsed = csv_import.parse(text, video_model=video_model)
             context |= {"parsed": parsed, "csv_text": text, "video_model": video_model}
             context["cost"] = video_model.cost_for(parsed.seconds)

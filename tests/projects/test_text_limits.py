@@ -1,10 +1,14 @@
 """Every text a person types into a project, a storyboard or a shot has one limit, the same in
-the forms, on the model and in the CSV import, and NUL characters are refused on every path."""
+the forms, on the model and in the CSV import, and NUL characters are refused on every path.
+A CSV upload over the size limit is refused before it is read."""
+
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from studio.projects import csv_import
 from studio.projects.forms import ProjectForm, ShotEditForm, ShotForm, StoryboardForm
@@ -148,3 +152,54 @@ def test_csv_text_sent_back_with_nul_is_refused_and_nothing_saved(client, studio
 
     assert "The file holds NUL characters" in page
     assert Shot.objects.count() == 1
+
+
+def read_at_most_the_limit(upload: UploadedFile, size: int = -1) -> bytes:
+    """An upload's read() that fails the test if it asks for more than the limit and a byte."""
+    assert 0 <= size <= csv_import.MAX_BYTES + 1, f"read({size}) of a {upload.size}-byte upload"
+    return upload.file.read(size)
+
+
+def test_an_oversized_csv_upload_is_refused_before_it_is_read_whole(client, studio, monkeypatch):
+    client.force_login(studio.bob)
+    sent = io.BytesIO(csv_row().encode() + b"x" * csv_import.MAX_BYTES)
+    sent.name = "shots.csv"
+    monkeypatch.setattr(UploadedFile, "read", read_at_most_the_limit)  # the view's upload
+
+    url = reverse("storyboard_import", args=[studio.storyboard.uuid])
+    page = client.post(url, {"file": sent}).text
+
+    assert "The file is over 1000 kB: split it into parts." in page
+    assert Shot.objects.count() == 1
+
+
+class ReadWholeRefused(io.BytesIO):
+    def read(self, size: int | None = -1) -> bytes:
+        assert size is not None and 0 <= size <= csv_import.MAX_BYTES + 1, f"read({size})"
+        return super().read(size)
+
+
+def test_a_file_whose_size_lies_is_still_bounded(studio):
+    data = csv_row().encode() + b"x" * csv_import.MAX_BYTES
+    upload = SimpleUploadedFile("shots.csv", b"", "text/csv")
+    upload.file, upload.size = ReadWholeRefused(data), 10
+
+    with pytest.raises(csv_import.UnreadableFile, match=r"over 1000 kB"):
+        csv_import.read_upload(upload)
+
+
+def test_the_largest_csv_the_preview_accepts_can_be_imported(client, studio):
+    # The preview sends the checked text back form-encoded, where each byte of "é" takes
+    # three: a file under the 1 MB limit once made a request over Django's 2.5 MB.
+    prompt = "é" * 2000
+    text = "prompt,duration,ratio\n" + f"{prompt},4,16:9\n" * 240
+    assert 900_000 < len(text.encode()) <= csv_import.MAX_BYTES
+    client.force_login(studio.bob)
+    url = reverse("storyboard_import", args=[studio.storyboard.uuid])
+
+    response = client.post(
+        url, urlencode({"csv_text": text}), content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 302
+    assert Shot.objects.count() == 241

@@ -9,6 +9,7 @@ from django.utils import timezone
 from studio.activity.models import Activity, Verb
 from studio.generation import services, steps
 from studio.generation.models import Take
+from studio.generation.transitions import NextStep
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -29,12 +30,17 @@ def new_take(studio) -> Take:
     return services.take_create(user=studio.bob, shot=studio.shot)
 
 
+def poll_once(take: Take) -> NextStep | None:
+    """The poll step for one take, as a batch of one: when to ask again, None once it is done."""
+    return steps.takes_poll(take_ids=[take.pk]).get(take.pk)
+
+
 def poll_until_done(take: Take, seconds: float = 30) -> Take:
     """Run the poll step whenever the take is due, as the worker would, until it settles."""
     deadline = timezone.now() + timedelta(seconds=seconds)
     while timezone.now() < deadline:
         Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
-        if steps.take_poll(take_id=take.pk) is None:
+        if poll_once(take) is None:
             break
     take.refresh_from_db()
     return take

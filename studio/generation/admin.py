@@ -15,7 +15,18 @@ class TakeAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "video_model"]
     search_fields = ["gateway_job_id", "prompt", "uuid"]
-    readonly_fields = ["uuid", "idempotency_key", "created_at", "updated_at"]
+    # What the pipeline owns is shown, never edited: a status moves only through
+    # TakeQuerySet.transition, along the moves its table allows.
+    readonly_fields = [
+        "uuid",
+        "idempotency_key",
+        "status",
+        "gateway_job_id",
+        "next_check_at",
+        "retries",
+        "created_at",
+        "updated_at",
+    ]
     list_select_related = ["shot", "video_model"]
 
 

@@ -235,11 +235,6 @@ def _accept(take: Take, record: JobRecord, now: datetime) -> NextStep:
     return NextStep("poll", delay)
 
 
-def take_poll(*, take_id: int, lease: datetime | None = None) -> NextStep | None:
-    """Ask the gateway about a take once; say when to ask again, or None when it is done."""
-    return takes_poll(take_ids=[take_id], lease=lease).get(take_id)
-
-
 def takes_poll(
     *, take_ids: Sequence[int], lease: datetime | None = None
 ) -> dict[int, NextStep | None]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from studio.generation import ledger, services, steps
 from studio.generation.models import SubmitPause, Take, TakeStatus
-from tests.helpers import configure, new_take, poll_until_done, sim_state
+from tests.helpers import configure, new_take, poll_once, poll_until_done, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -151,7 +151,7 @@ def test_a_poll_racing_a_cancel_does_not_undo_it(gateway, studio):
     submit_due(take)
     services.take_request_cancel(user=studio.bob, take=Take.objects.get(pk=take.pk))
     Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
-    assert steps.take_poll(take_id=take.pk) is None
+    assert poll_once(take) is None
     assert Take.objects.get(pk=take.pk).status == TakeStatus.CANCELLING
 
 
@@ -201,8 +201,7 @@ def test_when_the_budget_is_short_takes_that_may_be_done_are_polled_first(
     Take.objects.filter(pk=unlikely.pk).update(next_check_at=timezone.now(), earliest_ready_at=soon)
     Take.objects.filter(pk=likely.pk).update(next_check_at=timezone.now())
     waits = {
-        name: steps.take_poll(take_id=take.pk).after
-        for name, take in (("likely", likely), ("unlikely", unlikely))
+        name: poll_once(take).after for name, take in (("likely", likely), ("unlikely", unlikely))
     }
     assert waits["unlikely"] > waits["likely"] * 1.5
     assert sim_state(gateway)["requests"]["poll"] == 0

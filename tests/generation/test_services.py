@@ -15,7 +15,7 @@ from studio.gateway import probe_video
 from studio.generation import services, steps
 from studio.generation.models import Take, TakeStatus
 from tests.factories import make_take
-from tests.helpers import configure, new_take, poll_until_done, sim_state
+from tests.helpers import configure, new_take, poll_once, poll_until_done, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -105,7 +105,7 @@ def test_a_poll_that_is_not_due_does_nothing(gateway, studio):
     take = new_take(studio)
     steps.take_submit(take_id=take.pk)
     Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now() + timedelta(minutes=1))
-    assert steps.take_poll(take_id=take.pk) is None
+    assert poll_once(take) is None
 
 
 def test_early_poll_gets_304_and_is_rescheduled(gateway, studio):
@@ -113,9 +113,9 @@ def test_early_poll_gets_304_and_is_rescheduled(gateway, studio):
     take = new_take(studio)
     steps.take_submit(take_id=take.pk)
     Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
-    steps.take_poll(take_id=take.pk)  # the first poll is answered
+    poll_once(take)  # the first poll is answered
     Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
-    step = steps.take_poll(take_id=take.pk)  # the second, too soon: 304
+    step = poll_once(take)  # the second, too soon: 304
     take.refresh_from_db()
     assert step.after == timedelta(seconds=3)  # STUDIO_POLL_FLOOR_SECONDS
     assert take.status == TakeStatus.QUEUED
@@ -129,9 +129,9 @@ def test_poll_floor_is_a_setting_that_tests_can_shorten(gateway, studio, setting
     take = new_take(studio)
     steps.take_submit(take_id=take.pk)
     Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
-    steps.take_poll(take_id=take.pk)
+    poll_once(take)
     Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
-    step = steps.take_poll(take_id=take.pk)  # too soon for the simulator too: 304
+    step = poll_once(take)  # too soon for the simulator too: 304
     assert step.after == timedelta(seconds=0.5)
 
 

@@ -4,6 +4,7 @@ touching the database, and the pipeline's own flows make only listed moves."""
 from itertools import product
 
 import pytest
+from django.urls import reverse
 
 from studio.generation import services, steps
 from studio.generation.models import MOVES, IllegalMove, Take, TakeQuerySet, TakeStatus
@@ -122,3 +123,13 @@ def test_the_pipeline_makes_only_listed_moves(gateway, studio, moves):
         (TakeStatus.UNCONFIRMED, TakeStatus.PENDING),
     } <= set(moves)
     assert {new for _, new in moves} >= {TakeStatus.COMPLETED, TakeStatus.CANCELLING}
+
+
+def test_the_admin_shows_a_takes_status_but_cannot_move_it(admin_client, studio):
+    take = make_take(studio.shot, status=TakeStatus.RUNNING, gateway_job_id="job_1")
+    url = reverse("admin:generation_take_change", args=[take.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200 and 'name="status"' not in page.text
+    admin_client.post(url, {"status": TakeStatus.COMPLETED, "prompt": take.prompt})
+    take.refresh_from_db()
+    assert take.status == TakeStatus.RUNNING

@@ -135,6 +135,7 @@ def upload(client, studio, data: bytes):
     return client.post(url, {"file": SimpleUploadedFile("shots.csv", data, "text/csv")})
 
 
+@pytest.mark.postgres
 def test_a_csv_upload_with_nul_is_refused_with_a_message(client, studio):
     client.force_login(studio.bob)
 
@@ -144,6 +145,7 @@ def test_a_csv_upload_with_nul_is_refused_with_a_message(client, studio):
     assert Shot.objects.count() == 1
 
 
+@pytest.mark.postgres
 def test_csv_text_sent_back_with_nul_is_refused_and_nothing_saved(client, studio):
     client.force_login(studio.bob)
     url = reverse("storyboard_import", args=[studio.storyboard.uuid])
@@ -188,6 +190,7 @@ def test_a_file_whose_size_lies_is_still_bounded(studio):
         csv_import.read_upload(upload)
 
 
+@pytest.mark.postgres
 def test_the_largest_csv_the_preview_accepts_can_be_imported(client, studio):
     # The preview sends the checked text back form-encoded, where each byte of "é" takes
     # three: a file under the 1 MB limit once made a request over Django's 2.5 MB.

@@ -1,9 +1,10 @@
 """`make run`: the whole studio on embedded defaults, as one process tree that Ctrl-C stops.
 
 It picks a broker, starts the gateway simulator when no API key is set, migrates, makes a demo
-login on an empty database, then runs the web server, a Celery worker and Celery beat with their
-output prefixed by name, and ends with one short block: where the studio is, how to log in,
-whether the gateway is simulated, and how to stop. Only the standard library and `redis` are
+login on an empty database, then runs the web server, two Celery workers (one for takes, one for
+exports, so that an export never delays a take) and Celery beat with their output prefixed by
+name, and ends with one short block: where the studio is, how to log in, whether the gateway is
+simulated, and how to stop. Only the standard library and `redis` are
 used (through studio.processes), so that this module can be imported (and tested) without
 Django settings.
 """
@@ -244,8 +245,14 @@ class App:
 ROOT_WARNING = "ignore:You're running the worker with superuser privileges"
 
 
+# A worker's start-up lines that the ready block says again.
+WORKER_STARTED = re.compile(r"INFO/MainProcess\] (Connected to \S+|\S+@\S+ ready\.)$")
+
+
 def app_commands(port: int, var_dir: Path) -> dict[str, App]:
     warnings = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), ROOT_WARNING]))
+    # One export at a time unless told otherwise: ffmpeg already uses every core it is given.
+    export_concurrency = int(os.environ.get("STUDIO_EXPORT_CONCURRENCY", "1"))
     return {
         "web": App(
             # No system checks: migrate ran them just now.
@@ -258,10 +265,19 @@ def app_commands(port: int, var_dir: Path) -> dict[str, App]:
             ),
         ),
         "worker": App(
-            celery_worker_command(),
+            celery_worker_command(hostname="worker@%h", queues="generation"),
             ready_when=" ready.",
             env={"PYTHONWARNINGS": warnings},
-            hide=re.compile(r"INFO/MainProcess\] (Connected to \S+|\S+@\S+ ready\.)$"),
+            hide=WORKER_STARTED,
+        ),
+        # Exports have a worker of their own (EXPORTS_QUEUE), so they never delay a take.
+        "exports": App(
+            celery_worker_command(
+                hostname="exports@%h", queues="exports", concurrency=export_concurrency
+            ),
+            ready_when=" ready.",
+            env={"PYTHONWARNINGS": warnings},
+            hide=WORKER_STARTED,
         ),
         "beat": App(
             celery_beat_command(schedule=var_dir / "celerybeat-schedule"),
@@ -291,7 +307,7 @@ def ready_block(*, url: str, login: Login | None, gateway: str | None) -> str:
 def wait_until_serving(supervisor: Supervisor, port: int, *, timeout: float = 60) -> None:
     """Every app has said it serves (and the web port accepts), or StartupError names one."""
     deadline = time.monotonic() + timeout
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "exports", "beat"):
         child = supervisor.named(name)
         wait_until_ready(
             f"the {name} process",
@@ -339,7 +355,7 @@ def run(supervisor: Supervisor) -> int:
     os.environ["PORT"] = str(port)
     migrate()
     login = ensure_demo_login(os.environ.get("DEMO_PASSWORD"))
-    say("Starting the web server, a Celery worker and Celery beat")
+    say("Starting the web server, Celery workers (takes, exports) and Celery beat")
     for name, app in app_commands(port, var_dir).items():
         supervisor.start(name, app.argv, env=app.env, ready_when=app.ready_when, hide=app.hide)
     wait_until_serving(supervisor, port)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import redis
 
@@ -266,20 +266,34 @@ def redis_server(*, workdir: Path | None = None) -> Iterator[str]:
 CELERY = [sys.executable, "-m", "celery", "-A", "studio", "--quiet"]
 
 
+# settings.CELERY_TASK_ROUTES sends exports here: an export runs for minutes on ffmpeg, and
+# in a worker of its own it never holds the processes that run the dispatcher, polls and webhooks.
+EXPORTS_QUEUE = "exports"
+
+WorkerQueues = Literal["all", "generation", "exports"]
+
+
 def celery_worker_command(
     *,
     hostname: str | None = None,
     loglevel: str = "INFO",
     concurrency: int = 2,
     beat_schedule: Path | None = None,
+    queues: WorkerQueues = "all",
 ) -> list[str]:
     """A prefork worker of the studio's queues; with `beat_schedule`, beat runs inside it.
+    `queues`: every queue ("all", one worker for everything), every queue but the exports
+    ("generation"), or the exports alone ("exports").
 
     No gossip or mingle: the studio's workers coordinate through the database, and mingle
     alone costs a second at every start.
     """
     argv = [*CELERY, "worker", "--loglevel", loglevel, "--concurrency", str(concurrency)]
     argv += ["--without-gossip", "--without-mingle"]
+    if queues == "generation":
+        argv += ["--exclude-queues", EXPORTS_QUEUE]
+    elif queues == "exports":
+        argv += ["--queues", EXPORTS_QUEUE]
     if hostname is not None:
         argv += ["--hostname", hostname]
     if beat_schedule is not None:

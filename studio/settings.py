@@ -321,11 +321,15 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 # Cancels and submits have queues of their own: a worker takes from its queues in turn, so a
 # Cancel pressed during a storm of submits, or a poll falling due during one, does not wait
 # behind the whole storm. A worker consumes every queue listed here unless told otherwise (-Q).
+# Exports run for minutes: their queue has a worker of its own (studio/processes.py, with
+# STUDIO_EXPORT_CONCURRENCY processes, 1 by default), and the takes' worker leaves it alone, so an
+# export never holds a process that the dispatcher, a poll or a webhook needs.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES: dict[str, dict] = {"celery": {}, "cancels": {}, "submits": {}}
+CELERY_TASK_QUEUES: dict[str, dict] = {"celery": {}, "cancels": {}, "submits": {}, "exports": {}}
 CELERY_TASK_ROUTES = {
     "studio.generation.tasks.cancel_take": {"queue": "cancels"},
     "studio.generation.tasks.submit_take": {"queue": "submits"},
+    "studio.playlists.tasks.export_playlist": {"queue": "exports"},
 }
 # A tick left in the broker while no worker runs is dropped, not run late by the thousand.
 CELERY_BEAT_SCHEDULE = {

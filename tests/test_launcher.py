@@ -190,7 +190,7 @@ def test_stopping_a_child_also_stops_what_it_started(supervisor):
 
 def test_apps_run_on_this_interpreter_with_the_var_schedule(tmp_path):
     commands = launcher.app_commands(8123, tmp_path)
-    assert set(commands) == {"web", "worker", "beat"}
+    assert set(commands) == {"web", "worker", "exports", "beat"}
     assert all(app.argv[0] == sys.executable for app in commands.values())
     assert "127.0.0.1:8123" in commands["web"].argv
     assert str(tmp_path / "celerybeat-schedule") in commands["beat"].argv

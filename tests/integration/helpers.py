@@ -1,12 +1,17 @@
 """Helpers for the tests that put many takes through real processes: create them, wait for them,
 and hold them against what the gateway simulator says happened."""
 
-from collections.abc import Callable, Iterable
+import contextlib
+import subprocess
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 
+from studio import launcher, processes
 from studio.generation import ledger, services
 from studio.generation.models import Take, TakeStatus
-from studio.processes import wait_for
+from studio.processes import wait_for, wait_until_ready
 from studio.projects.models import Shot
 
 CENT = Decimal("0.01")
@@ -99,3 +104,24 @@ def assert_ledger_matches_the_gateway(studio, state: dict, takes: list[Take]) ->
     # test_ledger_sum_is_exact_however_many_takes_it_adds).
     assert costs.spent.quantize(CENT) == billed
     assert costs.reserved == Decimal("0.00")
+
+
+@contextmanager
+def make_run_apps(names: Iterable[str], env: dict[str, str], workdir: Path) -> Iterator[None]:
+    """The named apps of `make run` (studio.launcher.app_commands: the same command lines), with
+    the test's environment, each logging to `<name>.log` in `workdir`; stopped at the end."""
+    apps = launcher.app_commands(0, workdir)
+    with contextlib.ExitStack() as stack:
+        for name in names:
+            app = apps[name]
+            log = workdir / f"{name}.log"
+            output = stack.enter_context(log.open("wb"))
+            child = processes.start(
+                app.argv, env={**env, **app.env}, stdout=output, stderr=subprocess.STDOUT
+            )
+            stack.callback(processes.stop, child)
+            ready = app.ready_when.encode()
+            wait_until_ready(
+                name, lambda log=log, ready=ready: ready in log.read_bytes(), timeout=60
+            )
+        yield

@@ -2,6 +2,8 @@
 and hold them against what the gateway simulator says happened."""
 
 import contextlib
+import os
+import signal
 import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -117,11 +119,22 @@ def make_run_apps(names: Iterable[str], env: dict[str, str], workdir: Path) -> I
             log = workdir / f"{name}.log"
             output = stack.enter_context(log.open("wb"))
             child = processes.start(
-                app.argv, env={**env, **app.env}, stdout=output, stderr=subprocess.STDOUT
+                app.argv,
+                env={**env, **app.env},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                new_session=True,
             )
+            # Last, whatever a stopped worker left running (a pool process, its ffmpeg).
+            stack.callback(_kill_group, child.pid)
             stack.callback(processes.stop, child)
             ready = app.ready_when.encode()
             wait_until_ready(
                 name, lambda log=log, ready=ready: ready in log.read_bytes(), timeout=60
             )
         yield
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)

@@ -105,7 +105,7 @@ def test_storm_of_takes_ends_as_the_gateway_says_charged_once_to_the_cent(
 
             def cancel_when_at_the_gateway() -> None:
                 # A person pressing Cancel on a take while it renders.
-                for take in takes(to_cancel - cancel_requested):
+                for take in takes_by_id(to_cancel - cancel_requested):
                     if take.status in (TakeStatus.QUEUED, TakeStatus.RUNNING):
                         try:
                             services.take_request_cancel(user=studio.bob, take=take)

@@ -62,7 +62,8 @@ def run(argv: list[str], env: dict[str, str]) -> str:
 
 def their_status(database: Path, take_id: int) -> str:
     with sqlite3.connect(database) as connection:
-        query = "SELECT status FROM generation_take WHERE id = ?"
+        # The table keeps the name it had before the model was called Take.
+        query = f"SELECT status FROM {Take._meta.db_table} WHERE id = ?"  # noqa: S608
         return connection.execute(query, [take_id]).fetchone()[0]
 
 

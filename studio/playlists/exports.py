@@ -90,7 +90,11 @@ def export_run(*, export_id: int) -> None:
                     _record_finish(export, f"failed: {error}")
             return
         with target.open("rb") as handle:
-            name = default_storage.save(f"exports/{export.uuid}/{export.file_name}", File(handle))
+            name = default_storage.save(
+                f"exports/{export.uuid}/{export.file_name}",
+                File(handle),
+                max_length=Export.video.field.max_length,
+            )
     with transaction.atomic():
         done = _finish(
             held,

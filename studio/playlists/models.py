@@ -119,7 +119,9 @@ class Export(models.Model):
     )
     progress = models.PositiveSmallIntegerField(default=0)
     file_name = models.CharField(max_length=200)
-    video = models.FileField(upload_to="exports/", blank=True)
+    # Room for exports/<uuid>/ and the longest file name, with the suffix storage adds when
+    # the name is taken (a retried run): the default 100 cut long names short.
+    video = models.FileField(upload_to="exports/", blank=True, max_length=300)
     manifest = models.JSONField(default=dict)
     method = models.CharField(max_length=10, blank=True)
     duration = models.DecimalField(max_digits=8, decimal_places=3, null=True, blank=True)

@@ -13,6 +13,7 @@ from django.db.models import Max
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.generation.models import Take
+from studio.generation.tasks import enqueue
 from studio.projects.models import Project
 from studio.stitch import export_file_name
 from studio.teams.models import Action
@@ -246,7 +247,8 @@ def export_start(*, user, playlist: Playlist) -> Export:
             subject=f"playlist {playlist.name} as {export.file_name} (started)",
             actor=user,
         )
-        transaction.on_commit(lambda: export_playlist.delay(export.pk))
+        # Should the broker be down, the export sweep sends it later: the click still answers.
+        transaction.on_commit(lambda: enqueue(export_playlist, export.pk))
     return export
 
 

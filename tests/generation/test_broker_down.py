@@ -4,12 +4,15 @@ reservation were committed, and the dispatcher sends it once the broker is back.
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from studio.generation import ledger, tasks
 from studio.generation.dispatch import takes_dispatch
 from studio.generation.models import Take, TakeStatus
+from studio.playlists.models import Export, ExportStatus, PlaylistItem
 from studio.processes import free_port
+from tests.factories import make_take
 from tests.live_services import celery_broker
 
 pytestmark = pytest.mark.django_db
@@ -44,3 +47,17 @@ def test_enqueue_sends_when_the_broker_is_up(monkeypatch):
     monkeypatch.setattr(tasks.submit_take, "delay", lambda *args: sent.append(args))
     tasks.enqueue(tasks.submit_take, 7)
     assert sent == [(7,)]
+
+
+def test_export_answers_normally_when_the_broker_is_down(
+    client, studio, playlist, broker_down, django_capture_on_commit_callbacks
+):
+    take = make_take(studio.shot)  # completed, as the factory leaves it
+    take.video.save("take.mp4", ContentFile(b"\x00" * 64))
+    PlaylistItem.objects.create(playlist=playlist, take=take, position=1)
+    client.force_login(studio.bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("playlist_export", args=[playlist.uuid]))
+    assert response.status_code == 302
+    export = Export.objects.get()
+    assert export.status == ExportStatus.QUEUED  # the export sweep sends it once it can

@@ -16,7 +16,7 @@ PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 .PHONY: run test check lint types layers fast-tests lock clean python .venv bench
 
 run: $(VENV_STAMP)
-	@$(VENV)/bin/python -m studio.launcher
+	@$(VENV)/bin/python -m devtools.launcher
 
 # The tests marked `postgres` run a second time on PostgreSQL where one answers (CI has one).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
@@ -47,7 +47,7 @@ lint: $(VENV_STAMP)
 
 # mypy's Django plugin loads the settings, which want DEBUG (or a SECRET_KEY) to load.
 types: $(VENV_STAMP)
-	DEBUG=1 $(VENV)/bin/mypy studio
+	DEBUG=1 $(VENV)/bin/mypy studio devtools
 
 layers: $(VENV_STAMP)
 	$(VENV)/bin/lint-imports

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 
-from studio.processes import redis_server
+from devtools.processes import redis_server
 
 API_KEY = "sk-aig-bench"
 WEBHOOK_SECRET = "bench-webhook-secret"  # noqa: S105 -- shared with the bench's own simulator

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+from devtools.simulator.video import VideoRenderer
 from studio.media_probe import probe_video
-from studio.simulator.video import VideoRenderer
 from studio.stitch.export import ExportResult, Segment, stitch
 
 CLIPS = 12

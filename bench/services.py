@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from studio.processes import (
+from devtools.processes import (
     descendants,
     free_port,
     gateway_simulator,
@@ -23,7 +23,7 @@ from studio.processes import (
 
 
 class Simulator:
-    """`python -m studio.simulator` in its own process, so its HTTP threads do not share the
+    """`python -m devtools.simulator` in its own process, so its HTTP threads do not share the
     bench's interpreter lock; controlled over its /_sim API."""
 
     def __init__(self, url: str) -> None:

@@ -193,6 +193,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES"
 AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_VERBOSE = False  # no banner on every start: `make run` prints one block when ready
 # The client's address is the socket's: X-Forwarded-For is whatever the client writes, and
 # would let one client rotate addresses. Behind a proxy, set LOGIN_CLIENT_IP_HEADER to the
 # header it sets (e.g. HTTP_X_REAL_IP).
@@ -321,7 +322,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 # Cancels and submits have queues of their own: a worker takes from its queues in turn, so a
 # Cancel pressed during a storm of submits, or a poll falling due during one, does not wait
 # behind the whole storm. A worker consumes every queue listed here unless told otherwise (-Q).
-# Exports run for minutes: their queue has a worker of its own (studio/processes.py, with
+# Exports run for minutes: their queue has a worker of its own (devtools/processes.py, with
 # STUDIO_EXPORT_CONCURRENCY processes, 1 by default), and the takes' worker leaves it alone, so an
 # export never holds a process that the dispatcher, a poll or a webhook needs.
 CELERY_TASK_DEFAULT_QUEUE = "celery"

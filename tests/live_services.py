@@ -1,6 +1,6 @@
 """Real services for the integration and browser tests: Redis, a Celery worker process and the
 gateway simulator as its own process, all on this machine, all stopped at the end. Every process
-started here dies with the test process, should that be killed (studio.processes)."""
+started here dies with the test process, should that be killed (devtools.processes)."""
 
 import contextlib
 import os
@@ -13,8 +13,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from studio import processes
-from studio.processes import free_port, redis_answers, wait_until_ready
+from devtools import processes
+from devtools.processes import free_port, redis_answers, wait_until_ready
 
 # A redis-server of the test's own on a free port, so that two test runs on one machine never
 # share a queue. There is no fallback to another Redis: a flush there would reach what others keep.

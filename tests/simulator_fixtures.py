@@ -4,7 +4,7 @@
   Override the `simulator_config` fixture to start it differently, or call
   `simulator.configure(min_poll_interval=3)` during the test.
 - `gateway_client`: a GatewayClient pointed at it with the key "sk-aig-test".
-- `simulator_subprocess(**settings)`: `python -m studio.simulator` as a separate process, for
+- `simulator_subprocess(**settings)`: `python -m devtools.simulator` as a separate process, for
   integration tests whose Celery workers run in other processes too.
 
 Test modules both import helpers from here and load it as a plugin, so pytest would warn that it
@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 import pytest
 
+from devtools.processes import gateway_simulator
+from devtools.simulator import SimulatorConfig, SimulatorServer
 from studio.gateway import GatewayClient, JobRecord
-from studio.processes import gateway_simulator
-from studio.simulator import SimulatorConfig, SimulatorServer
 
 TEST_API_KEY = "sk-aig-test"
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from studio import launcher, processes
-from studio.processes import StartupError, descendants, free_port, is_gone, wait_for
-from studio.supervisor import Supervisor
+from devtools import launcher, processes
+from devtools.processes import StartupError, descendants, free_port, is_gone, wait_for
+from devtools.supervisor import Supervisor
 
 
 @pytest.fixture
@@ -208,8 +208,8 @@ def test_banners_are_hidden_and_readiness_is_seen_but_other_lines_are_shown(supe
 SUPERVISED = """
 import sys, time
 from pathlib import Path
-from studio import launcher
-from studio.supervisor import Supervisor
+from devtools import launcher
+from devtools.supervisor import Supervisor
 supervisor = Supervisor()
 sleeper = "import time; time.sleep(60)"
 supervisor.start("sleeper", [sys.executable, "-c", sleeper])
@@ -269,7 +269,7 @@ def test_make_run_ends_with_the_ready_block_and_leaves_nothing_when_killed(tmp_p
     env.update(STUDIO_VAR_DIR=str(tmp_path / "var"), PORT=str(free_port()), DEBUG="1")
     lines: list[str] = []
     launcher_process = subprocess.Popen(
-        [sys.executable, "-m", "studio.launcher"],
+        [sys.executable, "-m", "devtools.launcher"],
         cwd=launcher.BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,

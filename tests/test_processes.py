@@ -1,4 +1,4 @@
-"""The process helpers shared by `make run`, the tests and the bench (studio/processes.py)."""
+"""The process helpers shared by `make run`, the tests and the bench (devtools/processes.py)."""
 
 import os
 import socket
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from studio import processes
-from studio.processes import BASE_DIR, StartupError, free_port, is_gone, wait_for
+from devtools import processes
+from devtools.processes import BASE_DIR, StartupError, free_port, is_gone, wait_for
 
 
 def test_a_port_left_in_time_wait_by_a_stopped_server_is_free():
@@ -40,7 +40,7 @@ def test_a_port_someone_listens_on_is_busy():
 # Starts the helper's children, prints their pids and waits to be killed.
 PARENT = """
 import sys, time
-from studio import processes
+from devtools import processes
 child = processes.start([sys.executable, "-c", "import time; time.sleep(60)"])
 with processes.redis_server() as url:
     print(child.pid, flush=True)

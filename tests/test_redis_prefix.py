@@ -8,9 +8,9 @@ import sys
 
 import redis
 
+from devtools.processes import BASE_DIR
 from studio.celery import app
 from studio.generation.budget import RequestBudget
-from studio.processes import BASE_DIR
 
 
 def celery_options(**env: str) -> dict[str, dict[str, str]]:

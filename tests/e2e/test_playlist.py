@@ -7,11 +7,11 @@ import pytest
 from django.core.files import File
 from playwright.sync_api import Page, expect
 
+from devtools.simulator.video import VideoRenderer
 from studio.gateway import probe_video
 from studio.projects.models import Shot
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
-from studio.simulator.video import VideoRenderer
 from tests.e2e.helpers import drag, loaded
 from tests.factories import PASSWORD, make_take
 

@@ -8,12 +8,12 @@ import pytest
 from django.core.files import File
 from playwright.sync_api import expect
 
+from devtools.simulator.video import VideoRenderer
 from studio.generation.media import make_poster
 from studio.playlists.models import Playlist
 from studio.playlists.services import playlist_add_takes
 from studio.projects.models import Shot
 from studio.review.models import Comment, Decision
-from studio.simulator.video import VideoRenderer
 from tests.e2e.helpers import loaded, log_in
 from tests.factories import make_link, make_take
 

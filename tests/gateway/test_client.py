@@ -5,6 +5,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from devtools.simulator import SimulatorServer
 from studio.gateway import (
     AuthenticationError,
     GatewayClient,
@@ -21,7 +22,6 @@ from studio.gateway import (
     UnexpectedResponse,
     parse_job_record,
 )
-from studio.simulator import SimulatorServer
 from tests.simulator_fixtures import TEST_API_KEY, poll_until_finished
 
 pytest_plugins = ["tests.simulator_fixtures"]

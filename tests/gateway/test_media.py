@@ -6,6 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools.simulator import SimulatorServer
 from studio.gateway import (
     GatewayClient,
     MediaDownloadError,
@@ -17,7 +18,6 @@ from studio.gateway import (
 )
 from studio.gateway import media as media_module
 from studio.gateway.media import MediaTooSlow
-from studio.simulator import SimulatorServer
 
 pytest_plugins = ["tests.simulator_fixtures"]
 

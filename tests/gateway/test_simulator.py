@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import httpx
 import pytest
 
+from devtools.simulator import SimulatorServer
 from studio.gateway import probe_video
-from studio.simulator import SimulatorServer
 from tests.simulator_fixtures import TEST_API_KEY, simulator_subprocess
 
 pytest_plugins = ["tests.simulator_fixtures"]

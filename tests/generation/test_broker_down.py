@@ -7,11 +7,11 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from devtools.processes import free_port
 from studio.generation import ledger, tasks
 from studio.generation.dispatch import takes_dispatch
 from studio.generation.models import Take, TakeStatus
 from studio.playlists.models import Export, ExportStatus, PlaylistItem
-from studio.processes import free_port
 from tests.factories import make_take
 from tests.live_services import celery_broker
 

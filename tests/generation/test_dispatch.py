@@ -139,7 +139,7 @@ def test_submits_and_cancels_do_not_queue_in_front_of_polls():
     assert queue(tasks.submit_take) == "submits"
     assert queue(tasks.cancel_take) == "cancels"
     assert queue(tasks.poll_takes) == queue(tasks.dispatch_due_steps) == "celery"
-    # The takes' worker consumes all but "exports", whose worker is its own (studio/processes.py).
+    # The takes' worker consumes all but "exports", whose worker is its own (devtools/processes.py).
     assert set(app.conf.task_queues) == {"celery", "submits", "cancels", "exports"}
     assert app.amqp.router.route({}, "studio.playlists.tasks.export_playlist")["queue"].name == (
         "exports"

@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
-from studio import launcher, processes
+from devtools import launcher, processes
+from devtools.processes import wait_for, wait_until_ready
 from studio.generation import ledger, services
 from studio.generation.models import Take, TakeStatus
-from studio.processes import wait_for, wait_until_ready
 from studio.projects.models import Shot
 
 CENT = Decimal("0.01")
@@ -110,7 +110,7 @@ def assert_ledger_matches_the_gateway(studio, state: dict, takes: list[Take]) ->
 
 @contextmanager
 def make_run_apps(names: Iterable[str], env: dict[str, str], workdir: Path) -> Iterator[None]:
-    """The named apps of `make run` (studio.launcher.app_commands: the same command lines), with
+    """The named apps of `make run` (devtools.launcher.app_commands: the same command lines), with
     the test's environment, each logging to `<name>.log` in `workdir`; stopped at the end."""
     apps = launcher.app_commands(0, workdir)
     with contextlib.ExitStack() as stack:

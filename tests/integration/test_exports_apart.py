@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from django.core.files import File
 
+from devtools.simulator.video import VideoRenderer
 from studio.generation import services
 from studio.generation.models import Take, TakeStatus
 from studio.playlists import services as playlists
 from studio.playlists.models import Export, ExportStatus, Playlist, PlaylistItem
-from studio.simulator.video import VideoRenderer
 from tests.factories import make_take
 from tests.integration.helpers import make_run_apps, wait_until
 from tests.live_services import celery_broker, redis_server, worker_environment

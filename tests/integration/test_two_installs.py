@@ -15,9 +15,9 @@ import pytest
 import redis
 from django.conf import settings
 
+from devtools.processes import BASE_DIR
 from studio.generation import services
 from studio.generation.models import Take, TakeStatus
-from studio.processes import BASE_DIR
 from tests.integration.helpers import wait_until
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess

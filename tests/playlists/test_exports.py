@@ -9,10 +9,10 @@ import pytest
 from django.core.files import File
 from django.utils import timezone
 
+from devtools.simulator.video import VideoRenderer
 from studio.gateway import probe_video
 from studio.playlists import exports, services, tasks
 from studio.playlists.models import Export, ExportStatus
-from studio.simulator.video import VideoRenderer
 from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db

@@ -8,13 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import connection
 
+from devtools.simulator.video import VideoRenderer
 from studio.playlists import exports, services
 from studio.playlists.models import ExportStatus, Playlist
 from studio.projects.models import Project, Shot, Storyboard
 from studio.review.approved import playlist_add_storyboard
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
-from studio.simulator.video import VideoRenderer
 from tests.factories import make_take
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ import av
 import imageio_ffmpeg
 import pytest
 
+from devtools.simulator.video import VideoRenderer
 from studio.media_probe import probe_video
-from studio.simulator.video import VideoRenderer
 from studio.stitch import ExportError, Segment, export_file_name, stitch
 from studio.stitch import export as export_module
 

@@ -5,7 +5,7 @@ login on an empty database, then runs the web server, two Celery workers (one fo
 exports, so that an export never delays a take) and Celery beat with their output prefixed by
 name, and ends with one short block: where the studio is, how to log in, whether the gateway is
 simulated, and how to stop. Only the standard library and `redis` are
-used (through studio.processes), so that this module can be imported (and tested) without
+used (through devtools.processes), so that this module can be imported (and tested) without
 Django settings.
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from studio.processes import (
+from devtools.processes import (
     BASE_DIR,
     StartupError,
     celery_beat_command,
@@ -37,7 +37,7 @@ from studio.processes import (
     start_simulator,
     wait_until_ready,
 )
-from studio.supervisor import Supervisor, emit, write
+from devtools.supervisor import Supervisor, emit, write
 
 MANAGE = [sys.executable, "manage.py"]
 SIMULATOR_API_KEY = "sk-aig-simulator"

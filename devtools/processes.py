@@ -1,5 +1,5 @@
 """Starting, watching and stopping the processes of a studio run, written once for `make run`
-(studio/launcher.py), the tests (tests/live_services.py, tests/simulator_fixtures.py) and the
+(devtools/launcher.py), the tests (tests/live_services.py, tests/simulator_fixtures.py) and the
 bench (bench/services.py, bench/env.py).
 
 Ports and waiting, a private redis-server, the Celery command lines and the gateway simulator.
@@ -311,9 +311,9 @@ SIMULATOR_ANNOUNCEMENT = "Gateway simulator listening on "
 
 
 def simulator_command(*, port: int = 0, quiet: bool = True, **settings: Any) -> list[str]:
-    """`python -m studio.simulator`; `settings` are SimulatorConfig fields (its CLI's defaults,
+    """`python -m devtools.simulator`; `settings` are SimulatorConfig fields (its CLI's defaults,
     the live demo's timings, apply to the rest). Port 0: it picks a free one and announces it."""
-    argv = [sys.executable, "-m", "studio.simulator", "--host", "127.0.0.1", "--port", str(port)]
+    argv = [sys.executable, "-m", "devtools.simulator", "--host", "127.0.0.1", "--port", str(port)]
     if quiet:
         argv.append("--quiet")
     for name, value in settings.items():

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from studio.simulator.faults import parse_fault
+from devtools.simulator.faults import parse_fault
 
 RECORD_SHAPES = ("model_page", "docs", "alternate")
 # Only settings that new work picks up can change while the server runs.
@@ -54,7 +54,7 @@ class SimulatorConfig:
     public_url: str | None = _option(None, "origin for media URLs (default: the request's Host)")
     honour_idempotency_key: bool = _option(True, "replay a submit that repeats an Idempotency-Key")
     webhook_secret: str | None = _option(None, "signing secret; webhooks are sent only if set")
-    faults: tuple[str, ...] = _option((), "fault specs, see studio/simulator/faults.py")
+    faults: tuple[str, ...] = _option((), "fault specs, see devtools/simulator/faults.py")
 
     def __post_init__(self) -> None:
         for name in (

@@ -21,11 +21,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from studio.simulator.config import START_ONLY, SimulatorConfig
-from studio.simulator.faults import FAILURE_MESSAGES, FaultBook, JobFault, RequestFault
-from studio.simulator.protocol import ApiCall, Order, Refused, Reply, error_reply, parse_order
-from studio.simulator.video import VideoRenderer
-from studio.simulator.webhooks import WebhookSender, job_event
+from devtools.simulator.config import START_ONLY, SimulatorConfig
+from devtools.simulator.faults import FAILURE_MESSAGES, FaultBook, JobFault, RequestFault
+from devtools.simulator.protocol import ApiCall, Order, Refused, Reply, error_reply, parse_order
+from devtools.simulator.video import VideoRenderer
+from devtools.simulator.webhooks import WebhookSender, job_event
 
 API_KEY_PREFIX = "sk-aig-"
 BROKE_API_KEY = "sk-aig-broke"

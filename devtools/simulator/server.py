@@ -25,11 +25,11 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from studio.simulator.config import SimulatorConfig
-from studio.simulator.engine import SimulatedGateway
-from studio.simulator.protocol import ApiCall, Refused, Reply, error_reply
-from studio.simulator.video import VideoRenderer
-from studio.simulator.webhooks import WebhookSender
+from devtools.simulator.config import SimulatorConfig
+from devtools.simulator.engine import SimulatedGateway
+from devtools.simulator.protocol import ApiCall, Refused, Reply, error_reply
+from devtools.simulator.video import VideoRenderer
+from devtools.simulator.webhooks import WebhookSender
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""python -m studio.simulator: run the gateway simulator until SIGINT or SIGTERM."""
+"""python -m devtools.simulator: run the gateway simulator until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ import threading
 from dataclasses import fields
 from typing import Any
 
-from studio.simulator import faults
-from studio.simulator.config import SimulatorConfig
-from studio.simulator.server import SimulatorServer
+from devtools.simulator import faults
+from devtools.simulator.config import SimulatorConfig
+from devtools.simulator.server import SimulatorServer
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m studio.simulator",
+        prog="python -m devtools.simulator",
         description="A local stand-in for the AI gateway: same API, real MP4s, switchable faults.",
         epilog=faults.__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,

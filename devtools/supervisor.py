@@ -1,4 +1,4 @@
-"""Runs the children of `make run` (studio/launcher.py) as one process tree: their output
+"""Runs the children of `make run` (devtools/launcher.py) as one process tree: their output
 prefixed by name, start-up banners left out, readiness seen, and all of them stopped in order.
 Standard library only."""
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from studio.processes import BASE_DIR, die_with_parent
+from devtools.processes import BASE_DIR, die_with_parent
 
 # Children's lines are written from one thread each; whole lines only, never interleaved.
 _output_lock = threading.Lock()

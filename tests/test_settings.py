@@ -2,6 +2,7 @@
 nothing insecure is defaulted when DEBUG is off."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,13 @@ def test_htmx_posts_carry_the_csrf_token_and_fail_without_it(studio):
     answer = client.post(url, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
     assert answer.status_code == 200
     assert studio.shot.takes.count() == 1
+
+
+def test_every_variable_the_settings_read_is_in_env_example():
+    """.env.example is where an operator learns the variables: a new one goes there too."""
+    root = Path(__file__).resolve().parent.parent
+    settings_text = (root / "studio" / "settings.py").read_text()
+    read = set(re.findall(r'(?:environ(?:\.get)?|env_\w+)\(\s*"([A-Z0-9_]+)"', settings_text))
+    listed = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
+    assert len(read) > 40  # the pattern still finds what the settings read
+    assert sorted(read - listed) == []

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from studio.activity.models import Verb
@@ -222,15 +222,21 @@ def active_pauses() -> list[SubmitPause]:
 
 
 def submissions_may_resume(*, user) -> bool:
-    """Who may lift a pause: staff; after an empty wallet, also an owner of a team whose takes
-    wait behind it (the one with a reason to top up). The pause holds every team's submits,
-    so anyone else resuming would send other teams' takes against a wallet nobody filled."""
+    """Who may lift a pause: staff; after an empty wallet, also an owner of a team with a take
+    the pause held (waiting since before it began: the team with a reason to top up). A take
+    made during the pause does not count: every user owns a personal team and may click
+    Generate while paused, and the pause holds every team's submits, so anyone could otherwise
+    send them all against a wallet nobody filled. The banner offers Resume by this too."""
     if user.is_staff:
         return True
-    if SubmitPause.objects.active().filter(reason=PauseReason.AUTHENTICATION).exists():
+    pauses = SubmitPause.objects.active()
+    if pauses.filter(reason=PauseReason.AUTHENTICATION).exists():
         return False  # a rejected key is an operator's matter
-    waiting = Take.objects.filter(status=TakeStatus.PENDING)
-    teams = waiting.values("shot__storyboard__project__team")
+    began = pauses.aggregate(began=Min("created_at"))["began"]
+    if began is None:
+        return False  # nothing to resume
+    held = Take.objects.filter(status=TakeStatus.PENDING, created_at__lte=began)
+    teams = held.values("shot__storyboard__project__team")
     return Membership.objects.filter(user=user, role=Role.OWNER, team__in=teams).exists()
 
 
@@ -241,7 +247,8 @@ def submissions_resume(*, user) -> int:
         return 0
     if not submissions_may_resume(user=user):
         raise PermissionDenied(
-            "Only an administrator, or an owner of a team with waiting takes, can resume."
+            "Only an administrator, or an owner of a team with takes waiting since the pause"
+            " began, can resume."
         )
     now = timezone.now()
     with transaction.atomic():

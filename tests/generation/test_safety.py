@@ -110,6 +110,43 @@ def test_owner_of_a_team_with_waiting_takes_or_staff_resumes(wallet_paused, stud
     assert not SubmitPause.objects.active().exists()
 
 
+def test_an_owner_whose_only_waiting_take_was_made_during_the_pause_may_not_resume(
+    gateway, studio, client, time_machine
+):
+    """Every user owns a personal team and may click Generate while paused: a take made
+    during the pause is no reason to lift it for every team."""
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    steps.submissions_pause(reason="credits", message=WALLET_MESSAGE)
+    time_machine.move_to(start + timedelta(seconds=1), tick=False)
+    made_during = new_take(studio)  # bob generates; alice owns the team
+    assert not services.submissions_may_resume(user=studio.alice)
+    with pytest.raises(PermissionDenied):
+        services.submissions_resume(user=studio.alice)
+    client.force_login(studio.alice)
+    page = client.get(reverse("dashboard")).text
+    assert "Generation is paused" in page and "Resume submissions" not in page
+    assert SubmitPause.objects.active().exists()
+    made_during.refresh_from_db()
+    assert made_during.status == TakeStatus.PENDING
+
+
+def test_an_owner_whose_take_was_held_by_the_pause_resumes_it_and_the_later_ones(
+    gateway, studio, time_machine
+):
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    held = new_take(studio)
+    steps.submissions_pause(reason="credits", message=WALLET_MESSAGE)
+    time_machine.move_to(start + timedelta(seconds=1), tick=False)
+    later = new_take(studio)
+    assert services.submissions_may_resume(user=studio.alice)
+    assert services.submissions_resume(user=studio.alice) == 2
+    assert {held.pk, later.pk} == set(
+        Take.objects.filter(next_check_at=start + timedelta(seconds=1)).values_list("pk", flat=True)
+    )
+
+
 def test_banner_shows_the_gateway_message_and_resume_only_to_who_may_resume(
     wallet_paused, studio, client
 ):

@@ -11,6 +11,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Take, TakeStatus
@@ -32,11 +33,14 @@ class NextStep:
     retry: bool = False  # after an error: the next attempt backs off further
 
 
-def transition(take: Take, *, from_statuses, **fields) -> bool:
-    """Write `fields` only if the take is still in one of `from_statuses`, and mirror them on
-    `take` if so."""
+def transition(take: Take, *, from_statuses, only_if: Q | None = None, **fields) -> bool:
+    """Write `fields` only if the take is still in one of `from_statuses` (and still matches
+    `only_if`, checked by the same UPDATE), and mirror them on `take` if so."""
     fields["updated_at"] = timezone.now()
-    moved = Take.objects.filter(pk=take.pk).transition(from_statuses=from_statuses, **fields)
+    takes = Take.objects.filter(pk=take.pk)
+    if only_if is not None:
+        takes = takes.filter(only_if)
+    moved = takes.transition(from_statuses=from_statuses, **fields)
     if moved:
         for name, value in fields.items():
             setattr(take, name, value)

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from studio.gateway import JobRecord, JobStatus
@@ -37,9 +38,12 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
             return None
         waiting = [*AT_GATEWAY_STATUSES, TakeStatus.UNCONFIRMED, TakeStatus.SUBMITTING]
         now = timezone.now()
+        # The check above read the take without a lock: a submit may have committed another
+        # job since. The UPDATE itself matches the job, so that job is never overwritten.
         if not transition(
             take,
             from_statuses=waiting,
+            only_if=Q(gateway_job_id="") | Q(gateway_job_id=job_id),
             gateway_job_id=job_id,
             status=TakeStatus.RUNNING,
             submitted_at=take.submitted_at or now,
@@ -47,7 +51,7 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
             error_message="",
             next_check_at=now + claim_lease(),
         ):
-            return None  # already settled: a poll got there first
+            return None  # already settled (a poll got there first) or another job's
     if event.event_type != "job.completed":
         return reschedule(take, "poll", timedelta(0), AT_GATEWAY_STATUSES)
     take.gateway_done_at = event.received_at

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
+from django.db.models.signals import post_init
 from django.urls import reverse
 
 from studio.celery import app as celery_app
@@ -162,6 +163,37 @@ def test_an_event_whose_worker_died_before_applying_it_is_applied_by_the_next_de
     webhook_events.webhook_apply(event_pk=event.pk)  # the task, delivered again
     take.refresh_from_db()
     assert take.status == TakeStatus.COMPLETED and take.gateway_job_id == job["id"]
+
+
+def test_an_event_does_not_move_a_take_that_learned_another_job_after_the_event_came(
+    studio, django_capture_on_commit_callbacks
+):
+    """The event for job Y arrives while the take knows no job (its submit answer was lost);
+    before the worker applies it, a submit (Check again) commits job X. The take keeps X."""
+    take = make_take(studio.shot, status=TakeStatus.UNCONFIRMED, gateway_job_id="")
+    event = WebhookEvent.objects.create(
+        event_id="evt_y",
+        event_type="job.running",
+        take=take,
+        payload={"id": "evt_y", "type": "job.running", "data": {"job_id": "job_y"}},
+    )
+
+    def submit_commits_job_x(sender, instance, **kwargs):
+        # The worker has just read the take (still without a job): the submit commits now.
+        if instance.pk == take.pk:
+            post_init.disconnect(submit_commits_job_x, sender=Take)
+            Take.objects.filter(pk=take.pk).update(
+                status=TakeStatus.RUNNING, gateway_job_id="job_x"
+            )
+
+    post_init.connect(submit_commits_job_x, sender=Take)
+    try:
+        with django_capture_on_commit_callbacks(execute=False):
+            assert webhook_events.webhook_apply(event_pk=event.pk) is None
+    finally:
+        post_init.disconnect(submit_commits_job_x, sender=Take)
+    take.refresh_from_db()
+    assert (take.status, take.gateway_job_id) == (TakeStatus.RUNNING, "job_x")
 
 
 @pytest.mark.parametrize(

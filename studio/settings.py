@@ -177,11 +177,14 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 # -- Login throttling (django-axes), on the studio's login and the admin's alike. After
-# AXES_FAILURE_LIMIT wrong passwords for one username (from anywhere), or from one client (its
-# address and browser together, so that people behind one office NAT do not lock each other
-# out), logins answer 429 with registration/lockout.html until the cool-off has passed since
-# the last failure; an administrator unlocks sooner with `manage.py axes_reset_username NAME`
-# (or `axes_reset`) or in the admin. A successful login clears the account's failures.
+# AXES_FAILURE_LIMIT wrong passwords for one username (from anywhere), or from one client
+# address (whatever the usernames and browsers it sends), logins answer 429 with
+# registration/lockout.html until the cool-off has passed since the last failure; an
+# administrator unlocks sooner with `manage.py axes_reset_username NAME` (or `axes_reset`) or in
+# the admin. A successful login clears the account's failures. The trade-off: people behind one
+# office NAT share one address and so one client limit (one of them mistyping five times locks
+# the others' logins for the cool-off, 15 minutes by default); counting the browser as well
+# would let an attacker rotate the User-Agent to escape the limit.
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks: it turns lockouts into 429
 AUTHENTICATION_BACKENDS = [
@@ -190,14 +193,16 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False  # no banner on every start: `make run` prints one block when ready
-# The client's address is the socket's: X-Forwarded-For is whatever the client writes, and
-# would let one client rotate addresses. Behind a proxy, set LOGIN_CLIENT_IP_HEADER to the
-# header it sets (e.g. HTTP_X_REAL_IP).
-AXES_IPWARE_META_PRECEDENCE_ORDER = [os.environ.get("LOGIN_CLIENT_IP_HEADER", "REMOTE_ADDR")]
+# The client's address is the socket's (REMOTE_ADDR): X-Forwarded-For is whatever the client
+# writes, and would let one client rotate addresses. Behind a proxy, set LOGIN_CLIENT_IP_HEADER
+# to the META key of the single-address header it sets (e.g. HTTP_X_REAL_IP); without it every
+# client has the proxy's address. Read per request by studio.teams.throttle.client_address.
+LOGIN_CLIENT_IP_HEADER = os.environ.get("LOGIN_CLIENT_IP_HEADER", "REMOTE_ADDR")
+AXES_CLIENT_IP_CALLABLE = "studio.teams.throttle.client_address"
 
 # Security: the same headers in development as in production, so nothing breaks on deploy.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -30,9 +30,17 @@ class InviteForm(forms.Form):
 
 
 class InvitationSignupForm(UserCreationForm):
-    """An account for the invitation's email address: only a username and a password to pick."""
+    """An account for whoever holds an email invitation's link: the address starts as the
+    invited one. Whether an account already uses it is told only when the form is sent."""
+
+    email = forms.EmailField(label="Email", max_length=254)
+    field_order = ["username", "email", "password1", "password2"]
 
     def __init__(self, *args, invitation: Invitation, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, initial={"email": invitation.email}, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
         # The password must not resemble the email either (UserAttributeSimilarityValidator).
-        self.instance.email = invitation.email
+        self.instance.email = self.cleaned_data.get("email", "")
+        return cleaned

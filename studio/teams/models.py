@@ -99,17 +99,17 @@ class InvitationQuerySet(models.QuerySet):
         )
 
     def addressed_to(self, user):
-        """The invitations `user` may answer: by their username, or by their email address."""
-        addressed = models.Q(username=user.get_username())
-        if user.email:  # an empty address would match every invitation by username
-            addressed |= models.Q(email__iexact=user.email)
-        return self.filter(addressed)
+        """The invitations `user` may answer in the studio, without the link: those by their
+        username only. Account addresses are never verified, so one invited by email is answered
+        only with its link (see `Invitation.answerable_by`)."""
+        return self.filter(username=user.get_username()).exclude(username="")
 
 
 class Invitation(models.Model):
     """An invitation to join a team, by email address or by username. Nobody joins until the
-    invited person accepts, in the studio or by the link (which also lets someone invited by
-    email sign up): any user owns a team and so may invite anyone.
+    invited person accepts: by username, that account (in the studio or by the link); by email,
+    whoever holds the link, logged in or signing up with it. Any user owns a team and so may
+    invite anyone.
     """
 
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
@@ -157,10 +157,12 @@ class Invitation(models.Model):
     def recipient(self) -> str:
         return self.email or self.username
 
-    def is_for(self, user) -> bool:
+    def answerable_by(self, user, *, token: str = "") -> bool:
+        """By username: only that account. By email: whoever holds the link (its token), since
+        anyone may put any address on an account: only the token reached the mailbox."""
         if self.username:
             return user.get_username() == self.username
-        return bool(user.email) and user.email.lower() == self.email.lower()
+        return bool(token) and secrets.compare_digest(token, self.token)
 
     @property
     def status(self) -> str:

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -105,6 +105,8 @@ def team_invite(*, user: User, team: Team, who: str, role: str) -> Invitation:
     Raises ValidationError with a message for the person inviting.
     """
     require_action(user=user, team=team, action=Action.MANAGE)
+    if role not in Role.values:
+        raise ValidationError("Choose one of the roles.")
     who = who.strip()
     field = "email" if "@" in who else "username"
     if field == "username":
@@ -135,7 +137,7 @@ def invitation_send(*, invitation: Invitation, link: str) -> bool:
     """Email the link; False when it could not be sent or there is nowhere to send it (an
     account invited by username sees the invitation on its Teams page anyway). A mail server
     that is down loses nothing: the owner's page shows the same link to copy, so the failure
-    is logged and reported, not raised."""
+    is logged, not raised."""
     address = _mail_address(invitation)
     if not address:
         return False
@@ -224,29 +226,43 @@ def invitation_revoke(*, user: User, invitation: Invitation) -> None:
         raise ValidationError(f"{invitation.recipient} has already accepted this invitation.")
 
 
-@transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    """The invited account joins the team with the invitation's role. The invitation works
-    once: the conditional update makes two clicks produce one membership."""
-    if not invitation.is_for(user):
+def _check_answerable(invitation: Invitation, user: User, token: str) -> None:
+    if invitation.answerable_by(user, token=token):
+        return
+    if invitation.username:
         raise ValidationError(
             f"This invitation is for another account ({invitation.recipient}): "
             "log in as that account to accept it."
         )
+    raise ValidationError("An invitation by email is answered with the link in its email.")
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User, token: str = "") -> Membership:
+    """The invited account (by username), or whoever holds the link (`token`, by email), joins
+    the team with the invitation's role. The invitation works once: the conditional update
+    makes two clicks produce one membership."""
+    _check_answerable(invitation, user, token)
     existing = Membership.objects.filter(team=invitation.team, user=user).first()
     if existing is not None:
         raise ValidationError(
             f"You are already in {invitation.team} ({existing.get_role_display()})."
         )
     _answer(invitation, accepted_at=timezone.now(), accepted_by=user)
-    return Membership.objects.create(team=invitation.team, user=user, role=invitation.role)
+    try:
+        # Two invitations to one person (by email and by username) accepted at once both pass
+        # the check above; the second insert meets the unique constraint. The savepoint keeps
+        # the transaction usable, and the error rolls this accept back: its link still works.
+        with transaction.atomic():
+            return Membership.objects.create(team=invitation.team, user=user, role=invitation.role)
+    except IntegrityError:
+        raise ValidationError(f"You are already in {invitation.team}.") from None
 
 
 @transaction.atomic
-def invitation_decline(*, invitation: Invitation, user: User) -> None:
-    """The invited account says no: the invitation stops working and nobody joins."""
-    if not invitation.is_for(user):
-        raise ValidationError(f"This invitation is for another account ({invitation.recipient}).")
+def invitation_decline(*, invitation: Invitation, user: User, token: str = "") -> None:
+    """The invited person says no: the invitation stops working and nobody joins."""
+    _check_answerable(invitation, user, token)
     _answer(invitation, declined_at=timezone.now())
 
 
@@ -259,14 +275,23 @@ def _answer(invitation: Invitation, **fields) -> None:
 
 
 @transaction.atomic
-def invitation_signup(*, invitation: Invitation, username: str, password: str) -> User:
-    """Create the account of someone invited by email and join them, in one transaction: an
-    invitation used up in between leaves no stray account behind."""
+def invitation_signup(
+    *, invitation: Invitation, token: str, username: str, email: str, password: str
+) -> User:
+    """Create the account of someone holding an email invitation's link and join them, in one
+    transaction: an invitation used up in between leaves no stray account behind."""
     if not invitation.email:
         # Invited by username: whoever signs up with that name is not the person invited.
         raise ValidationError("This invitation is for an existing account: log in to accept it.")
-    user = get_user_model().objects.create_user(
-        username=username, email=invitation.email, password=password
-    )
-    invitation_accept(invitation=invitation, user=user)
+    User = get_user_model()
+    if User.objects.filter(email__iexact=email).exists():
+        # Told only to whoever typed the address, never on the page the link opens.
+        raise ValidationError(
+            {
+                "email": "This address cannot be used for a new account. Choose another address "
+                "or log in."
+            }
+        )
+    user = User.objects.create_user(username=username, email=email, password=password)
+    invitation_accept(invitation=invitation, user=user, token=token)
     return user

@@ -1,7 +1,8 @@
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -13,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefre
 
 from studio.htmx import AuthenticatedHttpRequest
 
-from . import services
+from . import services, tasks
 from .forms import InvitationSignupForm, InviteForm, TeamForm
 from .models import ROLE_ACTIONS, Action, Invitation, Membership, Role
 
@@ -51,7 +52,8 @@ def get_invitation(request: AuthenticatedHttpRequest, uuid) -> Invitation:
 
 
 def get_invitation_for_me(request: AuthenticatedHttpRequest, uuid) -> Invitation:
-    """A pending invitation addressed to the user: 404 for anyone else (even the team's)."""
+    """A pending invitation by the user's username: 404 for anyone else (even the team's), and
+    for one by email, which is answered with its link only."""
     return get_object_or_404(
         Invitation.objects.pending().addressed_to(request.user).select_related("team"),
         uuid=uuid,
@@ -150,20 +152,14 @@ def team_invite(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
             form.add_error("who", error)
         else:
             link = request.build_absolute_uri(invitation.get_absolute_url())
-            sent = services.invitation_send(invitation=invitation, link=link)
-            if sent or invitation.username:
-                # The same words whether or not the username has an account (or an address).
-                messages.success(
-                    request,
-                    f"Invitation sent to {invitation.recipient}. "
-                    "You can also copy its link from Pending invitations.",
-                )
-            else:
-                messages.warning(
-                    request,
-                    f"The email to {invitation.email} could not be sent; "
-                    "copy the invitation link from Pending invitations and send it yourself.",
-                )
+            # Mailed by a worker after the commit: whether a username has an account with an
+            # address (and so gets a mail) shows neither in the words nor in the time taken.
+            transaction.on_commit(lambda: tasks.send_invitation.delay(invitation.pk, link))
+            messages.success(
+                request,
+                f"Invitation sent to {invitation.recipient}. "
+                "You can also copy its link from Pending invitations.",
+            )
             return redirect("team_detail", uuid=team.uuid)
     return team_page(request, membership, form)
 
@@ -297,27 +293,32 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if user.is_authenticated:
         member = Membership.objects.filter(team=invitation.team, user=user).first()
         context["already"] = member
-        context["for_me"] = invitation.is_for(user)
+        context["for_me"] = invitation.answerable_by(user, token=token)
         if request.method == "POST" and member is None:
+            decline = request.POST.get("answer") == "decline"
+            answer = services.invitation_decline if decline else services.invitation_accept
             try:
-                services.invitation_accept(invitation=invitation, user=user)
+                answer(invitation=invitation, user=user, token=token)
             except ValidationError as exc:
                 context["error"] = exc.messages[0]
             else:
+                if decline:
+                    messages.info(request, f"You declined the invitation to {invitation.team}.")
+                    return redirect("team_list")
                 return joined(request, invitation)
         return TemplateResponse(request, "teams/invitation_accept.html", context)
+    # By email, the page is the same whether or not an account uses the address: log in, or
+    # sign up (an address in use is refused only when the form is sent). By username, the
+    # invitation is for that account: it logs in.
     form = InvitationSignupForm(request.POST or None, invitation=invitation)
     context["form"] = form
-    # By username, the invitation is for an account that exists already: it logs in to accept.
-    context["account_exists"] = (
-        not invitation.email
-        or get_user_model().objects.filter(email__iexact=invitation.email).exists()
-    )
-    if request.method == "POST" and not context["account_exists"] and form.is_valid():
+    if request.method == "POST" and invitation.email and form.is_valid():
         try:
             new_user = services.invitation_signup(
                 invitation=invitation,
+                token=token,
                 username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
             )
         except ValidationError as exc:

@@ -7,6 +7,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from studio.teams.throttle import client_address
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,43 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(client, studio, mai
     response = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
     assert response.url == reverse("password_reset_done")
     assert mailoutbox == []
+
+
+def fail_from(client, usernames, **headers):
+    return [
+        client.post(
+            reverse("login"), {"username": name, "password": "wrong"}, **headers
+        ).status_code
+        for name in usernames
+    ]
+
+
+def test_a_client_rotating_its_browser_is_still_locked_out(client, studio):
+    names = [f"guess{n}" for n in range(6)]
+    statuses = [
+        fail_from(client, [name], HTTP_USER_AGENT=f"Browser/{n}")[0] for n, name in enumerate(names)
+    ]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+    assert log_in(client, "bob", PASSWORD).status_code == 429
+
+
+def test_behind_a_proxy_clients_are_told_apart_by_its_header(client, studio, settings):
+    settings.LOGIN_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    statuses = fail_from(client, [f"guess{n}" for n in range(5)], HTTP_X_REAL_IP="198.51.100.1")
+    assert statuses == [200, 200, 200, 200, 429]
+    # Another client behind the same proxy (the same REMOTE_ADDR) is not locked out.
+    response = client.post(
+        reverse("login"),
+        {"username": "bob", "password": PASSWORD},
+        HTTP_X_REAL_IP="198.51.100.2",
+    )
+    assert response.status_code == 302
+
+
+def test_without_the_header_the_socket_address_is_the_client(rf, settings):
+    settings.LOGIN_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    assert client_address(rf.get("/", REMOTE_ADDR="192.0.2.7")) == "192.0.2.7"
+    request = rf.get("/", REMOTE_ADDR="192.0.2.7", HTTP_X_REAL_IP=" 198.51.100.2 ")
+    assert client_address(request) == "198.51.100.2"
+    settings.LOGIN_CLIENT_IP_HEADER = "REMOTE_ADDR"
+    assert client_address(request) == "192.0.2.7"  # a header the client writes is ignored

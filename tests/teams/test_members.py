@@ -67,11 +67,14 @@ def test_outsider_gets_404(client, studio):
     assert not Membership.objects.filter(user=studio.oscar, team=studio.team).exists()
 
 
-def test_invite_by_username_is_pending_until_accepted_and_mailed(client, studio):
+def test_invite_by_username_is_pending_until_accepted_and_mailed(
+    client, studio, django_capture_on_commit_callbacks, eager_tasks
+):
     client.force_login(studio.alice)
-    response = client.post(
-        reverse("team_invite", args=[studio.team.uuid]), {"who": "oscar", "role": "owner"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("team_invite", args=[studio.team.uuid]), {"who": "oscar", "role": "owner"}
+        )
     assert response.status_code == 302
     assert not Membership.objects.filter(user=studio.oscar, team=studio.team).exists()
     invitation = Invitation.objects.pending().get()

@@ -5,7 +5,7 @@ the team or not, is refused and nothing changes."""
 from collections.abc import Callable
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from studio.teams import services
 from studio.teams.models import Invitation, Membership, Role
@@ -64,3 +64,27 @@ def test_the_owner_may_use_every_teams_service(studio):
         before = snapshot()
         call(studio.alice)
         assert snapshot() != before, f"{name} changed nothing"
+
+
+def test_an_unknown_role_is_refused_and_nobody_is_invited(studio):
+    with pytest.raises(ValidationError, match="Choose one of the roles"):
+        services.team_invite(user=studio.alice, team=studio.team, who="oscar", role="boss")
+    assert not Invitation.objects.exists()
+
+
+def test_two_accepts_racing_into_one_team_answer_already_in_it(studio, monkeypatch):
+    """One invitation by email, one by username: both pass the membership check, and the second
+    membership hits the unique constraint. Simulated by letting the other accept commit its
+    membership between the check and the insert."""
+    by_email = Invitation.objects.create(team=studio.team, email="oscar@example.com")
+    answer = services._answer
+
+    def the_other_accept_lands_first(invitation, **fields):
+        answer(invitation, **fields)
+        Membership.objects.create(team=studio.team, user=studio.oscar, role=Role.VIEWER)
+
+    monkeypatch.setattr(services, "_answer", the_other_accept_lands_first)
+    with pytest.raises(ValidationError, match="You are already in Acme Creative"):
+        services.invitation_accept(invitation=by_email, user=studio.oscar, token=by_email.token)
+    by_email.refresh_from_db()
+    assert by_email.status == "pending"  # this accept was rolled back, the link still works

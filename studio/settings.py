@@ -251,7 +251,9 @@ AIGATEWAY_TIMEOUT = float(os.environ.get("AIGATEWAY_TIMEOUT", "15"))
 AIGATEWAY_MAX_MEDIA_BYTES = int(os.environ.get("AIGATEWAY_MAX_MEDIA_BYTES", str(512 * 1024 * 1024)))
 # One deadline for a whole result download (AIGATEWAY_TIMEOUT bounds each wait on the socket, so
 # a host that drips bytes would hold a worker for ever); past it the take fails and can be
-# retried. Under STUDIO_CLAIM_LEASE_SECONDS, so the step is not handed out again meanwhile.
+# retried. Keep it well under STUDIO_CLAIM_LEASE_SECONDS: a poll batch stores its finished takes
+# one after another, each renewing its own take's lease just before its download, so one
+# download plus its poster frame must fit in a lease (a store that outlasts it writes nothing).
 AIGATEWAY_MEDIA_DEADLINE_SECONDS = float(os.environ.get("AIGATEWAY_MEDIA_DEADLINE_SECONDS", "90"))
 
 # Celery: Redis by default; `make run` may pick another broker and says which.
@@ -282,9 +284,10 @@ AIGATEWAY_RPM = int(os.environ.get("AIGATEWAY_RPM", "600"))
 STUDIO_BUDGET_REDIS_URL = os.environ.get(
     "STUDIO_BUDGET_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
-# A step handed out or claimed is left alone this long (a gateway call plus storing a video
-# fits well inside); after that it is handed out again. The sweep calls a submit stale, or an
-# unapplied webhook event lost, this long after its time.
+# A step handed out or claimed is left alone this long (a gateway call, or storing one video,
+# fits well inside: a batch renews each take's lease as it stores it); after that it is handed
+# out again. The sweep calls a submit stale, or an unapplied webhook event lost, this long after
+# its time.
 STUDIO_CLAIM_LEASE_SECONDS = float(os.environ.get("STUDIO_CLAIM_LEASE_SECONDS", "120"))
 STUDIO_SWEEP_GRACE_SECONDS = float(os.environ.get("STUDIO_SWEEP_GRACE_SECONDS", "20"))
 # Requests of one poll batch made side by side, per worker process. 4 suits a gateway close by

@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,10 +18,21 @@ from django.utils.module_loading import import_string
 from studio.gateway import GatewayClient, JobRecord, JobStatus
 from studio.gateway import errors as gw
 
-from . import media, polling
+from . import polling
 from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus
+from .results import take_store_result
 from .throttle import backoff, request_slots, slow_everyone_down, wait_for_slot
-from .transitions import NextStep, claim, claim_lease, claim_many, fail, reschedule, transition
+from .transitions import (
+    NextStep,
+    claim,
+    claim_lease,
+    claim_many,
+    claim_renew,
+    fail,
+    poll_floor,
+    reschedule,
+    transition,
+)
 
 AUTH_RECHECK = timedelta(seconds=60)
 
@@ -77,11 +87,6 @@ def render_times(take: Take) -> polling.RenderTimes:
         fallback=float(take.video_model.typical_render_seconds),
         peers=peers.values(),
     )
-
-
-def poll_floor() -> timedelta:
-    """The shortest wait between two polls of one job (the gateway answers 304 to faster ones)."""
-    return timedelta(seconds=settings.STUDIO_POLL_FLOOR_SECONDS)
 
 
 def poll_intervals() -> polling.Intervals:
@@ -261,10 +266,21 @@ def takes_poll(
                 finished.append((take, answer, answered_at))
             else:
                 steps[take.pk] = _settle_poll(take, answer, answered_at)
-    # Storing a video means a download and a poster frame: after the batch's writes, not
-    # inside their transaction. Each take still holds its claim meanwhile.
+    # Storing a video means a download (up to AIGATEWAY_MEDIA_DEADLINE_SECONDS) and a poster
+    # frame: after the batch's writes, not inside their transaction, one after another. The
+    # batch's claim cannot cover them all (two slow downloads outlast it; the rest would be
+    # handed out again and downloaded twice), so each store first renews its own take's lease,
+    # while it still holds it, and completes the take only if it holds it still. A take whose
+    # lease ran out is left to the dispatcher, which hands it out again: the next poll stores
+    # it. Renewing, rather than stopping the batch once its lease runs short, lets the first
+    # store go however long the batch's requests took (else a slow gateway stores nothing).
     for take, record, answered_at in finished:
-        steps[take.pk] = _apply_record(take, record, AT_GATEWAY_STATUSES, seen_at=answered_at)
+        lease = claim_renew(take, statuses=AT_GATEWAY_STATUSES)
+        if lease is None:
+            continue
+        steps[take.pk] = _apply_record(
+            take, record, AT_GATEWAY_STATUSES, seen_at=answered_at, lease=lease
+        )
     return steps
 
 
@@ -325,7 +341,12 @@ def _poll_threads() -> ThreadPoolExecutor:
 
 
 def _apply_record(
-    take: Take, record: JobRecord, from_statuses, *, seen_at: datetime | None = None
+    take: Take,
+    record: JobRecord,
+    from_statuses,
+    *,
+    seen_at: datetime | None = None,
+    lease: datetime | None = None,
 ) -> NextStep | None:
     now = seen_at or timezone.now()
     if record.status == JobStatus.COMPLETED:
@@ -337,7 +358,7 @@ def _apply_record(
             take.submitted_at or now, now - poll_intervals().near
         )
         take.gateway_done_at = seen_running + (now - seen_running) / 2
-        return take_store_result(take=take, record=record, from_statuses=from_statuses)
+        return take_store_result(take=take, record=record, from_statuses=from_statuses, lease=lease)
     if record.status == JobStatus.FAILED:
         fail(
             take,
@@ -366,48 +387,6 @@ def _apply_record(
         retries=0,
     )
     return NextStep("poll", delay)
-
-
-def take_store_result(*, take: Take, record: JobRecord, from_statuses) -> NextStep | None:
-    """Copy the finished video into our storage (the gateway's URL expires) with a poster."""
-    # The gateway completed the job, so it has billed it, whatever becomes of the file.
-    billed = (
-        (Decimal(record.cost_cents) / 100).quantize(Decimal("0.01"))
-        if record.cost_cents is not None
-        else take.estimated_cost
-    )
-    try:
-        stored = media.store_take_media(take=take, url=record.video_url or "")
-    except media.ResultExpired:
-        # The signed URL ran out: the next poll fetches the job record with a fresh one.
-        return reschedule(take, "poll", poll_floor(), from_statuses)
-    except media.ResultRejected as error:
-        fail(
-            take,
-            code="bad_result",
-            message=str(error),
-            from_statuses=from_statuses,
-            billed_cost=billed,
-        )
-        return None
-    transition(
-        take,
-        from_statuses=from_statuses,
-        status=TakeStatus.COMPLETED,
-        gateway_job_id=record.id,
-        video=stored.video_name,
-        poster=stored.poster_name,
-        resolution=stored.resolution,
-        video_duration=stored.duration,
-        result_url=record.video_url or "",
-        billed_cost=billed,
-        gateway_done_at=take.gateway_done_at or timezone.now(),
-        finished_at=timezone.now(),
-        next_check_at=None,
-        error_code="",
-        error_message="",
-    )
-    return None
 
 
 def take_cancel(*, take_id: int, lease: datetime | None = None) -> NextStep | None:

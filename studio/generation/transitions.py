@@ -24,6 +24,11 @@ def claim_lease() -> timedelta:
     return timedelta(seconds=settings.STUDIO_CLAIM_LEASE_SECONDS)
 
 
+def poll_floor() -> timedelta:
+    """The shortest wait between two polls of one job (the gateway answers 304 to faster ones)."""
+    return timedelta(seconds=settings.STUDIO_POLL_FLOOR_SECONDS)
+
+
 @dataclass(frozen=True)
 class NextStep:
     """What the worker should do next for a take, and when."""
@@ -56,6 +61,18 @@ def claim(take_id: int, *, statuses, lease: datetime | None = None) -> Take | No
     if not claimed:
         return None
     return Take.objects.select_related("video_model").get(pk=take_id)
+
+
+def claim_renew(take: Take, *, statuses) -> datetime | None:
+    """Hold the take's step a full lease from now, if it still holds the lease it was claimed
+    with and that lease has not run out (one run out may be handed out again at any moment);
+    the new lease's end, or None when the step is no longer this worker's."""
+    now = timezone.now()
+    until = now + claim_lease()
+    held = Q(next_check_at=take.next_check_at, next_check_at__gt=now)
+    if not transition(take, from_statuses=statuses, only_if=held, next_check_at=until):
+        return None
+    return until
 
 
 def claim_many(take_ids: Sequence[int], *, statuses, lease: datetime | None) -> list[Take]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from studio.gateway import JobRecord, JobStatus
 
 from .models import AT_GATEWAY_STATUSES, TakeStatus, WebhookEvent
-from .steps import take_store_result
+from .results import take_store_result
 from .transitions import NextStep, claim_lease, reschedule, transition
 
 log = logging.getLogger(__name__)

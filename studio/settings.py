@@ -360,11 +360,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Exports: a running export writes a heartbeat at most this often; one quiet for
 # STUDIO_EXPORT_STALE_SECONDS has lost its worker and the sweep fails it (the user runs it
-# again), and a queued one unstarted that long is sent again. The stale bound must outlast a
-# run's longest silence (probing every item before ffmpeg reports progress).
+# again). The stale bound must outlast a run's longest silence (probing every item before
+# ffmpeg reports progress). A queued export unstarted for STUDIO_EXPORT_RESEND_SECONDS lost its
+# message (the broker was down) and is sent again, every that long until a worker claims it.
 STUDIO_EXPORT_HEARTBEAT_SECONDS = float(os.environ.get("STUDIO_EXPORT_HEARTBEAT_SECONDS", "10"))
 STUDIO_EXPORT_STALE_SECONDS = float(os.environ.get("STUDIO_EXPORT_STALE_SECONDS", "300"))
 
+STUDIO_EXPORT_RESEND_SECONDS = float(os.environ.get("STUDIO_EXPORT_RESEND_SECONDS", "30"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

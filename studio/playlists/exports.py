@@ -1,6 +1,7 @@
 """Running an export on the worker: join the playlist's takes into one video, store it and say
 how it went. Exports are started (numbered, with their manifest) in services.py."""
 
+import logging
 import tempfile
 from collections import Counter
 from datetime import datetime, timedelta
@@ -15,12 +16,15 @@ from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
-from studio.stitch.export import ExportError, Segment, stitch
+from studio.stitch.export import ExportError, ExportResult, Segment, stitch
 
 from .models import Export, ExportStatus, Playlist, PlaylistItem
 
 DEFAULT_SIZES = {"16:9": (1280, 720), "9:16": (720, 1280)}
 PROGRESS_STEP = 5  # percent; fewer writes while ffmpeg runs
+SHORT_REASON = 200  # characters of an unexpected error shown to the user
+
+log = logging.getLogger(__name__)
 
 
 def export_size(playlist: Playlist, items: list[PlaylistItem]) -> tuple[int, int]:
@@ -42,9 +46,16 @@ def heartbeat_every() -> timedelta:
 
 
 def stale_after() -> timedelta:
-    """A run quiet this long has lost its worker; a queued export unstarted this long, its
-    message. Longer than a run's longest silence: probing every item before ffmpeg starts."""
+    """A run quiet this long has lost its worker. Longer than a run's longest silence:
+    probing every item before ffmpeg starts."""
     return timedelta(seconds=settings.STUDIO_EXPORT_STALE_SECONDS)
+
+
+def resend_after() -> timedelta:
+    """A queued export unstarted this long has lost its message (the broker was down when it
+    was started): far shorter than stale_after(), since nothing is running to be waited for.
+    Sending it again is harmless, export_run claims from queued only."""
+    return timedelta(seconds=settings.STUDIO_EXPORT_RESEND_SECONDS)
 
 
 class RunLost(Exception):
@@ -66,35 +77,22 @@ def export_run(*, export_id: int) -> None:
         return  # a second delivery, or a run already ended
     export = Export.objects.select_related("playlist__project").get(pk=export_id)
     held = Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING, started_at=now)
-    items = list(export.playlist.items.select_related("take__shot"))
-    width, height = export_size(export.playlist, items)
-    segments = [
-        Segment(path=Path(item.take.video.path), trim_in=item.trim_in, trim_out=item.trim_out)
-        for item in items
-    ]
-    with tempfile.TemporaryDirectory(prefix="export-") as workdir:
-        target = Path(workdir) / export.file_name
-        try:
-            result = stitch(
-                segments,
-                target,
-                width=width,
-                height=height,
-                on_progress=_progress(export, claimed_at=now),
-            )
-        except RunLost:
-            return
-        except ExportError as error:
-            with transaction.atomic():
-                if _finish(held, status=ExportStatus.FAILED, error_message=str(error)):
-                    _record_finish(export, f"failed: {error}")
-            return
-        with target.open("rb") as handle:
-            name = default_storage.save(
-                f"exports/{export.uuid}/{export.file_name}",
-                File(handle),
-                max_length=Export.video.field.max_length,
-            )
+    try:
+        result, name = _stitch_and_store(export, claimed_at=now)
+    except RunLost:
+        return
+    except Exception as error:
+        # Not only the engine's own errors: a take's file gone, a storage that refuses the
+        # result. Left Running, the export would wait for the sweep to blame a lost worker.
+        if isinstance(error, ExportError):
+            message = str(error)
+        else:
+            log.exception("Export %s failed", export.uuid)
+            message = f"The export failed: {_short(error)}; run it again."
+        with transaction.atomic():
+            if _finish(held, status=ExportStatus.FAILED, error_message=message):
+                _record_finish(export, f"failed: {message}")
+        return
     with transaction.atomic():
         done = _finish(
             held,
@@ -108,6 +106,38 @@ def export_run(*, export_id: int) -> None:
             _record_finish(export, f"finished, {result.duration:.1f} s")
     if not done:
         default_storage.delete(name)
+
+
+def _stitch_and_store(export: Export, *, claimed_at: datetime) -> tuple[ExportResult, str]:
+    """Join the playlist's takes and store the result; the stored file's name."""
+    items = list(export.playlist.items.select_related("take__shot"))
+    width, height = export_size(export.playlist, items)
+    segments = [
+        Segment(path=Path(item.take.video.path), trim_in=item.trim_in, trim_out=item.trim_out)
+        for item in items
+    ]
+    with tempfile.TemporaryDirectory(prefix="export-") as workdir:
+        target = Path(workdir) / export.file_name
+        result = stitch(
+            segments,
+            target,
+            width=width,
+            height=height,
+            on_progress=_progress(export, claimed_at=claimed_at),
+        )
+        with target.open("rb") as handle:
+            name = default_storage.save(
+                f"exports/{export.uuid}/{export.file_name}",
+                File(handle),
+                max_length=Export.video.field.max_length,
+            )
+    return result, name
+
+
+def _short(error: Exception) -> str:
+    """The error in a line a user can read (the log has the traceback)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= SHORT_REASON else text[: SHORT_REASON - 1] + "…"
 
 
 def _progress(export: Export, *, claimed_at: datetime):
@@ -142,17 +172,22 @@ LOST_MESSAGE = "The export stopped (its worker was lost); run it again."
 def exports_sweep(*, now: datetime | None = None) -> list[int]:
     """Fail the runs that went quiet (their worker died: without this they would show
     Exporting for ever); return the queued exports whose message seems lost, to send again.
-    Each is marked as heard of now, so it is sent once per stale_after(), not every sweep; a
+    Each is marked as heard of now, so it is sent once per resend_after(), not every sweep; a
     second delivery is harmless (export_run claims from queued only)."""
     now = now or timezone.now()
-    quiet = Q(heartbeat_at__lt=now - stale_after()) | Q(
-        heartbeat_at__isnull=True, created_at__lt=now - stale_after()
-    )
-    Export.objects.filter(quiet, status=ExportStatus.RUNNING).update(
+
+    def quiet(bound: timedelta) -> Q:
+        return Q(heartbeat_at__lt=now - bound) | Q(
+            heartbeat_at__isnull=True, created_at__lt=now - bound
+        )
+
+    Export.objects.filter(quiet(stale_after()), status=ExportStatus.RUNNING).update(
         status=ExportStatus.FAILED, error_message=LOST_MESSAGE, finished_at=now
     )
     unsent = list(
-        Export.objects.filter(quiet, status=ExportStatus.QUEUED).values_list("pk", flat=True)
+        Export.objects.filter(quiet(resend_after()), status=ExportStatus.QUEUED).values_list(
+            "pk", flat=True
+        )
     )
     Export.objects.filter(pk__in=unsent, status=ExportStatus.QUEUED).update(heartbeat_at=now)
     return unsent

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from devtools.simulator.video import VideoRenderer
 from studio.gateway import probe_video
+from studio.generation.models import Take
 from studio.playlists import exports, services, tasks
 from studio.playlists.models import Export, ExportStatus
 from tests.factories import make_take
@@ -195,3 +196,82 @@ def test_sweep_sends_again_an_export_queued_long_ago_and_never_started(
     tasks.sweep_stale_exports()
     tasks.sweep_stale_exports()  # sent once per interval, not at every sweep
     assert sent == [(export.pk,)]
+
+
+def test_an_unexpected_error_fails_the_export_at_once_with_a_reason_to_act_on(
+    studio, playlist, shots, rendered, monkeypatch, caplog
+):
+    """Not only the export engine's own errors: a storage that refuses the file must not
+    leave the export Running until the sweep blames a lost worker."""
+    take = stored_take(shots[0], 1, rendered["a"])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
+
+    def storage_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(exports.default_storage, "save", storage_full)
+    export = run_export(studio.bob, playlist)
+    assert export.status == ExportStatus.FAILED
+    assert export.error_message == (
+        "The export failed: [Errno 28] No space left on device; run it again."
+    )
+    assert export.finished_at is not None and not export.video
+    assert "No space left on device" in caplog.text and "Traceback" in caplog.text
+    monkeypatch.undo()
+    again = run_export(studio.bob, playlist)
+    assert (again.version, again.status) == (2, ExportStatus.DONE)
+
+
+def test_a_take_without_a_file_fails_the_export_at_once(studio, playlist, shots, rendered):
+    take = stored_take(shots[0], 1, rendered["a"])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
+    Take.objects.filter(pk=take.pk).update(video="")  # its file was never stored, or removed
+    export = run_export(studio.bob, playlist)
+    assert export.status == ExportStatus.FAILED
+    assert export.error_message.startswith("The export failed: ")
+    assert export.error_message.endswith("; run it again.")
+
+
+def test_a_failure_after_the_sweep_failed_the_run_writes_nothing(
+    studio, playlist, shots, rendered, settings, monkeypatch
+):
+    settings.STUDIO_EXPORT_STALE_SECONDS = 60
+    take = stored_take(shots[0], 1, rendered["a"])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
+    export = services.export_start(user=studio.bob, playlist=playlist)
+
+    def sweep_then_break(*args, **kwargs):
+        exports.exports_sweep(now=timezone.now() + timedelta(seconds=61))
+        raise OSError("storage gone")
+
+    monkeypatch.setattr(exports.default_storage, "save", sweep_then_break)
+    exports.export_run(export_id=export.pk)
+    export.refresh_from_db()
+    assert (export.status, export.error_message) == (ExportStatus.FAILED, exports.LOST_MESSAGE)
+
+
+def test_sweep_sends_again_soon_an_export_queued_while_the_broker_was_down(
+    studio, playlist, shots, rendered, settings, monkeypatch, time_machine
+):
+    """A queued export never started is sent again after STUDIO_EXPORT_RESEND_SECONDS, not
+    after the stale bound meant for runs that went quiet."""
+    settings.STUDIO_EXPORT_STALE_SECONDS = 300
+    settings.STUDIO_EXPORT_RESEND_SECONDS = 30
+    sent: list[tuple] = []
+    monkeypatch.setattr(tasks.export_playlist, "delay", lambda *args: sent.append(args))
+    take = stored_take(shots[0], 1, rendered["a"])
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
+    export = services.export_start(user=studio.bob, playlist=playlist)
+    sent.clear()  # its first message (the broker took it, or did not)
+    time_machine.move_to(start + timedelta(seconds=29), tick=False)
+    tasks.sweep_stale_exports()
+    assert sent == []
+    time_machine.move_to(start + timedelta(seconds=31), tick=False)
+    tasks.sweep_stale_exports()
+    tasks.sweep_stale_exports()
+    assert sent == [(export.pk,)]
+    time_machine.move_to(start + timedelta(seconds=62), tick=False)
+    tasks.sweep_stale_exports()
+    assert sent == [(export.pk,), (export.pk,)]

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "studio.teams",
     "studio.catalog",
+    "studio.brands",
     "studio.projects",
     "studio.generation",
     "studio.playlists",

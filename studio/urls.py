@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("studio.projects.urls")),
     path("", include("studio.generation.urls")),
     path("", include("studio.playlists.urls")),
+    path("", include("studio.brands.urls")),
     path("", include("studio.review.urls")),
     path("", include("studio.teams.urls")),
     path("", include("studio.activity.urls")),

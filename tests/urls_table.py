@@ -12,16 +12,20 @@ tests/test_access.py walks django.urls.get_resolver() and fails on a URL name in
 Static files are not routed by Django (WhiteNoise answers them before the URLconf), and media
 is never served directly (the take and export views check access first)."""
 
+import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from studio.activity.models import Activity
+from studio.brands.models import BrandKit
 from studio.generation.models import Take, TakeStatus
 from studio.playlists.models import Export, Playlist, PlaylistItem
 from studio.projects.models import Project, Shot, Storyboard
@@ -87,6 +91,35 @@ def item_moved(studio, world) -> dict:
     item = PlaylistItem.objects.get(uuid=world["item"])
     last = item.playlist.items.count()
     return {"direction": "up" if item.position == last else "down"}
+
+
+def png(width: int = 1, height: int = 1) -> bytes:
+    """A valid PNG of this size (grey, 8 bits): a logo the check accepts."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\x80" * width for _ in range(height)))
+    signature = b"\x89PNG\r\n\x1a\n"
+    return signature + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+TINY_PNG = png()
+
+
+def new_brand_kit(studio, world) -> dict:
+    """A kit with a logo: a new upload each time it is sent (a file is read once)."""
+    kit = {"name": "Second kit", "primary_colour": "#102030", "secondary_colour": "#FFEEDD"}
+    kit |= {"font": "inter", "cta_url": "https://example.com", "end_card_seconds": "2"}
+    return kit | {"logo": SimpleUploadedFile("logo.png", TINY_PNG, "image/png")}
+
+
+def edited_brand_kit(studio, world) -> dict:
+    kit = {"name": "Renamed kit", "primary_colour": "#AA0000", "secondary_colour": "#00AA00"}
+    return kit | {"font": "roboto-slab", "cta_text": "Shop", "end_card_seconds": "4"}
 
 
 VIEW, EDIT, GENERATE = Action.VIEW, Action.EDIT, Action.GENERATE
@@ -173,6 +206,23 @@ TEAM_ROUTES = [
     Route("get", "storyboard_share", "storyboard", EDIT),
     Route("post", "storyboard_share", "storyboard", EDIT, {"days": "1"}, "share_links"),
     Route("post", "share_link_revoke", "share_link", EDIT, None, "share_links"),
+    # -- brand kits
+    Route("get", "brand_kit_list", "team", VIEW),
+    Route("get", "brand_kit_create", "team", EDIT),
+    Route("post", "brand_kit_create", "team", EDIT, new_brand_kit, "brand_kits"),
+    Route("get", "brand_kit_edit", "brand_kit", EDIT),
+    Route("post", "brand_kit_edit", "brand_kit", EDIT, edited_brand_kit, "brand_kits"),
+    Route("get", "brand_kit_logo", "brand_kit", VIEW),
+    Route("get", "project_brand_kit", "project", EDIT),
+    Route(
+        "post",
+        "project_brand_kit",
+        "project",
+        EDIT,
+        lambda s, w: {"brand_kit": str(w["brand_kit"])},
+        "projects",
+    ),
+    Route("post", "brand_kit_delete", "spare_kit", EDIT, None, "brand_kits"),
     # -- activity
     Route("get", "project_activity", "project", VIEW),
     Route("post", "project_budget", "project", MANAGE, {"budget": "150.00"}, "projects"),
@@ -262,6 +312,9 @@ def build_world(studio) -> dict:
         email="pending@example.com", role="viewer", invited_by=studio.alice
     )
     spare = make_shot(studio.storyboard, 2, video_model=studio.veo, prompt="Spare")
+    brand_kit = BrandKit.objects.create(team=studio.team, name="Lemonade", logo_type="png")
+    brand_kit.logo.save("logo.png", ContentFile(TINY_PNG))
+    spare_kit = BrandKit.objects.create(team=studio.team, name="Spare kit")
     gone = make_shot(
         studio.storyboard, 3, video_model=studio.veo, prompt="Gone", deleted_at=timezone.now()
     )
@@ -283,6 +336,8 @@ def build_world(studio) -> dict:
         "share_link": review.share_link_create(user=studio.alice, target=playlist, days=7).uuid,
         "spare": spare.uuid,
         "deleted": gone.uuid,
+        "brand_kit": brand_kit.uuid,
+        "spare_kit": spare_kit.uuid,
     }
 
 
@@ -294,7 +349,7 @@ def snapshot(client: Client) -> dict[str, list]:
         return list(manager.order_by("pk").values_list("pk", *fields))
 
     return {
-        "projects": rows(Project, "name", "budget"),
+        "projects": rows(Project, "name", "budget", "brand_kit"),
         "storyboards": rows(Storyboard, "title"),
         "shots": rows(Shot, "prompt", "version", "position", "deleted_at", "selected_take"),
         "takes": rows(Take, "status"),
@@ -307,5 +362,6 @@ def snapshot(client: Client) -> dict[str, list]:
         "memberships": rows(Membership, "team", "user", "role"),
         "invitations": rows(Invitation, "revoked_at", "accepted_at"),
         "activity": rows(Activity),
+        "brand_kits": rows(BrandKit, "name", "primary_colour", "font", "logo"),
         "session": [client.session.get(CURRENT_TEAM_SESSION_KEY)],
     }

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Field, QuerySet
 from django.utils.functional import cached_property
 
+from studio.brands.models import BrandKit
 from studio.catalog.models import VideoModel
 from studio.teams.models import Team
 
@@ -43,6 +44,26 @@ class ProjectForm(forms.Form):
         if len(self.teams) == 1:  # evaluated once, cached for the choices
             team.widget = forms.HiddenInput()
             team.initial = self.teams[0]
+
+
+class ProjectBrandKitForm(forms.Form):
+    """A project's brand kit: one of its own team's, or none."""
+
+    brand_kit = forms.ModelChoiceField(
+        label="Brand kit",
+        queryset=BrandKit.objects.none(),
+        required=False,
+        empty_label="No brand kit",
+        to_field_name="uuid",
+        error_messages={"invalid_choice": "Choose one of this team's brand kits."},
+    )
+
+    def __init__(self, *args, project: Project, **kwargs) -> None:
+        kwargs.setdefault("initial", {"brand_kit": project.brand_kit})
+        super().__init__(*args, **kwargs)
+        field = self.fields["brand_kit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = BrandKit.objects.filter(team_id=project.team_id)
 
 
 class StoryboardForm(forms.Form):

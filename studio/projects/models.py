@@ -57,6 +57,15 @@ class Project(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The client's look for this project's end cards and captions: one of its team's kits
+    # (checked in clean() and by studio.brands.services.project_brand_kit_set), or none.
+    brand_kit = models.ForeignKey(
+        "brands.BrandKit",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="projects",
+    )
 
     objects = ProjectQuerySet.as_manager()
 
@@ -65,6 +74,10 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.brand_kit is not None and self.brand_kit.team_id != self.team_id:
+            raise ValidationError({"brand_kit": "Choose one of this team's brand kits."})
 
 
 class StoryboardQuerySet(TeamScopedQuerySet):

@@ -1,0 +1,96 @@
+from decimal import Decimal
+from uuid import uuid4
+
+from django.conf import settings
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
+from django.db import models
+
+from studio.teams.models import Team, TeamScopedQuerySet
+
+from .fonts import DEFAULT_FONT, FONT_CHOICES
+
+END_CARD_MIN_SECONDS = Decimal("1")
+END_CARD_MAX_SECONDS = Decimal("5")
+
+colour_validator = RegexValidator(
+    r"^#[0-9A-Fa-f]{6}\Z", "Give a colour as # and six hex digits, like #1A2B3C."
+)
+https_validator = URLValidator(
+    schemes=["https"], message="Give a full https:// address, like https://example.com/shop."
+)
+
+
+def logo_upload_to(kit: "BrandKit", filename: str) -> str:
+    """Our own name, never the uploader's: the extension is the kind the bytes proved."""
+    return f"brands/{kit.uuid}/logo-{uuid4().hex[:8]}.{kit.logo_type}"
+
+
+class LogoType(models.TextChoices):
+    PNG = "png", "PNG"
+    SVG = "svg", "SVG"
+
+
+class BrandKitQuerySet(TeamScopedQuerySet):
+    team_path = "team"
+
+
+class BrandKit(models.Model):
+    """One client's look, which a project picks: logo, colours, font and the end card's
+    defaults. The logo is checked (studio/brands/logos.py) before it is kept."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="brand_kits")
+    name = models.CharField(max_length=120)
+    logo = models.FileField(upload_to=logo_upload_to, blank=True, max_length=200)
+    logo_type = models.CharField(max_length=3, choices=LogoType.choices, blank=True)
+    primary_colour = models.CharField(
+        max_length=7, default="#111111", validators=[colour_validator]
+    )
+    secondary_colour = models.CharField(
+        max_length=7, default="#FFFFFF", validators=[colour_validator]
+    )
+    font = models.CharField(max_length=32, choices=FONT_CHOICES, default=DEFAULT_FONT)
+    cta_text = models.CharField("call to action", max_length=80, blank=True)
+    cta_url = models.CharField(
+        "call-to-action URL", max_length=300, blank=True, validators=[https_validator]
+    )
+    end_card_seconds = models.DecimalField(
+        "end-card length",
+        max_digits=2,
+        decimal_places=1,
+        default=Decimal("3"),
+        validators=[
+            MinValueValidator(END_CARD_MIN_SECONDS),
+            MaxValueValidator(END_CARD_MAX_SECONDS),
+        ],
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BrandKitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="brand_kit_name_unique_in_team"),
+            models.CheckConstraint(
+                condition=models.Q(end_card_seconds__gte=END_CARD_MIN_SECONDS)
+                & models.Q(end_card_seconds__lte=END_CARD_MAX_SECONDS),
+                name="brand_kit_end_card_1_to_5_seconds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def logo_content_type(self) -> str:
+        return "image/svg+xml" if self.logo_type == LogoType.SVG else "image/png"

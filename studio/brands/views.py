@@ -1,0 +1,147 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from studio.access import get_project
+from studio.htmx import AuthenticatedHttpRequest
+from studio.projects.forms import ProjectBrandKitForm
+from studio.teams.models import Action, Membership
+from studio.teams.services import require_action, user_memberships
+
+from . import services
+from .fonts import FONTS
+from .forms import BrandKitForm
+from .models import BrandKit, LogoType
+
+# A stored SVG is a document that could run script if opened on its own: served with a policy
+# that allows none, and never sniffed as anything else.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def get_team_membership(request: AuthenticatedHttpRequest, uuid) -> Membership:
+    """The user's membership of the team in the URL, from the list the topbar reads anyway:
+    404 for anyone outside it."""
+    for membership in user_memberships(request):
+        if membership.team.uuid == uuid:
+            return membership
+    raise Http404("No such team.")
+
+
+def get_brand_kit(request: AuthenticatedHttpRequest, uuid) -> BrandKit:
+    return get_object_or_404(
+        BrandKit.objects.for_user(request.user).select_related("team"), uuid=uuid
+    )
+
+
+@login_required
+@require_GET
+def brand_kit_list(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
+    membership = get_team_membership(request, uuid)
+    context = {
+        "team": membership.team,
+        "kits": membership.team.brand_kits.all(),
+        "can_edit": membership.allows(Action.EDIT),
+        "fonts": {font.key: font for font in FONTS},
+    }
+    return TemplateResponse(request, "brands/brand_kit_list.html", context)
+
+
+def kit_form_page(request, team, form: BrandKitForm, kit: BrandKit | None = None):
+    context = {"team": team, "form": form, "kit": kit, "fonts": FONTS}
+    return TemplateResponse(request, "brands/brand_kit_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def brand_kit_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    team = get_team_membership(request, uuid).team
+    form = BrandKitForm(request.POST or None, request.FILES or None)
+    if form.is_valid():
+        try:
+            kit = services.brand_kit_create(  # the service checks the role
+                user=request.user,
+                team=team,
+                values=form.values(),
+                logo=form.cleaned_data["logo"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Brand kit {kit.name} created.")
+            return redirect("brand_kit_list", uuid=team.uuid)
+    # The form page (blank, or with its errors) is for those who may send it.
+    require_action(user=request.user, team=team, action=Action.EDIT)
+    return kit_form_page(request, team, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def brand_kit_edit(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    kit = get_brand_kit(request, uuid)
+    if request.method == "POST":
+        form = BrandKitForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                kit = services.brand_kit_update(
+                    user=request.user,
+                    kit=kit,
+                    values=form.values(),
+                    logo=form.cleaned_data["logo"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Brand kit {kit.name} saved.")
+                return redirect("brand_kit_list", uuid=kit.team.uuid)
+    else:
+        form = BrandKitForm.for_kit(kit)
+    require_action(user=request.user, team=kit.team, action=Action.EDIT)
+    return kit_form_page(request, kit.team, form, kit)
+
+
+@login_required
+@require_POST
+def brand_kit_delete(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    kit = get_brand_kit(request, uuid)
+    services.brand_kit_delete(user=request.user, kit=kit)
+    messages.success(request, f"Brand kit {kit.name} deleted.")
+    return redirect("brand_kit_list", uuid=kit.team.uuid)
+
+
+@login_required
+@require_GET
+def brand_kit_logo(request: AuthenticatedHttpRequest, uuid) -> FileResponse:
+    kit = get_brand_kit(request, uuid)
+    if not kit.logo:
+        raise Http404("This brand kit has no logo.")
+    response = FileResponse(kit.logo.open("rb"), content_type=kit.logo_content_type)
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    if kit.logo_type == LogoType.SVG:
+        response["Content-Security-Policy"] = SVG_POLICY
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_brand_kit(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    """The project's choice of brand kit, among its team's."""
+    project = get_project(request, uuid)
+    form = ProjectBrandKitForm(request.POST or None, project=project)
+    if form.is_valid():
+        try:
+            services.project_brand_kit_set(
+                user=request.user, project=project, kit=form.cleaned_data["brand_kit"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("project_detail", uuid=project.uuid)
+    require_action(user=request.user, team=project.team, action=Action.EDIT)
+    return TemplateResponse(
+        request, "brands/project_brand_kit.html", {"form": form, "project": project}
+    )

@@ -4,7 +4,6 @@ field before anything is written, so a refused change leaves the kit as it was."
 
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -17,9 +16,6 @@ from studio.teams.services import require_action
 from .fonts import FONTS_BY_KEY
 from .logos import LOGO_MAX_BYTES, check_logo
 from .models import BrandKit
-
-if TYPE_CHECKING:  # projects stand above brands: a project is handed in, never imported
-    from studio.projects.models import Project
 
 
 @dataclass(frozen=True)
@@ -117,12 +113,3 @@ def brand_kit_delete(*, user, kit: BrandKit) -> None:
         BrandKit.objects.filter(pk=kit.pk).delete()
         if name:
             transaction.on_commit(lambda: kit.logo.storage.delete(name))
-
-
-def project_brand_kit_set(*, user, project: "Project", kit: BrandKit | None) -> None:
-    """The project's kit: one of its own team's, or none."""
-    require_action(user=user, team=project.team, action=Action.EDIT)
-    if kit is not None and kit.team_id != project.team_id:
-        raise ValidationError({"brand_kit": ["Choose one of this team's brand kits."]})
-    project.brand_kit = kit
-    project.save(update_fields=["brand_kit"])

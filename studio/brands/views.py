@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from studio.access import get_project
 from studio.htmx import AuthenticatedHttpRequest
 from studio.projects.forms import ProjectBrandKitForm
+from studio.projects.services import project_brand_kit_set
 from studio.teams.models import Action, Membership
 from studio.teams.services import require_action, user_memberships
 
@@ -134,7 +135,7 @@ def project_brand_kit(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     form = ProjectBrandKitForm(request.POST or None, project=project)
     if form.is_valid():
         try:
-            services.project_brand_kit_set(
+            project_brand_kit_set(
                 user=request.user, project=project, kit=form.cleaned_data["brand_kit"]
             )
         except ValidationError as error:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
+from studio.brands.models import BrandKit
 from studio.catalog.models import VideoModel
 from studio.teams.models import Action, Team
 from studio.teams.services import require_action
@@ -33,6 +34,25 @@ def project_create(*, user, team: Team, name: str, client: str, budget: Decimal)
     return Project.objects.create(
         team=team, name=name, client=client, budget=budget, created_by=user
     )
+
+
+@transaction.atomic
+def project_brand_kit_set(*, user, project: Project, kit: BrandKit | None) -> Project:
+    """The project's brand kit: one of its own team's, or none."""
+    require_action(user=user, team=project.team, action=Action.EDIT)
+    if kit is not None and kit.team_id != project.team_id:
+        raise ValidationError({"brand_kit": ["Choose one of this team's brand kits."]})
+    if project.brand_kit_id == (kit.pk if kit else None):
+        return project
+    project.brand_kit = kit
+    project.save(update_fields=["brand_kit"])
+    activity_record(
+        project=project,
+        verb=Verb.EDITED,
+        subject=f"brand kit to {kit.name}" if kit else "brand kit to none",
+        actor=user,
+    )
+    return project
 
 
 def storyboard_create(*, user, project: Project, title: str) -> Storyboard:

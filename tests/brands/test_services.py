@@ -6,14 +6,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from studio.activity.models import Activity
 from studio.brands.models import BrandKit
 from studio.brands.services import (
     KitFields,
     brand_kit_create,
     brand_kit_delete,
     brand_kit_update,
-    project_brand_kit_set,
 )
+from studio.projects.services import project_brand_kit_set
 from studio.teams.models import Team
 from tests.urls_table import png
 
@@ -121,6 +122,9 @@ def test_a_project_picks_one_of_its_teams_kits(studio, kit):
     project_brand_kit_set(user=studio.bob, project=studio.project, kit=None)
     studio.project.refresh_from_db()
     assert studio.project.brand_kit is None
+    # The project's log says who chose what, as for its other settings.
+    subjects = list(Activity.objects.order_by("pk").values_list("actor__username", "subject"))
+    assert subjects == [("bob", f"brand kit to {kit.name}"), ("bob", "brand kit to none")]
 
 
 def test_a_project_may_not_pick_another_teams_kit(studio):

@@ -1,12 +1,12 @@
 """Exports do not starve takes: `make run`'s workers (the same command lines) with three long
-exports running, and a take still completes about as fast as one made before them.
+exports running, and a take made while one runs completes before that export ends.
 
 Exports go to a queue of their own with a worker of their own (one at a time); the takes'
 worker, which runs the dispatcher every second, never takes them. Before, both shared the
 takes' two processes: with exports running, dispatcher ticks expired unrun and a take waited.
+Checked by what happened, not by how long it took, so a loaded machine does not fail it.
 """
 
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,12 +27,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 EXPORTS = 3
 ITEMS = 96  # of 2 s at 1280x720, trimmed so that each is re-encoded: a long export
-# The take made while exports run may take this many times as long as the one before them:
-# generous for a machine the exports keep busy, far short of waiting behind an export.
-RATIO = 3
+EXPORT_TASK = b"studio.playlists.tasks.export_playlist"
 
 
-def take_seconds(studio) -> timedelta:
+def take_made(studio) -> Take:
     take = services.take_create(user=studio.bob, shot=studio.shot)
 
     def done() -> bool:
@@ -42,7 +40,7 @@ def take_seconds(studio) -> timedelta:
     wait_until(done, seconds=120, what=lambda: f"take still {take.status}")
     assert take.status == TakeStatus.COMPLETED, take.error_message
     assert take.finished_at is not None
-    return take.finished_at - take.created_at
+    return take
 
 
 def long_playlists(studio, tmp_path: Path) -> list:
@@ -76,7 +74,7 @@ def dispatcher_ticks_dropped(log: Path) -> int:
     return log.read_bytes().count(line)
 
 
-def test_a_take_completes_on_time_while_long_exports_run(studio, tmp_path):
+def test_a_take_completes_while_a_long_export_runs(studio, tmp_path):
     studio.project.budget = Decimal("1000.00")
     studio.project.save(update_fields=["budget"])
     studio.shot.duration = 1
@@ -92,8 +90,7 @@ def test_a_take_completes_on_time_while_long_exports_run(studio, tmp_path):
     ):
         env = worker_environment(broker_url=broker_url, gateway_url=simulator.url)
         with celery_broker(broker_url), make_run_apps(["worker", "exports", "beat"], env, workdir):
-            before = take_seconds(studio)
-
+            take_made(studio)  # the workers are up and a take goes through
             for playlist in to_export:
                 playlists.export_start(user=studio.bob, playlist=playlist)
             wait_until(
@@ -101,13 +98,20 @@ def test_a_take_completes_on_time_while_long_exports_run(studio, tmp_path):
                 seconds=60,
                 what=lambda: str(list(Export.objects.values_list("status", flat=True))),
             )
-            during = take_seconds(studio)
+            running = Export.objects.get(status=ExportStatus.RUNNING)
+            take = take_made(studio)
+            running.refresh_from_db()
             statuses = list(Export.objects.values_list("status", flat=True))
 
-    assert during <= before * RATIO, (before, during)
+    # The take made while the export ran was done before the export was: it never waited
+    # behind it (as it did when both shared the takes' worker).
+    assert running.finished_at is None or take.finished_at < running.finished_at, (
+        take.finished_at,
+        running.finished_at,
+    )
+    assert ExportStatus.FAILED not in statuses, statuses
+    # The takes' worker never received an export; the exports' worker did.
+    assert EXPORT_TASK not in (workdir / "worker.log").read_bytes()
+    assert EXPORT_TASK in (workdir / "exports.log").read_bytes()
     assert dispatcher_ticks_dropped(workdir / "worker.log") == 0
-    # Measured while exports ran (one running, the others waiting their turn): otherwise they
-    # were too short to prove anything.
-    assert ExportStatus.RUNNING in statuses, statuses
-    assert ExportStatus.FAILED not in statuses
     assert Take.objects.filter(status=TakeStatus.COMPLETED).count() == 3  # the source and two

@@ -366,8 +366,8 @@ CELERY_BEAT_SCHEDULE = {
 # message (the broker was down) and is sent again, every that long until a worker claims it.
 STUDIO_EXPORT_HEARTBEAT_SECONDS = float(os.environ.get("STUDIO_EXPORT_HEARTBEAT_SECONDS", "10"))
 STUDIO_EXPORT_STALE_SECONDS = float(os.environ.get("STUDIO_EXPORT_STALE_SECONDS", "300"))
-
 STUDIO_EXPORT_RESEND_SECONDS = float(os.environ.get("STUDIO_EXPORT_RESEND_SECONDS", "30"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

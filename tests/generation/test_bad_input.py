@@ -35,15 +35,6 @@ pytestmark = [pytest.mark.django_db]
 MAX_MEDIA_BYTES = 1_000_000
 
 
-@pytest.fixture
-def gateway(settings, simulator):
-    settings.AIGATEWAY_BASE_URL = simulator.url
-    settings.AIGATEWAY_API_KEY = "sk-aig-test"
-    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
-    configure(simulator, min_poll_interval=0)
-    return simulator
-
-
 @pytest.fixture(autouse=True)
 def own_tempdir(tmp_path, monkeypatch) -> Path:
     """Downloads pass through a temporary directory: this one, so the test can see it empty."""

@@ -12,17 +12,9 @@ from studio.activity.models import Activity, Verb
 from studio.celery import app
 from studio.generation import dispatch, services, steps, tasks, webhook_events
 from studio.generation.models import Take, TakeStatus, WebhookEvent
-from tests.helpers import configure, new_take, sim_state
+from tests.helpers import new_take, sim_state
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
-
-@pytest.fixture
-def gateway(settings, simulator):
-    settings.AIGATEWAY_BASE_URL = simulator.url
-    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
-    configure(simulator, min_poll_interval=0)
-    return simulator
 
 
 def test_a_due_step_is_handed_out_once_and_a_second_delivery_does_nothing(gateway, studio):

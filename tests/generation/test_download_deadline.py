@@ -17,14 +17,6 @@ from tests.helpers import configure, poll_until_done
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def gateway(settings, simulator):
-    settings.AIGATEWAY_BASE_URL = simulator.url
-    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
-    configure(simulator, min_poll_interval=0)
-    return simulator
-
-
 def test_a_download_past_its_deadline_fails_the_take_which_can_be_retried(
     gateway, studio, settings
 ):

@@ -17,14 +17,6 @@ from tests.helpers import configure, new_take, poll_once, poll_until_done, sim_s
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
-@pytest.fixture
-def gateway(settings, simulator):
-    settings.AIGATEWAY_BASE_URL = simulator.url
-    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
-    configure(simulator, min_poll_interval=0)
-    return simulator
-
-
 def submit_due(take: Take):
     Take.objects.filter(pk=take.pk).update(next_check_at=timezone.now())
     return steps.take_submit(take_id=take.pk)

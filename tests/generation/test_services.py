@@ -20,15 +20,6 @@ from tests.helpers import configure, new_take, poll_once, poll_until_done, sim_s
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 
-@pytest.fixture
-def gateway(settings, simulator):
-    settings.AIGATEWAY_BASE_URL = simulator.url
-    settings.AIGATEWAY_API_KEY = "sk-aig-test"
-    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
-    configure(simulator, min_poll_interval=0)
-    return simulator
-
-
 def test_take_goes_from_generate_to_a_stored_playable_video(gateway, studio):
     take = new_take(studio)
     assert take.status == TakeStatus.PENDING and take.estimated_cost == Decimal("1.60")

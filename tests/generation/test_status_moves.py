@@ -9,7 +9,7 @@ from django.urls import reverse
 from studio.generation import services, steps
 from studio.generation.models import MOVES, IllegalMove, Take, TakeQuerySet, TakeStatus
 from tests.factories import make_take
-from tests.helpers import configure, new_take, poll_until_done
+from tests.helpers import new_take, poll_until_done
 
 pytestmark = pytest.mark.django_db
 
@@ -92,15 +92,6 @@ def moves(monkeypatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(TakeQuerySet, "transition", recording)
     return made
-
-
-@pytest.fixture
-def gateway(settings, simulator):
-    settings.AIGATEWAY_BASE_URL = simulator.url
-    settings.AIGATEWAY_API_KEY = "sk-aig-test"
-    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
-    configure(simulator, min_poll_interval=0)
-    return simulator
 
 
 def test_the_pipeline_makes_only_listed_moves(gateway, studio, moves):

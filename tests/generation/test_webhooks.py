@@ -22,13 +22,10 @@ SECRET = "whsec-test-secret"
 
 
 @pytest.fixture
-def gateway(settings, simulator):
-    settings.AIGATEWAY_BASE_URL = simulator.url
-    settings.AIGATEWAY_MEDIA_ORIGINS = [simulator.url]
+def gateway(gateway, settings):
     settings.AIGATEWAY_WEBHOOK_SECRET = SECRET
     settings.STUDIO_PUBLIC_URL = "https://studio.example.com"
-    configure(simulator, min_poll_interval=0)
-    return simulator
+    return gateway
 
 
 @pytest.fixture

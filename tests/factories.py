@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from studio.brands.models import BrandKit, Element
 from studio.generation.models import Take, TakeStatus
 from studio.playlists.models import Playlist
 from studio.projects.models import Project, Shot, Storyboard
@@ -93,3 +94,14 @@ def make_link(target: Playlist | Storyboard, user: User, *, days: int = 7) -> Sh
     return ShareLink.objects.create(
         **{field: target}, created_by=user, expires_at=timezone.now() + timedelta(days=days)
     )
+
+
+def make_brand_kit(project: Project, elements: dict[str, str] | None = None, **fields) -> BrandKit:
+    """A kit of the project's team, chosen by the project, with these @name descriptions."""
+    kit = BrandKit.objects.create(team=project.team, name=fields.pop("name", "Lemonade"), **fields)
+    Element.objects.bulk_create(
+        Element(kit=kit, name=name, description=text) for name, text in (elements or {}).items()
+    )
+    project.brand_kit = kit
+    project.save(update_fields=["brand_kit"])
+    return kit

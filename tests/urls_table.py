@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from studio.activity.models import Activity
-from studio.brands.models import BrandKit
+from studio.brands.models import BrandKit, Element
 from studio.generation.models import Take, TakeStatus
 from studio.playlists.models import Export, Playlist, PlaylistItem
 from studio.projects.models import Project, Shot, Storyboard
@@ -223,6 +223,24 @@ TEAM_ROUTES = [
         "projects",
     ),
     Route("post", "brand_kit_delete", "spare_kit", EDIT, None, "brand_kits"),
+    Route(
+        "post",
+        "brand_kit_element_create",
+        "brand_kit",
+        EDIT,
+        {"name": "runner", "description": "A runner in a teal tracksuit"},
+        "elements",
+    ),
+    Route("get", "element_edit", "element", EDIT),
+    Route(
+        "post",
+        "element_edit",
+        "element",
+        EDIT,
+        {"name": "sneaker", "description": "A black sneaker"},
+        "elements",
+    ),
+    Route("post", "element_delete", "element", EDIT, None, "elements"),
     # -- activity
     Route("get", "project_activity", "project", VIEW),
     Route("post", "project_budget", "project", MANAGE, {"budget": "150.00"}, "projects"),
@@ -315,6 +333,9 @@ def build_world(studio) -> dict:
     brand_kit = BrandKit.objects.create(team=studio.team, name="Lemonade", logo_type="png")
     brand_kit.logo.save("logo.png", ContentFile(TINY_PNG))
     spare_kit = BrandKit.objects.create(team=studio.team, name="Spare kit")
+    element = Element.objects.create(
+        kit=brand_kit, name="sneaker", description="A white leather running sneaker"
+    )
     gone = make_shot(
         studio.storyboard, 3, video_model=studio.veo, prompt="Gone", deleted_at=timezone.now()
     )
@@ -338,6 +359,7 @@ def build_world(studio) -> dict:
         "deleted": gone.uuid,
         "brand_kit": brand_kit.uuid,
         "spare_kit": spare_kit.uuid,
+        "element": element.uuid,
     }
 
 
@@ -363,5 +385,6 @@ def snapshot(client: Client) -> dict[str, list]:
         "invitations": rows(Invitation, "revoked_at", "accepted_at"),
         "activity": rows(Activity),
         "brand_kits": rows(BrandKit, "name", "primary_colour", "font", "logo"),
+        "elements": rows(Element, "name", "description"),
         "session": [client.session.get(CURRENT_TEAM_SESSION_KEY)],
     }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import BrandKit
+from .models import BrandKit, Element
 
 
 @admin.register(BrandKit)
@@ -10,3 +10,10 @@ class BrandKitAdmin(admin.ModelAdmin):
     search_fields = ["name", "team__name"]
     # The logo is checked by the service when uploaded in the studio; here it is only shown.
     readonly_fields = ["uuid", "logo", "logo_type", "created_by", "created_at", "updated_at"]
+
+
+@admin.register(Element)
+class ElementAdmin(admin.ModelAdmin):
+    list_display = ["name", "kit", "created_at"]
+    search_fields = ["name", "kit__name", "description"]
+    readonly_fields = ["uuid", "created_at"]

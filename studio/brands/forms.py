@@ -5,8 +5,11 @@ from django import forms
 from .fonts import FONT_CHOICES
 from .logos import LOGO_MAX_BYTES
 from .models import (
+    ELEMENT_DESCRIPTION_MAX_LENGTH,
+    ELEMENT_NAME_MAX_LENGTH,
     END_CARD_MAX_SECONDS,
     END_CARD_MIN_SECONDS,
+    STYLE_LINE_MAX_LENGTH,
     BrandKit,
     colour_validator,
     https_validator,
@@ -50,6 +53,15 @@ class BrandKitForm(forms.Form):
         validators=[https_validator],
         widget=forms.URLInput(),
     )
+    style_line = forms.CharField(
+        label="Prompt style line",
+        max_length=STYLE_LINE_MAX_LENGTH,
+        required=False,
+        help_text=(
+            "Appended to every shot's prompt when a take is made, like "
+            "“Shot on 35mm, warm golden light, brand palette teal and cream”."
+        ),
+    )
     end_card_seconds = forms.DecimalField(
         label="End-card length (seconds)",
         min_value=END_CARD_MIN_SECONDS,
@@ -75,4 +87,19 @@ class BrandKitForm(forms.Form):
             cta_text=data["cta_text"],
             cta_url=data["cta_url"],
             end_card_seconds=data["end_card_seconds"],
+            style_line=data["style_line"].strip(),
         )
+
+
+class ElementForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=ELEMENT_NAME_MAX_LENGTH,
+        help_text="Written as @name in a prompt: lowercase letters, digits and hyphens.",
+        widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
+    )
+    description = forms.CharField(
+        label="Description",
+        max_length=ELEMENT_DESCRIPTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

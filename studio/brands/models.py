@@ -3,6 +3,7 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.core.validators import (
+    MaxLengthValidator,
     MaxValueValidator,
     MinValueValidator,
     RegexValidator,
@@ -16,6 +17,9 @@ from .fonts import DEFAULT_FONT, FONT_CHOICES
 
 END_CARD_MIN_SECONDS = Decimal("1")
 END_CARD_MAX_SECONDS = Decimal("5")
+STYLE_LINE_MAX_LENGTH = 300
+ELEMENT_NAME_MAX_LENGTH = 40
+ELEMENT_DESCRIPTION_MAX_LENGTH = 500
 
 colour_validator = RegexValidator(
     r"^#[0-9A-Fa-f]{6}\Z", "Give a colour as # and six hex digits, like #1A2B3C."
@@ -59,6 +63,8 @@ class BrandKit(models.Model):
     cta_url = models.CharField(
         "call-to-action URL", max_length=300, blank=True, validators=[https_validator]
     )
+    # Appended to every shot's prompt when a take is made (studio/brands/prompts.py).
+    style_line = models.CharField("prompt style line", max_length=STYLE_LINE_MAX_LENGTH, blank=True)
     end_card_seconds = models.DecimalField(
         "end-card length",
         max_digits=2,
@@ -94,3 +100,38 @@ class BrandKit(models.Model):
     @property
     def logo_content_type(self) -> str:
         return "image/svg+xml" if self.logo_type == LogoType.SVG else "image/png"
+
+
+element_name_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z",
+    "Use lowercase letters, digits and single hyphens inside, like sneaker or red-jacket.",
+)
+
+
+class ElementQuerySet(TeamScopedQuerySet):
+    team_path = "kit__team"
+
+
+class Element(models.Model):
+    """A named description (a product, a character, a place) that a prompt names as @name
+    and that is expanded when a take is sent, so every shot describes it alike."""
+
+    uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
+    kit = models.ForeignKey(BrandKit, on_delete=models.CASCADE, related_name="elements")
+    name = models.CharField(max_length=ELEMENT_NAME_MAX_LENGTH, validators=[element_name_validator])
+    description = models.TextField(
+        max_length=ELEMENT_DESCRIPTION_MAX_LENGTH,
+        validators=[MaxLengthValidator(ELEMENT_DESCRIPTION_MAX_LENGTH)],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ElementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kit", "name"], name="element_name_unique_in_kit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.name}"

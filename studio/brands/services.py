@@ -15,7 +15,7 @@ from studio.teams.services import require_action
 
 from .fonts import FONTS_BY_KEY
 from .logos import LOGO_MAX_BYTES, check_logo
-from .models import BrandKit
+from .models import BrandKit, Element
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class KitFields:
     cta_text: str = ""
     cta_url: str = ""
     end_card_seconds: Decimal = Decimal("3")
+    style_line: str = ""
 
 
 def read_logo(upload: UploadedFile) -> ContentFile:
@@ -113,3 +114,60 @@ def brand_kit_delete(*, user, kit: BrandKit) -> None:
         BrandKit.objects.filter(pk=kit.pk).delete()
         if name:
             transaction.on_commit(lambda: kit.logo.storage.delete(name))
+
+
+# Elements: @name in a prompt, expanded when a take is sent (prompts.py)
+
+
+def _element_check(element: Element) -> None:
+    element.name = element.name.strip().lower()
+    element.description = element.description.strip()
+    errors: dict[str, list] = {}
+    try:
+        element.full_clean(exclude=["kit"], validate_unique=False)
+    except ValidationError as error:
+        errors = dict(error.message_dict)
+    clash = Element.objects.filter(kit_id=element.kit_id, name=element.name)
+    if "name" not in errors and clash.exclude(pk=element.pk).exists():
+        errors["name"] = [f"This kit already has an element called @{element.name}."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _element_save(element: Element) -> Element:
+    try:
+        with transaction.atomic():
+            element.save()
+    except IntegrityError:  # two people naming elements alike at once
+        raise ValidationError(
+            {"name": [f"This kit already has an element called @{element.name}."]}
+        ) from None
+    return element
+
+
+def element_create(*, user, kit: BrandKit, name: str, description: str) -> Element:
+    require_action(user=user, team=kit.team, action=Action.EDIT)
+    element = Element(kit=kit, name=name, description=description)
+    _element_check(element)
+    return _element_save(element)
+
+
+def element_update(*, user, element: Element, name: str, description: str) -> Element:
+    """Takes already made keep the text they were sent with; the next ones use the new one."""
+    require_action(user=user, team=element.kit.team, action=Action.EDIT)
+    changed = Element.objects.get(pk=element.pk)  # a refused change leaves the caller's copy
+    changed.name, changed.description = name, description
+    _element_check(changed)
+    return _element_save(changed)
+
+
+def element_delete(*, user, element: Element) -> None:
+    require_action(user=user, team=element.kit.team, action=Action.EDIT)
+    Element.objects.filter(pk=element.pk).delete()
+
+
+def kit_elements(kit: BrandKit | None) -> dict[str, str]:
+    """The kit's elements as prompts.prompt_as_sent takes them: one query, none without a kit."""
+    if kit is None:
+        return {}
+    return dict(Element.objects.filter(kit=kit).values_list("name", "description"))

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studio.access import get_project
@@ -15,8 +16,8 @@ from studio.teams.services import require_action, user_memberships
 
 from . import services
 from .fonts import FONTS
-from .forms import BrandKitForm
-from .models import BrandKit, LogoType
+from .forms import BrandKitForm, ElementForm
+from .models import BrandKit, Element, LogoType
 
 # A stored SVG is a document that could run script if opened on its own: served with a policy
 # that allows none, and never sniffed as anything else.
@@ -51,8 +52,18 @@ def brand_kit_list(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     return TemplateResponse(request, "brands/brand_kit_list.html", context)
 
 
-def kit_form_page(request, team, form: BrandKitForm, kit: BrandKit | None = None):
+def kit_form_page(
+    request,
+    team,
+    form: BrandKitForm,
+    kit: BrandKit | None = None,
+    element_form: ElementForm | None = None,
+):
+    """The kit's page: its form and, once it exists, its elements with a form to add one."""
     context = {"team": team, "form": form, "kit": kit, "fonts": FONTS}
+    if kit is not None:
+        context["elements"] = kit.elements.all()
+        context["element_form"] = element_form or ElementForm(auto_id="id_element_%s")
     return TemplateResponse(request, "brands/brand_kit_form.html", context)
 
 
@@ -146,3 +157,71 @@ def project_brand_kit(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     return TemplateResponse(
         request, "brands/project_brand_kit.html", {"form": form, "project": project}
     )
+
+
+# Elements, on the kit's page
+
+
+def get_element(request: AuthenticatedHttpRequest, uuid) -> Element:
+    return get_object_or_404(
+        Element.objects.for_user(request.user).select_related("kit__team"), uuid=uuid
+    )
+
+
+def element_saved(request, kit: BrandKit, element: Element, verb: str) -> HttpResponse:
+    messages.success(request, f"Element @{element.name} {verb}.")
+    return redirect(f"{reverse('brand_kit_edit', args=[kit.uuid])}#elements")
+
+
+@login_required
+@require_POST
+def element_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    kit = get_brand_kit(request, uuid)
+    form = ElementForm(request.POST, auto_id="id_element_%s")
+    if form.is_valid():
+        try:
+            element = services.element_create(user=request.user, kit=kit, **form.cleaned_data)
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return element_saved(request, kit, element, "added")
+    require_action(user=request.user, team=kit.team, action=Action.EDIT)
+    return kit_form_page(request, kit.team, BrandKitForm.for_kit(kit), kit, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def element_edit(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    element = get_element(request, uuid)
+    kit = element.kit
+    initial = {"name": element.name, "description": element.description}
+    form = ElementForm(request.POST or None, initial=initial)
+    if form.is_valid():
+        try:
+            element = services.element_update(
+                user=request.user, element=element, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_errors(form, error)
+        else:
+            return element_saved(request, kit, element, "saved")
+    require_action(user=request.user, team=kit.team, action=Action.EDIT)
+    context = {"team": kit.team, "kit": kit, "element": element, "form": form}
+    return TemplateResponse(request, "brands/element_form.html", context)
+
+
+@login_required
+@require_POST
+def element_delete(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    element = get_element(request, uuid)
+    services.element_delete(user=request.user, element=element)
+    return element_saved(request, element.kit, element, "deleted")
+
+
+def add_errors(form, error: ValidationError) -> None:
+    """The service's errors on the form's own fields where it has them."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error)

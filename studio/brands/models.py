@@ -10,10 +10,12 @@ from django.core.validators import (
     URLValidator,
 )
 from django.db import models
+from django.utils.functional import cached_property
 
 from studio.teams.models import Team, TeamScopedQuerySet
 
 from .fonts import DEFAULT_FONT, FONT_CHOICES
+from .prompts import PromptAsSent, prompt_as_sent
 
 END_CARD_MIN_SECONDS = Decimal("1")
 END_CARD_MAX_SECONDS = Decimal("5")
@@ -96,6 +98,18 @@ class BrandKit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @cached_property
+    def element_descriptions(self) -> dict[str, str]:
+        """@name to description, read once per kit object: a page of shot cards that share
+        one project (and so one kit object) costs one query for them all."""
+        return dict(self.elements.values_list("name", "description"))
+
+    def prompt_for(self, prompt: str, style: str | None = None) -> PromptAsSent:
+        """The prompt as sent with this kit: its elements expanded, then the style line
+        (the kit's own, or the one given for this generation)."""
+        line = self.style_line if style is None else style
+        return prompt_as_sent(prompt, self.element_descriptions, line)
 
     @property
     def logo_content_type(self) -> str:

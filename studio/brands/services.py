@@ -164,10 +164,3 @@ def element_update(*, user, element: Element, name: str, description: str) -> El
 def element_delete(*, user, element: Element) -> None:
     require_action(user=user, team=element.kit.team, action=Action.EDIT)
     Element.objects.filter(pk=element.pk).delete()
-
-
-def kit_elements(kit: BrandKit | None) -> dict[str, str]:
-    """The kit's elements as prompts.prompt_as_sent takes them: one query, none without a kit."""
-    if kit is None:
-        return {}
-    return dict(Element.objects.filter(kit=kit).values_list("name", "description"))

@@ -23,8 +23,10 @@ from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
+from studio.brands.models import STYLE_LINE_MAX_LENGTH
+from studio.brands.prompts import PromptAsSent
 from studio.formatting import usd
-from studio.projects.models import Project, Shot, validate_prompt
+from studio.projects.models import PROMPT_MAX_LENGTH, Project, Shot, validate_prompt
 from studio.teams.models import Action, Membership, Role
 from studio.teams.services import require_action
 
@@ -85,6 +87,30 @@ def take_create(*, user, shot: Shot) -> Take:
     return takes_create(user=user, shots=[shot])[0]
 
 
+def prompts_as_sent(
+    *, project: Project, shots: list[Shot], style: str | None = None
+) -> dict[int, PromptAsSent]:
+    """Each shot's prompt as the gateway will get it: with the project's brand kit, its @names
+    expanded and a style line appended (the kit's, or `style` as edited for this generation);
+    without a kit, the shot's own prompt. One query for the kit and one for its elements."""
+    kit = project.brand_kit
+    if kit is None:
+        return {shot.pk: PromptAsSent(text=shot.prompt, unknown=()) for shot in shots}
+    return {shot.pk: kit.prompt_for(shot.prompt, style) for shot in shots}
+
+
+def check_prompts_as_sent(shots: list[Shot], sent: dict[int, PromptAsSent]) -> None:
+    """The expansion may outgrow the model's limit though the shot's own prompt does not."""
+    for shot in shots:
+        length = len(sent[shot.pk].text)
+        if length > PROMPT_MAX_LENGTH:
+            raise ValidationError(
+                f"Shot {shot.position}: with the brand kit's elements and style line its "
+                f"prompt would be {length} characters, over the model's {PROMPT_MAX_LENGTH}. "
+                "Shorten the prompt, an element or the style line."
+            )
+
+
 @dataclass(frozen=True)
 class Batch:
     """What generating these shots costs, and what the budget keeps afterwards."""
@@ -113,15 +139,23 @@ def batch_estimate(*, project: Project, shots: list[Shot]) -> Batch:
     )
 
 
-def takes_create(*, user, shots: list[Shot]) -> list[Take]:
-    """A take of each shot, all or none: reserved together against the project's budget."""
+def takes_create(*, user, shots: list[Shot], style: str | None = None) -> list[Take]:
+    """A take of each shot, all or none: reserved together against the project's budget.
+    Each take keeps its prompt as sent (prompts_as_sent); `style` replaces the brand kit's
+    style line for these takes (None: the kit's own)."""
     if not shots:
         raise ValidationError("Choose at least one shot to generate.")
     project = shots[0].storyboard.project
     require_action(user=user, team=project.team, action=Action.GENERATE)
+    if style is not None and len(style.strip()) > STYLE_LINE_MAX_LENGTH:
+        raise ValidationError(
+            f"Keep the style line to {STYLE_LINE_MAX_LENGTH} characters ({len(style.strip())} now)."
+        )
     for shot in shots:
         validate_prompt(shot.prompt)
         shot.video_model.validate_request(duration=shot.duration, aspect_ratio=shot.aspect_ratio)
+    sent = prompts_as_sent(project=project, shots=shots, style=style)
+    check_prompts_as_sent(shots, sent)
     with transaction.atomic():
         # Lock the project row so concurrent clicks cannot overspend the budget together.
         # (On SQLite the IMMEDIATE transaction already serialises writers.)
@@ -148,7 +182,7 @@ def takes_create(*, user, shots: list[Shot]) -> list[Take]:
                 shot=shot,
                 take_number=last.get(shot.pk, 0) + 1,
                 video_model=shot.video_model,
-                prompt=shot.prompt,
+                prompt=sent[shot.pk].text,
                 duration=shot.duration,
                 aspect_ratio=shot.aspect_ratio,
                 estimated_cost=shot.video_model.cost_for(shot.duration),

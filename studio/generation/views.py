@@ -17,9 +17,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from studio.access import SHOT_CONTEXT, get_storyboard, get_take
+from studio.brands.models import STYLE_LINE_MAX_LENGTH
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuids
 from studio.projects.fragments import shot_card, storyboard_changed, storyboard_refused
-from studio.projects.models import Shot, Storyboard
+from studio.projects.models import PROMPT_MAX_LENGTH, Shot, Storyboard
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
@@ -79,9 +80,20 @@ def batch_confirm(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     storyboard = get_storyboard(request, uuid)
     require_action(user=request.user, team=storyboard.project.team, action=Action.GENERATE)
     shots = chosen_shots(request, storyboard)
-    context = {"storyboard": storyboard, "chosen": shots}
+    project = storyboard.project
+    kit = project.brand_kit
+    context = {"storyboard": storyboard, "chosen": shots, "kit": kit}
     if shots:
-        context["batch"] = services.batch_estimate(project=storyboard.project, shots=shots)
+        context["batch"] = services.batch_estimate(project=project, shots=shots)
+        # What each prompt will be as sent, with the style line shown again if it was edited
+        # here ("Show with this line").
+        style = request.POST.get("style")
+        sent = services.prompts_as_sent(project=project, shots=shots, style=style)
+        if kit is not None:
+            context["style"] = kit.style_line if style is None else style
+        context["previews"] = [(shot, sent[shot.pk]) for shot in shots]
+        context["prompt_limit"] = PROMPT_MAX_LENGTH
+        context["style_limit"] = STYLE_LINE_MAX_LENGTH
     return TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-confirm", context)
 
 
@@ -91,7 +103,10 @@ def batch_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     storyboard = get_storyboard(request, uuid)
     shots = chosen_shots(request, storyboard)
     try:
-        takes = services.takes_create(user=request.user, shots=shots)
+        # The style line as left in the confirmation; absent (no kit, or no confirmation
+        # seen), the kit's own.
+        style = request.POST.get("style")
+        takes = services.takes_create(user=request.user, shots=shots, style=style)
     except ValidationError as error:
         return storyboard_refused(request, storyboard, error, where="#batch-confirm")
     if not request.htmx:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import reswap
 
 from studio.access import SHOT_CONTEXT, get_storyboard, get_take
 from studio.brands.models import STYLE_LINE_MAX_LENGTH
@@ -33,12 +34,13 @@ log = logging.getLogger(__name__)
 TAKE_TEMPLATE = "projects/storyboard_detail.html"
 
 
-def take_added(request: HtmxHttpRequest, take: Take, storyboard: Storyboard) -> HttpResponse:
-    """The new take's card; the page's live updates follow its progress from here."""
+def take_added(request: HtmxHttpRequest, storyboard: Storyboard) -> HttpResponse:
+    """Nothing to swap: the page's live updates, asked for at once, draw the new take's card.
+    They are the one place a card is added, so a live answer that lands before this one cannot
+    leave the card on the page twice."""
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
-    context = {"take": take, "storyboard": storyboard, "can_edit": True}
-    return storyboard_changed(TemplateResponse(request, f"{TAKE_TEMPLATE}#take", context))
+    return storyboard_changed(reswap(HttpResponse(), "none"))
 
 
 def generation_refused(
@@ -49,10 +51,10 @@ def generation_refused(
 
 def generation_answer(request: HtmxHttpRequest, shot: Shot, make_take: Callable[[], Take]):
     try:
-        take = make_take()
+        make_take()
     except ValidationError as error:
         return generation_refused(request, shot, error)
-    return take_added(request, take, shot.storyboard)
+    return take_added(request, shot.storyboard)
 
 
 @login_required
@@ -111,7 +113,8 @@ def batch_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         return storyboard_refused(request, storyboard, error, where="#batch-confirm")
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
-    context = {"takes": takes, "storyboard": storyboard, "can_edit": True}
+    # The cards come with the live updates, as for one take (take_added).
+    context = {"takes": takes, "storyboard": storyboard}
     return storyboard_changed(TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-added", context))
 
 
@@ -150,7 +153,8 @@ def take_check_again(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         services.take_check_again(user=request.user, take=take)
     except ValidationError as error:
         return generation_refused(request, take.shot, error)
-    return take_added(request, take, take.shot.storyboard)
+    # Redrawn in place (no second card can appear); the live updates follow it from here.
+    return storyboard_changed(take_card(request, take))
 
 
 @login_required

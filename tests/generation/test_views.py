@@ -12,15 +12,20 @@ pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-def test_generate_adds_a_queued_take_and_starts_live_updates(client, studio):
+def test_generate_adds_a_queued_take_through_the_live_updates(client, studio):
     client.force_login(studio.bob)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]))
     response = client.post(reverse("shot_generate", args=[studio.shot.uuid]), **HTMX)
     take = Take.objects.get()
     assert take.status == TakeStatus.PENDING and take.created_by == studio.bob
-    assert f'id="take-{take.uuid}"' in response.text
-    assert "Waiting to be sent" in response.text
-    # The page's live updates fetch at once and follow the take from there.
+    # The answer draws no card (a live answer landing first would leave it on the page
+    # twice): it asks the page's live updates to fetch at once, and they bring the card.
+    assert response["HX-Reswap"] == "none" and 'id="take-' not in response.text
     assert "storyboard-changed" in response["HX-Trigger"]
+    since = page.context["live_token"]
+    live = client.get(reverse("storyboard_live", args=[studio.storyboard.uuid]), {"since": since})
+    assert f'id="take-{take.uuid}"' in live.text
+    assert "Waiting to be sent" in live.text
 
 
 def test_generate_over_budget_shows_why_and_creates_nothing(client, studio):
@@ -45,7 +50,7 @@ def test_failed_take_offers_retry_which_queues_a_new_take(client, studio):
     response = client.post(reverse("take_retry", args=[take.uuid]), **HTMX)
     new = Take.objects.get(take_number=2)
     assert new.status == TakeStatus.PENDING
-    assert f'id="take-{new.uuid}"' in response.text
+    assert response["HX-Reswap"] == "none"  # its card comes with the live updates
 
 
 @pytest.fixture
@@ -169,7 +174,7 @@ def test_generate_selected_confirms_the_total_and_what_remains(client, studio):
         **HTMX,
     )
     assert "2 takes queued." in answer.text
-    assert f'<ul hx-swap-oob="beforeend:#shot-{other.uuid}-takes">' in answer.text
+    assert 'id="take-' not in answer.text  # the cards come with the live updates
     assert Take.objects.count() == 2
 
 

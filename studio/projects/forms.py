@@ -22,6 +22,15 @@ def limited_text(model_field: Field, what: str, **kwargs) -> forms.CharField:
     return field
 
 
+class TeamKitChoiceField(forms.ModelChoiceField):
+    """Brand kits, named with their team's name when the form offers several teams."""
+
+    show_team = False
+
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.team.name}: {obj.name}" if self.show_team else obj.name
+
+
 class ProjectForm(forms.Form):
     name = limited_text(Project.name.field, "name", label="Name")
     client = limited_text(Project.client.field, "client's name", label="Client")
@@ -33,6 +42,15 @@ class ProjectForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
     team = forms.ModelChoiceField(label="Team", queryset=Team.objects.none(), empty_label=None)
+    # Any kit of the teams offered; the service checks it is the chosen team's.
+    brand_kit = TeamKitChoiceField(
+        label="Brand kit",
+        queryset=BrandKit.objects.none(),
+        required=False,
+        empty_label="No brand kit",
+        to_field_name="uuid",
+        error_messages={"invalid_choice": "Choose one of the team's brand kits."},
+    )
 
     def __init__(self, *args, teams: QuerySet[Team], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -41,9 +59,14 @@ class ProjectForm(forms.Form):
         team.queryset = teams
         # The field's own copy of the query, which the choices read too.
         self.teams = team.queryset
+        kits = self.fields["brand_kit"]
+        assert isinstance(kits, TeamKitChoiceField)
+        kits.queryset = BrandKit.objects.filter(team__in=teams).select_related("team")
         if len(self.teams) == 1:  # evaluated once, cached for the choices
             team.widget = forms.HiddenInput()
             team.initial = self.teams[0]
+        else:
+            kits.show_team = True
 
 
 class ProjectBrandKitForm(forms.Form):

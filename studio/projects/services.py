@@ -29,10 +29,20 @@ PRESENCE_WINDOW = timedelta(seconds=15)
 PRESENCE_REFRESH = timedelta(seconds=5)
 
 
-def project_create(*, user, team: Team, name: str, client: str, budget: Decimal) -> Project:
+def project_create(
+    *,
+    user,
+    team: Team,
+    name: str,
+    client: str,
+    budget: Decimal,
+    brand_kit: BrandKit | None = None,
+) -> Project:
     require_action(user=user, team=team, action=Action.MANAGE)
+    if brand_kit is not None and brand_kit.team_id != team.pk:
+        raise ValidationError({"brand_kit": ["Choose one of the team's brand kits."]})
     return Project.objects.create(
-        team=team, name=name, client=client, budget=budget, created_by=user
+        team=team, name=name, client=client, budget=budget, brand_kit=brand_kit, created_by=user
     )
 
 

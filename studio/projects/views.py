@@ -62,8 +62,12 @@ def project_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not form.teams:
         messages.error(request, "Only a team's owner can start a project; ask yours.")
     elif form.is_valid():
-        project = services.project_create(user=request.user, **form.cleaned_data)
-        return redirect("project_detail", uuid=project.uuid)
+        try:
+            project = services.project_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("project_detail", uuid=project.uuid)
     return TemplateResponse(request, "projects/project_form.html", {"form": form})
 
 

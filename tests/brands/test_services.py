@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from studio.activity.models import Activity
 from studio.brands.models import BrandKit
@@ -14,8 +15,9 @@ from studio.brands.services import (
     brand_kit_delete,
     brand_kit_update,
 )
+from studio.projects.models import Project
 from studio.projects.services import project_brand_kit_set
-from studio.teams.models import Team
+from studio.teams.models import Membership, Team
 from tests.urls_table import png
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +144,19 @@ def test_a_project_may_not_pick_another_teams_kit(studio):
 def test_a_viewer_may_not_pick_the_projects_kit(studio, kit):
     with pytest.raises(PermissionDenied):
         project_brand_kit_set(user=studio.vera, project=studio.project, kit=kit)
+
+
+def test_a_new_project_can_start_with_one_of_its_teams_kits(client, studio, kit):
+    other_team = Team.objects.create(name="Rivals")
+    Membership.objects.create(team=other_team, user=studio.alice, role="owner")
+    theirs = brand_kit_create(user=studio.alice, team=other_team, values=LEMONADE)
+    client.force_login(studio.alice)
+    form = client.get(reverse("project_create")).text
+    # Two teams offered: each kit says whose it is.
+    assert f"{studio.team.name}: {kit.name}" in form and f"Rivals: {theirs.name}" in form
+    fields = {"name": "Winter sale", "client": "Snow", "budget": "50", "team": studio.team.pk}
+    refused = client.post(reverse("project_create"), fields | {"brand_kit": theirs.uuid})
+    assert "Choose one of the team&#x27;s brand kits." in refused.text
+    assert 'value="Winter sale"' in refused.text  # nothing typed is lost
+    client.post(reverse("project_create"), fields | {"brand_kit": kit.uuid})
+    assert Project.objects.get(name="Winter sale").brand_kit == kit

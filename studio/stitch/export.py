@@ -230,26 +230,10 @@ def _reencode_command(
     inputs: list[str] = []
     graph: list[str] = []
     joined: list[str] = []
-    for index, (segment, clip, (start, end)) in enumerate(zip(segments, clips, spans, strict=True)):
+    for index, (segment, clip, span) in enumerate(zip(segments, clips, spans, strict=True)):
         inputs += ["-i", str(segment.path)]
-        length = _seconds(end - start)
-        video_cut, audio_cut = _trim_filters(segment, clip, start, end)
-        graph.append(
-            f"[{index}:v:0]{video_cut}scale={width}:{height}:force_original_aspect_ratio=decrease"
-            f":force_divisible_by=2,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,"
-            f"setsar=1,fps={fps},format=yuv420p[v{index}]"
-        )
-        source = (
-            f"[{index}:a:0]{audio_cut}"
-            if clip.audio is not None
-            else f"anullsrc=sample_rate={_AUDIO_RATE}:channel_layout=stereo,"
-        )
-        # Audio cut or padded to the picture's length exactly, so that each join stays in sync.
-        graph.append(
-            f"{source}aresample={_AUDIO_RATE},"
-            f"aformat=sample_fmts=fltp:sample_rates={_AUDIO_RATE}:channel_layouts=stereo,"
-            f"apad=whole_dur={length},atrim=end={length},asetpts=PTS-STARTPTS[a{index}]"
-        )
+        video, audio = _segment_filters(index, segment, clip, span, width, height, fps)
+        graph += [f"{video}[v{index}]", f"{audio}[a{index}]"]
         joined.append(f"[v{index}][a{index}]")
     graph.append(f"{''.join(joined)}concat=n={len(segments)}:v=1:a=1[v][a]")
     return [
@@ -260,6 +244,38 @@ def _reencode_command(
         *("-c:a", "aac", "-b:a", "192k", "-ar", str(_AUDIO_RATE), "-ac", "2"),
         *("-movflags", "+faststart", "-f", "mp4", str(output)),
     ]
+
+
+def _segment_filters(
+    index: int,
+    segment: Segment,
+    clip: VideoInfo,
+    span: tuple[Decimal, Decimal],
+    width: int,
+    height: int,
+    fps: int,
+) -> tuple[str, str]:
+    """Input `index`'s picture and sound (unlabelled chains), cut to the span and normalised."""
+    start, end = span
+    length = _seconds(end - start)
+    video_cut, audio_cut = _trim_filters(segment, clip, start, end)
+    video = (
+        f"[{index}:v:0]{video_cut}scale={width}:{height}:force_original_aspect_ratio=decrease"
+        f":force_divisible_by=2,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,"
+        f"setsar=1,fps={fps},format=yuv420p"
+    )
+    source = (
+        f"[{index}:a:0]{audio_cut}"
+        if clip.audio is not None
+        else f"anullsrc=sample_rate={_AUDIO_RATE}:channel_layout=stereo,"
+    )
+    # Audio cut or padded to the picture's length exactly, so that each join stays in sync.
+    audio = (
+        f"{source}aresample={_AUDIO_RATE},"
+        f"aformat=sample_fmts=fltp:sample_rates={_AUDIO_RATE}:channel_layouts=stereo,"
+        f"apad=whole_dur={length},atrim=end={length},asetpts=PTS-STARTPTS"
+    )
+    return video, audio
 
 
 def _trim_filters(
@@ -293,8 +309,9 @@ def _run(
     expected: Decimal,
     on_progress: Callable[[int], None] | None,
     timeout: float,
-) -> None:
-    """Run ffmpeg, turning its `-progress` lines into percentages; kill it at the deadline."""
+) -> str:
+    """Run ffmpeg, turning its `-progress` lines into percentages; kill it at the deadline.
+    Returns what ffmpeg wrote to stderr (its measurements, when the log level lets it)."""
     # stderr goes to a file: a pipe nobody reads while we read stdout could fill and block ffmpeg.
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr)
@@ -315,13 +332,17 @@ def _run(
             deadline.cancel()
             process.kill()
             process.wait()
+        stderr.seek(0)
+        log = stderr.read().decode(errors="replace")
         if timed_out.is_set():
             raise ExportError(f"The export took longer than {timeout:g} s and was stopped.")
         if process.returncode != 0:
-            stderr.seek(0)
-            detail = stderr.read().decode(errors="replace").strip().splitlines()
+            lines = log.strip().splitlines()
+            # A log at level+info tags each line: the error is the last line tagged so.
+            detail = [line for line in lines if "[error]" in line or "[fatal]" in line] or lines
             reason = detail[-1] if detail else f"exit status {process.returncode}"
             raise ExportError(f"The video could not be put together (ffmpeg: {reason}).")
+        return log
 
 
 def _follow_progress(

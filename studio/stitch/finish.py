@@ -1,0 +1,405 @@
+"""Render a playlist with its finishing: captions, crossfades, an end card, loudness (no Django).
+
+Three ffmpeg runs, all checked before `dest` is touched:
+1. the whole picture (captions burned in with drawtext, crossfades with xfade, the end card drawn
+   on a colour source) encoded once, the sound kept as PCM, and its loudness measured by loudnorm;
+2. the sound normalised with those measurements (loudnorm's second pass: one linear gain, so the
+   ad's dynamics are kept unless the true-peak ceiling forbids it) and encoded, the picture copied;
+3. the file itself measured by ebur128, which is what the result (and the manifest) reports.
+The programme's sound is one labelled chain before loudnorm: a music bed can be mixed in there.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from studio.media_probe import VideoInfo
+from studio.stitch.export import (
+    _AUDIO_RATE,
+    FRAMES_OF_SLACK_PER_ITEM,
+    ExportError,
+    Segment,
+    _check_output,
+    _ffmpeg,
+    _probe_item,
+    _run,
+    _seconds,
+    _segment_filters,
+    _span,
+)
+from studio.stitch.finishing import (
+    SAFE_BOTTOM,
+    Finishing,
+    Plan,
+    PlannedEndCard,
+    TextBlock,
+    plan_finishing,
+)
+
+# AAC's reconstruction overshoots the PCM it was given by a few tenths of a dB at the peaks, so
+# loudnorm aims this far under the ceiling for the encoded file to stay under it.
+_TRUE_PEAK_HEADROOM = Decimal("0.5")
+# Loose enough that loudnorm's second pass stays linear (one gain) for ads with a wide range.
+_LOUDNESS_RANGE = 20
+_CAPTION_BOX_OPACITY = 0.6
+# Share of the bar for each run: the picture's encode is most of the work.
+_STAGES = (85, 12, 3)
+
+
+@dataclass(frozen=True)
+class LoudnessMeasurement:
+    integrated: Decimal  # LUFS, as ebur128 measured the exported file
+    true_peak: Decimal  # dBTP
+
+
+@dataclass(frozen=True)
+class FinishedExport:
+    path: Path
+    duration: Decimal
+    width: int
+    height: int
+    expected_duration: Decimal
+    loudness: LoudnessMeasurement
+
+
+def finish(
+    segments: Sequence[Segment],
+    finishing: Finishing,
+    dest: Path,
+    *,
+    width: int,
+    height: int,
+    fps: int = 24,
+    on_progress: Callable[[int], None] | None = None,
+    timeout: float = 900,
+) -> FinishedExport:
+    """Write the segments with their finishing to `dest` as an MP4 (always re-encoded).
+
+    Raises ExportError, leaving nothing at `dest` nor beside it, for a bad spec or item, an
+    ffmpeg failure, a timeout or a result of the wrong duration.
+    """
+    if not segments:
+        raise ExportError("The playlist is empty: add at least one clip to export.")
+    if width <= 0 or height <= 0 or width % 2 or height % 2:
+        raise ExportError(f"The export size must be even and positive, not {width}x{height}.")
+    if fps <= 0:
+        raise ExportError(f"The frame rate must be positive, not {fps}.")
+    clips = [_probe_item(number, segment) for number, segment in enumerate(segments, 1)]
+    spans = [
+        _span(number, segment, clip)
+        for number, (segment, clip) in enumerate(zip(segments, clips, strict=True), 1)
+    ]
+    lengths = [end - start for start, end in spans]
+    plan = plan_finishing(finishing, lengths, width=width, height=height, fps=fps)
+    expected = plan.duration
+    timer = _Deadline(timeout)
+
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    stem = f".export-{uuid.uuid4().hex}"
+    picture, temp = dest.with_name(f"{stem}.mkv"), dest.with_name(f"{stem}.part")
+    try:
+        with tempfile.TemporaryDirectory(prefix="finish-") as work:
+            inputs, graph = _graph(segments, clips, spans, plan, Path(work), width, height, fps)
+            log = _run(
+                [
+                    *_ffmpeg(),
+                    *("-loglevel", "level+info"),
+                    *inputs,
+                    *("-filter_complex", ";".join(graph)),
+                    *("-map", "[vout]", "-map", "[aout]"),
+                    *("-c:v", "libx264", "-preset", "veryfast", "-crf", "20"),
+                    *("-pix_fmt", "yuv420p", "-c:a", "pcm_f32le", "-f", "matroska", str(picture)),
+                ],
+                expected=expected,
+                on_progress=_stage(on_progress, 0),
+                timeout=timer.left(),
+            )
+        measured = _loudnorm_json(log)
+        _run(
+            [
+                *_ffmpeg(),
+                *("-i", str(picture), "-map", "0:v:0", "-map", "0:a:0", "-c:v", "copy"),
+                *("-af", _normalise(plan, measured)),
+                *("-c:a", "aac", "-b:a", "192k", "-ar", str(_AUDIO_RATE), "-ac", "2"),
+                *("-movflags", "+faststart", "-f", "mp4", str(temp)),
+            ],
+            expected=expected,
+            on_progress=_stage(on_progress, 1),
+            timeout=timer.left(),
+        )
+        slack = Decimal(FRAMES_OF_SLACK_PER_ITEM * (len(segments) + 1)) / fps
+        result = _check_output(temp, expected, slack, width, height)
+        loudness = measure_loudness(temp, timeout=timer.left(), on_progress=_stage(on_progress, 2))
+        os.replace(temp, dest)
+    finally:
+        temp.unlink(missing_ok=True)
+        picture.unlink(missing_ok=True)
+    if on_progress is not None:
+        on_progress(100)
+    return FinishedExport(
+        path=dest,
+        duration=result.duration,
+        width=result.width,
+        height=result.height,
+        expected_duration=expected,
+        loudness=loudness,
+    )
+
+
+def measure_loudness(
+    path: Path, *, timeout: float = 300, on_progress: Callable[[int], None] | None = None
+) -> LoudnessMeasurement:
+    """The file's integrated loudness and true peak, by ffmpeg's ebur128 (EBU R 128 / BS.1770)."""
+    log = _run(
+        [
+            *_ffmpeg(),
+            *("-loglevel", "info", "-i", str(path), "-map", "0:a:0"),
+            *("-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"),
+        ],
+        expected=Decimal(1),
+        on_progress=on_progress,
+        timeout=timeout,
+    )
+    summary = log[log.rfind("Summary:") :]
+    integrated = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
+    peak = re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
+    if integrated is None or peak is None:
+        raise ExportError("The exported sound could not be measured; nothing was saved.")
+    return LoudnessMeasurement(_decibels(integrated[1]), _decibels(peak[1]))
+
+
+def _decibels(text: str) -> Decimal:
+    # Silence measures -inf (or -70, the gate): reported as the gate, a number a manifest takes.
+    return Decimal(-70) if text == "-inf" else max(Decimal(-70), Decimal(text))
+
+
+def _graph(
+    segments: Sequence[Segment],
+    clips: Sequence[VideoInfo],
+    spans: Sequence[tuple[Decimal, Decimal]],
+    plan: Plan,
+    work: Path,
+    width: int,
+    height: int,
+    fps: int,
+) -> tuple[list[str], list[str]]:
+    inputs: list[str] = []
+    graph: list[str] = []
+    for index, (segment, clip, span) in enumerate(zip(segments, clips, spans, strict=True)):
+        inputs += ["-i", str(segment.path)]
+        video, audio = _segment_filters(index, segment, clip, span, width, height, fps)
+        caption, style = plan.captions[index], plan.caption_style
+        if caption is not None and style is not None:
+            video += "," + _drawtext(
+                caption.block,
+                work / f"caption-{index}.txt",
+                font=style.font,
+                colour=style.text_colour,
+                box=style.box_colour,
+                x="(w-text_w)/2",
+                y=f"h*{SAFE_BOTTOM}-text_h-{_border(caption.block)}",
+                enable=(caption.start, caption.end),
+            )
+        graph += [f"{video}[v{index}]", f"{audio}[a{index}]"]
+    lengths = list(plan.lengths)
+    if plan.end_card is not None:
+        inputs += _end_card(plan.end_card, len(segments), inputs, graph, work, width, height, fps)
+        lengths.append(plan.end_card.length)
+    video, audio, so_far = "v0", "a0", lengths[0]
+    for index in range(1, len(lengths)):
+        fade = plan.crossfades[index - 1]
+        if fade:
+            offset = _seconds(so_far - fade)
+            graph.append(
+                f"[{video}][v{index}]xfade=transition=fade:duration={_seconds(fade)}"
+                f":offset={offset},settb=1/{fps}[jv{index}]"
+            )
+            graph.append(f"[{audio}][a{index}]acrossfade=d={_seconds(fade)}[ja{index}]")
+        else:
+            graph.append(f"[{video}][v{index}]concat=n=2:v=1:a=0,settb=1/{fps}[jv{index}]")
+            graph.append(f"[{audio}][a{index}]concat=n=2:v=0:a=1[ja{index}]")
+        video, audio, so_far = f"jv{index}", f"ja{index}", so_far + lengths[index] - fade
+    # [programme] is the ad's own sound: the place where a ducked music bed will be mixed in.
+    graph.append(f"[{video}]null[vout]")
+    graph.append(f"[{audio}]anull[programme]")
+    graph.append("[programme]asplit=2[aout][measure]")
+    graph.append(f"[measure]{_loudnorm(plan)}:print_format=json,anullsink")
+    return inputs, graph
+
+
+def _end_card(
+    planned: PlannedEndCard,
+    index: int,
+    inputs: list[str],
+    graph: list[str],
+    work: Path,
+    width: int,
+    height: int,
+    fps: int,
+) -> list[str]:
+    """Add the end card's chains to `graph` as [v<index>] and [a<index>]; return its inputs."""
+    card, length = planned.card, _seconds(planned.length)
+    video = f"color=c=0x{card.background[1:]}:s={width}x{height}:r={fps}:d={length},format=yuv420p"
+    extra: list[str] = []
+    action_top = "h*0.4"
+    if card.logo is not None:
+        logo_input = len(inputs) // 2
+        extra = ["-loop", "1", "-framerate", str(fps), "-t", length, "-i", str(card.logo)]
+        box_w, box_h = _even(width * 0.5), _even(height * 0.3)
+        graph.append(
+            f"[{logo_input}:v:0]scale={box_w}:{box_h}:force_original_aspect_ratio=decrease,"
+            f"format=rgba[logo]"
+        )
+        graph.append(f"{video}[card]")
+        video = "[card][logo]overlay=x=(W-w)/2:y=H*0.12:eof_action=repeat,format=yuv420p"
+        action_top = "h*0.5"
+    texts = [
+        _drawtext(
+            planned.call_to_action,
+            work / "action.txt",
+            font=card.font,
+            colour=card.text_colour,
+            box=None,
+            x="(w-text_w)/2",
+            y=action_top,
+        )
+    ]
+    if planned.url is not None:
+        texts.append(
+            _drawtext(
+                planned.url,
+                work / "url.txt",
+                font=card.font,
+                colour=card.text_colour,
+                box=None,
+                x="(w-text_w)/2",
+                y="h*0.8-text_h",
+            )
+        )
+    graph.append(f"{video},{','.join(texts)},setsar=1,settb=1/{fps}[v{index}]")
+    graph.append(
+        f"anullsrc=sample_rate={_AUDIO_RATE}:channel_layout=stereo,atrim=end={length},"
+        f"aformat=sample_fmts=fltp:sample_rates={_AUDIO_RATE}:channel_layouts=stereo[a{index}]"
+    )
+    return extra
+
+
+def _drawtext(
+    block: TextBlock,
+    text_file: Path,
+    *,
+    font: Path,
+    colour: str,
+    box: str | None,
+    x: str,
+    y: str,
+    enable: tuple[Decimal, Decimal] | None = None,
+) -> str:
+    # The text goes through a file read verbatim (expansion=none): no escaping of what people type.
+    text_file.write_text(block.text, encoding="utf-8")
+    options = [
+        f"fontfile={_escape(str(Path(font).resolve()))}",
+        f"textfile={_escape(str(text_file))}",
+        "expansion=none",
+        "text_align=C",
+        f"fontsize={block.size}",
+        f"fontcolor=0x{colour[1:]}",
+        f"line_spacing={round(block.size * 0.25)}",
+        f"x={x}",
+        f"y={y}",
+    ]
+    if box is not None:
+        options += [
+            "box=1",
+            f"boxcolor=0x{box[1:]}@{_CAPTION_BOX_OPACITY}",
+            f"boxborderw={_border(block)}",
+        ]
+    if enable is not None:
+        start, end = enable
+        options.append(f"enable='gte(t,{_seconds(start)})*lt(t,{_seconds(end)})'")
+    return "drawtext=" + ":".join(options)
+
+
+def _border(block: TextBlock) -> int:
+    return max(2, round(block.size * 0.4))
+
+
+def _escape(value: str) -> str:
+    """A value for a filter option inside a filtergraph: escaped for the option parser, then
+    for the graph parser (ffmpeg-filters(1), "Notes on filtergraph escaping")."""
+    for special in ("\\':", "\\'[],;"):
+        value = "".join(f"\\{char}" if char in special else char for char in value)
+    return value
+
+
+def _loudnorm(plan: Plan) -> str:
+    ceiling = Decimal(plan.loudness.true_peak) - _TRUE_PEAK_HEADROOM
+    return (
+        f"loudnorm=I={Decimal(plan.loudness.integrated)}:TP={max(Decimal(-9), ceiling)}"
+        f":LRA={_LOUDNESS_RANGE}"
+    )
+
+
+def _normalise(plan: Plan, measured: dict[str, str]) -> str:
+    """loudnorm's second pass, or none for silence (which no gain can bring to a target)."""
+    resample = f"aresample={_AUDIO_RATE}"
+    if not math.isfinite(float(measured["input_i"])) or float(measured["input_i"]) < -70:
+        return resample
+    values = ":".join(
+        f"{name}={measured[key]}"
+        for name, key in [
+            ("measured_I", "input_i"),
+            ("measured_TP", "input_tp"),
+            ("measured_LRA", "input_lra"),
+            ("measured_thresh", "input_thresh"),
+            ("offset", "target_offset"),
+        ]
+    )
+    return f"{_loudnorm(plan)}:{values}:linear=true,{resample}"
+
+
+def _loudnorm_json(log: str) -> dict[str, str]:
+    found = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", log)
+    if not found:
+        raise ExportError("The sound's loudness could not be measured; nothing was saved.")
+    parsed = json.loads(found[-1])
+    return {key: str(value) for key, value in parsed.items()}
+
+
+def _even(value: float) -> int:
+    return max(2, int(value) // 2 * 2)
+
+
+def _stage(on_progress: Callable[[int], None] | None, stage: int) -> Callable[[int], None] | None:
+    """Map one run's 0-99 onto its share of the whole bar (never backwards)."""
+    if on_progress is None:
+        return None
+    before = sum(_STAGES[:stage])
+
+    def report(percent: int) -> None:
+        on_progress(min(99, before + percent * _STAGES[stage] // 100))
+
+    return report
+
+
+class _Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.start = time.monotonic()
+
+    def left(self) -> float:
+        left = self.seconds - (time.monotonic() - self.start)
+        if left <= 0:
+            raise ExportError(f"The export took longer than {self.seconds:g} s and was stopped.")
+        return left

@@ -323,3 +323,15 @@ def test_bad_font_or_logo_file_is_refused(
             [Segment(media.red_1s)], Finishing(end_card=card), exports / "o.mp4", width=W, height=H
         )
     assert list(exports.iterdir()) == []
+
+
+def test_font_path_with_quotes_colons_and_brackets_is_drawn(media: Media, tmp_path: Path):
+    odd = tmp_path / "it's: a [font], really; ok.ttf"
+    odd.write_bytes(FONT.read_bytes())
+    card = replace(CARD, font=odd, length=Decimal(1))
+    result = finish(
+        [Segment(media.red_1s)], Finishing(end_card=card), tmp_path / "odd.mp4", width=W, height=H
+    )
+    frame = luma(result.path, 1.5)
+    background = frame[2 * W + 2]
+    assert any(frame[y * W + x] < background - 60 for y in range(72, 90) for x in range(W))

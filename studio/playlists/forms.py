@@ -3,7 +3,18 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .models import TARGET_LENGTHS, Platform
+from studio.brands.models import END_CARD_MAX_SECONDS, END_CARD_MIN_SECONDS, https_validator
+
+from .models import (
+    CROSSFADE_MAX_SECONDS,
+    CROSSFADE_MIN_SECONDS,
+    TARGET_LENGTHS,
+    Loudness,
+    Platform,
+    Playlist,
+    PlaylistItem,
+    Transition,
+)
 
 LENGTH_CHOICES = [(str(s), f"{s} s") for s in TARGET_LENGTHS] + [("custom", "Custom")]
 
@@ -50,3 +61,72 @@ class TrimForm(forms.Form):
         if self.errors:
             raise ValidationError("Trims are seconds, like 0.5 or 3.25.")
         return data
+
+
+class ItemFinishForm(forms.Form):
+    """An item's caption and its transition into the next; the service checks the rest."""
+
+    caption = forms.CharField(
+        label="Caption",
+        max_length=PlaylistItem._meta.get_field("caption").max_length,
+        required=False,
+    )
+    transition = forms.ChoiceField(label="Then", choices=Transition.choices, initial=Transition.CUT)
+    transition_seconds = forms.DecimalField(
+        label="Crossfade (s)",
+        min_value=CROSSFADE_MIN_SECONDS,
+        max_value=CROSSFADE_MAX_SECONDS,
+        max_digits=3,
+        decimal_places=2,
+        required=False,
+    )
+
+    def clean(self) -> dict:
+        super().clean()
+        data = self.cleaned_data
+        fading = data.get("transition") == Transition.CROSSFADE
+        if fading and not self.errors and data.get("transition_seconds") is None:
+            self.add_error(
+                "transition_seconds",
+                f"Give the crossfade's length: {CROSSFADE_MIN_SECONDS} to "
+                f"{CROSSFADE_MAX_SECONDS} s.",
+            )
+        return data
+
+
+class FinishingForm(forms.Form):
+    """The end card and loudness of a playlist."""
+
+    end_card = forms.BooleanField(label="Add an end card", required=False)
+    end_card_seconds = forms.DecimalField(
+        label="End-card length (s)",
+        min_value=END_CARD_MIN_SECONDS,
+        max_value=END_CARD_MAX_SECONDS,
+        max_digits=2,
+        decimal_places=1,
+        required=False,
+        help_text="Blank follows the brand kit (2 s without one).",
+    )
+    cta_text = forms.CharField(
+        label="Call to action",
+        max_length=Playlist._meta.get_field("cta_text").max_length,
+        required=False,
+    )
+    cta_url = forms.CharField(
+        label="Call-to-action URL",
+        max_length=Playlist._meta.get_field("cta_url").max_length,
+        required=False,
+        validators=[https_validator],
+    )
+    loudness_target = forms.TypedChoiceField(
+        label="Loudness target", choices=Loudness.choices, coerce=int, initial=Loudness.STREAMING
+    )
+
+
+def form_errors(form: forms.Form) -> ValidationError:
+    """A form's errors as one refusal: each message once, named by its field's label."""
+    messages = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        messages += [f"{label}: {error}" if label else error for error in errors]
+    return ValidationError(messages)

@@ -2,9 +2,11 @@ from decimal import Decimal
 from uuid import uuid4
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from studio.brands.models import END_CARD_MAX_SECONDS, END_CARD_MIN_SECONDS, https_validator
 from studio.generation.models import Take, TakeStatus
 from studio.projects.models import Project
 from studio.teams.models import TeamScopedQuerySet
@@ -20,6 +22,28 @@ class Platform(models.TextChoices):
 PLATFORM_RATIOS: dict[str, str] = {Platform.YOUTUBE: "16:9", Platform.VERTICAL: "9:16"}
 TARGET_LENGTHS = (6, 15, 30, 60)
 
+# Finishing: one limit each, kept by the model, the forms and the services.
+CAPTION_MAX_LENGTH = 120
+CTA_TEXT_MAX_LENGTH = 80
+CTA_URL_MAX_LENGTH = 300
+CROSSFADE_MIN_SECONDS = Decimal("0.2")
+CROSSFADE_MAX_SECONDS = Decimal("2.0")
+# A project without a brand kit (or a kit without a length) gets this end card.
+END_CARD_DEFAULT_SECONDS = Decimal("2")
+
+
+class Transition(models.TextChoices):
+    CUT = "cut", "Cut"
+    CROSSFADE = "crossfade", "Crossfade"
+
+
+class Loudness(models.IntegerChoices):
+    """Integrated loudness targets (LUFS): streaming platforms, podcasts, broadcast (EBU R128)."""
+
+    STREAMING = -14, "-14 LUFS (YouTube, social feeds)"
+    QUIETER = -16, "-16 LUFS (podcasts, some platforms)"
+    BROADCAST = -23, "-23 LUFS (broadcast, EBU R128)"
+
 
 class PlaylistQuerySet(TeamScopedQuerySet):
     team_path = "project__team"
@@ -34,6 +58,29 @@ class Playlist(models.Model):
     platform = models.CharField(max_length=16, choices=Platform.choices, default=Platform.YOUTUBE)
     aspect_ratio = models.CharField(max_length=8, default="16:9")
     target_seconds = models.PositiveSmallIntegerField(default=15)
+    # Finishing (rendered by the export engine later): the end card, and the loudness target.
+    end_card = models.BooleanField(default=False)
+    # None follows the project's brand kit (END_CARD_DEFAULT_SECONDS without one).
+    end_card_seconds = models.DecimalField(
+        "end-card length",
+        max_digits=2,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(END_CARD_MIN_SECONDS),
+            MaxValueValidator(END_CARD_MAX_SECONDS),
+        ],
+    )
+    # Blank follows the brand kit's call to action.
+    cta_text = models.CharField("call to action", max_length=CTA_TEXT_MAX_LENGTH, blank=True)
+    cta_url = models.CharField(
+        "call-to-action URL",
+        max_length=CTA_URL_MAX_LENGTH,
+        blank=True,
+        validators=[https_validator],
+    )
+    loudness_target = models.SmallIntegerField(choices=Loudness.choices, default=Loudness.STREAMING)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -44,9 +91,31 @@ class Playlist(models.Model):
 
     class Meta:
         ordering = ["-updated_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_card_seconds__isnull=True)
+                | models.Q(end_card_seconds__gte=END_CARD_MIN_SECONDS)
+                & models.Q(end_card_seconds__lte=END_CARD_MAX_SECONDS),
+                name="playlist_end_card_1_to_5_seconds",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def end_card_length(self) -> Decimal:
+        """The end card's length as chosen, else the brand kit's, else 2 s (whether or not
+        the end card is on). Reads the project's kit: one query unless it is loaded."""
+        if self.end_card_seconds is not None:
+            return self.end_card_seconds
+        kit = self.project.brand_kit
+        return kit.end_card_seconds if kit is not None else END_CARD_DEFAULT_SECONDS
+
+    @property
+    def end_card_added(self) -> Decimal:
+        """What the end card adds to the ad's length."""
+        return self.end_card_length if self.end_card else Decimal("0")
 
 
 class PlaylistItemQuerySet(TeamScopedQuerySet):
@@ -63,11 +132,36 @@ class PlaylistItem(models.Model):
     position = models.PositiveIntegerField()
     trim_in = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
     trim_out = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    caption = models.CharField(max_length=CAPTION_MAX_LENGTH, blank=True)
+    # Into the next item; the last item's is ignored (and refused when set).
+    transition = models.CharField(max_length=10, choices=Transition.choices, default=Transition.CUT)
+    # A crossfade's length; None for a cut.
+    transition_seconds = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(CROSSFADE_MIN_SECONDS),
+            MaxValueValidator(CROSSFADE_MAX_SECONDS),
+        ],
+    )
 
     objects = PlaylistItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(transition="cut", transition_seconds__isnull=True)
+                | models.Q(
+                    transition="crossfade",
+                    transition_seconds__gte=CROSSFADE_MIN_SECONDS,
+                    transition_seconds__lte=CROSSFADE_MAX_SECONDS,
+                ),
+                name="playlist_item_crossfade_0_2_to_2_seconds",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.playlist}: {self.position}. {self.take}"
@@ -95,6 +189,13 @@ class PlaylistItem(models.Model):
     @property
     def is_ready(self) -> bool:
         return self.take.status == TakeStatus.COMPLETED
+
+    @property
+    def crossfade(self) -> Decimal:
+        """The crossfade into the next item as set (0 for a cut)."""
+        if self.transition == Transition.CROSSFADE and self.transition_seconds is not None:
+            return self.transition_seconds
+        return Decimal("0")
 
 
 class ExportQuerySet(TeamScopedQuerySet):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from studio.generation.models import Take
 
 from .models import Playlist, PlaylistItem
-from .timeline import item_label, playlist_timeline
+from .timeline import crossfades, item_label, playlist_timeline
 
 
 def playlist_items(playlist: Playlist) -> list[PlaylistItem]:
@@ -23,16 +23,23 @@ def team_video_url(take: Take) -> str:
 def preview_items(
     items: list[PlaylistItem], video_url: Callable[[Take], str] = team_video_url
 ) -> str:
-    """What the in-page player needs, as JSON: each finished item's source, its cut and its
-    label, on the timeline that pinned comments use."""
+    """What the in-page player needs, as JSON: each finished item's source, its cut, its
+    label, its caption and its transition into the next (the crossfade as it plays, 0 for a
+    cut), on the timeline that pinned comments use."""
+    timeline = playlist_timeline(items)
+    fades = crossfades([item for item, _ in timeline])
     return json.dumps(
         [
             {
                 "src": video_url(item.take),
                 "start": float(item.start),
                 "end": float(item.end),
+                "offset": float(offset),
                 "label": item_label(item),
+                "caption": item.caption,
+                "transition": item.transition if fade else "cut",
+                "crossfade": float(fade),
             }
-            for item, _ in playlist_timeline(items)
+            for (item, offset), fade in zip(timeline, fades, strict=True)
         ]
     )

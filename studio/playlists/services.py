@@ -12,6 +12,7 @@ from django.db.models import Max
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
+from studio.brands.models import END_CARD_MAX_SECONDS, END_CARD_MIN_SECONDS, https_validator
 from studio.generation.models import Take
 from studio.generation.tasks import enqueue
 from studio.projects.models import Project
@@ -19,8 +20,21 @@ from studio.stitch import export_file_name
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
-from .models import PLATFORM_RATIOS, Export, Playlist, PlaylistItem
+from .models import (
+    CAPTION_MAX_LENGTH,
+    CROSSFADE_MAX_SECONDS,
+    CROSSFADE_MIN_SECONDS,
+    CTA_TEXT_MAX_LENGTH,
+    CTA_URL_MAX_LENGTH,
+    PLATFORM_RATIOS,
+    Export,
+    Loudness,
+    Playlist,
+    PlaylistItem,
+    Transition,
+)
 from .tasks import export_playlist
+from .timeline import crossfades, played_length
 
 
 def _require_edit(user, playlist_or_project) -> None:
@@ -121,6 +135,7 @@ def _renumber(items: list[PlaylistItem]) -> None:
     PlaylistItem.objects.bulk_update(items, ["position"])
 
 
+@transaction.atomic
 def playlist_trim_item(
     *, user, item: PlaylistItem, trim_in: Decimal | None, trim_out: Decimal | None
 ) -> PlaylistItem:
@@ -132,9 +147,128 @@ def playlist_trim_item(
         raise ValidationError(f"Trims must stay within the take: 0 to {length:.1f} s.")
     if start >= end:
         raise ValidationError("The trim's end must come after its start.")
+    # A crossfade into or out of this item must still fit in it once trimmed.
+    items, index = _items_around(item)
+    trimmed = end - start
+    joins = [items[index - 1]] if index > 0 else []
+    joins += [items[index]] if index + 1 < len(items) else []
+    for joining in joins:
+        if joining.crossfade > trimmed:
+            raise ValidationError(
+                f"Trimmed to {trimmed:.2f} s, item {index + 1} would be shorter than the "
+                f"{joining.crossfade} s crossfade of item {joining.position}: shorten the "
+                "crossfade first."
+            )
     item.trim_in, item.trim_out = trim_in, trim_out
     item.save(update_fields=["trim_in", "trim_out"])
     return item
+
+
+def _items_around(item: PlaylistItem) -> tuple[list[PlaylistItem], int]:
+    """The playlist's items in order, read under its lock, and where this item stands."""
+    playlist = _locked(item.playlist)
+    items = list(playlist.items.select_related("take"))
+    index = next((n for n, each in enumerate(items) if each.pk == item.pk), None)
+    if index is None:
+        raise ValidationError("That item was removed from the playlist meanwhile.")
+    return items, index
+
+
+# Finishing: captions, transitions, the end card and loudness. Stored here; the export
+# engine renders them.
+
+
+@transaction.atomic
+def playlist_item_finish(
+    *,
+    user,
+    item: PlaylistItem,
+    caption: str,
+    transition: str,
+    transition_seconds: Decimal | None,
+) -> PlaylistItem:
+    """Set an item's caption and its transition into the next item, checked against both."""
+    _require_edit(user, item.playlist)
+    caption = caption.strip()
+    if len(caption) > CAPTION_MAX_LENGTH:
+        raise ValidationError(
+            f"A caption holds at most {CAPTION_MAX_LENGTH} characters; this one has {len(caption)}."
+        )
+    if transition not in Transition.values:
+        raise ValidationError("Choose a cut or a crossfade.")
+    items, index = _items_around(item)
+    if transition == Transition.CUT:
+        transition_seconds = None
+    else:
+        _check_crossfade(items, index, transition_seconds)
+    current = items[index]
+    current.caption, current.transition = caption, transition
+    current.transition_seconds = transition_seconds
+    current.save(update_fields=["caption", "transition", "transition_seconds"])
+    return current
+
+
+def _check_crossfade(items: list[PlaylistItem], index: int, seconds: Decimal | None) -> None:
+    if index + 1 == len(items):
+        raise ValidationError(
+            f"Item {index + 1} is the last: there is no next item to crossfade into."
+        )
+    if seconds is None or not CROSSFADE_MIN_SECONDS <= seconds <= CROSSFADE_MAX_SECONDS:
+        raise ValidationError(
+            f"A crossfade lasts {CROSSFADE_MIN_SECONDS} to {CROSSFADE_MAX_SECONDS} s."
+        )
+    for number in (index + 1, index + 2):
+        neighbour = items[number - 1]
+        if seconds > neighbour.length:
+            raise ValidationError(
+                f"A {seconds} s crossfade is longer than item {number} "
+                f"({neighbour.length:.2f} s as trimmed): make it at most "
+                f"{min(items[index].length, items[index + 1].length):.2f} s."
+            )
+
+
+def playlist_finish(
+    *,
+    user,
+    playlist: Playlist,
+    end_card: bool,
+    end_card_seconds: Decimal | None,
+    cta_text: str,
+    cta_url: str,
+    loudness_target: int,
+) -> Playlist:
+    """The end card (on or off, its length, the call to action over the brand kit's) and the
+    loudness target. Every field is checked before any is written."""
+    _require_edit(user, playlist)
+    cta_text, cta_url = cta_text.strip(), cta_url.strip()
+    errors: dict[str, str] = {}
+    if end_card_seconds is not None and not (
+        END_CARD_MIN_SECONDS <= end_card_seconds <= END_CARD_MAX_SECONDS
+    ):
+        errors["end_card_seconds"] = (
+            f"An end card lasts {END_CARD_MIN_SECONDS} to {END_CARD_MAX_SECONDS} s."
+        )
+    if len(cta_text) > CTA_TEXT_MAX_LENGTH:
+        errors["cta_text"] = f"A call to action holds at most {CTA_TEXT_MAX_LENGTH} characters."
+    if len(cta_url) > CTA_URL_MAX_LENGTH:
+        errors["cta_url"] = f"A call-to-action URL holds at most {CTA_URL_MAX_LENGTH} characters."
+    elif cta_url:
+        try:
+            https_validator(cta_url)
+        except ValidationError as error:
+            errors["cta_url"] = error.messages[0]
+    if loudness_target not in Loudness.values:
+        errors["loudness_target"] = "Choose -14, -16 or -23 LUFS."
+    if errors:
+        raise ValidationError(errors)
+    playlist.end_card, playlist.end_card_seconds = end_card, end_card_seconds
+    playlist.cta_text, playlist.cta_url = cta_text, cta_url
+    playlist.loudness_target = loudness_target
+    playlist.save(update_fields=[*FINISHING_FIELDS, "updated_at"])
+    return playlist
+
+
+FINISHING_FIELDS = ["end_card", "end_card_seconds", "cta_text", "cta_url", "loudness_target"]
 
 
 @transaction.atomic
@@ -148,6 +282,7 @@ def playlist_duplicate(*, user, playlist: Playlist, name: str = "") -> Playlist:
         aspect_ratio=playlist.aspect_ratio,
         target_seconds=playlist.target_seconds,
         created_by=user,
+        **{name: getattr(playlist, name) for name in FINISHING_FIELDS},
     )
     PlaylistItem.objects.bulk_create(
         PlaylistItem(
@@ -156,6 +291,9 @@ def playlist_duplicate(*, user, playlist: Playlist, name: str = "") -> Playlist:
             position=item.position,
             trim_in=item.trim_in,
             trim_out=item.trim_out,
+            caption=item.caption,
+            transition=item.transition,
+            transition_seconds=item.transition_seconds,
         )
         for item in playlist.items.all()
     )
@@ -176,6 +314,8 @@ class PlaylistSummary:
     target: int
     count: int
     cost: Decimal
+    end_card: Decimal = Decimal("0")  # what the end card adds
+    crossfades: Decimal = Decimal("0")  # what the crossfades take away
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -188,14 +328,26 @@ class PlaylistSummary:
 
 
 def playlist_summary(playlist: Playlist, items: Sequence[PlaylistItem]) -> PlaylistSummary:
-    """From items already loaded with their takes: no query of its own."""
+    """From items already loaded with their takes; the end card's length may read the
+    project's brand kit (one query, when the playlist follows the kit's length)."""
+    fades = crossfades(items)
+    end_card = playlist.end_card_added
     summary = PlaylistSummary(
-        length=sum((item.length for item in items), Decimal("0")),
+        length=played_length(items) + end_card,
         target=playlist.target_seconds,
         count=len(items),
         cost=sum((item.take.cost for item in items), Decimal("0.00")),
+        end_card=end_card,
+        crossfades=sum(fades, Decimal("0")),
     )
-    for number, item in enumerate(items, start=1):
+    for number, (item, fade) in enumerate(zip(items, fades, strict=True), start=1):
+        if item.crossfade and number == len(items):
+            summary.warnings.append(f"Item {number} is last now: its crossfade is ignored.")
+        elif fade < item.crossfade:
+            summary.warnings.append(
+                f"Item {number}'s {item.crossfade} s crossfade is longer than a neighbour: "
+                f"it plays as {fade:.2f} s."
+            )
         if item.take.aspect_ratio != playlist.aspect_ratio:
             summary.warnings.append(
                 f"Item {number} is {item.take.aspect_ratio}; the playlist is "

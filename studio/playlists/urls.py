@@ -9,11 +9,13 @@ urlpatterns = [
     path("playlists/<uuid:uuid>/reorder/", views.playlist_reorder, name="playlist_reorder"),
     path("playlists/<uuid:uuid>/summary/", views.playlist_summary, name="playlist_summary"),
     path("playlists/<uuid:uuid>/duplicate/", views.playlist_duplicate, name="playlist_duplicate"),
+    path("playlists/<uuid:uuid>/finishing/", views.playlist_finishing, name="playlist_finishing"),
     path("playlists/<uuid:uuid>/export/", views.playlist_export, name="playlist_export"),
     path("playlists/<uuid:uuid>/exports/", views.playlist_exports, name="playlist_exports"),
     path("playlist-items/<uuid:uuid>/move/", views.item_move, name="playlist_item_move"),
     path("playlist-items/<uuid:uuid>/remove/", views.item_remove, name="playlist_item_remove"),
     path("playlist-items/<uuid:uuid>/trim/", views.item_trim, name="playlist_item_trim"),
+    path("playlist-items/<uuid:uuid>/finish/", views.item_finish, name="playlist_item_finish"),
     path("exports/<uuid:uuid>/video.mp4", views.export_download, name="export_download"),
     path("exports/<uuid:uuid>/manifest.json", views.export_manifest, name="export_manifest"),
 ]

@@ -23,8 +23,17 @@ from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
 
 from . import services
-from .forms import PlaylistForm, TrimForm
-from .models import Export, Playlist
+from .forms import FinishingForm, ItemFinishForm, PlaylistForm, TrimForm, form_errors
+from .models import (
+    CAPTION_MAX_LENGTH,
+    CROSSFADE_MAX_SECONDS,
+    CROSSFADE_MIN_SECONDS,
+    CTA_TEXT_MAX_LENGTH,
+    CTA_URL_MAX_LENGTH,
+    Export,
+    Loudness,
+    Playlist,
+)
 from .preview import playlist_items, preview_items
 
 PAGE = "playlists/playlist_detail.html"
@@ -36,6 +45,21 @@ def item_context(playlist: Playlist) -> dict:
         "playlist": playlist,
         "items": items,
         "summary": services.playlist_summary(playlist, items),
+        "crossfade_min": CROSSFADE_MIN_SECONDS,
+        "crossfade_max": CROSSFADE_MAX_SECONDS,
+        "caption_max": CAPTION_MAX_LENGTH,
+    }
+
+
+def finishing_context(playlist: Playlist) -> dict:
+    """The end card and loudness section: the kit is the project's (read once, and kept on
+    the project for the summary's end-card length)."""
+    return {
+        "playlist": playlist,
+        "brand_kit": playlist.project.brand_kit,
+        "loudness_choices": Loudness.choices,
+        "cta_text_max": CTA_TEXT_MAX_LENGTH,
+        "cta_url_max": CTA_URL_MAX_LENGTH,
     }
 
 
@@ -81,6 +105,7 @@ def playlist_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
         .order_by("shot__storyboard", "shot__position", "take_number")
     )
     can_edit = user_can(request, playlist.project.team, Action.EDIT)
+    context.update(finishing_context(playlist))
     context.update(
         project=playlist.project,
         storyboards=storyboards,
@@ -211,6 +236,47 @@ def item_trim(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         )
 
     return _apply(request, item.playlist, trim)
+
+
+@login_required
+@require_POST
+def item_finish(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    """An item's caption and transition, edited in place like its trim."""
+    item = get_item(request, uuid)
+    form = ItemFinishForm(request.POST)
+
+    def finish():
+        if not form.is_valid():
+            raise form_errors(form)
+        services.playlist_item_finish(
+            user=request.user,
+            item=item,
+            caption=form.cleaned_data["caption"],
+            transition=form.cleaned_data["transition"],
+            transition_seconds=form.cleaned_data["transition_seconds"],
+        )
+
+    return _apply(request, item.playlist, finish)
+
+
+@login_required
+@require_POST
+def playlist_finishing(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    """The end card and loudness: answers with the section, and the summary follows."""
+    playlist = get_playlist(request, uuid)
+    form = FinishingForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise form_errors(form)
+        services.playlist_finish(user=request.user, playlist=playlist, **form.cleaned_data)
+    except ValidationError as error:
+        return playlist_refused(request, playlist, error)
+    if not request.htmx:
+        messages.success(request, "End card and loudness saved.")
+        return redirect("playlist_detail", uuid=playlist.uuid)
+    context = finishing_context(playlist) | {"can_edit": True, "finishing_saved": True}
+    response = TemplateResponse(request, f"{PAGE}#finishing", context)
+    return trigger_client_event(response, "playlist-changed")
 
 
 @login_required

@@ -1,4 +1,5 @@
-// Playlist page: drag to reorder (SortableJS) and the back-to-back preview player.
+// Playlist page: drag to reorder (SortableJS) and the back-to-back preview player, which
+// shows each item's caption over the video and approximates a crossfade (the export is the truth).
 // Loaded as a file, never inline, to keep the Content Security Policy strict.
 (function () {
   "use strict";
@@ -29,6 +30,7 @@
     this.label = root.querySelector("[data-now-playing]");
     this.scrubber = root.querySelector("input[type=range]");
     this.clock = root.querySelector("[data-clock]");
+    this.caption = root.querySelector("[data-caption]");
     this.load();
     var self = this;
     this.video.addEventListener("timeupdate", function () { self.onTime(); });
@@ -38,22 +40,47 @@
 
   Preview.prototype.load = function () {
     this.items = JSON.parse(this.root.dataset.items || "[]");
+    // A crossfade brings the next item in that much earlier: the server's timeline (preview.py),
+    // which pinned comments share.
     var offset = 0;
     this.items.forEach(function (item) {
+      item.crossfade = item.crossfade || 0;
       item.offset = offset;
-      offset += item.end - item.start;
+      offset += item.end - item.start - item.crossfade;
     });
     this.total = offset;
     this.scrubber.max = String(offset);
     this.scrubber.disabled = this.items.length === 0;
     this.index = -1;
     if (this.items.length) this.show(0, 0);
-    else this.label.textContent = "Nothing to preview yet: add finished takes.";
+    else {
+      this.label.textContent = "Nothing to preview yet: add finished takes.";
+      this.showCaption("");
+    }
+  };
+
+  Preview.prototype.showCaption = function (text) {
+    if (!this.caption) return;
+    this.caption.textContent = text || "";
+    this.caption.hidden = !text;
+  };
+
+  // Played until its crossfade starts: the next item then fades in over the cut.
+  Preview.prototype.playedEnd = function (item) {
+    return item.end - item.crossfade;
   };
 
   Preview.prototype.show = function (index, within) {
     var item = this.items[index];
+    var previous = this.items[index - 1];
+    var fading = index === this.index + 1 && previous && previous.crossfade > 0 && within === 0;
+    this.video.classList.remove("crossfade-in");
+    if (fading) {
+      void this.video.offsetWidth;  // restart the animation
+      this.video.classList.add("crossfade-in");
+    }
     this.index = index;
+    this.showCaption(item.caption);
     this.pendingSeek = item.start + within;
     if (this.video.getAttribute("src") !== item.src) {
       this.video.setAttribute("src", item.src);
@@ -76,7 +103,7 @@
     this.scrubber.value = String(position);
     this.root.dataset.position = String(position);  // read by review.js to pin a comment
     this.clock.textContent = position.toFixed(1) + " / " + this.total.toFixed(1) + " s";
-    if (this.video.currentTime >= item.end - 0.05) {
+    if (this.video.currentTime >= this.playedEnd(item) - 0.05) {
       if (this.index + 1 < this.items.length) this.show(this.index + 1, 0);
       else { this.video.pause(); this.playing = false; }
     }
@@ -85,7 +112,7 @@
   Preview.prototype.seekTotal = function (seconds) {
     for (var i = this.items.length - 1; i >= 0; i--) {
       if (seconds >= this.items[i].offset) {
-        var within = Math.min(seconds - this.items[i].offset, this.items[i].end - this.items[i].start);
+        var within = Math.min(seconds - this.items[i].offset, this.playedEnd(this.items[i]) - this.items[i].start);
         this.show(i, within);
         return;
       }

@@ -22,7 +22,7 @@ from studio.review.services import review_of
 from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
 
-from . import services
+from . import services, summary
 from .forms import FinishingForm, ItemFinishForm, PlaylistForm, TrimForm, form_errors
 from .models import (
     CAPTION_MAX_LENGTH,
@@ -44,7 +44,7 @@ def item_context(playlist: Playlist) -> dict:
     return {
         "playlist": playlist,
         "items": items,
-        "summary": services.playlist_summary(playlist, items),
+        "summary": summary.playlist_summary(playlist, items),
         "crossfade_min": CROSSFADE_MIN_SECONDS,
         "crossfade_max": CROSSFADE_MAX_SECONDS,
         "caption_max": CAPTION_MAX_LENGTH,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from studio.playlists import services
 from studio.playlists.models import CAPTION_MAX_LENGTH, Playlist, PlaylistItem
 from studio.playlists.preview import playlist_items, preview_items
+from studio.playlists.summary import playlist_summary
 from tests.factories import make_brand_kit
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +192,7 @@ def test_the_meter_counts_the_end_card_and_subtracts_crossfades(studio, playlist
     finish(studio, items[0], transition="crossfade", seconds="0.5")
     finish(studio, items[1], transition="crossfade", seconds="1")
     finishing(studio, playlist, end_card_seconds=Decimal("3"))
-    summary = services.playlist_summary(playlist, playlist_items(playlist))
+    summary = playlist_summary(playlist, playlist_items(playlist))
     # 3 x 4 s, less 1.5 s of crossfades, and the 3 s end card
     assert (summary.length, summary.crossfades, summary.end_card) == (
         Decimal("13.5"),
@@ -199,7 +200,7 @@ def test_the_meter_counts_the_end_card_and_subtracts_crossfades(studio, playlist
         Decimal("3"),
     )
     finishing(studio, playlist, end_card=False)
-    assert services.playlist_summary(playlist, playlist_items(playlist)).length == Decimal("10.5")
+    assert playlist_summary(playlist, playlist_items(playlist)).length == Decimal("10.5")
 
 
 def test_a_crossfade_left_last_by_a_reorder_is_ignored_and_warned(studio, playlist, items):
@@ -207,7 +208,7 @@ def test_a_crossfade_left_last_by_a_reorder_is_ignored_and_warned(studio, playli
     services.playlist_reorder(
         user=studio.bob, playlist=playlist, item_uuids=[items[1].uuid, items[2].uuid, items[0].uuid]
     )
-    summary = services.playlist_summary(playlist, playlist_items(playlist))
+    summary = playlist_summary(playlist, playlist_items(playlist))
     assert summary.length == Decimal("12")
     assert "Item 3 is last now: its crossfade is ignored." in summary.warnings
 

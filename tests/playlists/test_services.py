@@ -11,6 +11,7 @@ from django.db import connection
 from devtools.simulator.video import VideoRenderer
 from studio.playlists import exports, services
 from studio.playlists.models import ExportStatus, Playlist
+from studio.playlists.summary import playlist_summary
 from studio.projects.models import Project, Shot, Storyboard
 from studio.review.approved import playlist_add_storyboard
 from studio.review.models import ReviewState
@@ -179,7 +180,7 @@ def test_summary_counts_length_cost_and_warns(studio, playlist, takes, shots):
         user=studio.bob, playlist=playlist, takes=[*takes, vertical, running]
     )
     items = list(playlist.items.select_related("take"))
-    summary = services.playlist_summary(playlist, items)
+    summary = playlist_summary(playlist, items)
     assert summary.count == 5
     assert summary.length == Decimal("24")  # 4 + 4 + 4 + 8 + 4 (the running one's request)
     assert summary.cost == Decimal("9.60")  # the running take at its estimate

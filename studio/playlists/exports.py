@@ -4,7 +4,9 @@ how it went. Exports are started (numbered, with their manifest) in services.py.
 import logging
 import tempfile
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -16,13 +18,15 @@ from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
-from studio.stitch.export import ExportError, ExportResult, Segment, stitch
+from studio.stitch import ExportError, FinishedExport, Segment, finish, stitch
 
+from .finish_spec import FinishSpec, finish_spec
 from .models import Export, ExportStatus, Playlist, PlaylistItem
 
 DEFAULT_SIZES = {"16:9": (1280, 720), "9:16": (720, 1280)}
 PROGRESS_STEP = 5  # percent; fewer writes while ffmpeg runs
 SHORT_REASON = 200  # characters of an unexpected error shown to the user
+FINISH_METHOD = "finish"  # Export.method of a run with finishing (always re-encoded)
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +79,10 @@ def export_run(*, export_id: int) -> None:
     )
     if not claimed:
         return  # a second delivery, or a run already ended
-    export = Export.objects.select_related("playlist__project").get(pk=export_id)
+    export = Export.objects.select_related("playlist__project__brand_kit").get(pk=export_id)
     held = Export.objects.filter(pk=export_id, status=ExportStatus.RUNNING, started_at=now)
     try:
-        result, name = _stitch_and_store(export, claimed_at=now)
+        result = _render_and_store(export, claimed_at=now)
     except RunLost:
         return
     except Exception as error:
@@ -93,45 +97,71 @@ def export_run(*, export_id: int) -> None:
             if _finish(held, status=ExportStatus.FAILED, error_message=message):
                 _record_finish(export, f"failed: {message}")
         return
+    fields = {"manifest": result.manifest} if result.manifest is not None else {}
     with transaction.atomic():
         done = _finish(
             held,
             status=ExportStatus.DONE,
-            video=name,
+            video=result.name,
             progress=100,
             method=result.method,
             duration=result.duration,
+            **fields,
         )
         if done:
             _record_finish(export, f"finished, {result.duration:.1f} s")
     if not done:
-        default_storage.delete(name)
+        default_storage.delete(result.name)
 
 
-def _stitch_and_store(export: Export, *, claimed_at: datetime) -> tuple[ExportResult, str]:
-    """Join the playlist's takes and store the result; the stored file's name."""
+@dataclass(frozen=True)
+class _Rendered:
+    name: str  # the stored file's
+    method: str
+    duration: Decimal
+    manifest: dict | None  # the export's manifest with its finishing; None: left as started
+
+
+def _render_and_store(export: Export, *, claimed_at: datetime) -> _Rendered:
+    """Join the playlist's takes, with its finishing if it has any, and store the result."""
     items = list(export.playlist.items.select_related("take__shot"))
     width, height = export_size(export.playlist, items)
     segments = [
         Segment(path=Path(item.take.video.path), trim_in=item.trim_in, trim_out=item.trim_out)
         for item in items
     ]
+    spec = finish_spec(export.playlist, items)
+    progress = _progress(export, claimed_at=claimed_at)
+    method: str
+    manifest: dict | None
     with tempfile.TemporaryDirectory(prefix="export-") as workdir:
         target = Path(workdir) / export.file_name
-        result = stitch(
-            segments,
-            target,
-            width=width,
-            height=height,
-            on_progress=_progress(export, claimed_at=claimed_at),
-        )
+        if spec is None:
+            result = stitch(segments, target, width=width, height=height, on_progress=progress)
+            method, duration, manifest = result.method, result.duration, None
+        else:
+            finished = finish(
+                segments, spec.finishing, target, width=width, height=height, on_progress=progress
+            )
+            method, duration = FINISH_METHOD, finished.duration
+            manifest = {**export.manifest, "finishing": _finished_manifest(spec, finished)}
         with target.open("rb") as handle:
             name = default_storage.save(
                 f"exports/{export.uuid}/{export.file_name}",
                 File(handle),
                 max_length=Export.video.field.max_length,
             )
-    return result, name
+    return _Rendered(name, method, duration, manifest)
+
+
+def _finished_manifest(spec: FinishSpec, finished: FinishedExport) -> dict:
+    """The finishing asked for, with the loudness the engine measured in the file."""
+    loudness = {
+        **spec.manifest["loudness"],
+        "integrated": str(finished.loudness.integrated),
+        "true_peak": str(finished.loudness.true_peak),
+    }
+    return {**spec.manifest, "loudness": loudness}
 
 
 def _short(error: Exception) -> str:

@@ -33,6 +33,7 @@ from .models import (
     Transition,
 )
 from .tasks import export_playlist
+from .timeline import played_length
 
 
 def _require_edit(user, playlist_or_project) -> None:
@@ -317,7 +318,8 @@ def export_start(*, user, playlist: Playlist) -> Export:
         raise ValidationError(
             f"Item {unfinished[0]} is not a finished take: export once every take is completed."
         )
-    length = round(sum((item.length for item in items), Decimal("0")))
+    # As it plays: crossfades overlap, the end card adds (the plain join is the items' sum).
+    length = round(played_length(items) + playlist.end_card_added)
     with transaction.atomic():
         Playlist.objects.select_for_update().filter(pk=playlist.pk).first()
         version = (playlist.exports.aggregate(last=Max("version"))["last"] or 0) + 1

@@ -2,6 +2,7 @@
 spec built from the playlist and its brand kit, the file probed, the loudness measured."""
 
 import subprocess
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import imageio_ffmpeg
 import pytest
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from studio.media_probe import probe_video
 from studio.playlists import exports, services
@@ -108,7 +110,7 @@ def test_caption_crossfade_and_end_card_export_to_the_planned_length_and_loudnes
     export = run_export(studio.bob, playlist)
 
     assert export.status == ExportStatus.DONE, export.error_message
-    assert export.method == "finish"
+    assert (export.method, export.progress) == ("finish", 100)
     planned = Decimal(2) + Decimal(2) - Decimal("0.5") + Decimal(2)
     info = probe_video(export.video.path)
     assert abs(info.duration - planned) <= FRAME, info.duration
@@ -214,3 +216,25 @@ def test_captions_stay_legible_on_a_pale_brand_colour_and_need_no_kit(
         "#FFE000",
     )
     assert spec.finishing.end_card is None
+
+
+def test_a_finishing_run_failed_by_the_sweep_writes_nothing_when_it_carries_on(
+    studio, playlist, shots, media, monkeypatch, settings
+):
+    settings.STUDIO_EXPORT_STALE_SECONDS = 60
+    playlist = finished_playlist(studio, playlist, shots, media)
+    export = services.export_start(user=studio.bob, playlist=playlist)
+    real_finish = exports.finish
+
+    def finish_past_the_sweep(segments, finishing, target, **options):
+        exports.exports_sweep(now=timezone.now() + timedelta(seconds=61))
+        options["on_progress"](50)
+        return real_finish(segments, finishing, target, **options)
+
+    monkeypatch.setattr(exports, "finish", finish_past_the_sweep)
+    exports.export_run(export_id=export.pk)
+
+    export.refresh_from_db()
+    assert (export.status, export.error_message) == (ExportStatus.FAILED, exports.LOST_MESSAGE)
+    assert export.progress == 0 and not export.video and not export.method
+    assert "finishing" not in export.manifest

@@ -1,5 +1,6 @@
 // Playlist page: drag to reorder (SortableJS) and the back-to-back preview player, which
-// shows each item's caption over the video and approximates a crossfade (the export is the truth).
+// shows each item's caption over the video and approximates a crossfade (the export is the truth),
+// then the end card, if the playlist has one, for its length.
 // Loaded as a file, never inline, to keep the Content Security Policy strict.
 (function () {
   "use strict";
@@ -31,6 +32,8 @@
     this.scrubber = root.querySelector("input[type=range]");
     this.clock = root.querySelector("[data-clock]");
     this.caption = root.querySelector("[data-caption]");
+    this.card = root.querySelector("[data-end-card]");
+    this.cardTimer = null;
     this.load();
     var self = this;
     this.video.addEventListener("timeupdate", function () { self.onTime(); });
@@ -39,7 +42,16 @@
   }
 
   Preview.prototype.load = function () {
-    this.items = JSON.parse(this.root.dataset.items || "[]");
+    var entries = JSON.parse(this.root.dataset.items || "[]");
+    // The end card comes last, as an entry of kind "end_card" (preview.py).
+    this.endCard = null;
+    this.items = entries.filter(function (entry) { return entry.kind !== "end_card"; });
+    if (this.card && this.items.length) {
+      this.endCard = entries.filter(function (entry) { return entry.kind === "end_card"; })[0] || null;
+    }
+    this.stopCard();
+    this.onCard = false;
+    if (this.card) this.card.hidden = true;
     // A crossfade brings the next item in that much earlier: the server's timeline (preview.py),
     // which pinned comments share.
     var offset = 0;
@@ -48,6 +60,11 @@
       item.offset = offset;
       offset += item.end - item.start - item.crossfade;
     });
+    if (this.endCard) {
+      this.endCard.offset = offset;
+      offset += this.endCard.length;
+      this.dressCard(this.endCard);
+    }
     this.total = offset;
     this.scrubber.max = String(offset);
     this.scrubber.disabled = this.items.length === 0;
@@ -70,7 +87,66 @@
     return item.end - item.crossfade;
   };
 
+  Preview.prototype.dressCard = function (card) {
+    this.card.style.backgroundColor = card.background;  // CSSOM, which the CSP allows
+    this.card.style.color = card.text_colour;
+    var logo = this.card.querySelector("[data-end-card-logo]");
+    if (card.logo) logo.setAttribute("src", card.logo); else logo.removeAttribute("src");
+    logo.hidden = !card.logo;
+    var cta = this.card.querySelector("[data-end-card-cta]");
+    cta.textContent = card.call_to_action || "";
+    cta.hidden = !card.call_to_action;
+    var url = this.card.querySelector("[data-end-card-url]");
+    url.textContent = card.url || "";
+    url.hidden = !card.url;
+  };
+
+  Preview.prototype.setPosition = function (position) {
+    this.scrubber.value = String(position);
+    this.root.dataset.position = String(position);  // read by review.js to pin a comment
+    this.clock.textContent = position.toFixed(1) + " / " + this.total.toFixed(1) + " s";
+  };
+
+  // The end card has no video: a timer runs its clock while it plays.
+  Preview.prototype.showCard = function (within) {
+    this.video.pause();
+    this.video.classList.remove("crossfade-in");
+    this.showCaption("");
+    this.onCard = true;
+    this.index = this.items.length;
+    this.cardTime = Math.max(0, Math.min(within, this.endCard.length));
+    this.card.hidden = false;
+    this.label.textContent = "Now playing: End card";
+    this.setPosition(this.endCard.offset + this.cardTime);
+    if (this.playing) this.runCard();
+  };
+
+  Preview.prototype.runCard = function () {
+    var self = this;
+    var last = performance.now();
+    this.stopCard();
+    this.cardTimer = window.setInterval(function () {
+      var now = performance.now();
+      self.cardTime = Math.min(self.endCard.length, self.cardTime + (now - last) / 1000);
+      last = now;
+      self.setPosition(self.endCard.offset + self.cardTime);
+      if (self.cardTime >= self.endCard.length) { self.stopCard(); self.playing = false; }
+    }, 100);
+  };
+
+  Preview.prototype.stopCard = function () {
+    if (this.cardTimer !== null) window.clearInterval(this.cardTimer);
+    this.cardTimer = null;
+  };
+
+  Preview.prototype.leaveCard = function () {
+    this.stopCard();
+    this.onCard = false;
+    if (this.card) this.card.hidden = true;
+  };
+
   Preview.prototype.show = function (index, within) {
+    this.leaveCard();
     var item = this.items[index];
     var previous = this.items[index - 1];
     var fading = index === this.index + 1 && previous && previous.crossfade > 0 && within === 0;
@@ -98,18 +174,20 @@
 
   Preview.prototype.onTime = function () {
     var item = this.items[this.index];
-    if (!item) return;
-    var position = item.offset + (this.video.currentTime - item.start);
-    this.scrubber.value = String(position);
-    this.root.dataset.position = String(position);  // read by review.js to pin a comment
-    this.clock.textContent = position.toFixed(1) + " / " + this.total.toFixed(1) + " s";
+    if (!item || this.onCard) return;
+    this.setPosition(item.offset + (this.video.currentTime - item.start));
     if (this.video.currentTime >= this.playedEnd(item) - 0.05) {
       if (this.index + 1 < this.items.length) this.show(this.index + 1, 0);
+      else if (this.endCard) this.showCard(0);
       else { this.video.pause(); this.playing = false; }
     }
   };
 
   Preview.prototype.seekTotal = function (seconds) {
+    if (this.endCard && seconds >= this.endCard.offset) {
+      this.showCard(seconds - this.endCard.offset);
+      return;
+    }
     for (var i = this.items.length - 1; i >= 0; i--) {
       if (seconds >= this.items[i].offset) {
         var within = Math.min(seconds - this.items[i].offset, this.playedEnd(this.items[i]) - this.items[i].start);
@@ -120,6 +198,14 @@
   };
 
   Preview.prototype.toggle = function () {
+    if (this.onCard) {
+      this.playing = this.cardTimer === null;
+      if (!this.playing) { this.stopCard(); return; }
+      // At the card's end, play starts the playlist over.
+      if (this.cardTime >= this.endCard.length) { this.show(0, 0); this.video.play(); }
+      else this.runCard();
+      return;
+    }
     this.playing = this.video.paused;
     if (this.playing) this.video.play(); else this.video.pause();
   };

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from django.urls import reverse
 
+from studio.brands.models import BrandKit
 from studio.generation.models import Take
 
+from .finish_spec import _end_card, _font
 from .models import Playlist, PlaylistItem
 from .timeline import crossfades, item_label, playlist_timeline
 
@@ -20,14 +22,29 @@ def team_video_url(take: Take) -> str:
     return reverse("take_video", args=[take.uuid])
 
 
+def team_logo_url(kit: BrandKit) -> str:
+    return reverse("brand_kit_logo", args=[kit.uuid])
+
+
 def preview_items(
     items: list[PlaylistItem], video_url: Callable[[Take], str] = team_video_url
 ) -> str:
     """What the in-page player needs, as JSON: each finished item's source, its cut, its
     label, its caption and its transition into the next (the crossfade as it plays, 0 for a
-    cut), on the timeline that pinned comments use."""
+    cut), on the timeline that pinned comments use; then, when the playlist has one, the end
+    card (an entry of kind "end_card"), so the preview lasts as long as the length meter.
+
+    The items are the playlist's (playlist_items), which carry the playlist itself: no query
+    unless the end card reads the project's brand kit, which the summary has usually read."""
     timeline = playlist_timeline(items)
     fades = crossfades([item for item, _ in timeline])
+    # The logo view checks team access: a share link's guest cannot open it, so a page that
+    # plays through other URLs than the team's shows the card without the logo.
+    logo_url = team_logo_url if video_url is team_video_url else None
+    card = end_card(timeline[0][0].playlist, logo_url) if timeline else None
+    if card is not None:  # after the last item, which has no crossfade
+        last, offset = timeline[-1]
+        card["offset"] = float(offset + last.length)
     return json.dumps(
         [
             {
@@ -42,4 +59,27 @@ def preview_items(
             }
             for (item, offset), fade in zip(timeline, fades, strict=True)
         ]
+        + ([card] if card else [])
     )
+
+
+def end_card(
+    playlist: Playlist, logo_url: Callable[[BrandKit], str] | None = team_logo_url
+) -> dict | None:
+    """The end card as the preview draws it, with the export's texts and colours
+    (finish_spec.py): the playlist's call to action, else the brand kit's; the kit's primary
+    colour behind its secondary, else white on black. None when the playlist has none."""
+    if not playlist.end_card:
+        return None
+    kit = playlist.project.brand_kit
+    spec = _end_card(playlist, kit, _font(kit))
+    return {
+        "kind": "end_card",
+        "label": "End card",
+        "length": float(spec.length),
+        "call_to_action": spec.call_to_action,
+        "url": spec.url,
+        "background": spec.background,
+        "text_colour": spec.text_colour,
+        "logo": logo_url(kit) if kit is not None and kit.logo and logo_url else None,
+    }

@@ -45,7 +45,7 @@ def finish_spec(playlist: Playlist, items: list[PlaylistItem]) -> FinishSpec | N
     if not (captioned or any(fades) or playlist.end_card):
         return None
     kit = playlist.project.brand_kit
-    font = _font(kit)
+    font = kit_font(kit)
     finishing = Finishing(
         items=tuple(
             ItemFinish(
@@ -55,7 +55,7 @@ def finish_spec(playlist: Playlist, items: list[PlaylistItem]) -> FinishSpec | N
             for item, fade in zip(items, fades, strict=True)
         ),
         caption_style=_caption_style(kit, font) if captioned else None,
-        end_card=_end_card(playlist, kit, font) if playlist.end_card else None,
+        end_card=end_card_spec(playlist, kit, font) if playlist.end_card else None,
         loudness=Loudness(
             integrated=Decimal(playlist.loudness_target), true_peak=TRUE_PEAK_CEILING
         ),
@@ -63,7 +63,7 @@ def finish_spec(playlist: Playlist, items: list[PlaylistItem]) -> FinishSpec | N
     return FinishSpec(finishing, _manifest(finishing, kit, font))
 
 
-def _font(kit: BrandKit | None) -> Font:
+def kit_font(kit: BrandKit | None) -> Font:
     """The kit's bundled font; without a kit (or with a key no longer bundled), the first."""
     return FONTS_BY_KEY.get(kit.font, FONTS[0]) if kit is not None else FONTS[0]
 
@@ -76,7 +76,7 @@ def _caption_style(kit: BrandKit | None, font: Font) -> TextStyle:
     return TextStyle(font=font.file, text_colour=_readable_on(box), box_colour=box)
 
 
-def _end_card(playlist: Playlist, kit: BrandKit | None, font: Font) -> EndCard:
+def end_card_spec(playlist: Playlist, kit: BrandKit | None, font: Font) -> EndCard:
     background = kit.primary_colour if kit is not None else BLACK
     text = kit.secondary_colour if kit is not None else WHITE
     if _contrast(text, background) < READABLE_CONTRAST:

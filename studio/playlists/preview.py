@@ -9,7 +9,7 @@ from django.urls import reverse
 from studio.brands.models import BrandKit
 from studio.generation.models import Take
 
-from .finish_spec import _end_card, _font
+from .finish_spec import end_card_spec, kit_font
 from .models import Playlist, PlaylistItem
 from .timeline import crossfades, item_label, playlist_timeline
 
@@ -72,7 +72,7 @@ def end_card(
     if not playlist.end_card:
         return None
     kit = playlist.project.brand_kit
-    spec = _end_card(playlist, kit, _font(kit))
+    spec = end_card_spec(playlist, kit, kit_font(kit))
     return {
         "kind": "end_card",
         "label": "End card",

@@ -87,17 +87,7 @@ def stitch(
     failure, a timeout or a result of the wrong duration. An exception raised by `on_progress`
     stops the export in the same way and is raised again.
     """
-    if not segments:
-        raise ExportError("The playlist is empty: add at least one clip to export.")
-    if width <= 0 or height <= 0 or width % 2 or height % 2:
-        raise ExportError(f"The export size must be even and positive, not {width}x{height}.")
-    if fps <= 0:
-        raise ExportError(f"The frame rate must be positive, not {fps}.")
-    clips = [_probe_item(number, segment) for number, segment in enumerate(segments, 1)]
-    spans = [
-        _span(number, segment, clip)
-        for number, (segment, clip) in enumerate(zip(segments, clips, strict=True), 1)
-    ]
+    clips, spans = checked_inputs(segments, width=width, height=height, fps=fps)
     expected = sum((end - start for start, end in spans), Decimal(0))
     method: Literal["copy", "reencode"] = (
         "copy"
@@ -136,6 +126,25 @@ def stitch(
         method=method,
         expected_duration=expected,
     )
+
+
+def checked_inputs(
+    segments: Sequence[Segment], *, width: int, height: int, fps: int
+) -> tuple[list[VideoInfo], list[tuple[Decimal, Decimal]]]:
+    """Each segment probed and its span checked against it, and the output's size and rate
+    checked: what a plain join and a finished export both start from."""
+    if not segments:
+        raise ExportError("The playlist is empty: add at least one clip to export.")
+    if width <= 0 or height <= 0 or width % 2 or height % 2:
+        raise ExportError(f"The export size must be even and positive, not {width}x{height}.")
+    if fps <= 0:
+        raise ExportError(f"The frame rate must be positive, not {fps}.")
+    clips = [_probe_item(number, segment) for number, segment in enumerate(segments, 1)]
+    spans = [
+        _span(number, segment, clip)
+        for number, (segment, clip) in enumerate(zip(segments, clips, strict=True), 1)
+    ]
+    return clips, spans
 
 
 def _probe_item(number: int, segment: Segment) -> VideoInfo:

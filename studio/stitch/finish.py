@@ -31,11 +31,10 @@ from studio.stitch.export import (
     Segment,
     _check_output,
     _ffmpeg,
-    _probe_item,
     _run,
     _seconds,
     _segment_filters,
-    _span,
+    checked_inputs,
 )
 from studio.stitch.finishing import (
     SAFE_BOTTOM,
@@ -88,17 +87,7 @@ def finish(
     Raises ExportError, leaving nothing at `dest` nor beside it, for a bad spec or item, an
     ffmpeg failure, a timeout or a result of the wrong duration.
     """
-    if not segments:
-        raise ExportError("The playlist is empty: add at least one clip to export.")
-    if width <= 0 or height <= 0 or width % 2 or height % 2:
-        raise ExportError(f"The export size must be even and positive, not {width}x{height}.")
-    if fps <= 0:
-        raise ExportError(f"The frame rate must be positive, not {fps}.")
-    clips = [_probe_item(number, segment) for number, segment in enumerate(segments, 1)]
-    spans = [
-        _span(number, segment, clip)
-        for number, (segment, clip) in enumerate(zip(segments, clips, strict=True), 1)
-    ]
+    clips, spans = checked_inputs(segments, width=width, height=height, fps=fps)
     lengths = [end - start for start, end in spans]
     plan = plan_finishing(finishing, lengths, width=width, height=height, fps=fps)
     expected = plan.duration

@@ -31,6 +31,18 @@ class TeamKitChoiceField(forms.ModelChoiceField):
         return f"{obj.team.name}: {obj.name}" if self.show_team else obj.name
 
 
+def brand_kit_field(refused: str) -> TeamKitChoiceField:
+    """An optional choice of brand kit, by its uuid; the form narrows it to the team's kits."""
+    return TeamKitChoiceField(
+        label="Brand kit",
+        queryset=BrandKit.objects.none(),
+        required=False,
+        empty_label="No brand kit",
+        to_field_name="uuid",
+        error_messages={"invalid_choice": refused},
+    )
+
+
 class ProjectForm(forms.Form):
     name = limited_text(Project.name.field, "name", label="Name")
     client = limited_text(Project.client.field, "client's name", label="Client")
@@ -43,14 +55,7 @@ class ProjectForm(forms.Form):
     )
     team = forms.ModelChoiceField(label="Team", queryset=Team.objects.none(), empty_label=None)
     # Any kit of the teams offered; the service checks it is the chosen team's.
-    brand_kit = TeamKitChoiceField(
-        label="Brand kit",
-        queryset=BrandKit.objects.none(),
-        required=False,
-        empty_label="No brand kit",
-        to_field_name="uuid",
-        error_messages={"invalid_choice": "Choose one of the team's brand kits."},
-    )
+    brand_kit = brand_kit_field("Choose one of the team's brand kits.")
 
     def __init__(self, *args, teams: QuerySet[Team], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -72,20 +77,13 @@ class ProjectForm(forms.Form):
 class ProjectBrandKitForm(forms.Form):
     """A project's brand kit: one of its own team's, or none."""
 
-    brand_kit = forms.ModelChoiceField(
-        label="Brand kit",
-        queryset=BrandKit.objects.none(),
-        required=False,
-        empty_label="No brand kit",
-        to_field_name="uuid",
-        error_messages={"invalid_choice": "Choose one of this team's brand kits."},
-    )
+    brand_kit = brand_kit_field("Choose one of this team's brand kits.")
 
     def __init__(self, *args, project: Project, **kwargs) -> None:
         kwargs.setdefault("initial", {"brand_kit": project.brand_kit})
         super().__init__(*args, **kwargs)
         field = self.fields["brand_kit"]
-        assert isinstance(field, forms.ModelChoiceField)
+        assert isinstance(field, TeamKitChoiceField)
         field.queryset = BrandKit.objects.filter(team_id=project.team_id)
 
 

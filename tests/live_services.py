@@ -60,13 +60,18 @@ def celery_worker(
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
         process = processes.start(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        failed = True
         try:
             wait_until_ready("celery worker", lambda: b" ready." in log.read_bytes(), timeout=60)
             yield process
+            failed = False
         finally:
             processes.stop(process)
-            if process.returncode not in (0, -15):
-                print(log.read_text()[-4000:])
+            if failed or process.returncode not in (0, -15):
+                # What the worker did is what explains a take that never moved.
+                print(
+                    f"== the last of {log.name}", log.read_text(errors="replace")[-6000:], sep="\n"
+                )
 
 
 @contextmanager

@@ -99,3 +99,40 @@ def _duration(container: InputContainer, stream: VideoStream) -> Decimal | None:
     else:
         return None
     return (Decimal(seconds.numerator) / Decimal(seconds.denominator)).quantize(_MILLISECOND)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    duration: Decimal
+    codec: str
+    sample_rate: int
+    channels: int
+
+
+def probe_audio(path: str | os.PathLike[str]) -> AudioInfo:
+    """The first audio stream's facts, after decoding one frame of it; raise Unplayable if the
+    file is not sound (a renamed image, a truncated upload, a video without sound)."""
+    path = Path(path)
+    try:
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                raise Unplayable(f"{path.name} has no sound")
+            stream = container.streams.audio[0]
+            if stream.duration is not None and stream.time_base is not None:
+                seconds = Fraction(stream.duration) * stream.time_base
+            elif container.duration is not None:
+                seconds = Fraction(container.duration, av.time_base)
+            else:
+                raise Unplayable(f"{path.name} has no duration")
+            if next(container.decode(stream), None) is None:
+                raise Unplayable(f"{path.name} has no decodable sound")
+            context = stream.codec_context
+            duration = Decimal(seconds.numerator) / Decimal(seconds.denominator)
+            return AudioInfo(
+                duration=duration.quantize(_MILLISECOND),
+                codec=context.name,
+                sample_rate=context.sample_rate,
+                channels=context.layout.nb_channels,
+            )
+    except (av.FFmpegError, OSError) as exc:
+        raise Unplayable(f"{path.name} is not readable sound: {exc}") from exc

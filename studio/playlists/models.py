@@ -13,13 +13,29 @@ from studio.teams.models import TeamScopedQuerySet
 
 
 class Platform(models.TextChoices):
+    """Where the ad runs (its placement): each preset fixes the ratio and the frame size."""
+
     YOUTUBE = "youtube", "YouTube (16:9)"
     VERTICAL = "vertical", "Reels, TikTok, Shorts (9:16)"
+    FEED_SQUARE = "feed-square", "Feed (1:1)"
+    FEED_PORTRAIT = "feed-portrait", "Feed (4:5)"
     CUSTOM = "custom", "Custom"
 
 
 # The aspect ratio each platform preset stands for; custom playlists choose their own.
-PLATFORM_RATIOS: dict[str, str] = {Platform.YOUTUBE: "16:9", Platform.VERTICAL: "9:16"}
+PLATFORM_RATIOS: dict[str, str] = {
+    Platform.YOUTUBE: "16:9",
+    Platform.VERTICAL: "9:16",
+    Platform.FEED_SQUARE: "1:1",
+    Platform.FEED_PORTRAIT: "4:5",
+}
+# The frame a preset's export is rendered at (what the platforms ask of a delivered file).
+PLATFORM_SIZES: dict[str, tuple[int, int]] = {
+    Platform.YOUTUBE: (1920, 1080),
+    Platform.VERTICAL: (1080, 1920),
+    Platform.FEED_SQUARE: (1080, 1080),
+    Platform.FEED_PORTRAIT: (1080, 1350),
+}
 TARGET_LENGTHS = (6, 15, 30, 60)
 
 # Finishing: one limit each, kept by the model, the forms and the services.
@@ -30,6 +46,19 @@ CROSSFADE_MIN_SECONDS = Decimal("0.2")
 CROSSFADE_MAX_SECONDS = Decimal("2.0")
 # A project without a brand kit (or a kit without a length) gets this end card.
 END_CARD_DEFAULT_SECONDS = Decimal("2")
+# A music bed: bounded so that an upload stays small and an ad's bed is a song, not an album.
+MUSIC_MAX_BYTES = 30 * 1024 * 1024
+MUSIC_MAX_SECONDS = 600
+MUSIC_GAIN_RANGE = (-30, 0)  # dB applied to the bed before it is mixed and ducked
+MUSIC_DEFAULT_GAIN = -12
+
+
+class Framing(models.TextChoices):
+    """How a take whose ratio is not the playlist's fills the frame."""
+
+    CROP = "crop", "Crop to fill"
+    BLUR = "blur", "Fit on a blurred copy"
+    FIT = "fit", "Fit with black bars"
 
 
 class Transition(models.TextChoices):
@@ -81,6 +110,18 @@ class Playlist(models.Model):
         validators=[https_validator],
     )
     loudness_target = models.SmallIntegerField(choices=Loudness.choices, default=Loudness.STREAMING)
+    # A music bed under the takes' own sound (ducked under it), looped or cut to the ad's length.
+    music = models.FileField(upload_to="music/", blank=True, max_length=300)
+    music_name = models.CharField(max_length=200, blank=True)  # the uploaded file's own name
+    music_seconds = models.DecimalField(max_digits=7, decimal_places=3, null=True, blank=True)
+    music_gain = models.SmallIntegerField(
+        default=MUSIC_DEFAULT_GAIN,
+        validators=[MinValueValidator(MUSIC_GAIN_RANGE[0]), MaxValueValidator(MUSIC_GAIN_RANGE[1])],
+    )
+    # A deliverable: the ad (playlist) it was made from, in this playlist's placement and length.
+    source = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="deliverables"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -97,6 +138,12 @@ class Playlist(models.Model):
                 | models.Q(end_card_seconds__gte=END_CARD_MIN_SECONDS)
                 & models.Q(end_card_seconds__lte=END_CARD_MAX_SECONDS),
                 name="playlist_end_card_1_to_5_seconds",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    music_gain__gte=MUSIC_GAIN_RANGE[0], music_gain__lte=MUSIC_GAIN_RANGE[1]
+                ),
+                name="playlist_music_gain_in_range",
             ),
         ]
 
@@ -147,11 +194,33 @@ class PlaylistItem(models.Model):
         ],
     )
 
+    # A take of another ratio than the playlist's: cropped around a centre (fractions of the
+    # take's width and height), or fitted on a blurred copy of itself, or with black bars.
+    framing = models.CharField(max_length=8, choices=Framing.choices, default=Framing.CROP)
+    crop_x = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    crop_y = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.5"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    # Kept whole when a shorter cut is proposed from this playlist.
+    keep = models.BooleanField(default=False)
+
     objects = PlaylistItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(crop_x__gte=0, crop_x__lte=1, crop_y__gte=0, crop_y__lte=1),
+                name="playlist_item_crop_centre_in_frame",
+            ),
             models.CheckConstraint(
                 condition=models.Q(transition="cut", transition_seconds__isnull=True)
                 | models.Q(

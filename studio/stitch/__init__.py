@@ -1,6 +1,6 @@
 """The export engine: join a playlist's clips into one deliverable MP4 (no Django)."""
 
-from studio.stitch.export import ExportError, ExportResult, Segment, stitch
+from studio.stitch.export import ExportError, ExportResult, Framing, Segment, stitch
 from studio.stitch.finish import FinishedExport, LoudnessMeasurement, finish, measure_loudness
 from studio.stitch.finishing import (
     Caption,
@@ -8,6 +8,7 @@ from studio.stitch.finishing import (
     Finishing,
     ItemFinish,
     Loudness,
+    MusicBed,
     TextStyle,
     Transition,
 )
@@ -20,9 +21,11 @@ __all__ = [
     "ExportResult",
     "FinishedExport",
     "Finishing",
+    "Framing",
     "ItemFinish",
     "Loudness",
     "LoudnessMeasurement",
+    "MusicBed",
     "Segment",
     "TextStyle",
     "Transition",

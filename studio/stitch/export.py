@@ -40,10 +40,21 @@ class ExportError(Exception):
 
 
 @dataclass(frozen=True)
+class Framing:
+    """How a clip whose ratio is not the export's fills the frame: fitted with black bars,
+    cropped to fill around a centre, or fitted over a blurred, cropped copy of itself."""
+
+    fill: Literal["fit", "crop", "blur"] = "fit"
+    centre_x: Decimal = Decimal("0.5")  # the crop's centre, as a fraction of the clip's width
+    centre_y: Decimal = Decimal("0.5")  # and of its height
+
+
+@dataclass(frozen=True)
 class Segment:
     path: Path
     trim_in: Decimal | None = None  # seconds from the start of the clip
     trim_out: Decimal | None = None  # seconds from the start of the clip (exclusive end)
+    framing: Framing = Framing()
 
 
 @dataclass(frozen=True)

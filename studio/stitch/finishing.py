@@ -76,11 +76,23 @@ class Loudness:
 
 
 @dataclass(frozen=True)
+class MusicBed:
+    """Music under the takes' own sound: looped or cut to the ad's length, faded in and out,
+    ducked while the takes speak, then normalised with everything else."""
+
+    path: Path
+    gain: Decimal = Decimal(-12)  # dB applied to the music before it is mixed
+    fade_in: Decimal = Decimal("0.5")  # seconds
+    fade_out: Decimal = Decimal("1.5")  # seconds
+
+
+@dataclass(frozen=True)
 class Finishing:
     items: tuple[ItemFinish, ...] = ()  # one per segment; missing ones are plain cuts
     caption_style: TextStyle | None = None  # needed as soon as one item has a caption
     end_card: EndCard | None = None
     loudness: Loudness = field(default_factory=Loudness)
+    music: MusicBed | None = None
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,8 @@ CROSSFADE_MIN_SECONDS = Decimal("0.2")
 CROSSFADE_MAX_SECONDS = Decimal("2.0")
 # A project without a brand kit (or a kit without a length) gets this end card.
 END_CARD_DEFAULT_SECONDS = Decimal("2")
-# A music bed: bounded so that an upload stays small and an ad's bed is a song, not an album.
+# A music bed's upload is bounded (its length, by studio.stitch.finishing.MUSIC_MAX_SECONDS).
 MUSIC_MAX_BYTES = 30 * 1024 * 1024
-MUSIC_MAX_SECONDS = 600
 MUSIC_GAIN_RANGE = (-30, 0)  # dB applied to the bed before it is mixed and ducked
 MUSIC_DEFAULT_GAIN = -12
 

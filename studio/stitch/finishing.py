@@ -26,6 +26,8 @@ SAFE_BOTTOM = 0.9  # of the frame's height: a caption's box ends above the botto
 CAPTION_LINES = 3  # at most, so a caption stays in the lower third
 CAPTION_SIZE = (0.05, 0.035)  # preferred and least font size, in frame heights
 END_CARD_LENGTH = (Decimal(1), Decimal(5))
+# A music bed's longest source: a song, not an album (the studio refuses longer uploads too).
+MUSIC_MAX_SECONDS = 600
 _FONT_MAGIC = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf")
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -19,6 +19,7 @@ from studio.stitch import (
 )
 
 from .models import Playlist, PlaylistItem
+from .music import music_bed, music_manifest
 from .timeline import crossfades
 
 TRUE_PEAK_CEILING = Decimal(-1)  # dBTP: the usual ceiling of streaming platforms
@@ -42,7 +43,7 @@ def finish_spec(playlist: Playlist, items: list[PlaylistItem]) -> FinishSpec | N
     the last item, never longer than a neighbour, so the export matches what was watched."""
     fades = crossfades(items)
     captioned = any(item.caption for item in items)
-    if not (captioned or any(fades) or playlist.end_card):
+    if not (captioned or any(fades) or playlist.end_card or playlist.music):
         return None
     kit = playlist.project.brand_kit
     font = kit_font(kit)
@@ -59,8 +60,10 @@ def finish_spec(playlist: Playlist, items: list[PlaylistItem]) -> FinishSpec | N
         loudness=Loudness(
             integrated=Decimal(playlist.loudness_target), true_peak=TRUE_PEAK_CEILING
         ),
+        music=music_bed(playlist),
     )
-    return FinishSpec(finishing, _manifest(finishing, kit, font))
+    manifest = _manifest(finishing, kit, font) | {"music": music_manifest(playlist)}
+    return FinishSpec(finishing, manifest)
 
 
 def kit_font(kit: BrandKit | None) -> Font:

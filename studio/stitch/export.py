@@ -3,7 +3,8 @@
 Every input is probed first, so a bad item fails with a message naming it before ffmpeg starts.
 Clips that share one encoding and already have the requested size are joined by the concat
 demuxer without re-encoding (seconds for a minute of video, no quality loss); anything else is
-normalised (scaled to fit, padded, 24 fps, yuv420p, H.264 + AAC stereo) in one ffmpeg run.
+normalised in one ffmpeg run: framed as each item asks (fitted with bars, cropped around a centre,
+or fitted over a blurred copy of itself), 24 fps, yuv420p, H.264 + AAC stereo.
 The result is written beside `dest` and renamed into place only once its duration checks out.
 """
 
@@ -33,6 +34,8 @@ _MILLISECOND = Decimal("0.001")
 # How often ffmpeg reports, and the least time between two callbacks however often it does.
 _PROGRESS_INTERVAL = 0.25
 _AUDIO_RATE = 48000
+# How much smaller than the frame a blurred backdrop is made before it is scaled back up.
+_BACKDROP_SHRINK = 10
 
 
 class ExportError(Exception):
@@ -150,12 +153,27 @@ def checked_inputs(
         raise ExportError(f"The export size must be even and positive, not {width}x{height}.")
     if fps <= 0:
         raise ExportError(f"The frame rate must be positive, not {fps}.")
+    for number, segment in enumerate(segments, 1):
+        _check_framing(number, segment.framing)
     clips = [_probe_item(number, segment) for number, segment in enumerate(segments, 1)]
     spans = [
         _span(number, segment, clip)
         for number, (segment, clip) in enumerate(zip(segments, clips, strict=True), 1)
     ]
     return clips, spans
+
+
+def _check_framing(number: int, framing: Framing) -> None:
+    if framing.fill not in ("fit", "crop", "blur"):
+        raise ExportError(
+            f"Item {number}'s framing must be fit, crop or blur, not {framing.fill!r}."
+        )
+    centre = (Decimal(framing.centre_x), Decimal(framing.centre_y))
+    if not all(Decimal(0) <= value <= Decimal(1) for value in centre):
+        raise ExportError(
+            f"Item {number}'s crop centre must be inside the frame: x and y from 0 to 1, "
+            f"not {centre[0]}, {centre[1]}."
+        )
 
 
 def _probe_item(number: int, segment: Segment) -> VideoInfo:
@@ -203,6 +221,7 @@ def _on_frame(seconds: Decimal, rate: Fraction) -> Decimal:
 def _can_stream_copy(
     segments: Sequence[Segment], clips: Sequence[VideoInfo], width: int, height: int, fps: int
 ) -> bool:
+    # Clips already of the export's size have its ratio, which every framing shows alike.
     first = clips[0]
     return (
         all(segment.trim_in is None and segment.trim_out is None for segment in segments)
@@ -279,11 +298,8 @@ def _segment_filters(
     start, end = span
     length = _seconds(end - start)
     video_cut, audio_cut = _trim_filters(segment, clip, start, end)
-    video = (
-        f"[{index}:v:0]{video_cut}scale={width}:{height}:force_original_aspect_ratio=decrease"
-        f":force_divisible_by=2,pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black,"
-        f"setsar=1,fps={fps},format=yuv420p"
-    )
+    framed = _framing_filters(index, segment.framing, clip, width, height)
+    video = f"[{index}:v:0]{video_cut}{framed},setsar=1,fps={fps},format=yuv420p"
     source = (
         f"[{index}:a:0]{audio_cut}"
         if clip.audio is not None
@@ -296,6 +312,33 @@ def _segment_filters(
         f"apad=whole_dur={length},atrim=end={length},asetpts=PTS-STARTPTS"
     )
     return video, audio
+
+
+def _framing_filters(index: int, framing: Framing, clip: VideoInfo, width: int, height: int) -> str:
+    """The picture brought to width x height as the framing says (a chain that may open a
+    branch of its own, labelled by `index`, and ends unlabelled)."""
+    fit = f"scale={width}:{height}:force_original_aspect_ratio=decrease:force_divisible_by=2"
+    if framing.fill == "fit" or clip.width * height == clip.height * width:
+        # A clip of the frame's ratio fills it whatever the framing: the cheapest chain will do.
+        return f"{fit},pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black"
+    if framing.fill == "crop":
+        # The window is centred on the chosen point, then pushed back inside the picture.
+        x = f"max(0\\,min(iw-ow\\,iw*{Decimal(framing.centre_x):f}-ow/2))"
+        y = f"max(0\\,min(ih-oh\\,ih*{Decimal(framing.centre_y):f}-oh/2))"
+        return (
+            f"scale={width}:{height}:force_original_aspect_ratio=increase,"
+            f"crop={width}:{height}:x={x}:y={y}"
+        )
+    # The backdrop is blurred at a tenth of the frame's size, a hundredth of the pixels, then
+    # scaled up, which blurs it further: the export's budget has no room for a full-size blur.
+    small_w, small_h = max(2, width // _BACKDROP_SHRINK), max(2, height // _BACKDROP_SHRINK)
+    return (
+        f"split=2[fore{index}][back{index}];"
+        f"[back{index}]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,"
+        f"crop={small_w}:{small_h},boxblur=2:1,scale={width}:{height}[backdrop{index}];"
+        f"[fore{index}]{fit}[fitted{index}];"
+        f"[backdrop{index}][fitted{index}]overlay=(W-w)/2:(H-h)/2"
+    )
 
 
 def _trim_filters(

@@ -1,14 +1,10 @@
 """Finishing, checked by measurement: frames decoded with PyAV, loudness by ffmpeg's ebur128."""
 
-import re
-import subprocess
-from array import array
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
 import av
-import imageio_ffmpeg
 import pytest
 
 from studio.stitch import (
@@ -24,6 +20,7 @@ from studio.stitch import (
     finish,
 )
 from studio.stitch.finishing import characters_per_line, wrap
+from tests.stitch.media import audio_levels, clip, ebur128, ffmpeg, rgb_at
 
 FONT = Path(__file__).resolve().parents[2] / "static" / "fonts" / "inter" / "Inter_400Regular.ttf"
 W, H, FPS = 320, 180, 24
@@ -39,30 +36,15 @@ class Media:
     logo: Path
 
 
-def _ffmpeg(*args: str) -> None:
-    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
-    subprocess.run([*command, *args], check=True, timeout=60)
-
-
-def _clip(dest: Path, colour: str, seconds: float, tone: int) -> Path:
-    _ffmpeg(
-        *("-f", "lavfi", "-i", f"color=c=0x{colour}:s={W}x{H}:r={FPS}:d={seconds}"),
-        *("-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration={seconds}"),
-        *("-af", "volume=-20dB", "-c:v", "libx264", "-preset", "ultrafast"),
-        *("-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2", "-shortest", str(dest)),
-    )
-    return dest
-
-
 @pytest.fixture(scope="module")
 def media(tmp_path_factory: pytest.TempPathFactory) -> Media:
     folder = tmp_path_factory.mktemp("media")
     logo = folder / "logo.png"
-    _ffmpeg("-f", "lavfi", "-i", "color=c=white:s=80x40", "-frames:v", "1", str(logo))
+    ffmpeg("-f", "lavfi", "-i", "color=c=white:s=80x40", "-frames:v", "1", str(logo))
     return Media(
-        blue_2s=_clip(folder / "blue.mp4", BLUE, 2, 440),
-        green_2s=_clip(folder / "green.mp4", GREEN, 2, 660),
-        red_1s=_clip(folder / "red.mp4", RED, 1, 880),
+        blue_2s=clip(folder / "blue.mp4", f"0x{BLUE}", 2, size=(W, H), tone=440),
+        green_2s=clip(folder / "green.mp4", f"0x{GREEN}", 2, size=(W, H), tone=660),
+        red_1s=clip(folder / "red.mp4", f"0x{RED}", 1, size=(W, H), tone=880),
         logo=logo,
     )
 
@@ -126,18 +108,6 @@ def luma(path: Path, at: float) -> bytes:
     raise AssertionError(f"no frame at {at} s")
 
 
-def rgb_at(path: Path, at: float, x: int, y: int) -> tuple[int, int, int]:
-    with av.open(str(path)) as container:
-        for frame in container.decode(video=0):
-            assert frame.time is not None
-            if frame.time >= at - FRAME / 2:
-                plane = frame.reformat(format="rgb24").planes[0]
-                offset = y * plane.line_size + 3 * x
-                red, green, blue = bytes(plane)[offset : offset + 3]
-                return red, green, blue
-    raise AssertionError(f"no frame at {at} s")
-
-
 def mean_difference(a: bytes, b: bytes, rows: range, columns: range) -> float:
     total = sum(abs(a[y * W + x] - b[y * W + x]) for y in rows for x in columns)
     return total / (len(rows) * len(columns))
@@ -149,40 +119,6 @@ def changed_pixels(a: bytes, b: bytes, rows: range) -> int:
 
 def changed_columns(a: bytes, b: bytes, rows: range) -> list[int]:
     return [x for x in range(W) if any(abs(a[y * W + x] - b[y * W + x]) > 40 for y in rows)]
-
-
-def ebur128(path: Path) -> tuple[float, float]:
-    """Integrated loudness (LUFS) and true peak (dBTP), measured here, not by the engine."""
-    run = subprocess.run(
-        [
-            *(imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path)),
-            *("-map", "0:a:0", "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    summary = run.stderr[run.stderr.rfind("Summary:") :]
-    integrated = re.search(r"I:\s+(-?[\d.]+) LUFS", summary)
-    peak = re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary)
-    assert integrated and peak, summary
-    return float(integrated[1]), float(peak[1])
-
-
-def audio_levels(path: Path, window: float) -> list[float]:
-    """The mean absolute sample of each `window` seconds of the first channel."""
-    sums: dict[int, float] = {}
-    counts: dict[int, int] = {}
-    with av.open(str(path)) as container:
-        for frame in container.decode(audio=0):
-            assert frame.time is not None and frame.format.name == "fltp"
-            samples = array("f", bytes(frame.planes[0])[: frame.samples * 4])
-            for number, sample in enumerate(samples):
-                slot = int((frame.time + number / frame.sample_rate) / window)
-                sums[slot] = sums.get(slot, 0.0) + abs(sample)
-                counts[slot] = counts.get(slot, 0) + 1
-    return [sums[slot] / counts[slot] for slot in sorted(sums)]
 
 
 def test_length_is_the_sum_less_the_crossfades_plus_the_end_card(finished: Path):

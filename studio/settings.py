@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "studio.playlists",
     "studio.activity",
     "studio.review",
+    "studio.deliveries",
 ]
 
 MIDDLEWARE = [
@@ -340,7 +341,11 @@ CELERY_TASK_ROUTES = {
     "studio.generation.tasks.cancel_take": {"queue": "cancels"},
     "studio.generation.tasks.submit_take": {"queue": "submits"},
     "studio.playlists.tasks.export_playlist": {"queue": "exports"},
+    "studio.deliveries.tasks.pack_delivery": {"queue": "exports"},
 }
+# How often beat looks for deliveries ready to pack (Export all): what a user waits at most
+# between the last file's end and the packing's start.
+STUDIO_DELIVERY_CHECK_SECONDS = float(os.environ.get("STUDIO_DELIVERY_CHECK_SECONDS", "5"))
 # A tick left in the broker while no worker runs is dropped, not run late by the thousand.
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-steps": {
@@ -357,6 +362,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "studio.playlists.tasks.sweep_stale_exports",
         "schedule": STUDIO_SWEEP_EVERY_SECONDS,
         "options": {"expires": 30},
+    },
+    # Export all: packs the deliveries whose exports have all ended (exports.py, a lower
+    # layer, cannot tell them), and recovers a packing run that went quiet.
+    "check-deliveries": {
+        "task": "studio.deliveries.tasks.check_deliveries",
+        "schedule": STUDIO_DELIVERY_CHECK_SECONDS,
+        "options": {"expires": 5},
     },
 }
 # Exports: a running export writes a heartbeat at most this often; one quiet for

@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("studio.playlists.urls")),
     path("", include("studio.brands.urls")),
     path("", include("studio.review.urls")),
+    path("", include("studio.deliveries.urls")),
     path("", include("studio.teams.urls")),
     path("", include("studio.activity.urls")),
 ]

@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from studio.activity.models import Activity
 from studio.brands.models import BrandKit, Element
+from studio.deliveries.models import Delivery, DeliveryFile, DeliveryStatus
 from studio.generation.models import Take, TakeStatus
-from studio.playlists.models import Export, Playlist, PlaylistItem
+from studio.playlists.models import Export, ExportStatus, Playlist, PlaylistItem
 from studio.projects.models import Project, Shot, Storyboard
 from studio.review import services as review
 from studio.review.models import Comment, Decision, ShareLink
@@ -183,6 +184,13 @@ TEAM_ROUTES = [
     Route("post", "playlist_export", "playlist", EDIT, None, "exports"),
     Route("get", "export_download", "export", VIEW),
     Route("get", "export_manifest", "export", VIEW),
+    # -- deliveries (Export all)
+    Route("post", "delivery_start", "playlist", EDIT, None, "deliveries"),
+    Route("get", "delivery_detail", "delivery", VIEW),
+    Route("get", "delivery_package", "delivery", VIEW),
+    Route("get", "delivery_sheet", "delivery", VIEW),
+    Route("get", "delivery_sheet_csv", "delivery", VIEW),
+    Route("post", "delivery_retry", "failed_delivery", EDIT, None, "deliveries"),
     # -- teams
     Route("get", "team_detail", "team", VIEW),
     Route("post", "team_switch", "team", VIEW, None, "session"),
@@ -342,6 +350,7 @@ def build_world(studio) -> dict:
     )
     export = Export.objects.create(playlist=playlist, version=1, file_name="cut_v1.mp4")
     export.video.save("cut_v1.mp4", ContentFile(b"\x00" * 64))
+    delivery, failed_delivery = deliveries(studio, playlist, take)
     invitation = studio.team.invitations.create(
         email="pending@example.com", role="viewer", invited_by=studio.alice
     )
@@ -366,6 +375,8 @@ def build_world(studio) -> dict:
         "playlist": playlist.uuid,
         "item": item.uuid,
         "export": export.uuid,
+        "delivery": delivery.uuid,
+        "failed_delivery": failed_delivery.uuid,
         "team": studio.team.uuid,
         "member": studio.vera.memberships.get(team=studio.team).uuid,
         "invitation": invitation.uuid,
@@ -379,6 +390,42 @@ def build_world(studio) -> dict:
     }
 
 
+def deliveries(studio, ad: Playlist, take: Take) -> tuple[Delivery, Delivery]:
+    """A deliverable of the ad, delivered once (ready: its zip and sheet) and once failed (its
+    file's export failed: Run again exports it anew)."""
+    deliverable = Playlist.objects.create(
+        project=studio.project,
+        name="Cut vertical",
+        platform="vertical",
+        aspect_ratio="9:16",
+        target_seconds=6,
+        source=ad,
+    )
+    PlaylistItem.objects.create(playlist=deliverable, take=take, position=1)
+    done = Export.objects.create(
+        playlist=deliverable, version=1, file_name="cut-vertical_v1.mp4", status=ExportStatus.DONE
+    )
+    done.video.save("cut-vertical_v1.mp4", ContentFile(b"\x00" * 64))
+    row = {"placement": "Reels", "file_name": done.file_name, "size_bytes": 64, "sha256": "0" * 64}
+    ready = Delivery.objects.create(ad=ad, status=DeliveryStatus.READY, sheet=[row])
+    ready.package.save("delivery.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18))
+    lost = Export.objects.create(
+        playlist=deliverable,
+        version=2,
+        file_name="cut-vertical_v2.mp4",
+        status=ExportStatus.FAILED,
+        error_message="The export stopped (its worker was lost); run it again.",
+    )
+    failed = Delivery.objects.create(ad=ad, status=DeliveryStatus.FAILED, error_message="Lost")
+    DeliveryFile.objects.bulk_create(
+        [
+            DeliveryFile(delivery=ready, position=1, export=done),
+            DeliveryFile(delivery=failed, position=1, export=lost),
+        ]
+    )
+    return ready, failed
+
+
 def snapshot(client: Client) -> dict[str, list]:
     """What any route may change, by the name a route's `changes` gives it."""
 
@@ -389,13 +436,14 @@ def snapshot(client: Client) -> dict[str, list]:
     return {
         "projects": rows(Project, "name", "budget", "brand_kit"),
         "storyboards": rows(Storyboard, "title"),
-        "shots": rows(Shot, "prompt", "version", "position", "deleted_at", "selected_take"),
+        "shots": rows(Shot, "prompt", "version", "position", "deleted_at", "selected_take", "part"),
         "takes": rows(Take, "status"),
         "playlists": rows(Playlist, "name", "end_card", "end_card_seconds", "loudness_target"),
         "items": rows(
             PlaylistItem, "playlist", "position", "trim_in", "caption", "transition_seconds"
         ),
         "exports": rows(Export, "status"),
+        "deliveries": rows(Delivery, "status"),
         "decisions": rows(Decision, "state"),
         "comments": rows(Comment, "resolved"),
         "share_links": rows(ShareLink, "revoked_at"),

@@ -1,0 +1,129 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_POST
+
+from studio.access import get_playlist
+from studio.htmx import AuthenticatedHttpRequest, refused
+from studio.ranges import ranged_file_response
+from studio.teams.models import Action
+from studio.teams.services import user_can
+
+from . import services, sheet
+from .models import Delivery, DeliveryStatus
+from .packing import CSV_NAME
+
+PAGE = "deliveries/delivery_detail.html"
+
+
+def get_delivery(request: AuthenticatedHttpRequest, uuid) -> Delivery:
+    """The delivery scoped to the user's teams (404 for anyone else), with its ad's project."""
+    return get_object_or_404(
+        Delivery.objects.for_user(request.user).select_related("ad__project__team"), uuid=uuid
+    )
+
+
+def progress_context(delivery: Delivery) -> dict:
+    """The files with their exports and deliverables (one query), and the overall progress:
+    the files' mean while they render, all but the last step while packing."""
+    files = list(delivery.files.select_related("export__playlist"))
+    ended = sum(1 for file in files if not file.export.is_active)
+    if delivery.status == DeliveryStatus.READY:
+        overall = 100
+    elif delivery.status == DeliveryStatus.PACKING:
+        overall = 99
+    else:
+        progress = [100 if not f.export.is_active else f.export.progress for f in files]
+        overall = min(sum(progress) // max(len(progress), 1), 98)
+    failed = [file for file in files if file.is_failed]
+    return {
+        "delivery": delivery,
+        "files": files,
+        "ended": ended,
+        "overall": overall,
+        "failed_count": len(failed),
+        "kept_count": len(files) - len(failed),
+    }
+
+
+@login_required
+@require_POST
+def delivery_start(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    """Export all, from the ad's page: the delivery's page follows."""
+    ad = get_playlist(request, uuid)
+    try:
+        delivery = services.delivery_start(user=request.user, ad=ad)  # checks the role
+    except ValidationError as error:
+        return refused(request, error, "#playlist-alert", reverse("playlist_detail", args=[uuid]))
+    return redirect("delivery_detail", uuid=delivery.uuid)
+
+
+@login_required
+@require_GET
+def delivery_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
+    """The one progress view; htmx polls its #progress fragment while the delivery is active."""
+    delivery = get_delivery(request, uuid)
+    context = progress_context(delivery)
+    if request.htmx:
+        response = TemplateResponse(request, f"{PAGE}#progress", context)
+    else:
+        context["can_edit"] = user_can(request, delivery.ad.project.team, Action.EDIT)
+        response = TemplateResponse(request, PAGE, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def delivery_retry(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    delivery = get_delivery(request, uuid)
+    back = reverse("delivery_detail", args=[delivery.uuid])
+    try:
+        services.delivery_retry(user=request.user, delivery=delivery)  # checks the role
+    except ValidationError as error:
+        return refused(request, error, "#delivery-alert", back)
+    return redirect(back)
+
+
+def _not_ready() -> HttpResponse:
+    return HttpResponse("This delivery is not ready.", status=404, content_type="text/plain")
+
+
+@login_required
+@require_GET
+def delivery_package(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase:
+    delivery = get_delivery(request, uuid)
+    if delivery.status != DeliveryStatus.READY or not delivery.package:
+        return _not_ready()
+    response = ranged_file_response(request, delivery.package, content_type="application/zip")
+    name = (delivery.package.name or "").rsplit("/", 1)[-1]
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def delivery_sheet(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    """The printable sheet, the rows as packed (the zip holds the same page)."""
+    delivery = get_delivery(request, uuid)
+    if delivery.status != DeliveryStatus.READY:
+        return _not_ready()
+    return TemplateResponse(
+        request, "deliveries/sheet.html", sheet.sheet_context(delivery, delivery.sheet)
+    )
+
+
+@login_required
+@require_GET
+def delivery_sheet_csv(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    delivery = get_delivery(request, uuid)
+    if delivery.status != DeliveryStatus.READY:
+        return _not_ready()
+    response = HttpResponse(sheet.sheet_csv(delivery.sheet), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{CSV_NAME}"'
+    return response

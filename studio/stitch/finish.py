@@ -1,4 +1,4 @@
-"""Render a playlist with its finishing: captions, crossfades, an end card, loudness (no Django).
+"""Render a playlist finished: captions, crossfades, an end card, music, loudness (no Django).
 
 Three ffmpeg runs, all checked before `dest` is touched:
 1. the whole picture (captions burned in with drawtext, crossfades with xfade, the end card drawn
@@ -6,7 +6,7 @@ Three ffmpeg runs, all checked before `dest` is touched:
 2. the sound normalised with those measurements (loudnorm's second pass: one linear gain, so the
    ad's dynamics are kept unless the true-peak ceiling forbids it) and encoded, the picture copied;
 3. the file itself measured by ebur128, which is what the result (and the manifest) reports.
-The programme's sound is one labelled chain before loudnorm: a music bed can be mixed in there.
+The takes' sound is one labelled chain before loudnorm, where a music bed is mixed in (music.py).
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from studio.stitch.finishing import (
     TextBlock,
     plan_finishing,
 )
+from studio.stitch.music import mix_music, music_input
 
 # AAC's reconstruction overshoots the PCM it was given by a few tenths of a dB at the peaks, so
 # loudnorm aims this far under the ceiling for the encoded file to stay under it.
@@ -219,12 +220,24 @@ def _graph(
             graph.append(f"[{video}][v{index}]concat=n=2:v=1:a=0,settb=1/{fps}[jv{index}]")
             graph.append(f"[{audio}][a{index}]concat=n=2:v=0:a=1[ja{index}]")
         video, audio, so_far = f"jv{index}", f"ja{index}", so_far + lengths[index] - fade
-    # [programme] is the ad's own sound: the place where a ducked music bed will be mixed in.
     graph.append(f"[{video}]null[vout]")
+    # [programme] is the ad's own sound: the takes' and the end card's silence. A music bed is
+    # keyed by it (ducked while the takes speak) and mixed with it before the measurement.
     graph.append(f"[{audio}]anull[programme]")
-    graph.append("[programme]asplit=2[aout][measure]")
+    sound = "programme"
+    if plan.music is not None:
+        music_index = len(segments) + _logo_inputs(plan)
+        inputs += music_input(plan.music)
+        graph += mix_music(plan.music, music_index, plan.duration, sound, "mixed")
+        sound = "mixed"
+    graph.append(f"[{sound}]asplit=2[aout][measure]")
     graph.append(f"[measure]{_loudnorm(plan)}:print_format=json,anullsink")
     return inputs, graph
+
+
+def _logo_inputs(plan: Plan) -> int:
+    """How many inputs the end card adds after the segments' (its logo's)."""
+    return int(plan.end_card is not None and plan.end_card.card.logo is not None)
 
 
 def _end_card(

@@ -1,4 +1,4 @@
-"""The finishing spec: captions, transitions, an end card and a loudness target (no Django).
+"""The finishing spec: captions, transitions, an end card, music and loudness (no Django).
 
 Plain frozen dataclasses, so the playlists app can build one from its rows and pass it to
 `studio.stitch.finish`. `plan_finishing` checks it against the clips' lengths and the frame,
@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
+from studio.media_probe import Unplayable, probe_audio
 from studio.stitch.export import ExportError, _seconds
 
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
@@ -28,6 +29,7 @@ CAPTION_SIZE = (0.05, 0.035)  # preferred and least font size, in frame heights
 END_CARD_LENGTH = (Decimal(1), Decimal(5))
 # A music bed's longest source: a song, not an album (the studio refuses longer uploads too).
 MUSIC_MAX_SECONDS = 600
+MUSIC_GAIN = (Decimal(-30), Decimal(0))  # dB: quieter than -30 is no bed, louder drowns the takes
 _FONT_MAGIC = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf")
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -130,6 +132,7 @@ class Plan:
     end_card: PlannedEndCard | None
     loudness: Loudness
     caption_style: TextStyle | None
+    music: MusicBed | None = None
 
     @property
     def duration(self) -> Decimal:
@@ -163,7 +166,11 @@ def plan_finishing(
         raise ExportError(f"The loudness target must be -70 to -5 LUFS, not {loudness.integrated}.")
     if not Decimal(-9) <= Decimal(loudness.true_peak) <= Decimal(0):
         raise ExportError(f"The true-peak ceiling must be -9 to 0 dBTP, not {loudness.true_peak}.")
-    return Plan(tuple(lengths), captions, crossfades, end_card, loudness, finishing.caption_style)
+    plan = Plan(tuple(lengths), captions, crossfades, end_card, loudness, finishing.caption_style)
+    if finishing.music is None:
+        return plan
+    _check_music(finishing.music, plan.duration)
+    return replace(plan, music=finishing.music)
 
 
 def _plan_caption(
@@ -322,6 +329,34 @@ def _check_font(font: Path, owner: str) -> None:
         magic = file.read(4)
     if magic not in _FONT_MAGIC:
         raise ExportError(f"{owner}'s font {path.name} is not a TrueType or OpenType font.")
+
+
+def _check_music(music: MusicBed, duration: Decimal) -> None:
+    """A music bed the mix can use: sound (proved by decoding it), a song's length at most,
+    and a gain and fades that leave it audible within the ad."""
+    path = Path(music.path)
+    if not path.is_file():
+        raise ExportError(f"The music file {path.name} is missing.")
+    try:
+        sound = probe_audio(path)
+    except Unplayable as exc:
+        raise ExportError(
+            f"The music file {path.name} is not sound: choose an audio file (MP3, WAV, M4A...)."
+        ) from exc
+    if sound.duration > MUSIC_MAX_SECONDS:
+        raise ExportError(
+            f"The music file {path.name} lasts {_seconds(sound.duration)} s: music may last "
+            f"at most {MUSIC_MAX_SECONDS // 60} minutes ({MUSIC_MAX_SECONDS} s)."
+        )
+    low, high = MUSIC_GAIN
+    if not low <= Decimal(music.gain) <= high:
+        raise ExportError(f"The music's level must be {low} to {high} dB, not {music.gain} dB.")
+    for name, fade in [("fade-in", music.fade_in), ("fade-out", music.fade_out)]:
+        if not Decimal(0) <= Decimal(fade) < duration:
+            raise ExportError(
+                f"The music's {name} must last from 0 s to less than the ad "
+                f"({_seconds(duration)} s), not {_seconds(Decimal(fade))} s."
+            )
 
 
 def _check_logo(logo: Path) -> None:

@@ -1,6 +1,7 @@
 """Running an export on the worker: join the playlist's takes into one video, store it and say
 how it went. Exports are started (numbered, with their manifest) in services.py."""
 
+import hashlib
 import logging
 import tempfile
 from collections import Counter
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from django.conf import settings
 from django.core.files import File
@@ -18,10 +20,11 @@ from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
-from studio.stitch import ExportError, FinishedExport, Segment, finish, stitch
+from studio.media_probe import probe_video
+from studio.stitch import ExportError, FinishedExport, Framing, Segment, finish, stitch
 
 from .finish_spec import FinishSpec, finish_spec
-from .models import Export, ExportStatus, Playlist, PlaylistItem
+from .models import PLATFORM_SIZES, Export, ExportStatus, Playlist, PlaylistItem
 
 DEFAULT_SIZES = {"16:9": (1280, 720), "9:16": (720, 1280)}
 PROGRESS_STEP = 5  # percent; fewer writes while ffmpeg runs
@@ -32,7 +35,10 @@ log = logging.getLogger(__name__)
 
 
 def export_size(playlist: Playlist, items: list[PlaylistItem]) -> tuple[int, int]:
-    """The takes' own frame size when they agree with the playlist (so no re-encode is needed)."""
+    """A preset placement's frame exactly (what the platform asks of a delivered file); for a
+    custom playlist, the takes' own frame size when they agree with it (so no re-encode)."""
+    if playlist.platform in PLATFORM_SIZES:
+        return PLATFORM_SIZES[playlist.platform]
     sizes = Counter(
         item.take.resolution
         for item in items
@@ -97,7 +103,6 @@ def export_run(*, export_id: int) -> None:
             if _finish(held, status=ExportStatus.FAILED, error_message=message):
                 _record_finish(export, f"failed: {message}")
         return
-    fields = {"manifest": result.manifest} if result.manifest is not None else {}
     with transaction.atomic():
         done = _finish(
             held,
@@ -106,7 +111,7 @@ def export_run(*, export_id: int) -> None:
             progress=100,
             method=result.method,
             duration=result.duration,
-            **fields,
+            manifest=result.manifest,
         )
         if done:
             _record_finish(export, f"finished, {result.duration:.1f} s")
@@ -119,7 +124,7 @@ class _Rendered:
     name: str  # the stored file's
     method: str
     duration: Decimal
-    manifest: dict | None  # the export's manifest with its finishing; None: left as started
+    manifest: dict  # the export's manifest with its finishing and the file's facts
 
 
 def _render_and_store(export: Export, *, claimed_at: datetime) -> _Rendered:
@@ -127,24 +132,30 @@ def _render_and_store(export: Export, *, claimed_at: datetime) -> _Rendered:
     items = list(export.playlist.items.select_related("take__shot"))
     width, height = export_size(export.playlist, items)
     segments = [
-        Segment(path=Path(item.take.video.path), trim_in=item.trim_in, trim_out=item.trim_out)
+        Segment(
+            path=Path(item.take.video.path),
+            trim_in=item.trim_in,
+            trim_out=item.trim_out,
+            framing=Framing(fill=FILLS[item.framing], centre_x=item.crop_x, centre_y=item.crop_y),
+        )
         for item in items
     ]
     spec = finish_spec(export.playlist, items)
     progress = _progress(export, claimed_at=claimed_at)
     method: str
-    manifest: dict | None
+    manifest: dict
     with tempfile.TemporaryDirectory(prefix="export-") as workdir:
         target = Path(workdir) / export.file_name
         if spec is None:
             result = stitch(segments, target, width=width, height=height, on_progress=progress)
-            method, duration, manifest = result.method, result.duration, None
+            method, duration, manifest = result.method, result.duration, {**export.manifest}
         else:
             finished = finish(
                 segments, spec.finishing, target, width=width, height=height, on_progress=progress
             )
             method, duration = FINISH_METHOD, finished.duration
             manifest = {**export.manifest, "finishing": _finished_manifest(spec, finished)}
+        manifest["file"] = file_facts(target, export.file_name)
         with target.open("rb") as handle:
             name = default_storage.save(
                 f"exports/{export.uuid}/{export.file_name}",
@@ -152,6 +163,28 @@ def _render_and_store(export: Export, *, claimed_at: datetime) -> _Rendered:
                 max_length=Export.video.field.max_length,
             )
     return _Rendered(name, method, duration, manifest)
+
+
+FILLS: dict[str, Literal["fit", "crop", "blur"]] = {"fit": "fit", "crop": "crop", "blur": "blur"}
+HASH_CHUNK = 1024 * 1024  # bytes read at a time: a long export is never held in memory
+
+
+def file_facts(path: Path, name: str) -> dict:
+    """What a delivery sheet lists of the file as rendered: its frame and length as probed,
+    its size, and its SHA-256 (read in chunks)."""
+    info = probe_video(path)
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return {
+        "name": name,
+        "width": info.width,
+        "height": info.height,
+        "duration": str(info.duration),
+        "size_bytes": path.stat().st_size,
+        "sha256": digest.hexdigest(),
+    }
 
 
 def _finished_manifest(spec: FinishSpec, finished: FinishedExport) -> dict:

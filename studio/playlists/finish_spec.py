@@ -43,7 +43,9 @@ def finish_spec(playlist: Playlist, items: list[PlaylistItem]) -> FinishSpec | N
     the last item, never longer than a neighbour, so the export matches what was watched."""
     fades = crossfades(items)
     captioned = any(item.caption for item in items)
-    if not (captioned or any(fades) or playlist.end_card or playlist.music):
+    # A deliverable always goes through finishing: its loudness normalised and measured.
+    deliverable = playlist.source_id is not None
+    if not (captioned or any(fades) or playlist.end_card or playlist.music or deliverable):
         return None
     kit = playlist.project.brand_kit
     font = kit_font(kit)

@@ -2,7 +2,7 @@
 so bad input leaves the playlist as it was."""
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from uuid import uuid4
 
 from django.core.exceptions import ValidationError
@@ -27,11 +27,13 @@ from .models import (
     CTA_URL_MAX_LENGTH,
     PLATFORM_RATIOS,
     Export,
+    Framing,
     Loudness,
     Playlist,
     PlaylistItem,
     Transition,
 )
+from .placements import placement_slug
 from .tasks import export_playlist
 from .timeline import played_length
 
@@ -226,6 +228,44 @@ def _check_crossfade(items: list[PlaylistItem], index: int, seconds: Decimal | N
             )
 
 
+CROP_STEP = Decimal("0.001")  # the crop centre's column keeps three decimals
+
+
+@transaction.atomic
+def playlist_item_frame(
+    *, user, item: PlaylistItem, framing: str, crop_x: Decimal, crop_y: Decimal
+) -> PlaylistItem:
+    """How a take of another ratio fills the frame: cropped around a centre (fractions of the
+    take's width and height, 0 to 1), fitted on a blurred copy of itself, or with bars."""
+    _require_edit(user, item.playlist)
+    if framing not in Framing.values:
+        raise ValidationError("Choose crop, blurred copy or black bars.")
+    outside = [
+        f"{label} {value}"
+        for label, value in (("across", crop_x), ("down", crop_y))
+        if not Decimal("0") <= value <= Decimal("1")
+    ]
+    if outside:
+        raise ValidationError(
+            f"The crop centre must lie inside the frame: 0 to 1 across and down (0.5 is the "
+            f"middle), not {' and '.join(outside)}."
+        )
+    item.framing = framing
+    item.crop_x, item.crop_y = (
+        v.quantize(CROP_STEP, rounding=ROUND_HALF_UP) for v in (crop_x, crop_y)
+    )
+    item.save(update_fields=["framing", "crop_x", "crop_y"])
+    return item
+
+
+def playlist_item_keep(*, user, item: PlaylistItem, keep: bool) -> PlaylistItem:
+    """Kept whole when a shorter cut is proposed from this playlist."""
+    _require_edit(user, item.playlist)
+    item.keep = keep
+    item.save(update_fields=["keep"])
+    return item
+
+
 def playlist_finish(
     *,
     user,
@@ -293,6 +333,10 @@ def playlist_duplicate(*, user, playlist: Playlist, name: str = "") -> Playlist:
             caption=item.caption,
             transition=item.transition,
             transition_seconds=item.transition_seconds,
+            framing=item.framing,
+            crop_x=item.crop_x,
+            crop_y=item.crop_y,
+            keep=item.keep,
         )
         for item in playlist.items.all()
     )
@@ -319,7 +363,13 @@ def export_start(*, user, playlist: Playlist) -> Export:
             f"Item {unfinished[0]} is not a finished take: export once every take is completed."
         )
     # As it plays: crossfades overlap, the end card adds (the plain join is the items' sum).
-    length = round(played_length(items) + playlist.end_card_added)
+    played = played_length(items) + playlist.end_card_added
+    length = round(played)
+    ad = playlist.source or playlist
+    if playlist.source_id is not None and played <= playlist.target_seconds:
+        # A deliverable is named by the slot it was cut for (a 15 s spot playing 14.6 s is
+        # a 15), so the variants of an ad group by placement and length.
+        length = playlist.target_seconds
     with transaction.atomic():
         Playlist.objects.select_for_update().filter(pk=playlist.pk).first()
         version = (playlist.exports.aggregate(last=Max("version"))["last"] or 0) + 1
@@ -329,11 +379,12 @@ def export_start(*, user, playlist: Playlist) -> Export:
             created_by=user,
             file_name=export_file_name(
                 project=playlist.project.name,
-                playlist=playlist.name,
+                playlist=ad.name,
                 aspect_ratio=playlist.aspect_ratio,
                 length_seconds=length,
                 version=version,
                 max_length=_file_name_room(),
+                placement=placement_slug(playlist.platform, playlist.aspect_ratio),
             ),
             manifest=manifest(playlist, items),
         )
@@ -361,8 +412,13 @@ def manifest(playlist: Playlist, items: list[PlaylistItem]) -> dict:
     return {
         "project": playlist.project.name,
         "playlist": playlist.name,
+        "source": playlist.source.name if playlist.source is not None else None,
+        "placement": placement_slug(playlist.platform, playlist.aspect_ratio),
         "aspect_ratio": playlist.aspect_ratio,
         "target_seconds": playlist.target_seconds,
+        "music": {"name": playlist.music_name, "gain": playlist.music_gain}
+        if playlist.music
+        else None,
         "items": [
             {
                 "position": position,
@@ -374,6 +430,10 @@ def manifest(playlist: Playlist, items: list[PlaylistItem]) -> dict:
                 "trim_in": str(item.trim_in) if item.trim_in is not None else None,
                 "trim_out": str(item.trim_out) if item.trim_out is not None else None,
                 "length": str(item.length),
+                "caption": item.caption,
+                "framing": item.framing,
+                "crop_x": str(item.crop_x),
+                "crop_y": str(item.crop_y),
                 "cost": str(item.take.cost),
             }
             for position, item in enumerate(items, start=1)

@@ -15,10 +15,18 @@ from django.utils import timezone
 from studio.media_probe import probe_video
 from studio.playlists import exports, services
 from studio.playlists.finish_spec import SVG_LOGO_NOTE, finish_spec
-from studio.playlists.models import Export, ExportStatus
+from studio.playlists.models import Export, ExportStatus, Playlist
 from tests.factories import make_brand_kit, make_playlist, make_take
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def playlist(studio) -> Playlist:
+    """A custom 16:9 playlist: exported at its takes' own frame (a preset placement renders
+    at the platform's size: tests/playlists/test_deliverables_export.py)."""
+    return make_playlist(studio.project, platform="custom")
+
 
 FPS = 24
 FRAME = Decimal(1) / FPS

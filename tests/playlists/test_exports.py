@@ -13,10 +13,17 @@ from devtools.simulator.video import VideoRenderer
 from studio.gateway import probe_video
 from studio.generation.models import Take
 from studio.playlists import exports, services, tasks
-from studio.playlists.models import Export, ExportStatus
-from tests.factories import make_take
+from studio.playlists.models import Export, ExportStatus, Playlist
+from tests.factories import make_playlist, make_take
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def playlist(studio) -> Playlist:
+    """A custom 16:9 playlist: exported at its takes' own frame (a preset placement renders
+    at the platform's size: tests/playlists/test_deliverables_export.py)."""
+    return make_playlist(studio.project, platform="custom")
 
 
 @pytest.fixture(scope="module")

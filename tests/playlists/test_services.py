@@ -290,7 +290,7 @@ def test_long_names_export_under_a_bounded_name_and_the_manifest_keeps_them(
         assert export.status == ExportStatus.DONE, export.error_message
         assert export.file_name.startswith("summer-launch-p")
         assert 150 < len(export.file_name) <= 200  # room for both names, cut evenly
-        assert export.file_name.endswith(f"_16x9_1s_v{version}.mp4")
+        assert export.file_name.endswith(f"_youtube-16x9_1s_v{version}.mp4")
         assert export.video.name.endswith(export.file_name)
         assert export.manifest["project"] == studio.project.name
         assert export.manifest["playlist"] == playlist.name

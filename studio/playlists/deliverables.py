@@ -1,0 +1,159 @@
+"""Deliverables: one ad made into every placement and length it runs in. Each is a playlist of
+its own (source = the ad), so it is reviewed, edited and exported (versioned) like any other."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from studio.activity.models import Verb
+from studio.activity.services import activity_record
+from studio.teams.models import Action
+from studio.teams.services import require_action
+
+from .cuts import Cut, CutImpossible, pieces, played_length, propose_cut
+from .models import PLATFORM_RATIOS, Playlist, PlaylistItem
+from .placements import LENGTHS, PLACEMENT_LABELS, PLACEMENTS, length_label
+from .services import FINISHING_FIELDS
+
+MUSIC_FIELDS = ["music", "music_name", "music_seconds", "music_gain"]
+NAME_MAX = Playlist._meta.get_field("name").max_length or 120
+
+
+@dataclass
+class Made:
+    playlists: list[Playlist] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # what was not made, and why
+
+
+def deliverable_name(ad_name: str, platform: str, length: int | None) -> str:
+    """ "Summer hero · Reels 9:16 · 15 s": the ad's name is cut short, never the tail."""
+    tail = f" · {PLACEMENT_LABELS[platform]} · {length_label(length)}"
+    return ad_name[: NAME_MAX - len(tail)].rstrip() + tail
+
+
+def deliverables_make(
+    *, user, playlist: Playlist, platforms: Sequence[str], lengths: Sequence[int | None]
+) -> Made:
+    """One deliverable per placement and length (None: the full cut; 15 and 6: a shorter cut
+    proposed from it). A length the full cut does not exceed is skipped, and so is a
+    deliverable already made (same placement and length: its next export is its next
+    version, so file names never collide). All or nothing: a cut that cannot be made
+    refuses the whole request."""
+    require_action(user=user, team=playlist.project.team, action=Action.EDIT)
+    if playlist.source_id is not None:
+        raise ValidationError("This is a deliverable: make deliverables from the ad it came from.")
+    unknown = [p for p in platforms if p not in PLACEMENTS]
+    if unknown:
+        raise ValidationError(f"Unknown placement: {unknown[0]}.")
+    if any(length not in LENGTHS for length in lengths):
+        raise ValidationError("Choose the full cut, 15 s or 6 s.")
+    if not platforms or not lengths:
+        raise ValidationError("Choose at least one placement and one length.")
+    platforms = [p for p in PLACEMENTS if p in platforms]  # page order, each once
+    lengths = [n for n in LENGTHS if n in lengths]
+    with transaction.atomic():
+        # Two people pressing at once: the second waits, then finds the first's deliverables.
+        ad = Playlist.objects.select_for_update().select_related("project").get(pk=playlist.pk)
+        items = list(ad.items.select_related("take"))
+        if not items:
+            raise ValidationError("Add takes to the ad before making deliverables.")
+        end_card = ad.end_card_added
+        full = pieces(items)
+        full_length = played_length(full, end_card)
+        made = Made()
+        cuts: dict[int | None, Cut | None] = {}
+        for length in lengths:
+            if length is None:
+                cuts[length] = None
+            elif full_length <= length:
+                made.skipped.append(
+                    f"No {length} s cut: the full cut is already {full_length:.1f} s."
+                )
+            else:
+                try:
+                    cuts[length] = propose_cut(full, target=length, end_card=end_card)
+                except CutImpossible as error:
+                    raise ValidationError(str(error)) from None
+        existing = set(ad.deliverables.values_list("name", flat=True))
+        for platform in platforms:
+            for length, cut in cuts.items():
+                name = deliverable_name(ad.name, platform, length)
+                if name in existing:
+                    made.skipped.append(f"Already made: {name}.")
+                    continue
+                made.playlists.append(
+                    _make(user, ad, items, platform, length, cut, name, full_length)
+                )
+        if not made.playlists:
+            raise ValidationError(made.skipped or "Nothing to make.")
+    return made
+
+
+def _make(
+    user,
+    ad: Playlist,
+    items: list[PlaylistItem],
+    platform: str,
+    length: int | None,
+    cut: Cut | None,
+    name: str,
+    full_length: Decimal,
+) -> Playlist:
+    ratio = PLATFORM_RATIOS[platform]
+    deliverable = Playlist.objects.create(
+        project=ad.project,
+        source=ad,
+        name=name,
+        platform=platform,
+        aspect_ratio=ratio,
+        # The full cut's target is its own length (rounded up), so it is never "over target".
+        target_seconds=length or max(1, math.ceil(full_length)),
+        created_by=user,
+        # The music file is shared, not copied: the bytes are the same.
+        **{f: getattr(ad, f) for f in [*FINISHING_FIELDS, *MUSIC_FIELDS]},
+    )
+    if cut is None:
+        rows = [
+            _copy(item, deliverable, position, item.trim_out, item.transition_seconds)
+            for position, item in enumerate(items, start=1)
+        ]
+    else:
+        rows = [
+            _copy(items[kept.source], deliverable, position, kept.trim_out, kept.transition_seconds)
+            for position, kept in enumerate(cut.items, start=1)
+        ]
+    PlaylistItem.objects.bulk_create(rows)
+    activity_record(
+        project=ad.project,
+        verb=Verb.CREATED,
+        subject=f"deliverable {name} ({ratio}) of playlist {ad.name}",
+        actor=user,
+    )
+    return deliverable
+
+
+def _copy(
+    item: PlaylistItem,
+    deliverable: Playlist,
+    position: int,
+    trim_out: Decimal | None,
+    transition_seconds: Decimal | None,
+) -> PlaylistItem:
+    return PlaylistItem(
+        playlist=deliverable,
+        take_id=item.take_id,
+        position=position,
+        trim_in=item.trim_in,
+        trim_out=trim_out,
+        caption=item.caption,
+        transition="crossfade" if transition_seconds is not None else "cut",
+        transition_seconds=transition_seconds,
+        framing=item.framing,
+        crop_x=item.crop_x,
+        crop_y=item.crop_y,
+        keep=item.keep,
+    )

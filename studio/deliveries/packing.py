@@ -89,12 +89,13 @@ def _fail_rendering(pk: int, *, now: datetime) -> None:
         delivery_id=pk, export__status=ExportStatus.FAILED
     ).select_related("export")
     message = "; ".join(
-        f"{file.export.file_name} failed: {file.export.error_message or 'no reason given'}"
+        f"{file.export.file_name} failed: "
+        + (file.export.error_message or "no reason given").rstrip(".")
         for file in failed
     )
     delivery = Delivery.objects.select_related("ad__project").get(pk=pk)
     held = Delivery.objects.filter(pk=pk)
-    _fail(held, delivery, f"{message}. Run again.", now=now, status=DeliveryStatus.RENDERING)
+    _fail(held, delivery, f"{message}.", now=now, status=DeliveryStatus.RENDERING)
 
 
 def _fail(

@@ -22,9 +22,11 @@ PAGE = "deliveries/delivery_detail.html"
 
 
 def get_delivery(request: AuthenticatedHttpRequest, uuid) -> Delivery:
-    """The delivery scoped to the user's teams (404 for anyone else), with its ad's project."""
+    """The delivery scoped to the user's teams (404 for anyone else), with its ad's project
+    and who started it (the page says so)."""
     return get_object_or_404(
-        Delivery.objects.for_user(request.user).select_related("ad__project__team"), uuid=uuid
+        Delivery.objects.for_user(request.user).select_related("ad__project__team", "created_by"),
+        uuid=uuid,
     )
 
 

@@ -8,6 +8,7 @@ from studio.brands.models import END_CARD_MAX_SECONDS, END_CARD_MIN_SECONDS, htt
 from .models import (
     CROSSFADE_MAX_SECONDS,
     CROSSFADE_MIN_SECONDS,
+    MUSIC_GAIN_RANGE,
     TARGET_LENGTHS,
     Loudness,
     Platform,
@@ -120,6 +121,17 @@ class FinishingForm(forms.Form):
     )
     loudness_target = forms.TypedChoiceField(
         label="Loudness target", choices=Loudness.choices, coerce=int, initial=Loudness.STREAMING
+    )
+
+
+class MusicForm(forms.Form):
+    """A music bed's level; the file itself is checked by studio/playlists/music.py."""
+
+    music_gain = forms.IntegerField(
+        label="Music level",
+        min_value=MUSIC_GAIN_RANGE[0],
+        max_value=MUSIC_GAIN_RANGE[1],
+        required=False,
     )
 
 

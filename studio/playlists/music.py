@@ -52,6 +52,14 @@ def _require_edit(user, playlist: Playlist) -> None:
     require_action(user=user, team=playlist.project.team, action=Action.EDIT)
 
 
+def _locked(playlist: Playlist) -> Playlist:
+    """The playlist's row again, locked (two people changing its bed at once), on its own copy:
+    a refused change leaves the caller's as it was. The project the caller loaded comes along."""
+    locked = Playlist.objects.select_for_update().get(pk=playlist.pk)
+    locked.project = playlist.project
+    return locked
+
+
 def display_name(name: str) -> str:
     """The upload's own name as people see it: no folders, no control characters."""
     name = _CONTROL.sub("", Path(name or "").name).strip()
@@ -143,7 +151,7 @@ def playlist_music_set(*, user, playlist: Playlist, upload, gain: int | None = N
         saved = ""
         try:
             with transaction.atomic():
-                playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
+                playlist = _locked(playlist)
                 old = playlist.music.name
                 playlist.music.save(stored_name(name), File(temporary), save=False)
                 saved = playlist.music.name or ""
@@ -182,7 +190,7 @@ def playlist_music_remove(*, user, playlist: Playlist) -> Playlist:
     deliverable made from this ad) still plays it."""
     _require_edit(user, playlist)
     with transaction.atomic():
-        playlist = Playlist.objects.select_for_update().get(pk=playlist.pk)
+        playlist = _locked(playlist)
         old, name = playlist.music.name, playlist.music_name
         if not old:
             return playlist

@@ -12,6 +12,13 @@ urlpatterns = [
     path("playlists/<uuid:uuid>/finishing/", views.playlist_finishing, name="playlist_finishing"),
     path("playlists/<uuid:uuid>/export/", views.playlist_export, name="playlist_export"),
     path("playlists/<uuid:uuid>/exports/", views.playlist_exports, name="playlist_exports"),
+    path("playlists/<uuid:uuid>/music/", views.playlist_music, name="playlist_music"),
+    path(
+        "playlists/<uuid:uuid>/music/remove/",
+        views.playlist_music_remove,
+        name="playlist_music_remove",
+    ),
+    path("playlists/<uuid:uuid>/music/file", views.playlist_music_file, name="playlist_music_file"),
     path("playlist-items/<uuid:uuid>/move/", views.item_move, name="playlist_item_move"),
     path("playlist-items/<uuid:uuid>/remove/", views.item_remove, name="playlist_item_remove"),
     path("playlist-items/<uuid:uuid>/trim/", views.item_trim, name="playlist_item_trim"),

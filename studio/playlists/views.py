@@ -22,8 +22,8 @@ from studio.review.services import review_of
 from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
 
-from . import services, summary
-from .forms import FinishingForm, ItemFinishForm, PlaylistForm, TrimForm, form_errors
+from . import music, services, summary
+from .forms import FinishingForm, ItemFinishForm, MusicForm, PlaylistForm, TrimForm, form_errors
 from .models import (
     CAPTION_MAX_LENGTH,
     CROSSFADE_MAX_SECONDS,
@@ -106,6 +106,7 @@ def playlist_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
     )
     can_edit = user_can(request, playlist.project.team, Action.EDIT)
     context.update(finishing_context(playlist))
+    context.update(music.music_context(playlist))
     context.update(
         project=playlist.project,
         storyboards=storyboards,
@@ -340,4 +341,76 @@ def export_manifest(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     response = HttpResponse(json.dumps(export.manifest, indent=2), content_type="application/json")
     name = export.file_name.removesuffix(".mp4") + ".json"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# The music bed: its own section of the page (templates/playlists/music.html)
+
+MUSIC = "playlists/music.html"
+
+
+def music_answer(request: HtmxHttpRequest, playlist: Playlist, notice: str) -> HttpResponse:
+    """The section again after a change; without JavaScript, the page with the notice."""
+    if not request.htmx:
+        messages.success(request, notice)
+        return redirect(reverse("playlist_detail", args=[playlist.uuid]) + "#music")
+    context = {"playlist": playlist, "can_edit": True, "music_saved": notice}
+    return TemplateResponse(request, MUSIC, context | music.music_context(playlist))
+
+
+def music_refused(request: HtmxHttpRequest, playlist: Playlist, error: ValidationError):
+    """Beside the file input, in the form that is left as it was: the file chosen stays
+    chosen, and the message names it."""
+    back = reverse("playlist_detail", args=[playlist.uuid]) + "#music"
+    return refused(request, error, "#music-error", back)
+
+
+@login_required
+@require_POST
+def playlist_music(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    """A new music bed, its level, or both (the services check the role)."""
+    playlist = get_playlist(request, uuid)
+    form = MusicForm(request.POST)
+    upload = request.FILES.get("music")
+    try:
+        if not form.is_valid():
+            raise form_errors(form)
+        gain = form.cleaned_data["music_gain"]
+        if upload is not None:
+            playlist = music.playlist_music_set(
+                user=request.user, playlist=playlist, upload=upload, gain=gain
+            )
+            notice = f"{playlist.music_name} is the music bed."
+        elif gain is not None:
+            playlist = music.playlist_music_gain_set(
+                user=request.user, playlist=playlist, gain=gain
+            )
+            notice = f"Music level {gain} dB saved."
+        else:
+            raise ValidationError("Choose an audio file for the music bed.")
+    except ValidationError as error:
+        return music_refused(request, playlist, error)
+    return music_answer(request, playlist, notice)
+
+
+@login_required
+@require_POST
+def playlist_music_remove(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    playlist = get_playlist(request, uuid)
+    playlist = music.playlist_music_remove(user=request.user, playlist=playlist)
+    return music_answer(request, playlist, "No music: the ad plays its takes' own sound.")
+
+
+@login_required
+@require_GET
+def playlist_music_file(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase:
+    """The bed for the page's player and preview, with Range so that they can seek."""
+    playlist = get_playlist(request, uuid)
+    if not playlist.music or not playlist.music.storage.exists(playlist.music.name):
+        return HttpResponse("This playlist has no music.", status=404, content_type="text/plain")
+    content_type = music.music_content_type(playlist.music.name)
+    response = ranged_file_response(request, playlist.music, content_type=content_type)
+    # Checked as sound, but served as nothing a browser would run or render as a page.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -9,6 +9,7 @@ import imageio_ffmpeg
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from studio.activity.models import Activity
 from studio.media_probe import AudioInfo
@@ -267,3 +268,142 @@ def test_without_music_the_manifest_says_none(studio, playlist):
     spec = finish_spec(playlist, [])
     assert spec is not None and spec.finishing.music is None
     assert spec.manifest["music"] is None
+
+
+# -- The page's music section, and the file it plays
+
+
+def post_music(client, playlist, data: bytes | None, name="Summer Song.mp3", **fields):
+    form = dict(fields)
+    if data is not None:
+        form["music"] = upload(data, name)
+    return client.post(reverse("playlist_music", args=[playlist.uuid]), form, **HTMX)
+
+
+def test_uploading_answers_with_the_section(
+    client, studio, playlist, sounds, django_assert_num_queries
+):
+    client.force_login(studio.bob)
+    # session, user, playlist (+project, team), role, savepoint, lock, update, activity,
+    # release savepoint; the section reads nothing more
+    with django_assert_num_queries(9):
+        response = post_music(client, playlist, sounds["mp3"], music_gain="-18")
+    assert response.status_code == 200
+    assert "Summer Song.mp3 is the music bed." in response.text
+    assert "<strong>Summer Song.mp3</strong>" in response.text and "1.5 s" in response.text
+    assert '<option value="-18" selected>' in response.text
+    assert (
+        'accept="audio/*"' in response.text and 'hx-encoding="multipart/form-data"' in response.text
+    )
+    assert 'id="preview-music"' in response.text and 'data-volume="0.126"' in response.text
+    assert "hx-confirm=" in response.text  # the remove button asks first
+    playlist.refresh_from_db()
+    assert (playlist.music_name, playlist.music_gain) == ("Summer Song.mp3", -18)
+
+
+def test_the_level_alone_is_saved(client, studio, playlist, django_assert_num_queries):
+    client.force_login(studio.bob)
+    with django_assert_num_queries(5):  # session, user, playlist (+project, team), role, update
+        response = post_music(client, playlist, None, music_gain="-6")
+    assert "Music level -6 dB saved." in response.text
+    assert Playlist.objects.get(pk=playlist.pk).music_gain == -6
+
+
+def test_a_refused_file_is_named_beside_the_field_and_the_form_left_alone(
+    client, studio, playlist, sounds
+):
+    client.force_login(studio.bob)
+    set_music(studio, playlist, sounds["wav"], name="kept.wav")
+    response = post_music(client, playlist, b"GIF89a not a song", name="holiday.gif")
+    assert response["HX-Retarget"] == "#music-error"
+    assert response["HX-Reswap"] == "innerHTML"
+    assert "holiday.gif is not an audio file we can play" in response.text
+    assert Playlist.objects.get(pk=playlist.pk).music_name == "kept.wav"
+
+
+def test_too_long_is_explained(client, studio, playlist, sounds):
+    client.force_login(studio.bob)
+    response = post_music(client, playlist, sounds["long"], name="album.mp3")
+    assert "album.mp3 runs 10 min 1 s; a music bed can be at most 10 min." in response.text
+
+
+def test_nothing_chosen_asks_for_a_file(client, studio, playlist):
+    client.force_login(studio.bob)
+    response = post_music(client, playlist, None)
+    assert "Choose an audio file for the music bed." in response.text
+
+
+def test_without_javascript_the_page_shows_the_message(client, studio, playlist):
+    client.force_login(studio.bob)
+    url = reverse("playlist_music", args=[playlist.uuid])
+    response = client.post(url, {"music": upload(b"nope", "a.mp3")}, follow=True)
+    assert "a.mp3 is not an audio file we can play" in response.text
+
+
+def test_removing_answers_with_the_empty_section(
+    client, studio, playlist, sounds, django_assert_num_queries
+):
+    set_music(studio, playlist, sounds["wav"])
+    client.force_login(studio.bob)
+    url = reverse("playlist_music_remove", args=[playlist.uuid])
+    # session, user, playlist (+project, team), role, savepoint, lock, update, activity,
+    # release savepoint
+    with django_assert_num_queries(9):
+        response = client.post(url, **HTMX)
+    assert "No music: the ad plays its takes' own sound." in response.text
+    assert 'id="preview-music"' not in response.text
+    assert not Playlist.objects.get(pk=playlist.pk).music
+
+
+def test_the_page_shows_the_bed_and_its_player(client, studio, playlist, sounds):
+    set_music(studio, playlist, sounds["wav"], name="bed.wav")
+    client.force_login(studio.vera)
+    page = client.get(reverse("playlist_detail", args=[playlist.uuid])).text
+    assert "<strong>bed.wav</strong>" in page and "<audio controls" in page
+    assert 'id="music-file"' not in page  # a viewer sees no form
+    client.force_login(studio.bob)
+    page = client.get(reverse("playlist_detail", args=[playlist.uuid])).text
+    assert 'id="music-file"' in page and "Music level" in page
+
+
+def test_viewer_may_not_change_the_music(client, studio, playlist, sounds):
+    client.force_login(studio.vera)
+    assert post_music(client, playlist, sounds["wav"]).status_code == 403
+    url = reverse("playlist_music_remove", args=[playlist.uuid])
+    assert client.post(url, **HTMX).status_code == 403
+    assert not Playlist.objects.get(pk=playlist.pk).music
+
+
+def test_outsider_gets_404(client, studio, playlist, sounds):
+    set_music(studio, playlist, sounds["wav"])
+    client.force_login(studio.oscar)
+    assert post_music(client, playlist, sounds["wav"]).status_code == 404
+    assert client.get(reverse("playlist_music_file", args=[playlist.uuid])).status_code == 404
+    url = reverse("playlist_music_remove", args=[playlist.uuid])
+    assert client.post(url).status_code == 404
+    assert Playlist.objects.get(pk=playlist.pk).music
+
+
+def test_the_file_is_served_with_range(client, studio, playlist, sounds):
+    set_music(studio, playlist, sounds["mp3"], name="bed.mp3")
+    client.force_login(studio.vera)
+    url = reverse("playlist_music_file", args=[playlist.uuid])
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Content-Type"] == "audio/mpeg"
+    assert b"".join(whole.streaming_content) == sounds["mp3"]
+    assert whole["X-Content-Type-Options"] == "nosniff" and "private" in whole["Cache-Control"]
+    part = client.get(url, headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206 and part["Content-Range"] == f"bytes 10-19/{len(sounds['mp3'])}"
+    assert b"".join(part.streaming_content) == sounds["mp3"][10:20]
+
+
+def test_an_odd_ending_is_served_as_bytes(client, studio, playlist, sounds):
+    set_music(studio, playlist, sounds["wav"], name="bed.html")
+    client.force_login(studio.bob)
+    response = client.get(reverse("playlist_music_file", args=[playlist.uuid]))
+    assert response["Content-Type"] == "application/octet-stream"
+
+
+def test_no_music_is_a_404(client, studio, playlist):
+    client.force_login(studio.bob)
+    assert client.get(reverse("playlist_music_file", args=[playlist.uuid])).status_code == 404

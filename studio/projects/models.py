@@ -99,6 +99,20 @@ class Storyboard(models.Model):
         return self.title
 
 
+class Part(models.TextChoices):
+    """What a shot is in the ad, for variants: shots of the same part are alternatives of it,
+    and a variant takes one of each part, in this order."""
+
+    NONE = "", "No part"
+    HOOK = "hook", "Hook"
+    BODY = "body", "Body"
+    CTA = "cta", "Call to action"
+
+
+# The parts in the order a variant plays them.
+PARTS = (Part.HOOK, Part.BODY, Part.CTA)
+
+
 class ShotQuerySet(TeamScopedQuerySet):
     team_path = "storyboard__project__team"
 
@@ -134,6 +148,8 @@ class Shot(models.Model):
     selected_take = models.ForeignKey(
         "generation.Take", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Hook, body or call to action: the alternatives that Make variants combines.
+    part = models.CharField(max_length=8, choices=Part.choices, blank=True, default=Part.NONE)
     # Bumped by every edit: a save based on an older version is a conflict, never an overwrite.
     version = models.PositiveIntegerField(default=1)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -143,6 +159,8 @@ class Shot(models.Model):
 
     objects = VisibleShotManager()
     all_objects = ShotQuerySet.as_manager()
+
+    Part = Part  # for templates: {% for value, label in shot.Part.choices %}
 
     class Meta:
         ordering = ["position", "created_at"]

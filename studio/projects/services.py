@@ -19,7 +19,7 @@ from studio.teams.models import Action, Team
 from studio.teams.services import require_action
 
 from .csv_import import Row
-from .models import Presence, Project, Shot, Storyboard, validate_prompt
+from .models import Part, Presence, Project, Shot, Storyboard, validate_prompt
 
 # How long Undo is offered after a shot is deleted.
 UNDO_WINDOW = timedelta(seconds=60)
@@ -184,6 +184,23 @@ def shot_update(
 
 
 @transaction.atomic
+def shot_part_set(*, user, shot: Shot, part: str) -> Shot:
+    """Mark the shot as a hook, a body or a call to action (or none): shots of one part are
+    its alternatives in Make variants. Not a text edit, so it leaves the version alone: an
+    edit open elsewhere still saves."""
+    _require_edit(user, shot.storyboard)
+    if part not in Part.values:
+        raise ValidationError({"part": "Choose hook, body, call to action or no part."})
+    if shot.part == part:
+        return shot
+    shot.part = part
+    shot.save(update_fields=["part", "updated_at"])
+    what = f"part to {Part(part).label.lower()}" if part else "part to none"
+    _log(user, shot, Verb.EDITED, f"shot {shot.position} “{shot.label}”: {what}")
+    return shot
+
+
+@transaction.atomic
 def shot_duplicate(*, user, shot: Shot) -> Shot:
     """A copy straight after the original, without its takes: a variant to try."""
     _require_edit(user, shot.storyboard)
@@ -193,6 +210,8 @@ def shot_duplicate(*, user, shot: Shot) -> Shot:
     copy = Shot.objects.create(
         storyboard=shot.storyboard,
         position=shot.position + 1,
+        # Of the same part: a duplicated hook is another hook to try.
+        part=shot.part,
         **{name: getattr(shot, name) for name in EDITABLE_FIELDS},
     )
     _log(

@@ -17,6 +17,11 @@ urlpatterns = [
     path("storyboards/<uuid:uuid>/live/", session_views.storyboard_live, name="storyboard_live"),
     path("storyboards/<uuid:uuid>/reorder/", session_views.shots_reorder, name="shots_reorder"),
     path("storyboards/<uuid:uuid>/import/", views.storyboard_import, name="storyboard_import"),
+    path(
+        "storyboards/<uuid:uuid>/variants/", views.storyboard_variants, name="storyboard_variants"
+    ),
+    path("storyboards/<uuid:uuid>/variants/make/", views.variants_make, name="variants_make"),
+    path("shots/<uuid:uuid>/part/", views.shot_part_set, name="shot_part"),
     path("shots/<uuid:uuid>/", session_views.shot_view, name="shot_view"),
     path("shots/<uuid:uuid>/edit/", session_views.shot_edit, name="shot_edit"),
     path("shots/<uuid:uuid>/update/", session_views.shot_update, name="shot_update"),

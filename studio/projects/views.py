@@ -6,15 +6,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
-from studio.access import get_project, get_storyboard
+from studio.access import get_project, get_shot, get_storyboard
 from studio.catalog.models import VideoModel
 from studio.generation.charts import project_spend_chart
 from studio.generation.ledger import Costs, project_costs, project_totals, takes_cost
 from studio.generation.services import project_budget_set
-from studio.htmx import AuthenticatedHttpRequest, parse_id, parse_uuid
+from studio.htmx import AuthenticatedHttpRequest, parse_id, parse_uuid, refused
+from studio.playlists import variants
 from studio.teams.models import Action, Role, Team
 from studio.teams.services import (
     current_membership,
@@ -26,7 +28,7 @@ from studio.teams.services import (
 
 from . import csv_import, services
 from .forms import BudgetForm, ImportForm, ProjectForm, ShotEditForm, ShotForm, StoryboardForm
-from .fragments import storyboard_page
+from .fragments import shot_part, storyboard_changed, storyboard_page, storyboard_refused
 from .models import Project, visible_shots
 
 
@@ -204,6 +206,81 @@ def storyboard_import(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
     context["form"] = form
     return TemplateResponse(request, "projects/storyboard_import.html", context)
+
+
+# Variants for testing: parts marked on the shots, combinations made into playlists.
+
+
+@login_required
+@require_POST
+def shot_part_set(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    """The Part menu on a shot card: its body comes back, and the Variants panel refreshes."""
+    shot = get_shot(request, uuid)
+    try:
+        services.shot_part_set(user=request.user, shot=shot, part=request.POST.get("part", ""))
+    except ValidationError as error:
+        return storyboard_refused(request, shot.storyboard, error, where=f"#shot-{shot.uuid}-alert")
+    if not request.htmx:
+        return redirect(
+            f"{reverse('storyboard_detail', args=[shot.storyboard.uuid])}#shot-{shot.uuid}"
+        )
+    response = storyboard_changed(shot_part(request, shot, "shot-body"))
+    return trigger_client_event(response, "variants-changed")
+
+
+VARIANTS_TEMPLATE = "projects/storyboard_variants.html"
+
+
+def variants_limit(request: HttpRequest) -> int:
+    """The bound asked for; the default for anything that is not a number (the service
+    refuses a number out of range, in words)."""
+    value = (request.POST if request.method == "POST" else request.GET).get("limit", "")
+    number = parse_id(value.strip())
+    return variants.DEFAULT_LIMIT if number is None else number
+
+
+@login_required
+@require_GET
+def storyboard_variants(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
+    """The Variants panel: the parts and their alternatives, how many variants the bound makes
+    and what they cost, before anything is made."""
+    storyboard = get_storyboard(request, uuid)
+    limit = variants_limit(request)
+    context = {
+        "storyboard": storyboard,
+        "project": storyboard.project,
+        "limit": limit,
+        "max_limit": variants.MAX_LIMIT,
+        "can_edit": user_can(request, storyboard.project.team, Action.EDIT),
+    }
+    try:
+        context["plan"] = variants.variants_plan(storyboard=storyboard, limit=limit)
+    except ValidationError as error:
+        context["error"] = error.messages[0]
+    partial = "#variants" if request.htmx else ""
+    return TemplateResponse(request, f"{VARIANTS_TEMPLATE}{partial}", context)
+
+
+@login_required
+@require_POST
+def variants_make(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    """Make N variants: the playlists, and any take they still need, all or nothing."""
+    storyboard = get_storyboard(request, uuid)
+    try:
+        playlists = variants.variants_make(
+            user=request.user, storyboard=storyboard, limit=variants_limit(request)
+        )
+    except ValidationError as error:
+        back = reverse("storyboard_variants", args=[storyboard.uuid])
+        return refused(request, error, "#variants-alert", back)
+    if not request.htmx:
+        count = len(playlists)
+        messages.success(request, f"Made {count} variant{pluralize(count)}: review them here.")
+        return redirect("project_detail", uuid=storyboard.project.uuid)
+    context = {"storyboard": storyboard, "playlists": playlists}
+    # New takes show on their shots' cards with the live updates.
+    response = TemplateResponse(request, f"{VARIANTS_TEMPLATE}#variants-made", context)
+    return storyboard_changed(response)
 
 
 # The project page: budget, spend and activity (project-level views below this line).

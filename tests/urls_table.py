@@ -16,6 +16,7 @@ import struct
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -123,6 +124,19 @@ def edited_brand_kit(studio, world) -> dict:
     return kit | {"font": "roboto-slab", "cta_text": "Shop", "end_card_seconds": "4"}
 
 
+def wav(seconds: float = 0.2, rate: int = 8000) -> bytes:
+    """A valid WAV of silence (mono, 16 bits): a music bed the check accepts."""
+    data = b"\x00\x00" * int(seconds * rate)
+    header = b"RIFF" + struct.pack("<I", 36 + len(data)) + b"WAVE"
+    fmt = b"fmt " + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+    return header + fmt + b"data" + struct.pack("<I", len(data)) + data
+
+
+def new_music(studio, world) -> dict:
+    """Another bed than the world's: a new upload each time it is sent (a file is read once)."""
+    return {"music": SimpleUploadedFile("new bed.wav", wav(), "audio/wav")}
+
+
 VIEW, EDIT, GENERATE = Action.VIEW, Action.EDIT, Action.GENERATE
 REVIEW, MANAGE = Action.REVIEW, Action.MANAGE
 
@@ -184,6 +198,11 @@ TEAM_ROUTES = [
         {"end_card": "on", "end_card_seconds": "3", "loudness_target": "-16"},
         "playlists",
     ),
+    # -- the music bed: the world's playlist has one (bed.wav)
+    Route("post", "playlist_music", "playlist", EDIT, new_music, "playlists"),
+    Route("post", "playlist_music", "playlist", EDIT, {"music_gain": "-18"}, "playlists"),
+    Route("get", "playlist_music_file", "playlist", VIEW),
+    Route("post", "playlist_music_remove", "playlist", EDIT, None, "playlists"),
     Route("post", "playlist_item_remove", "item", EDIT, None, "items"),
     Route("post", "playlist_export", "playlist", EDIT, None, "exports"),
     Route("get", "export_download", "export", VIEW),
@@ -355,6 +374,9 @@ def build_world(studio) -> dict:
     )
     export = Export.objects.create(playlist=playlist, version=1, file_name="cut_v1.mp4")
     export.video.save("cut_v1.mp4", ContentFile(b"\x00" * 64))
+    playlist.music.save("bed.wav", ContentFile(wav()), save=False)
+    playlist.music_name, playlist.music_seconds = "bed.wav", Decimal("0.2")
+    playlist.save(update_fields=["music", "music_name", "music_seconds"])
     delivery, failed_delivery = deliveries(studio, playlist, take)
     invitation = studio.team.invitations.create(
         email="pending@example.com", role="viewer", invited_by=studio.alice
@@ -443,7 +465,15 @@ def snapshot(client: Client) -> dict[str, list]:
         "storyboards": rows(Storyboard, "title"),
         "shots": rows(Shot, "prompt", "version", "position", "deleted_at", "selected_take", "part"),
         "takes": rows(Take, "status"),
-        "playlists": rows(Playlist, "name", "end_card", "end_card_seconds", "loudness_target"),
+        "playlists": rows(
+            Playlist,
+            "name",
+            "end_card",
+            "end_card_seconds",
+            "loudness_target",
+            "music_name",
+            "music_gain",
+        ),
         "items": rows(
             PlaylistItem, "playlist", "position", "trim_in", "caption", "transition_seconds"
         ),

@@ -34,7 +34,10 @@
     this.caption = root.querySelector("[data-caption]");
     this.card = root.querySelector("[data-end-card]");
     this.cardTimer = null;
+    this.music = document.createElement("audio");  // the bed, if the playlist has one
+    this.music.loop = true;
     this.load();
+    this.loadMusic();
     var self = this;
     this.video.addEventListener("timeupdate", function () { self.onTime(); });
     this.scrubber.addEventListener("input", function () { self.seekTotal(parseFloat(self.scrubber.value)); });
@@ -105,6 +108,39 @@
     this.scrubber.value = String(position);
     this.root.dataset.position = String(position);  // read by review.js to pin a comment
     this.clock.textContent = position.toFixed(1) + " / " + this.total.toFixed(1) + " s";
+    this.syncMusic(position);
+  };
+
+  // The music bed (templates/playlists/music.html's #preview-music; a guest's page has none),
+  // an approximation of the export's: looped from the ad's start, at the bed's level, faded in
+  // and out like studio.stitch.MusicBed. The export also ducks it under the takes' own sound.
+  var MUSIC_FADE_IN = 0.5, MUSIC_FADE_OUT = 1.5;
+
+  Preview.prototype.loadMusic = function () {
+    var source = document.getElementById("preview-music");
+    var src = source ? source.dataset.src : "";
+    this.musicSeconds = source ? parseFloat(source.dataset.seconds) || 0 : 0;
+    this.musicVolume = source ? parseFloat(source.dataset.volume) || 0 : 0;
+    if (src === (this.musicSrc || "")) return;
+    this.musicSrc = src;
+    this.music.pause();
+    if (src) this.music.setAttribute("src", src); else this.music.removeAttribute("src");
+    this.syncMusic(parseFloat(this.scrubber.value) || 0);
+  };
+
+  Preview.prototype.syncMusic = function (position) {
+    if (!this.music || !this.musicSrc) return;
+    var envelope = Math.min(1, position / MUSIC_FADE_IN, (this.total - position) / MUSIC_FADE_OUT);
+    var volume = this.musicVolume * envelope;
+    this.music.volume = isFinite(volume) ? Math.max(0, Math.min(1, volume)) : 0;
+    var at = this.musicSeconds > 0 ? position % this.musicSeconds : position;
+    if (Math.abs(this.music.currentTime - at) > 0.3) this.music.currentTime = at;
+    if (this.playing && this.music.paused) {
+      var started = this.music.play();
+      if (started && started.catch) started.catch(function () {});
+    } else if (!this.playing && !this.music.paused) {
+      this.music.pause();
+    }
   };
 
   // The end card has no video: a timer runs its clock while it plays.
@@ -130,7 +166,11 @@
       self.cardTime = Math.min(self.endCard.length, self.cardTime + (now - last) / 1000);
       last = now;
       self.setPosition(self.endCard.offset + self.cardTime);
-      if (self.cardTime >= self.endCard.length) { self.stopCard(); self.playing = false; }
+      if (self.cardTime >= self.endCard.length) {
+        self.stopCard();
+        self.playing = false;
+        self.syncMusic(self.total);
+      }
     }, 100);
   };
 
@@ -179,7 +219,7 @@
     if (this.video.currentTime >= this.playedEnd(item) - 0.05) {
       if (this.index + 1 < this.items.length) this.show(this.index + 1, 0);
       else if (this.endCard) this.showCard(0);
-      else { this.video.pause(); this.playing = false; }
+      else { this.video.pause(); this.playing = false; this.syncMusic(this.total); }
     }
   };
 
@@ -200,7 +240,7 @@
   Preview.prototype.toggle = function () {
     if (this.onCard) {
       this.playing = this.cardTimer === null;
-      if (!this.playing) { this.stopCard(); return; }
+      if (!this.playing) { this.stopCard(); this.syncMusic(this.endCard.offset + this.cardTime); return; }
       // At the card's end, play starts the playlist over.
       if (this.cardTime >= this.endCard.length) { this.show(0, 0); this.video.play(); }
       else this.runCard();
@@ -208,12 +248,14 @@
     }
     this.playing = this.video.paused;
     if (this.playing) this.video.play(); else this.video.pause();
+    this.syncMusic(parseFloat(this.scrubber.value) || 0);
   };
 
   function init() {
     initSortable(document.getElementById("playlist-list"));
     var root = document.getElementById("preview");
     if (root && !root.preview) root.preview = new Preview(root);
+    else if (root && root.preview) root.preview.loadMusic();  // the music section was swapped
   }
 
   document.addEventListener("DOMContentLoaded", init);

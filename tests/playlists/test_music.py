@@ -1,23 +1,27 @@
 """A playlist's music bed: an upload checked by playing it, bounded in bytes and length, kept
 under a unique name, shown and served on the playlist's page, and handed to the export engine."""
 
+import math
 import subprocess
+from array import array
 from decimal import Decimal
 from pathlib import Path
 
+import av
 import imageio_ffmpeg
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from studio.activity.models import Activity
 from studio.media_probe import AudioInfo
-from studio.playlists import music
+from studio.playlists import exports, music, services
 from studio.playlists.finish_spec import finish_spec
-from studio.playlists.models import Playlist
+from studio.playlists.models import ExportStatus, Playlist
 from studio.stitch import MusicBed
-from tests.factories import make_playlist
+from tests.factories import make_playlist, make_take
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -407,3 +411,62 @@ def test_an_odd_ending_is_served_as_bytes(client, studio, playlist, sounds):
 def test_no_music_is_a_404(client, studio, playlist):
     client.force_login(studio.bob)
     assert client.get(reverse("playlist_music_file", args=[playlist.uuid])).status_code == 404
+
+
+# -- End to end: an export with the bed, on the real engine
+
+
+def _silent_take(shot, folder: Path):
+    """A 2 s take with a silent sound track: whatever is heard in the export is the bed."""
+    path = folder / f"silent-{shot.position}.mp4"
+    ffmpeg(
+        path,
+        *("-f", "lavfi", "-i", "color=c=0x2040a0:s=320x180:r=24:d=2"),
+        *("-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo", "-t", "2"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+        *("-c:a", "aac", "-shortest"),
+    )
+    take = make_take(shot, 1, ratio="16:9", length=2)
+    take.resolution = "320x180"
+    with path.open("rb") as handle:
+        take.video.save("take.mp4", File(handle))
+    return take
+
+
+def _loudness_by_half_second(path: str) -> list[float]:
+    """The root mean square of each half second of the file's sound (mono, 8 kHz, 16 bits)."""
+    samples = array("h")
+    with av.open(path) as container:
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=8000)
+        for frame in container.decode(audio=0):
+            for mono in resampler.resample(frame):
+                samples.frombytes(bytes(mono.planes[0])[: mono.samples * 2])
+    window = 4000
+    return [
+        math.sqrt(sum(s * s for s in samples[i : i + window]) / window)
+        for i in range(0, len(samples) - window + 1, window)
+    ]
+
+
+def test_an_export_with_a_music_bed_has_sound_throughout(studio, shots, sounds, tmp_path):
+    """Two silent 2 s takes and a 1.5 s tone as the bed: looped to the ad's 4 s, it is heard
+    in every half second between its fades."""
+    playlist = make_playlist(studio.project, platform="custom")
+    takes = [_silent_take(shot, tmp_path) for shot in shots[:2]]
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
+    set_music(studio, playlist, sounds["wav"], name="tone.wav", gain=-12)
+    export = services.export_start(user=studio.bob, playlist=Playlist.objects.get(pk=playlist.pk))
+    exports.export_run(export_id=export.pk)
+    export.refresh_from_db()
+
+    assert export.status == ExportStatus.DONE, export.error_message
+    assert export.manifest["finishing"]["music"] == {
+        "name": "tone.wav",
+        "seconds": "1.500",
+        "gain": "-12",
+    }
+    levels = _loudness_by_half_second(export.video.path)
+    assert len(levels) >= 7, levels  # 4 s, less the sound codec's edges
+    # The fade-in's half second and the fade-out's last one apart, about -40 dBFS and up: the
+    # bed was heard, and looped past its 1.5 s.
+    assert all(level > 300 for level in levels[1:-1]), levels

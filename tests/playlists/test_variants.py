@@ -224,7 +224,7 @@ def test_the_panel_shows_count_and_cost_before_anything_is_made(
         "2 \N{MULTIPLICATION SIGN} 1 \N{MULTIPLICATION SIGN} 2 = <strong>4 combinations</strong>"
         in text
     )
-    assert "at most 3 will be made" in text
+    assert "with at most 3, the first 3 will be made:" in text
     assert "Hook 2</strong>: shot 2 “Splash”" in text
     assert "needs a take ($1.60)" in text
     assert "(shot 5)" in text and "<strong>1 shot, 4 s, $1.60</strong>" in text

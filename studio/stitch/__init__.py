@@ -1,7 +1,7 @@
 """The export engine: join a playlist's clips into one deliverable MP4 (no Django)."""
 
 from studio.stitch.export import ExportError, ExportResult, Framing, Segment, stitch
-from studio.stitch.finish import FinishedExport, LoudnessMeasurement, finish, measure_loudness
+from studio.stitch.finish import FinishedExport, finish
 from studio.stitch.finishing import (
     Caption,
     EndCard,
@@ -12,6 +12,7 @@ from studio.stitch.finishing import (
     TextStyle,
     Transition,
 )
+from studio.stitch.loudness import LoudnessMeasurement, measure_loudness
 from studio.stitch.names import export_file_name
 
 __all__ = [

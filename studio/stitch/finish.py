@@ -2,19 +2,16 @@
 
 Three ffmpeg runs, all checked before `dest` is touched:
 1. the whole picture (captions burned in with drawtext, crossfades with xfade, the end card drawn
-   on a colour source) encoded once, the sound kept as PCM, and its loudness measured by loudnorm;
-2. the sound normalised with those measurements (loudnorm's second pass: one linear gain, so the
-   ad's dynamics are kept unless the true-peak ceiling forbids it) and encoded, the picture copied;
+   on a colour source) encoded once, the sound kept as PCM, and its loudness measured by ebur128;
+2. the sound normalised with those measurements (one gain, so the ad's dynamics are kept unless
+   the true-peak ceiling forbids it: loudness.py) and encoded, the picture copied;
 3. the file itself measured by ebur128, which is what the result (and the manifest) reports.
-The takes' sound is one labelled chain before loudnorm, where a music bed is mixed in (music.py).
+The takes' sound is one labelled chain before the meter, where a music bed is mixed in (music.py).
 """
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import re
 import tempfile
 import time
 import uuid
@@ -44,22 +41,18 @@ from studio.stitch.finishing import (
     TextBlock,
     plan_finishing,
 )
+from studio.stitch.loudness import (
+    METER,
+    LoudnessMeasurement,
+    measure_loudness,
+    normalise,
+    read_meter,
+)
 from studio.stitch.music import mix_music, music_input
 
-# AAC's reconstruction overshoots the PCM it was given by a few tenths of a dB at the peaks, so
-# loudnorm aims this far under the ceiling for the encoded file to stay under it.
-_TRUE_PEAK_HEADROOM = Decimal("0.5")
-# Loose enough that loudnorm's second pass stays linear (one gain) for ads with a wide range.
-_LOUDNESS_RANGE = 20
 _CAPTION_BOX_OPACITY = 0.6
 # Share of the bar for each run: the picture's encode is most of the work.
 _STAGES = (85, 12, 3)
-
-
-@dataclass(frozen=True)
-class LoudnessMeasurement:
-    integrated: Decimal  # LUFS, as ebur128 measured the exported file
-    true_peak: Decimal  # dBTP
 
 
 @dataclass(frozen=True)
@@ -115,12 +108,11 @@ def finish(
                 on_progress=_stage(on_progress, 0),
                 timeout=timer.left(),
             )
-        measured = _loudnorm_json(log)
         _run(
             [
                 *_ffmpeg(),
                 *("-i", str(picture), "-map", "0:v:0", "-map", "0:a:0", "-c:v", "copy"),
-                *("-af", _normalise(plan, measured)),
+                *("-af", normalise(plan.loudness, read_meter(log))),
                 *("-c:a", "aac", "-b:a", "192k", "-ar", str(_AUDIO_RATE), "-ac", "2"),
                 *("-movflags", "+faststart", "-f", "mp4", str(temp)),
             ],
@@ -145,33 +137,6 @@ def finish(
         expected_duration=expected,
         loudness=loudness,
     )
-
-
-def measure_loudness(
-    path: Path, *, timeout: float = 300, on_progress: Callable[[int], None] | None = None
-) -> LoudnessMeasurement:
-    """The file's integrated loudness and true peak, by ffmpeg's ebur128 (EBU R 128 / BS.1770)."""
-    log = _run(
-        [
-            *_ffmpeg(),
-            *("-loglevel", "info", "-i", str(path), "-map", "0:a:0"),
-            *("-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"),
-        ],
-        expected=Decimal(1),
-        on_progress=on_progress,
-        timeout=timeout,
-    )
-    summary = log[log.rfind("Summary:") :]
-    integrated = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary)
-    peak = re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
-    if integrated is None or peak is None:
-        raise ExportError("The exported sound could not be measured; nothing was saved.")
-    return LoudnessMeasurement(_decibels(integrated[1]), _decibels(peak[1]))
-
-
-def _decibels(text: str) -> Decimal:
-    # Silence measures -inf (or -70, the gate): reported as the gate, a number a manifest takes.
-    return Decimal(-70) if text == "-inf" else max(Decimal(-70), Decimal(text))
 
 
 def _graph(
@@ -231,7 +196,7 @@ def _graph(
         graph += mix_music(plan.music, music_index, plan.duration, sound, "mixed")
         sound = "mixed"
     graph.append(f"[{sound}]asplit=2[aout][measure]")
-    graph.append(f"[measure]{_loudnorm(plan)}:print_format=json,anullsink")
+    graph.append(f"[measure]{METER},anullsink")
     return inputs, graph
 
 
@@ -343,40 +308,6 @@ def _escape(value: str) -> str:
     for special in ("\\':", "\\'[],;"):
         value = "".join(f"\\{char}" if char in special else char for char in value)
     return value
-
-
-def _loudnorm(plan: Plan) -> str:
-    ceiling = Decimal(plan.loudness.true_peak) - _TRUE_PEAK_HEADROOM
-    return (
-        f"loudnorm=I={Decimal(plan.loudness.integrated)}:TP={max(Decimal(-9), ceiling)}"
-        f":LRA={_LOUDNESS_RANGE}"
-    )
-
-
-def _normalise(plan: Plan, measured: dict[str, str]) -> str:
-    """loudnorm's second pass, or none for silence (which no gain can bring to a target)."""
-    resample = f"aresample={_AUDIO_RATE}"
-    if not math.isfinite(float(measured["input_i"])) or float(measured["input_i"]) < -70:
-        return resample
-    values = ":".join(
-        f"{name}={measured[key]}"
-        for name, key in [
-            ("measured_I", "input_i"),
-            ("measured_TP", "input_tp"),
-            ("measured_LRA", "input_lra"),
-            ("measured_thresh", "input_thresh"),
-            ("offset", "target_offset"),
-        ]
-    )
-    return f"{_loudnorm(plan)}:{values}:linear=true,{resample}"
-
-
-def _loudnorm_json(log: str) -> dict[str, str]:
-    found = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", log)
-    if not found:
-        raise ExportError("The sound's loudness could not be measured; nothing was saved.")
-    parsed = json.loads(found[-1])
-    return {key: str(value) for key, value in parsed.items()}
 
 
 def _even(value: float) -> int:

@@ -1,7 +1,7 @@
 """The music bed's part of the finishing graph: looped to the ad, faded, ducked under the takes.
 
 The music is cut to the planned length here, so the mix lasts exactly as long as the picture;
-it is mixed before loudnorm measures the sound, so the ad is normalised with its music in it.
+it is mixed before the sound is measured, so the ad is normalised with its music in it.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import reswap, retarget
 
 from studio.access import get_project, get_shot, get_storyboard
 from studio.catalog.models import VideoModel
@@ -214,7 +214,8 @@ def storyboard_import(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 @login_required
 @require_POST
 def shot_part_set(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
-    """The Part menu on a shot card: its body comes back, and the Variants panel refreshes."""
+    """The Part menu on a shot card: its body comes back, and the Variants panel refreshes
+    (it listens for storyboard-changed)."""
     shot = get_shot(request, uuid)
     try:
         services.shot_part_set(user=request.user, shot=shot, part=request.POST.get("part", ""))
@@ -224,8 +225,7 @@ def shot_part_set(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         return redirect(
             f"{reverse('storyboard_detail', args=[shot.storyboard.uuid])}#shot-{shot.uuid}"
         )
-    response = storyboard_changed(shot_part(request, shot, "shot-body"))
-    return trigger_client_event(response, "variants-changed")
+    return storyboard_changed(shot_part(request, shot, "shot-body"))
 
 
 VARIANTS_TEMPLATE = "projects/storyboard_variants.html"
@@ -278,9 +278,9 @@ def variants_make(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         messages.success(request, f"Made {count} variant{pluralize(count)}: review them here.")
         return redirect("project_detail", uuid=storyboard.project.uuid)
     context = {"storyboard": storyboard, "playlists": playlists}
-    # New takes show on their shots' cards with the live updates.
-    response = TemplateResponse(request, f"{VARIANTS_TEMPLATE}#variants-made", context)
-    return storyboard_changed(response)
+    # No storyboard-changed here: the panel would redraw itself over this answer. New takes
+    # reach their shots' cards with the next live update.
+    return TemplateResponse(request, f"{VARIANTS_TEMPLATE}#variants-made", context)
 
 
 # The project page: budget, spend and activity (project-level views below this line).

@@ -83,24 +83,27 @@ def _length(seconds: Decimal) -> str:
     return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
+def too_big(name: str) -> ValidationError:
+    megabytes = MUSIC_MAX_BYTES // 1024 // 1024
+    return ValidationError(
+        {
+            "music": f"{name} is over {megabytes} MB: a music bed can be at most {megabytes} MB "
+            "(a compressed file, MP3 or AAC, is much smaller)."
+        }
+    )
+
+
 def _copy(upload, name: str, into) -> None:
     """The upload into a file on disk (PyAV opens a path), at most one byte past the bound:
     the size a client declared is checked first, the bytes read are counted anyway."""
-    too_big = ValidationError(
-        {
-            "music": f"{name} is over {MUSIC_MAX_BYTES // 1024 // 1024} MB: a music bed can be "
-            f"at most {MUSIC_MAX_BYTES // 1024 // 1024} MB (a compressed file, MP3 or AAC, "
-            "is much smaller)."
-        }
-    )
     if (upload.size or 0) > MUSIC_MAX_BYTES:
-        raise too_big
+        raise too_big(name)
     upload.seek(0)
     copied = 0
     for chunk in upload.chunks(CHUNK):
         copied += len(chunk)
         if copied > MUSIC_MAX_BYTES:
-            raise too_big
+            raise too_big(name)
         into.write(chunk)
     into.flush()
     if not copied:

@@ -14,7 +14,7 @@ from django_htmx.http import trigger_client_event
 
 from studio.access import get_item, get_playlist, get_project
 from studio.generation.models import Take, TakeStatus
-from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuid, refused
+from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_id, parse_uuid, refused
 from studio.projects.models import Storyboard, visible_shots
 from studio.ranges import ranged_file_response
 from studio.review.approved import playlist_add_storyboard
@@ -347,6 +347,7 @@ def export_manifest(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 # The music bed: its own section of the page (templates/playlists/music.html)
 
 MUSIC = "playlists/music.html"
+FORM_ROOM = 64 * 1024  # the form's other fields and the multipart boundaries, beside the file
 
 
 def music_answer(request: HtmxHttpRequest, playlist: Playlist, notice: str) -> HttpResponse:
@@ -370,6 +371,10 @@ def music_refused(request: HtmxHttpRequest, playlist: Playlist, error: Validatio
 def playlist_music(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     """A new music bed, its level, or both (the services check the role)."""
     playlist = get_playlist(request, uuid)
+    # A body far over the bound is refused before Django reads it (htmx sends the CSRF token
+    # in a header, so nothing has read it yet): the service checks the file's own size.
+    if (parse_id(request.META.get("CONTENT_LENGTH")) or 0) > music.MUSIC_MAX_BYTES + FORM_ROOM:
+        return music_refused(request, playlist, music.too_big("The chosen file"))
     form = MusicForm(request.POST)
     upload = request.FILES.get("music")
     try:
@@ -406,9 +411,10 @@ def playlist_music_remove(request: AuthenticatedHttpRequest, uuid) -> HttpRespon
 def playlist_music_file(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase:
     """The bed for the page's player and preview, with Range so that they can seek."""
     playlist = get_playlist(request, uuid)
-    if not playlist.music or not playlist.music.storage.exists(playlist.music.name):
+    name = playlist.music.name or ""
+    if not name or not playlist.music.storage.exists(name):
         return HttpResponse("This playlist has no music.", status=404, content_type="text/plain")
-    content_type = music.music_content_type(playlist.music.name)
+    content_type = music.music_content_type(name)
     response = ranged_file_response(request, playlist.music, content_type=content_type)
     # Checked as sound, but served as nothing a browser would run or render as a page.
     response["X-Content-Type-Options"] = "nosniff"

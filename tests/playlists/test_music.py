@@ -331,6 +331,17 @@ def test_too_long_is_explained(client, studio, playlist, sounds):
     assert "album.mp3 runs 10 min 1 s; a music bed can be at most 10 min." in response.text
 
 
+def test_a_body_far_over_the_bound_is_refused_before_it_is_read(
+    client, studio, playlist, monkeypatch
+):
+    monkeypatch.setattr(music, "MUSIC_MAX_BYTES", 1024 * 1024)
+    client.force_login(studio.bob)
+    response = post_music(client, playlist, b"\x00" * 1536 * 1024, name="huge.wav")
+    assert response["HX-Retarget"] == "#music-error"
+    assert "The chosen file is over 1 MB: a music bed can be at most 1 MB" in response.text
+    assert not hasattr(response.wsgi_request, "_files")  # the body was never parsed
+
+
 def test_nothing_chosen_asks_for_a_file(client, studio, playlist):
     client.force_login(studio.bob)
     response = post_music(client, playlist, None)

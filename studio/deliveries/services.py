@@ -45,6 +45,8 @@ def delivery_start(*, user, ad: Playlist) -> Delivery:
     is checked first, and the exports' messages are sent once the whole is committed.
     A second click while one is under way answers with that one rather than starting twice."""
     require_action(user=user, team=ad.project.team, action=Action.EDIT)
+    if ad.source_id is not None:
+        raise ValidationError("This is a deliverable: export all from the ad it was made from.")
     with transaction.atomic():
         # Serialise two clicks of Export all on one ad.
         Playlist.objects.select_for_update().filter(pk=ad.pk).first()

@@ -39,6 +39,14 @@ def test_nothing_to_deliver_says_so(studio, ad):
     assert not Delivery.objects.exists()
 
 
+def test_a_deliverable_is_not_an_ad_to_export_all_from(studio, ad, deliverables):
+    with pytest.raises(ValidationError) as refused:
+        services.delivery_start(user=studio.bob, ad=deliverables[0])
+    assert refused.value.messages == [
+        "This is a deliverable: export all from the ad it was made from."
+    ]
+
+
 def test_an_empty_or_unfinished_deliverable_is_named_and_nothing_starts(studio, ad, deliverables):
     vertical, square = deliverables
     vertical.items.all().delete()

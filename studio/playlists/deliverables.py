@@ -5,18 +5,20 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
-from .cuts import Cut, CutImpossible, pieces, played_length, propose_cut
-from .models import PLATFORM_RATIOS, Playlist, PlaylistItem
-from .placements import LENGTHS, PLACEMENT_LABELS, PLACEMENTS, length_label
+from .cuts import Cut, CutImpossible, describe, pieces, played_length, propose_cut
+from .models import PLATFORM_RATIOS, Export, ExportStatus, Playlist, PlaylistItem
+from .placements import LENGTHS, PLACEMENT_LABELS, PLACEMENTS, SHORT_LENGTHS, length_label
 from .services import FINISHING_FIELDS
 
 MUSIC_FIELDS = ["music", "music_name", "music_seconds", "music_gain"]
@@ -157,3 +159,64 @@ def _copy(
         crop_y=item.crop_y,
         keep=item.keep,
     )
+
+
+# What the ad's page shows: the deliverables made, and what each length would be
+
+
+@dataclass
+class DeliverableRow:
+    playlist: Playlist
+    placement: str
+    review_state: str  # the latest decision's state ("" for none); the view says it in words
+    export_uuid: UUID | None
+    export_name: str
+    export_status: str  # in words
+    export_ready: bool
+
+
+def deliverable_rows(ad: Playlist, *, decisions: QuerySet) -> list[DeliverableRow]:
+    """The ad's deliverables, each with its latest review decision (from `decisions`, the
+    review app's, handed in by the view: this layer does not import it) and its latest
+    export: one query, subqueries rather than a query each."""
+    latest_export = Export.objects.filter(playlist=OuterRef("pk")).order_by("-version")
+    latest_decision = decisions.filter(playlist=OuterRef("pk")).order_by("-decided_at", "-pk")
+    made = ad.deliverables.annotate(
+        review_state=Subquery(latest_decision.values("state")[:1]),
+        export_uuid=Subquery(latest_export.values("uuid")[:1]),
+        export_name=Subquery(latest_export.values("file_name")[:1]),
+        export_status=Subquery(latest_export.values("status")[:1]),
+    ).order_by("created_at", "pk")
+    return [
+        DeliverableRow(
+            playlist=d,
+            placement=PLACEMENT_LABELS.get(d.platform, d.aspect_ratio),
+            review_state=d.review_state or "",
+            export_uuid=d.export_uuid,
+            export_name=d.export_name or "",
+            export_status=ExportStatus(d.export_status).label if d.export_status else "",
+            export_ready=d.export_status == ExportStatus.DONE,
+        )
+        for d in made
+    ]
+
+
+def cut_previews(ad: Playlist, items: list[PlaylistItem]) -> list[tuple[str, str, str]]:
+    """Each length's form value, label and what it would be, said before anything is made
+    (deliverables_make proposes the same cuts). The items are loaded with their takes."""
+    full = pieces(items)
+    end_card = ad.end_card_added
+    full_length = played_length(full, end_card)
+    previews = [("full", "Full cut", f"{full_length:.1f} s, every item")]
+    for length in SHORT_LENGTHS:
+        if not items:
+            what = "add takes first"
+        elif full_length <= length:
+            what = f"not made: the full cut is already {full_length:.1f} s"
+        else:
+            try:
+                what = describe(propose_cut(full, target=length, end_card=end_card), len(items))
+            except CutImpossible as error:
+                what = str(error)
+        previews.append((str(length), f"{length} s", what))
+    return previews

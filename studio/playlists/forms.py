@@ -10,12 +10,14 @@ from .models import (
     CROSSFADE_MIN_SECONDS,
     MUSIC_GAIN_RANGE,
     TARGET_LENGTHS,
+    Framing,
     Loudness,
     Platform,
     Playlist,
     PlaylistItem,
     Transition,
 )
+from .placements import PLACEMENT_LABELS, PLACEMENTS, SHORT_LENGTHS
 
 LENGTH_CHOICES = [(str(s), f"{s} s") for s in TARGET_LENGTHS] + [("custom", "Custom")]
 
@@ -23,13 +25,13 @@ LENGTH_CHOICES = [(str(s), f"{s} s") for s in TARGET_LENGTHS] + [("custom", "Cus
 class PlaylistForm(forms.Form):
     name = forms.CharField(label="Name", max_length=120)
     platform = forms.ChoiceField(
-        label="Platform", choices=Platform.choices, initial=Platform.YOUTUBE
+        label="Placement", choices=Platform.choices, initial=Platform.YOUTUBE
     )
     aspect_ratio = forms.ChoiceField(
         label="Aspect ratio (custom)",
         choices=[("16:9", "16:9"), ("9:16", "9:16")],
         required=False,
-        help_text="Used when the platform is Custom.",
+        help_text="Used when the placement is Custom.",
     )
     length = forms.ChoiceField(label="Target length", choices=LENGTH_CHOICES, initial="15")
     custom_seconds = forms.IntegerField(
@@ -142,3 +144,30 @@ def form_errors(form: forms.Form) -> ValidationError:
         label = form.fields[name].label if name in form.fields else ""
         messages += [f"{label}: {error}" if label else error for error in errors]
     return ValidationError(messages)
+
+
+class FramingForm(forms.Form):
+    """How a take of another ratio fills the frame; the service checks the centre too."""
+
+    framing = forms.ChoiceField(label="Framing", choices=Framing.choices, initial=Framing.CROP)
+    # Any number: the service says what a centre outside the frame means (not "4 digits").
+    crop_x = forms.DecimalField(label="Crop centre, across", initial=Decimal("0.5"))
+    crop_y = forms.DecimalField(label="Crop centre, down", initial=Decimal("0.5"))
+
+
+class DeliverablesForm(forms.Form):
+    """Placements and lengths: one deliverable for each of the one with each of the other."""
+
+    placements = forms.MultipleChoiceField(
+        label="Placements",
+        choices=[(p, PLACEMENT_LABELS[p]) for p in PLACEMENTS],
+        error_messages={"required": "Choose at least one placement."},
+    )
+    lengths = forms.MultipleChoiceField(
+        label="Lengths",
+        choices=[("full", "Full cut")] + [(str(n), f"{n} s") for n in SHORT_LENGTHS],
+        error_messages={"required": "Choose at least one length."},
+    )
+
+    def clean_lengths(self) -> list[int | None]:
+        return [None if n == "full" else int(n) for n in self.cleaned_data["lengths"]]

@@ -59,7 +59,7 @@ def playlist_create(
 ) -> Playlist:
     _require_edit(user, project)
     ratio = PLATFORM_RATIOS.get(platform) or aspect_ratio
-    if ratio not in ("16:9", "9:16"):
+    if platform not in PLATFORM_RATIOS and ratio not in ("16:9", "9:16"):
         raise ValidationError({"aspect_ratio": "Choose 16:9 or 9:16 for a custom playlist."})
     with transaction.atomic():
         playlist = Playlist.objects.create(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import deliverable_views, views
 
 urlpatterns = [
     path("projects/<uuid:uuid>/playlists/new/", views.playlist_create, name="playlist_create"),
@@ -19,10 +19,23 @@ urlpatterns = [
         name="playlist_music_remove",
     ),
     path("playlists/<uuid:uuid>/music/file", views.playlist_music_file, name="playlist_music_file"),
+    path(
+        "playlists/<uuid:uuid>/deliverables/",
+        deliverable_views.playlist_deliverables,
+        name="playlist_deliverables",
+    ),
     path("playlist-items/<uuid:uuid>/move/", views.item_move, name="playlist_item_move"),
     path("playlist-items/<uuid:uuid>/remove/", views.item_remove, name="playlist_item_remove"),
     path("playlist-items/<uuid:uuid>/trim/", views.item_trim, name="playlist_item_trim"),
     path("playlist-items/<uuid:uuid>/finish/", views.item_finish, name="playlist_item_finish"),
+    path(
+        "playlist-items/<uuid:uuid>/frame/",
+        deliverable_views.item_frame,
+        name="playlist_item_frame",
+    ),
+    path(
+        "playlist-items/<uuid:uuid>/keep/", deliverable_views.item_keep, name="playlist_item_keep"
+    ),
     path("exports/<uuid:uuid>/video.mp4", views.export_download, name="export_download"),
     path("exports/<uuid:uuid>/manifest.json", views.export_manifest, name="export_manifest"),
 ]

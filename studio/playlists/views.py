@@ -18,11 +18,12 @@ from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_id, par
 from studio.projects.models import Storyboard, visible_shots
 from studio.ranges import ranged_file_response
 from studio.review.approved import playlist_add_storyboard
+from studio.review.models import Decision, ReviewState
 from studio.review.services import review_of
 from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
 
-from . import music, services, summary
+from . import deliverables, music, services, summary
 from .forms import FinishingForm, ItemFinishForm, MusicForm, PlaylistForm, TrimForm, form_errors
 from .models import (
     CAPTION_MAX_LENGTH,
@@ -31,9 +32,12 @@ from .models import (
     CTA_TEXT_MAX_LENGTH,
     CTA_URL_MAX_LENGTH,
     Export,
+    Framing,
     Loudness,
     Playlist,
+    PlaylistItem,
 )
+from .placements import PLACEMENT_LABELS, PLACEMENTS
 from .preview import playlist_items, preview_items
 
 PAGE = "playlists/playlist_detail.html"
@@ -48,6 +52,7 @@ def item_context(playlist: Playlist) -> dict:
         "crossfade_min": CROSSFADE_MIN_SECONDS,
         "crossfade_max": CROSSFADE_MAX_SECONDS,
         "caption_max": CAPTION_MAX_LENGTH,
+        "framing_choices": Framing.choices,
     }
 
 
@@ -119,6 +124,7 @@ def playlist_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
         share_links=list(playlist.share_links.select_related("created_by")) if can_edit else [],
         share_target=playlist,
     )
+    context.update(deliverables_context(playlist, context["items"]))
     return TemplateResponse(request, PAGE, context)
 
 
@@ -420,3 +426,19 @@ def playlist_music_file(request: AuthenticatedHttpRequest, uuid) -> HttpResponse
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+def deliverables_context(playlist: Playlist, items: list[PlaylistItem]) -> dict:
+    """An ad's Deliverables panel (a deliverable has none): what each shorter cut would keep,
+    from the items already loaded, and the deliverables made (one query)."""
+    if playlist.source_id is not None:
+        return {"deliverables_panel": False}
+    rows = deliverables.deliverable_rows(playlist, decisions=Decision.objects.all())
+    for row in rows:
+        row.review_state = ReviewState(row.review_state or ReviewState.IN_REVIEW).label
+    return {
+        "deliverables_panel": True,
+        "deliverables": rows,
+        "placements": [(p, PLACEMENT_LABELS[p]) for p in PLACEMENTS],
+        "cut_lengths": deliverables.cut_previews(playlist, items),
+    }

@@ -67,7 +67,7 @@ def test_build_reorder_preview_and_export_a_playlist(
     page.get_by_role("link", name="Summer launch").click()
     page.get_by_role("link", name="New playlist").click()
     page.get_by_label("Name").fill("Hero 6")
-    page.get_by_label("Platform").select_option(label="YouTube (16:9)")
+    page.get_by_label("Placement").select_option(label="YouTube (16:9)")
     page.get_by_label("Target length").select_option(label="6 s")
     page.get_by_role("button", name="Create playlist").click()
     expect(page.get_by_role("heading", name="Hero 6", exact=True)).to_be_visible()
@@ -98,7 +98,7 @@ def test_build_reorder_preview_and_export_a_playlist(
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download").click()
     download = download_info.value
-    assert download.suggested_filename == "summer-launch_hero-6_16x9_6s_v1.mp4"
+    assert download.suggested_filename == "summer-launch_hero-6_youtube-16x9_6s_v1.mp4"
     saved = Path(tmp_path / download.suggested_filename)
     download.save_as(saved)
     info = probe_video(saved)

@@ -79,8 +79,9 @@ def test_playlist_page_query_count_does_not_grow_with_items(
     # session, user, playlist (+project, team), items (+takes, shots), takes to add (+their
     # storyboards), exports, the user's memberships (what the page offers, and the team
     # switcher), the pause banner, review decisions (+deciders), review comments (+authors),
-    # share links (+creators)
-    with django_assert_num_queries(11):
+    # share links (+creators), the deliverables made from it (each with its latest decision
+    # and export as subqueries)
+    with django_assert_num_queries(12):
         page = client.get(reverse("playlist_detail", args=[playlist.uuid]))
     assert page.text.count('class="playlist-item"') == 3
     preview = json.loads(page.context["preview"])

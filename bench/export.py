@@ -2,7 +2,8 @@
 
 Twelve matching 5 s 1280x720 takes (the simulator's renders) joined three ways: stitch()'s stream
 copy, stitch() forced to re-encode, and a plain copy of a file as big as all the inputs together
-(the floor: what moving the bytes costs). Rendering the takes is not timed.
+(the floor: what moving the bytes costs). Rendering the takes is not timed. Then what finishing
+adds to a re-encode in the four placements (bench/finishing.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+from bench import finishing
 from devtools.simulator.video import VideoRenderer
 from studio.media_probe import probe_video
 from studio.stitch.export import ExportResult, Segment, stitch
@@ -100,3 +102,5 @@ def _error(results: list[ExportResult]) -> str:
 
 if __name__ == "__main__":
     bench_export()
+    print()
+    finishing.main([])

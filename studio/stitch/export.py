@@ -36,6 +36,8 @@ _PROGRESS_INTERVAL = 0.25
 _AUDIO_RATE = 48000
 # How much smaller than the frame a blurred backdrop is made before it is scaled back up.
 _BACKDROP_SHRINK = 10
+# boxblur refuses a radius of half a plane's side or more: a tiny frame gets a smaller one.
+_BACKDROP_BLUR = "boxblur=lr=min(2\\,min(w\\,h)/4):cr=min(1\\,min(cw\\,ch)/4)"
 
 
 class ExportError(Exception):
@@ -331,11 +333,12 @@ def _framing_filters(index: int, framing: Framing, clip: VideoInfo, width: int, 
         )
     # The backdrop is blurred at a tenth of the frame's size, a hundredth of the pixels, then
     # scaled up, which blurs it further: the export's budget has no room for a full-size blur.
-    small_w, small_h = max(2, width // _BACKDROP_SHRINK), max(2, height // _BACKDROP_SHRINK)
+    # Even, as 4:2:0 chroma needs: an odd width gives the scaler nothing to write.
+    small_w, small_h = (max(2, side // _BACKDROP_SHRINK // 2 * 2) for side in (width, height))
     return (
         f"split=2[fore{index}][back{index}];"
         f"[back{index}]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,"
-        f"crop={small_w}:{small_h},boxblur=2:1,scale={width}:{height}[backdrop{index}];"
+        f"crop={small_w}:{small_h},{_BACKDROP_BLUR},scale={width}:{height}[backdrop{index}];"
         f"[fore{index}]{fit}[fitted{index}];"
         f"[backdrop{index}][fitted{index}]overlay=(W-w)/2:(H-h)/2"
     )

@@ -130,3 +130,13 @@ def test_a_crop_centre_outside_the_frame_is_refused_and_nothing_is_written(
         with pytest.raises(ExportError, match=message):
             export(segments, tmp_path / "out.mp4", width=180, height=180)
         assert list(tmp_path.iterdir()) == []
+
+
+def test_blur_fills_a_small_frame_too(sources: dict[str, Path], tmp_path: Path):
+    # A 90x160 frame's backdrop is 8x16 before it is scaled up: a blur that size must still run.
+    segment = Segment(sources["wide"], framing=Framing("blur"))
+    result = stitch([segment], tmp_path / "small.mp4", width=90, height=160)
+    red, _, blue = rgb_at(result.path, 0.5, 5, 5)
+    assert red > 150 > blue
+    red, _, blue = rgb_at(result.path, 0.5, 85, 155)
+    assert blue > 150 > red

@@ -20,7 +20,6 @@ from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
-from studio.media_probe import probe_video
 from studio.stitch import ExportError, FinishedExport, Framing, Segment, finish, stitch
 
 from .finish_spec import FinishSpec, finish_spec
@@ -155,7 +154,9 @@ def _render_and_store(export: Export, *, claimed_at: datetime) -> _Rendered:
             )
             method, duration = FINISH_METHOD, finished.duration
             manifest = {**export.manifest, "finishing": _finished_manifest(spec, finished)}
-        manifest["file"] = file_facts(target, export.file_name)
+        manifest["file"] = file_facts(
+            target, export.file_name, width=width, height=height, duration=duration
+        )
         with target.open("rb") as handle:
             name = default_storage.save(
                 f"exports/{export.uuid}/{export.file_name}",
@@ -169,19 +170,18 @@ FILLS: dict[str, Literal["fit", "crop", "blur"]] = {"fit": "fit", "crop": "crop"
 HASH_CHUNK = 1024 * 1024  # bytes read at a time: a long export is never held in memory
 
 
-def file_facts(path: Path, name: str) -> dict:
-    """What a delivery sheet lists of the file as rendered: its frame and length as probed,
-    its size, and its SHA-256 (read in chunks)."""
-    info = probe_video(path)
+def file_facts(path: Path, name: str, *, width: int, height: int, duration: Decimal) -> dict:
+    """What a delivery sheet lists of the file as rendered: the frame the engine rendered it at,
+    its length as the engine measured it, its size, and its SHA-256 (read in chunks)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(HASH_CHUNK):
             digest.update(chunk)
     return {
         "name": name,
-        "width": info.width,
-        "height": info.height,
-        "duration": str(info.duration),
+        "width": width,
+        "height": height,
+        "duration": str(duration),
         "size_bytes": path.stat().st_size,
         "sha256": digest.hexdigest(),
     }

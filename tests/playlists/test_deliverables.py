@@ -185,3 +185,20 @@ def test_framing_and_keep_need_the_edit_role(studio, ad):
         services.playlist_item_keep(user=studio.oscar, item=item, keep=True)
     item.refresh_from_db()
     assert (item.framing, item.keep) == ("crop", False)
+
+
+def test_a_duplicate_keeps_framing_and_keep_marks(studio, ad):
+    first = ad.items.order_by("position").first()
+    services.playlist_item_frame(
+        user=studio.bob, item=first, framing="blur", crop_x=D("0.2"), crop_y=D("0.8")
+    )
+    services.playlist_item_keep(user=studio.bob, item=first, keep=True)
+    copy = services.playlist_duplicate(user=studio.bob, playlist=ad)
+    copied = copy.items.order_by("position").first()
+    assert (copied.framing, copied.crop_x, copied.crop_y, copied.keep) == (
+        "blur",
+        D("0.2"),
+        D("0.8"),
+        True,
+    )
+    assert copy.source_id is None  # a variant to edit is an ad of its own, not a deliverable

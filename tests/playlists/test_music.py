@@ -481,3 +481,12 @@ def test_an_export_with_a_music_bed_has_sound_throughout(studio, shots, sounds, 
     # The fade-in's half second and the fade-out's last one apart, about -40 dBFS and up: the
     # bed was heard, and looped past its 1.5 s.
     assert all(level > 300 for level in levels[1:-1]), levels
+
+
+def test_a_crafted_range_is_never_a_500(client, studio, playlist, sounds):
+    set_music(studio, playlist, sounds["wav"])
+    client.force_login(studio.bob)
+    url = reverse("playlist_music_file", args=[playlist.uuid])
+    past = f"bytes={len(sounds['wav'])}-"
+    assert client.get(url, headers={"Range": past}).status_code == 416
+    assert client.get(url, headers={"Range": "bytes=" + "9" * 5000 + "-"}).status_code == 200

@@ -6,6 +6,7 @@ under the takes' own sound (studio.stitch.MusicBed); the page's preview plays it
 Each function checks the acting user's role itself (EDIT on the playlist's team), and a refused
 upload leaves the playlist, and the bed it had, as they were."""
 
+import math
 import re
 import tempfile
 from decimal import Decimal
@@ -77,7 +78,8 @@ def stored_name(name: str) -> str:
 
 
 def _length(seconds: Decimal) -> str:
-    minutes, rest = divmod(round(seconds), 60)
+    """Rounded up: a bed of 600.4 s must not read as the 10 min it is refused for passing."""
+    minutes, rest = divmod(math.ceil(seconds), 60)
     if not minutes:
         return f"{rest} s"
     return f"{minutes} min {rest} s" if rest else f"{minutes} min"

@@ -123,6 +123,12 @@ def test_an_hour_is_said_in_minutes(studio, playlist, sounds, monkeypatch):
     assert message == "mix.wav runs 61 min; a music bed can be at most 10 min."
 
 
+def test_a_fraction_over_ten_minutes_is_not_said_as_ten(studio, playlist, sounds, monkeypatch):
+    monkeypatch.setattr(music, "probe_audio", lambda path: _info(Decimal("600.2")))
+    message = refusal(lambda: set_music(studio, playlist, sounds["wav"], "mix.wav"))
+    assert message == "mix.wav runs 10 min 1 s; a music bed can be at most 10 min."
+
+
 def _info(seconds: Decimal) -> AudioInfo:
     return AudioInfo(duration=seconds, codec="mp3", sample_rate=44100, channels=2)
 

@@ -182,6 +182,8 @@ def package_name(delivery: Delivery) -> str:
 
 def _pack(delivery: Delivery, held: DeliveryQuerySet, *, claimed_at: datetime) -> _Packed:
     files = list(delivery.files.select_related("export__playlist"))
+    if not files:  # its deliverables were deleted meanwhile (their exports with them)
+        raise PackError("Its deliverables were deleted: there is nothing left to pack.")
     not_done = [f.export.file_name for f in files if f.export.status != ExportStatus.DONE]
     if not_done:
         raise PackError(f"{', '.join(not_done)} is not finished; run it again.")

@@ -185,3 +185,11 @@ def test_a_lost_packing_message_is_sent_again(started, settings):
     Delivery.objects.filter(pk=started.pk).update(heartbeat_at=earlier)
     assert packing.deliveries_check() == [started.pk]
     assert packing.deliveries_check() == []  # once per resend interval
+
+
+def test_a_delivery_whose_deliverables_were_deleted_packs_nothing(started, deliverables):
+    for deliverable in deliverables:
+        deliverable.delete()
+    delivery = packed(started)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.error_message == "Its deliverables were deleted: there is nothing left to pack."

@@ -140,3 +140,14 @@ def test_blur_fills_a_small_frame_too(sources: dict[str, Path], tmp_path: Path):
     assert red > 150 > blue
     red, _, blue = rgb_at(result.path, 0.5, 85, 155)
     assert blue > 150 > red
+
+
+def test_clips_of_the_export_size_are_copied_whatever_their_framing(
+    sources: dict[str, Path], tmp_path: Path
+):
+    # Of the export's size, a clip has its ratio: a crop or a blur would show the same picture.
+    segments = [Segment(sources["wide"], framing=Framing(fill)) for fill in ("crop", "blur")]
+    result = stitch(segments, tmp_path / "copy.mp4", width=320, height=180)
+    assert result.method == "copy"
+    tall = stitch(segments, tmp_path / "tall.mp4", width=180, height=320)
+    assert tall.method == "reencode"

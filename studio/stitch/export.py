@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import IO, Literal
 import imageio_ffmpeg
 
 from studio.media_probe import Unplayable, VideoInfo, probe_video
+from studio.stitch.framing import Framing, framing_filters
 
 # The output is checked against the sum of its parts, give or take a frame an item: a clip
 # whose frame rate is not the export's gains or loses up to one frame in the conversion.
@@ -34,10 +35,6 @@ _MILLISECOND = Decimal("0.001")
 # How often ffmpeg reports, and the least time between two callbacks however often it does.
 _PROGRESS_INTERVAL = 0.25
 _AUDIO_RATE = 48000
-# How much smaller than the frame a blurred backdrop is made before it is scaled back up.
-_BACKDROP_SHRINK = 10
-# boxblur refuses a radius of half a plane's side or more: a tiny frame gets a smaller one.
-_BACKDROP_BLUR = "boxblur=lr=min(2\\,min(w\\,h)/4):cr=min(1\\,min(cw\\,ch)/4)"
 
 
 class ExportError(Exception):
@@ -45,21 +42,11 @@ class ExportError(Exception):
 
 
 @dataclass(frozen=True)
-class Framing:
-    """How a clip whose ratio is not the export's fills the frame: fitted with black bars,
-    cropped to fill around a centre, or fitted over a blurred, cropped copy of itself."""
-
-    fill: Literal["fit", "crop", "blur"] = "fit"
-    centre_x: Decimal = Decimal("0.5")  # the crop's centre, as a fraction of the clip's width
-    centre_y: Decimal = Decimal("0.5")  # and of its height
-
-
-@dataclass(frozen=True)
 class Segment:
     path: Path
     trim_in: Decimal | None = None  # seconds from the start of the clip
     trim_out: Decimal | None = None  # seconds from the start of the clip (exclusive end)
-    framing: Framing = Framing()
+    framing: Framing = field(default_factory=Framing)
 
 
 @dataclass(frozen=True)
@@ -300,7 +287,7 @@ def _segment_filters(
     start, end = span
     length = _seconds(end - start)
     video_cut, audio_cut = _trim_filters(segment, clip, start, end)
-    framed = _framing_filters(index, segment.framing, clip, width, height)
+    framed = framing_filters(index, segment.framing, (clip.width, clip.height), width, height)
     video = f"[{index}:v:0]{video_cut}{framed},setsar=1,fps={fps},format=yuv420p"
     source = (
         f"[{index}:a:0]{audio_cut}"
@@ -314,34 +301,6 @@ def _segment_filters(
         f"apad=whole_dur={length},atrim=end={length},asetpts=PTS-STARTPTS"
     )
     return video, audio
-
-
-def _framing_filters(index: int, framing: Framing, clip: VideoInfo, width: int, height: int) -> str:
-    """The picture brought to width x height as the framing says (a chain that may open a
-    branch of its own, labelled by `index`, and ends unlabelled)."""
-    fit = f"scale={width}:{height}:force_original_aspect_ratio=decrease:force_divisible_by=2"
-    if framing.fill == "fit" or clip.width * height == clip.height * width:
-        # A clip of the frame's ratio fills it whatever the framing: the cheapest chain will do.
-        return f"{fit},pad={width}:{height}:(ow-iw)/2:(oh-ih)/2:color=black"
-    if framing.fill == "crop":
-        # The window is centred on the chosen point, then pushed back inside the picture.
-        x = f"max(0\\,min(iw-ow\\,iw*{Decimal(framing.centre_x):f}-ow/2))"
-        y = f"max(0\\,min(ih-oh\\,ih*{Decimal(framing.centre_y):f}-oh/2))"
-        return (
-            f"scale={width}:{height}:force_original_aspect_ratio=increase,"
-            f"crop={width}:{height}:x={x}:y={y}"
-        )
-    # The backdrop is blurred at a tenth of the frame's size, a hundredth of the pixels, then
-    # scaled up, which blurs it further: the export's budget has no room for a full-size blur.
-    # Even, as 4:2:0 chroma needs: an odd width gives the scaler nothing to write.
-    small_w, small_h = (max(2, side // _BACKDROP_SHRINK // 2 * 2) for side in (width, height))
-    return (
-        f"split=2[fore{index}][back{index}];"
-        f"[back{index}]scale={small_w}:{small_h}:force_original_aspect_ratio=increase,"
-        f"crop={small_w}:{small_h},{_BACKDROP_BLUR},scale={width}:{height}[backdrop{index}];"
-        f"[fore{index}]{fit}[fitted{index}];"
-        f"[backdrop{index}][fitted{index}]overlay=(W-w)/2:(H-h)/2"
-    )
 
 
 def _trim_filters(

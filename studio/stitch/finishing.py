@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
@@ -132,7 +132,7 @@ class Plan:
     end_card: PlannedEndCard | None
     loudness: Loudness
     caption_style: TextStyle | None
-    music: MusicBed | None = None
+    music: MusicBed | None
 
     @property
     def duration(self) -> Decimal:
@@ -166,11 +166,18 @@ def plan_finishing(
         raise ExportError(f"The loudness target must be -70 to -5 LUFS, not {loudness.integrated}.")
     if not Decimal(-9) <= Decimal(loudness.true_peak) <= Decimal(0):
         raise ExportError(f"The true-peak ceiling must be -9 to 0 dBTP, not {loudness.true_peak}.")
-    plan = Plan(tuple(lengths), captions, crossfades, end_card, loudness, finishing.caption_style)
-    if finishing.music is None:
-        return plan
-    _check_music(finishing.music, plan.duration)
-    return replace(plan, music=finishing.music)
+    plan = Plan(
+        tuple(lengths),
+        captions,
+        crossfades,
+        end_card,
+        loudness,
+        finishing.caption_style,
+        finishing.music,
+    )
+    if plan.music is not None:
+        _check_music(plan.music, plan.duration)
+    return plan
 
 
 def _plan_caption(

@@ -86,7 +86,7 @@ def normalise(target: Loudness, measured: Meter) -> str:
     ceiling = max(Decimal(-9), Decimal(target.true_peak) - _TRUE_PEAK_HEADROOM)
     gain = Decimal(target.integrated) - loudness.integrated
     if loudness.true_peak + gain <= ceiling:
-        return f"volume={gain}dB,{resample}"
+        return f"volume={gain:f}dB,{resample}"
     return (
         f"loudnorm=I={Decimal(target.integrated)}:TP={ceiling}:LRA={_LOUDNESS_RANGE}"
         f":measured_I={loudness.integrated}:measured_TP={loudness.true_peak}"

@@ -436,9 +436,12 @@ def deliverables_context(playlist: Playlist, items: list[PlaylistItem]) -> dict:
     rows = deliverables.deliverable_rows(playlist, decisions=Decision.objects.all())
     for row in rows:
         row.review_state = ReviewState(row.review_state or ReviewState.IN_REVIEW).label
+    # Export all's latest deliveries, once there is something to deliver (one query more).
+    deliveries = list(playlist.deliveries.order_by("-created_at")[:3]) if rows else []
     return {
         "deliverables_panel": True,
         "deliverables": rows,
+        "deliveries": deliveries,
         "placements": [(p, PLACEMENT_LABELS[p]) for p in PLACEMENTS],
         "cut_lengths": deliverables.cut_previews(playlist, items),
     }

@@ -128,10 +128,12 @@ def test_page_query_count_does_not_grow_with_deliverables(
     # session, user, playlist (+project, team), items (+takes, shots), the user's memberships,
     # exports, review decisions (+deciders), review comments (+authors), share links
     # (+creators), the deliverables (each with its latest decision and export as
-    # subqueries), the pause banner, takes to add (+their storyboards)
-    with django_assert_num_queries(12):
+    # subqueries), the ad's latest deliveries (Export all), the pause banner, takes to add
+    # (+their storyboards)
+    with django_assert_num_queries(13):
         text = page(client, ad).text
     assert text.count('<td><a href="/playlists/') == 6
+    assert "Export all" in text
     assert "Approved" in text and "hero_v1.mp4" in text and "Not exported yet" in text
 
 

@@ -203,13 +203,40 @@
       var self = this;
       this.video.addEventListener("loadedmetadata", function once() {
         self.video.removeEventListener("loadedmetadata", once);
+        self.frame(item);
         self.video.currentTime = self.pendingSeek;
         if (self.playing) self.video.play();
       });
     } else {
+      this.frame(item);
       this.video.currentTime = this.pendingSeek;
     }
     this.label.textContent = "Now playing: " + item.label + " (" + (index + 1) + " of " + this.items.length + ")";
+  };
+
+  // The export's framing, approximated: a crop fills the box around the crop centre, clamped
+  // inside the picture as the export clamps it (object-position places the picture's x% on the
+  // box's x%, so the centre is turned into that share of the overflow); fitted takes are shown
+  // whole (the blurred backdrop of "blur" is left to the export).
+  Preview.prototype.frame = function (item) {
+    var style = this.video.style;
+    var width = this.video.videoWidth, height = this.video.videoHeight;
+    var box = this.video.clientWidth / Math.max(1, this.video.clientHeight);
+    if (item.framing !== "crop" || !width || !height || !box) {
+      style.objectFit = "contain";
+      style.objectPosition = "50% 50%";
+      return;
+    }
+    // The picture scaled to cover the box, in box widths and heights.
+    var scale = Math.max(1 / (width / height / box), 1);
+    var across = (width / height / box) * scale, down = scale;
+    function share(centre, size) {
+      if (size <= 1) return 50;
+      var start = Math.min(Math.max(centre * size - 0.5, 0), size - 1);
+      return (start / (size - 1)) * 100;
+    }
+    style.objectFit = "cover";
+    style.objectPosition = share(item.crop[0], across) + "% " + share(item.crop[1], down) + "%";
   };
 
   Preview.prototype.onTime = function () {

@@ -30,9 +30,10 @@ def preview_items(
     items: list[PlaylistItem], video_url: Callable[[Take], str] = team_video_url
 ) -> str:
     """What the in-page player needs, as JSON: each finished item's source, its cut, its
-    label, its caption and its transition into the next (the crossfade as it plays, 0 for a
-    cut), on the timeline that pinned comments use; then, when the playlist has one, the end
-    card (an entry of kind "end_card"), so the preview lasts as long as the length meter.
+    label, its caption, its framing and its transition into the next (the crossfade as it
+    plays, 0 for a cut), on the timeline that pinned comments use; then, when the playlist has
+    one, the end card (an entry of kind "end_card"), so the preview lasts as long as the
+    length meter.
 
     The items are the playlist's (playlist_items), which carry the playlist itself: no query
     unless the end card reads the project's brand kit, which the summary has usually read."""
@@ -56,6 +57,9 @@ def preview_items(
                 "caption": item.caption,
                 "transition": item.transition if fade else "cut",
                 "crossfade": float(fade),
+                # How a take of another ratio fills the frame (the export's framing).
+                "framing": item.framing,
+                "crop": [float(item.crop_x), float(item.crop_y)],
             }
             for (item, offset), fade in zip(timeline, fades, strict=True)
         ]

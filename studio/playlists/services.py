@@ -3,6 +3,7 @@ so bad input leaves the playlist as it was."""
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from uuid import uuid4
 
 from django.core.exceptions import ValidationError
@@ -88,9 +89,27 @@ def playlist_add_takes(*, user, playlist: Playlist, takes: Sequence[Take]) -> li
         raise ValidationError("A take from another project cannot be added to this playlist.")
     last = playlist.items.aggregate(last=Max("position"))["last"] or 0
     return PlaylistItem.objects.bulk_create(
-        PlaylistItem(playlist=playlist, take=take, position=last + offset)
+        PlaylistItem(
+            playlist=playlist,
+            take=take,
+            position=last + offset,
+            framing=default_framing(take.aspect_ratio, playlist.aspect_ratio),
+        )
         for offset, take in enumerate(takes, start=1)
     )
+
+
+def default_framing(take_ratio: str, playlist_ratio: str) -> Framing:
+    """Crop to fill, as feeds and stories are cut from a wider picture; but a vertical take in
+    a landscape frame would keep a third of its height, so it is fitted on a blurred copy."""
+    if _ratio(take_ratio) < 1 <= _ratio(playlist_ratio):
+        return Framing.BLUR
+    return Framing.CROP
+
+
+def _ratio(ratio: str) -> Fraction:
+    width, _, height = ratio.partition(":")
+    return Fraction(int(width), int(height))
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .models import Playlist, PlaylistItem
+from .models import Framing, Playlist, PlaylistItem
 from .timeline import crossfades, played_length
 
 
@@ -51,7 +51,7 @@ def playlist_summary(playlist: Playlist, items: Sequence[PlaylistItem]) -> Playl
                 f"Item {number}'s {item.crossfade} s crossfade is longer than a neighbour: "
                 f"it plays as {fade:.2f} s."
             )
-        if item.take.aspect_ratio != playlist.aspect_ratio:
+        if item.take.aspect_ratio != playlist.aspect_ratio and item.framing == Framing.FIT:
             summary.warnings.append(
                 f"Item {number} is {item.take.aspect_ratio}; the playlist is "
                 f"{playlist.aspect_ratio}: it will be letterboxed."

@@ -53,7 +53,9 @@ def page(browser):
     page = context.new_page()
     page.set_default_timeout(20_000)
     problems: list[str] = []
-    page.on("console", lambda msg: msg.type == "error" and problems.append(msg.text))
+    page.on(
+        "console", lambda msg: msg.type == "error" and problems.append(f"{msg.text} {msg.location}")
+    )
     page.on("pageerror", lambda error: problems.append(str(error)))
     page.problems = problems
     yield page

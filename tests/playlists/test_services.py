@@ -186,10 +186,31 @@ def test_summary_counts_length_cost_and_warns(studio, playlist, takes, shots):
     assert summary.cost == Decimal("9.60")  # the running take at its estimate
     assert summary.over_target
     assert summary.warnings == [
-        "Item 4 is 9:16; the playlist is 16:9: it will be letterboxed.",
         "Item 5 is not a finished take (Running).",
         "24.0 s is over the 15 s target.",
     ]
+    # A vertical take in a landscape ad is fitted on a blurred copy of itself; black bars
+    # are what the summary warns of.
+    item = playlist.items.get(take=vertical)
+    assert item.framing == "blur"
+    item.framing = "fit"
+    item.save()
+    items = list(playlist.items.select_related("take"))
+    assert playlist_summary(playlist, items).warnings[0] == (
+        "Item 4 is 9:16; the playlist is 16:9: it will be letterboxed."
+    )
+
+
+def test_takes_added_to_a_feed_playlist_are_cropped_to_fill(studio, takes):
+    square = services.playlist_create(
+        user=studio.bob,
+        project=studio.project,
+        name="Feed",
+        platform="feed-square",
+        target_seconds=15,
+    )
+    added = services.playlist_add_takes(user=studio.bob, playlist=square, takes=takes[:1])
+    assert [item.framing for item in added] == ["crop"]
 
 
 def test_viewers_cannot_edit_playlists(studio, playlist, takes):

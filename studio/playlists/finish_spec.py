@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from studio.brands.fonts import FONTS, FONTS_BY_KEY, Font
-from studio.brands.models import BrandKit, LogoType
+from studio.brands.models import BrandKit
 from studio.stitch import (
     Caption,
     EndCard,
@@ -24,7 +24,6 @@ from .timeline import crossfades
 
 TRUE_PEAK_CEILING = Decimal(-1)  # dBTP: the usual ceiling of streaming platforms
 WHITE, BLACK = "#FFFFFF", "#000000"
-SVG_LOGO_NOTE = "SVG not rendered yet"
 # WCAG's contrast for normal text: below it the kit's secondary colour on its primary would be
 # hard to read on the end card, so the card falls back to white or black text.
 READABLE_CONTRAST = 4.5
@@ -93,14 +92,13 @@ def end_card_spec(playlist: Playlist, kit: BrandKit | None, font: Font) -> EndCa
         text_colour=text,
         font=font.file,
         length=playlist.end_card_length,
-        logo=_png_logo(kit),
+        logo=_logo(kit),
     )
 
 
-def _png_logo(kit: BrandKit | None) -> Path | None:
-    """The kit's logo if it is a PNG: the engine cannot draw an SVG yet, and an end card
-    without the logo is better than no export (the manifest says it was left out)."""
-    if kit is None or not kit.logo or kit.logo_type != LogoType.PNG:
+def _logo(kit: BrandKit | None) -> Path | None:
+    """The kit's logo, PNG or SVG (the engine rasterises an SVG at the size it is drawn)."""
+    if kit is None or not kit.logo:
         return None
     return Path(kit.logo.path)
 
@@ -146,7 +144,7 @@ def _manifest(finishing: Finishing, kit: BrandKit | None, font: Font) -> dict:
 def _logo_note(kit: BrandKit | None) -> str | None:
     if kit is None or not kit.logo:
         return None
-    return "png" if kit.logo_type == LogoType.PNG else SVG_LOGO_NOTE
+    return kit.logo_type
 
 
 def _readable_on(background: str) -> str:

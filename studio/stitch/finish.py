@@ -39,6 +39,7 @@ from studio.stitch.finishing import (
     Plan,
     PlannedEndCard,
     TextBlock,
+    logo_kind,
     plan_finishing,
 )
 from studio.stitch.loudness import (
@@ -51,6 +52,8 @@ from studio.stitch.loudness import (
 from studio.stitch.music import mix_music, music_input
 
 _CAPTION_BOX_OPACITY = 0.6
+# Drawing a logo takes milliseconds; this bounds a pathological SVG.
+_LOGO_SECONDS = 30
 # Share of the bar for each run: the picture's encode is most of the work.
 _STAGES = (85, 12, 3)
 
@@ -205,6 +208,27 @@ def _logo_inputs(plan: Plan) -> int:
     return int(plan.end_card is not None and plan.end_card.card.logo is not None)
 
 
+def _rasterise(svg: Path, dest: Path, width: int, height: int) -> Path:
+    """The SVG drawn by librsvg at the logo box's size (its ratio kept), so it is sharp rather
+    than scaled up from its own size. In a run of its own: an SVG librsvg cannot draw fails
+    here at once, where the looped input of the picture's run would retry it until the
+    deadline."""
+    try:
+        _run(
+            [
+                *_ffmpeg(),
+                *("-f", "image2", "-c:v", "librsvg", "-width", str(width), "-height", str(height)),
+                *("-keep_ar", "1", "-i", str(svg), "-frames:v", "1", "-y", str(dest)),
+            ],
+            expected=Decimal(1),
+            on_progress=None,
+            timeout=_LOGO_SECONDS,
+        )
+    except ExportError as error:
+        raise ExportError(f"The end card's logo {svg.name} could not be drawn: {error}") from error
+    return dest
+
+
 def _end_card(
     planned: PlannedEndCard,
     index: int,
@@ -222,8 +246,11 @@ def _end_card(
     action_top = "h*0.4"
     if card.logo is not None:
         logo_input = len(inputs) // 2
-        extra = ["-loop", "1", "-framerate", str(fps), "-t", length, "-i", str(card.logo)]
         box_w, box_h = _even(width * 0.5), _even(height * 0.3)
+        logo = Path(card.logo)
+        if logo_kind(logo) == "svg":
+            logo = _rasterise(logo, work / "logo.png", box_w, box_h)
+        extra = ["-loop", "1", "-framerate", str(fps), "-t", length, "-i", str(logo)]
         graph.append(
             f"[{logo_input}:v:0]scale={box_w}:{box_h}:force_original_aspect_ratio=decrease,"
             f"format=rgba[logo]"

@@ -32,6 +32,7 @@ MUSIC_MAX_SECONDS = 600
 MUSIC_GAIN = (Decimal(-30), Decimal(0))  # dB: quieter than -30 is no bed, louder drowns the takes
 _FONT_MAGIC = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf")
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_SVG_SNIFF_BYTES = 4096  # an XML prolog and comments may come before <svg
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class EndCard:
     text_colour: str  # #RRGGBB
     font: Path
     length: Decimal = Decimal(3)
-    logo: Path | None = None  # PNG only for now
+    logo: Path | None = None  # PNG or SVG
 
 
 @dataclass(frozen=True)
@@ -367,12 +368,19 @@ def _check_music(music: MusicBed, duration: Decimal) -> None:
 
 
 def _check_logo(logo: Path) -> None:
+    logo_kind(logo)
+
+
+def logo_kind(logo: Path) -> Literal["png", "svg"]:
+    """What the logo file is, by its bytes: ffmpeg draws a PNG, and rasterises an SVG with
+    librsvg at the size it is shown (sharp at any frame size). The studio has checked an SVG
+    for script and outside references when it was uploaded (studio/brands/logos.py)."""
     if not logo.is_file():
         raise ExportError(f"The end card's logo file is missing ({logo.name}).")
     with logo.open("rb") as file:
-        head = file.read(256)
+        head = file.read(_SVG_SNIFF_BYTES)
     if head.startswith(_PNG_MAGIC):
-        return
+        return "png"
     if b"<svg" in head.lower():
-        raise ExportError("The end card's logo is an SVG: upload it as a PNG for now.")
-    raise ExportError(f"The end card's logo {logo.name} is not a PNG image.")
+        return "svg"
+    raise ExportError(f"The end card's logo {logo.name} is not a PNG or SVG image.")

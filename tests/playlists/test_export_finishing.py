@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from studio.media_probe import probe_video
 from studio.playlists import exports, services
-from studio.playlists.finish_spec import SVG_LOGO_NOTE, finish_spec
+from studio.playlists.finish_spec import finish_spec
 from studio.playlists.models import Export, ExportStatus, Playlist
 from tests.factories import make_brand_kit, make_playlist, make_take
 
@@ -182,15 +182,13 @@ def test_a_caption_too_long_for_the_frame_fails_the_export_with_the_engines_reas
     assert not export.video
 
 
-def test_an_svg_logo_is_left_off_the_end_card_and_the_manifest_says_so(
-    studio, playlist, shots, media
-):
+def test_an_svg_logo_is_drawn_on_the_end_card_like_a_png(studio, playlist, shots, media):
     playlist = finished_playlist(studio, playlist, shots, media, kit_logo="svg")
     spec = finish_spec(playlist, list(playlist.items.select_related("take")))
 
     assert spec is not None and spec.finishing.end_card is not None
-    assert spec.finishing.end_card.logo is None
-    assert spec.manifest["end_card"]["logo"] == SVG_LOGO_NOTE
+    assert spec.finishing.end_card.logo == Path(playlist.project.brand_kit.logo.path)
+    assert spec.manifest["end_card"]["logo"] == "svg"
 
 
 def test_captions_stay_legible_on_a_pale_brand_colour_and_need_no_kit(

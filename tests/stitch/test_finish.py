@@ -198,6 +198,25 @@ def test_logo_is_drawn_on_the_end_card(media: Media, exports: Path):
     assert bright and min(bright) > W * 0.3 and max(bright) < W * 0.7
 
 
+def test_svg_logo_is_drawn_on_the_end_card(media: Media, exports: Path, tmp_path: Path):
+    svg = tmp_path / "logo.svg"
+    svg.write_text(
+        '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="8" height="4">'
+        '<rect width="8" height="4" fill="#ffffff"/></svg>'
+    )
+    card = replace(CARD, logo=svg, length=Decimal(1))
+    result = finish(
+        [Segment(media.red_1s)], Finishing(end_card=card), exports / "svg.mp4", width=W, height=H
+    )
+    frame = luma(result.path, 1.5)
+    logo_rows = range(int(H * 0.15), int(H * 0.3))
+    bright = [x for y in logo_rows for x in range(W) if frame[y * W + x] > 225]
+    # Drawn centred at the logo box's size (as tall as the box lets a 2:1 logo be), not at
+    # its own 8 px.
+    assert bright and max(bright) - min(bright) > W * 0.3
+    assert abs((max(bright) + min(bright)) / 2 - W / 2) <= 2
+
+
 def test_wrap_keeps_to_the_budget_and_breaks_long_words():
     assert wrap("one two three four", 9) == ["one two", "three", "four"]
     assert wrap("https://example.com/a-very-long-path", 10)[0] == "https://ex"
@@ -244,8 +263,12 @@ def test_bad_spec_is_refused_before_anything_is_written(
     [
         (b"not a font", "font", r"^The end card's font notfont is not a TrueType or OpenType"),
         (b"wOF2....", "font", r"not a TrueType or OpenType font"),
-        (b"GIF89a....", "logo", r"^The end card's logo notlogo is not a PNG image"),
-        (b'<?xml version="1.0"?><svg xmlns=', "logo", r"is an SVG: upload it as a PNG"),
+        (b"GIF89a....", "logo", r"^The end card's logo notlogo is not a PNG or SVG image"),
+        (
+            b'<?xml version="1.0"?><svg xmlns=',
+            "logo",
+            r"^The end card's logo notlogo could not be drawn",
+        ),
     ],
 )
 def test_bad_font_or_logo_file_is_refused(

@@ -62,6 +62,11 @@ def test_make_deliverables_export_all_and_download_the_package(
     expect(video).to_have_css("object-fit", "cover")
     box = video.bounding_box()
     assert box is not None and abs(box["width"] - box["height"]) <= 1
+    # A centre to the thousandth (as a click on the frame sets it) is saved.
+    page.locator(".framing-details summary").first.click()
+    page.get_by_label("Crop centre, across").first.fill("0.125")
+    page.get_by_role("button", name="Save framing of item 1").click()
+    expect(page.locator("#playlist-items")).to_contain_text("0.125 across")
     picture(page, "2-deliverable")
 
     page.goto(f"{live_server.url}/playlists/{ad.uuid}/")

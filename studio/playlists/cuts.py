@@ -4,7 +4,8 @@ The hook (the first item) and the close stay: the end card when the ad has one, 
 item (the packshot). Unmarked middle items are dropped from the latest back until the cut fits
 its target; if it is still too long, the kept items are trimmed from their ends (never below
 1 s), unmarked ones first, the hook last, and the items marked "keep" only if nothing else can
-give. The timeline is played as the preview and the export play it (timeline.crossfades)."""
+give. A cut is measured as the preview and the export will play it (timeline.played_length)
+from the values it stores: its crossfades rounded down to 0.01 s, or made cuts."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from .models import CROSSFADE_MIN_SECONDS, PlaylistItem
 
 SHORTEST_ITEM = Decimal("1")  # seconds: an item trimmed shorter reads as a glitch
 MILLISECOND = Decimal("0.001")
+HUNDREDTH = Decimal("0.01")  # a stored crossfade's precision
 ROUNDS = 20  # a trim pass repeats while crossfades, capped by the trimmed item, still overlap
 
 
@@ -45,7 +47,7 @@ class CutItem:
 @dataclass(frozen=True)
 class Cut:
     items: tuple[CutItem, ...]
-    length: Decimal  # as it plays, end card included
+    length: Decimal  # as it plays from the items as stored, end card included
     notes: tuple[str, ...]  # what was dropped and trimmed, in words
 
 
@@ -88,12 +90,37 @@ def _fades(kept: list[_Kept]) -> list[Decimal]:
     return [*fades, Decimal("0")] if kept else []
 
 
+def _transitions(kept: list[_Kept]) -> list[Decimal | None]:
+    """The crossfade out of each kept item as it is stored: as it plays, rounded down to the
+    0.01 s the field holds; one too short to be allowed once capped by a trimmed neighbour
+    is a cut (None)."""
+    return [
+        fade.quantize(HUNDREDTH, rounding=ROUND_DOWN) if fade >= CROSSFADE_MIN_SECONDS else None
+        for fade in _fades(kept)
+    ]
+
+
+def _length(kept: list[_Kept], fades: list[Decimal], end_card: Decimal) -> Decimal:
+    played = sum((k.length - fade for k, fade in zip(kept, fades, strict=True)), Decimal("0"))
+    return played + end_card
+
+
 def _played(kept: list[_Kept], end_card: Decimal) -> Decimal:
-    return sum((k.length for k in kept), Decimal("0")) - sum(_fades(kept), Decimal("0")) + end_card
+    """The cut as it will play from what is stored: timeline.played_length on the stored
+    crossfades (each capped by its neighbours again, and none after the last), and the end
+    card. Rounding a crossfade down lengthens the cut, so this is what must fit."""
+    stored = [t or Decimal("0") for t in _transitions(kept)]
+    fades = [
+        max(Decimal("0"), min(fade, a.length, b.length))
+        for (a, b), fade in zip(pairwise(kept), stored[:-1], strict=True)
+    ]
+    return _length(kept, [*fades, Decimal("0")] if kept else [], end_card)
 
 
 def played_length(full: Sequence[Piece], end_card: Decimal = Decimal("0")) -> Decimal:
-    return _played([_Kept(n, p, p.end) for n, p in enumerate(full)], end_card)
+    """The full cut as it plays (its items are copied as they are, crossfades as set)."""
+    kept = [_Kept(n, p, p.end) for n, p in enumerate(full)]
+    return _length(kept, _fades(kept), end_card)
 
 
 def propose_cut(full: Sequence[Piece], *, target: int, end_card: Decimal = Decimal("0")) -> Cut:
@@ -145,18 +172,14 @@ def propose_cut(full: Sequence[Piece], *, target: int, end_card: Decimal = Decim
             f"{SHORTEST_ITEM:.0f} s, the hook{card} and the items marked keep still last "
             f"{length:.1f} s. Unmark an item{', or shorten the end card' if end_card else ''}."
         )
-    fades = _fades(kept)
     items = tuple(
         CutItem(
             source=k.source,
             trim_in=k.piece.trim_in,
             trim_out=k.end if k.end < k.piece.end else k.piece.trim_out,
-            # A crossfade too short to be allowed once capped by a trimmed neighbour is a cut.
-            transition_seconds=fade.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-            if fade >= CROSSFADE_MIN_SECONDS
-            else None,
+            transition_seconds=transition,
         )
-        for k, fade in zip(kept, fades, strict=True)
+        for k, transition in zip(kept, _transitions(kept), strict=True)
     )
     return Cut(items=items, length=length, notes=tuple(notes))
 

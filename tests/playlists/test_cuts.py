@@ -1,10 +1,21 @@
 """Shorter cuts proposed from the full one (studio/playlists/cuts.py): pure, no database."""
 
+import random
 from decimal import Decimal as D
 
 import pytest
 
-from studio.playlists.cuts import CutImpossible, Piece, describe, played_length, propose_cut
+from studio.generation.models import Take
+from studio.playlists import timeline
+from studio.playlists.cuts import (
+    CutImpossible,
+    Piece,
+    describe,
+    pieces,
+    played_length,
+    propose_cut,
+)
+from studio.playlists.models import PlaylistItem
 
 
 def piece(length, *, keep=False, crossfade="0", start="0") -> Piece:
@@ -91,3 +102,65 @@ def test_an_item_already_shorter_than_a_second_is_left_alone():
     cut = propose_cut(full, target=6)
     assert cut.items[0].trim_out is None
     assert cut.items[1].trim_out == D("5.5")
+
+
+def stored(full_items, cut) -> list:
+    """The cut's items as deliverables_make stores them (unsaved: no database)."""
+    return [
+        PlaylistItem(
+            take=full_items[i.source].take,
+            position=n,
+            trim_in=i.trim_in,
+            trim_out=i.trim_out,
+            transition="crossfade" if i.transition_seconds is not None else "cut",
+            transition_seconds=i.transition_seconds,
+        )
+        for n, i in enumerate(cut.items, start=1)
+    ]
+
+
+def random_items(rng: random.Random) -> list:
+    items = []
+    for n in range(1, rng.randint(1, 7) + 1):
+        take = Take(duration=8, video_duration=D(rng.randint(300, 8000)) / 1000)
+        trim_in = D(rng.randint(1, 1500)) / 1000 if rng.random() < 0.3 else None
+        trim_out = None
+        if rng.random() < 0.3:
+            trim_out = max((trim_in or D(0)) + D("0.1"), take.video_duration - D("0.25"))
+            trim_out = min(trim_out, take.video_duration)
+        if trim_in is not None and trim_in >= (trim_out or take.video_duration):
+            trim_in = None
+        fade = D(rng.randint(20, 200)) / 100 if rng.random() < 0.6 else None
+        items.append(
+            PlaylistItem(
+                take=take,
+                position=n,
+                trim_in=trim_in,
+                trim_out=trim_out,
+                transition="crossfade" if fade is not None else "cut",
+                transition_seconds=fade,
+                keep=rng.random() < 0.15,
+            )
+        )
+    return items
+
+
+def test_every_proposed_cut_plays_within_its_target_as_stored():
+    """Replayed as the preview and the export play it (timeline.played_length on the items as
+    stored: crossfades rounded down to 0.01 s, too short ones made cuts), a cut never runs
+    past its target, and its stated length is what plays."""
+    rng = random.Random(20261127)
+    proposed = 0
+    for _ in range(3000):
+        items = random_items(rng)
+        end_card = rng.choice([D(0), D(0), D("1.5"), D(2), D("2.5")])
+        for target in (15, 6):
+            try:
+                cut = propose_cut(pieces(items), target=target, end_card=end_card)
+            except CutImpossible:
+                continue
+            proposed += 1
+            played = timeline.played_length(stored(items, cut)) + end_card
+            assert played <= target, (target, end_card, [(i.start, i.end) for i in items])
+            assert played == cut.length
+    assert proposed > 2000  # most are made: the property is not checked on a handful

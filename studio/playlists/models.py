@@ -50,6 +50,9 @@ END_CARD_DEFAULT_SECONDS = Decimal("2")
 MUSIC_MAX_BYTES = 30 * 1024 * 1024
 MUSIC_GAIN_RANGE = (-30, 0)  # dB applied to the bed before it is mixed and ducked
 MUSIC_DEFAULT_GAIN = -12
+# The playlist's music bed: copied whole when a playlist is duplicated or made a deliverable
+# (the stored file is shared, not copied).
+MUSIC_FIELDS = ["music", "music_name", "music_seconds", "music_gain"]
 
 
 class Framing(models.TextChoices):

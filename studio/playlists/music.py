@@ -25,9 +25,14 @@ from studio.stitch.finishing import MUSIC_MAX_SECONDS
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
-from .models import MUSIC_DEFAULT_GAIN, MUSIC_GAIN_RANGE, MUSIC_MAX_BYTES, Playlist
+from .models import (
+    MUSIC_DEFAULT_GAIN,
+    MUSIC_FIELDS,
+    MUSIC_GAIN_RANGE,
+    MUSIC_MAX_BYTES,
+    Playlist,
+)
 
-MUSIC_FIELDS = ["music", "music_name", "music_seconds", "music_gain"]
 # What the page's level select offers (the service takes the whole range the model allows).
 MUSIC_LEVELS = tuple(range(-6, -25, -3))
 # The content types the file view answers with, by the stored name's ending: anything else is

@@ -26,6 +26,7 @@ from .models import (
     CROSSFADE_MIN_SECONDS,
     CTA_TEXT_MAX_LENGTH,
     CTA_URL_MAX_LENGTH,
+    MUSIC_FIELDS,
     PLATFORM_RATIOS,
     Export,
     Framing,
@@ -331,7 +332,8 @@ FINISHING_FIELDS = ["end_card", "end_card_seconds", "cta_text", "cta_url", "loud
 
 @transaction.atomic
 def playlist_duplicate(*, user, playlist: Playlist, name: str = "") -> Playlist:
-    """A variant to edit: another hook, another call to action. Items and trims come along."""
+    """A variant to edit: another hook, another call to action. Items, trims, finishing and
+    the music bed come along (the bed's stored file is shared)."""
     _require_edit(user, playlist)
     copy = Playlist.objects.create(
         project=playlist.project,
@@ -340,7 +342,7 @@ def playlist_duplicate(*, user, playlist: Playlist, name: str = "") -> Playlist:
         aspect_ratio=playlist.aspect_ratio,
         target_seconds=playlist.target_seconds,
         created_by=user,
-        **{name: getattr(playlist, name) for name in FINISHING_FIELDS},
+        **{name: getattr(playlist, name) for name in [*FINISHING_FIELDS, *MUSIC_FIELDS]},
     )
     PlaylistItem.objects.bulk_create(
         PlaylistItem(

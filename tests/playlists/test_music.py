@@ -261,6 +261,22 @@ def test_replacing_a_shared_bed_keeps_the_old_file_for_the_other(
     assert Path(other.music.path).read_bytes() == sounds["wav"]
 
 
+def test_a_duplicate_keeps_the_bed_and_removing_it_from_one_keeps_the_others(
+    studio, playlist, sounds, django_capture_on_commit_callbacks
+):
+    playlist = set_music(studio, playlist, sounds["wav"], name="bed.wav", gain=-18)
+    copy = services.playlist_duplicate(user=studio.bob, playlist=playlist)
+    assert (copy.music.name, copy.music_name, copy.music_gain) == (
+        playlist.music.name,
+        "bed.wav",
+        -18,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        music.playlist_music_remove(user=studio.bob, playlist=playlist)
+    copy.refresh_from_db()
+    assert Path(copy.music.path).read_bytes() == sounds["wav"]
+
+
 # -- The export's finishing spec
 
 

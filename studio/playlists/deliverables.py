@@ -37,14 +37,21 @@ def deliverable_name(ad_name: str, platform: str, length: int | None) -> str:
     return ad_name[: NAME_MAX - len(tail)].rstrip() + tail
 
 
+def deliverable_target(length: int | None, full_length: Decimal) -> int:
+    """A deliverable's target: 15 or 6 for a shorter cut; the full cut's is its own length
+    rounded up, so it is never "over target" (and never the same as a shorter cut's: a
+    length the full cut does not exceed is not made)."""
+    return length or max(1, math.ceil(full_length))
+
+
 def deliverables_make(
     *, user, playlist: Playlist, platforms: Sequence[str], lengths: Sequence[int | None]
 ) -> Made:
     """One deliverable per placement and length (None: the full cut; 15 and 6: a shorter cut
     proposed from it). A length the full cut does not exceed is skipped, and so is a
-    deliverable already made (same placement and length: its next export is its next
-    version, so file names never collide). All or nothing: a cut that cannot be made
-    refuses the whole request."""
+    deliverable already made (same placement and target length, whatever the ad is called
+    now: its next export is its next version, so file names never collide). All or nothing:
+    a cut that cannot be made refuses the whole request."""
     require_action(user=user, team=playlist.project.team, action=Action.EDIT)
     if playlist.source_id is not None:
         raise ValidationError("This is a deliverable: make deliverables from the ad it came from.")
@@ -80,16 +87,22 @@ def deliverables_make(
                     cuts[length] = propose_cut(full, target=length, end_card=end_card)
                 except CutImpossible as error:
                     raise ValidationError(str(error)) from None
-        existing = set(ad.deliverables.values_list("name", flat=True))
+        # A deliverable is its ad, placement and length, not its name: the name holds the
+        # ad's, which may have changed since.
+        existing = {
+            (platform, target): name
+            for platform, target, name in ad.deliverables.values_list(
+                "platform", "target_seconds", "name"
+            )
+        }
         for platform in platforms:
             for length, cut in cuts.items():
-                name = deliverable_name(ad.name, platform, length)
-                if name in existing:
-                    made.skipped.append(f"Already made: {name}.")
+                target = deliverable_target(length, full_length)
+                if (platform, target) in existing:
+                    made.skipped.append(f"Already made: {existing[platform, target]}.")
                     continue
-                made.playlists.append(
-                    _make(user, ad, items, platform, length, cut, name, full_length)
-                )
+                name = deliverable_name(ad.name, platform, length)
+                made.playlists.append(_make(user, ad, items, platform, target, cut, name))
         if not made.playlists:
             raise ValidationError(made.skipped or "Nothing to make.")
     return made
@@ -100,10 +113,9 @@ def _make(
     ad: Playlist,
     items: list[PlaylistItem],
     platform: str,
-    length: int | None,
+    target: int,
     cut: Cut | None,
     name: str,
-    full_length: Decimal,
 ) -> Playlist:
     ratio = PLATFORM_RATIOS[platform]
     deliverable = Playlist.objects.create(
@@ -112,8 +124,7 @@ def _make(
         name=name,
         platform=platform,
         aspect_ratio=ratio,
-        # The full cut's target is its own length (rounded up), so it is never "over target".
-        target_seconds=length or max(1, math.ceil(full_length)),
+        target_seconds=target,
         created_by=user,
         # The music file is shared, not copied: the bytes are the same.
         **{f: getattr(ad, f) for f in [*FINISHING_FIELDS, *MUSIC_FIELDS]},

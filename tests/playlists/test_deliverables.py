@@ -117,6 +117,27 @@ def test_making_the_same_deliverable_again_skips_it_and_refuses_when_nothing_is_
     assert ad.deliverables.count() == 2
 
 
+def test_after_renaming_the_ad_the_same_deliverables_are_already_made(studio, ad):
+    """A deliverable is its ad, placement and length, not its name (which holds the ad's)."""
+    deliverables_make(user=studio.bob, playlist=ad, platforms=["vertical"], lengths=[None, 15])
+    Playlist.objects.filter(pk=ad.pk).update(name="Summer hero")
+    ad.refresh_from_db()
+    made = deliverables_make(
+        user=studio.bob, playlist=ad, platforms=["vertical"], lengths=[None, 15, 6]
+    )
+    assert [p.name for p in made.playlists] == ["Summer hero · Reels 9:16 · 6 s"]
+    assert made.skipped == [
+        "Already made: Hero · Reels 9:16 · full cut.",
+        "Already made: Hero · Reels 9:16 · 15 s.",
+    ]
+    with pytest.raises(ValidationError, match="Already made"):
+        deliverables_make(user=studio.bob, playlist=ad, platforms=["vertical"], lengths=[None])
+    assert ad.deliverables.count() == 3
+    # Another placement of the same length is another deliverable.
+    made = deliverables_make(user=studio.bob, playlist=ad, platforms=["youtube"], lengths=[15])
+    assert [p.name for p in made.playlists] == ["Summer hero · YouTube 16:9 · 15 s"]
+
+
 def test_a_cut_that_cannot_be_made_makes_nothing(studio, ad):
     for item in ad.items.all():
         services.playlist_item_keep(user=studio.bob, item=item, keep=True)

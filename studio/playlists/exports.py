@@ -34,9 +34,11 @@ log = logging.getLogger(__name__)
 
 
 def export_size(playlist: Playlist, items: list[PlaylistItem]) -> tuple[int, int]:
-    """A preset placement's frame exactly (what the platform asks of a delivered file); for a
-    custom playlist, the takes' own frame size when they agree with it (so no re-encode)."""
-    if playlist.platform in PLATFORM_SIZES:
+    """A deliverable's placement frame exactly (what the platform asks of a delivered file),
+    and a feed playlist's (no take is 1:1 or 4:5); any other playlist, a working cut, keeps
+    the takes' own frame size when they agree with it (so no re-encode, no upscaling)."""
+    native = playlist.source_id is None and playlist.aspect_ratio in DEFAULT_SIZES
+    if playlist.platform in PLATFORM_SIZES and not native:
         return PLATFORM_SIZES[playlist.platform]
     sizes = Counter(
         item.take.resolution

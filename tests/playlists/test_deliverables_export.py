@@ -123,5 +123,6 @@ def test_a_plain_export_of_an_ad_lists_its_file_too(studio, ad):
     export = run_export(studio.bob, ad)
     assert export.status == ExportStatus.DONE, export.error_message
     assert export.file_name == "summer-launch_hero_youtube-16x9_4s_v1.mp4"
-    assert export.manifest["file"]["width"] == 1920
+    # The ad itself is a working cut: its takes' own frame (its deliverables get 1920x1080).
+    assert export.manifest["file"]["width"] == 320
     assert export.manifest["placement"] == "youtube-16x9" and export.manifest["source"] is None

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def playlist(studio) -> Playlist:
-    """A custom 16:9 playlist: exported at its takes' own frame (a preset placement renders
-    at the platform's size: tests/playlists/test_deliverables_export.py)."""
-    return make_playlist(studio.project, platform="custom")
+    """A YouTube playlist (a working cut, not a deliverable): exported at its takes' own frame
+    (a deliverable renders at its placement's size: tests/playlists/test_deliverables_export.py)."""
+    return make_playlist(studio.project)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +61,7 @@ def test_matching_takes_join_without_re_encoding(studio, playlist, shots, render
     export = run_export(studio.bob, playlist)
     assert export.status == ExportStatus.DONE, export.error_message
     assert export.method == "copy"
-    assert export.file_name == "summer-launch_hero-15_16x9_4s_v1.mp4"
+    assert export.file_name == "summer-launch_hero-15_youtube-16x9_4s_v1.mp4"
     info = probe_video(export.video.path)
     assert abs(info.duration - 4) < Decimal("0.1")
     assert (info.width, info.height) == (320, 180)
@@ -282,3 +282,15 @@ def test_sweep_sends_again_soon_an_export_queued_while_the_broker_was_down(
     time_machine.move_to(start + timedelta(seconds=62), tick=False)
     tasks.sweep_stale_exports()
     assert sent == [(export.pk,), (export.pk,)]
+
+
+def test_a_working_cut_keeps_its_takes_frame_and_a_deliverable_or_feed_gets_the_placements(
+    studio, playlist
+):
+    take = make_take(studio.shot)  # 1280x720
+    items = [services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])[0]]
+    assert exports.export_size(playlist, items) == (1280, 720)  # no upscale, no re-encode
+    deliverable = make_playlist(studio.project, source=playlist)
+    assert exports.export_size(deliverable, items) == (1920, 1080)
+    feed = make_playlist(studio.project, platform="feed-square", aspect_ratio="1:1")
+    assert exports.export_size(feed, items) == (1080, 1080)

@@ -179,11 +179,23 @@ def variants_make(*, user, storyboard: Storyboard, limit: int) -> list[Playlist]
     project = storyboard.project
     require_action(user=user, team=project.team, action=Action.EDIT)
     with transaction.atomic():
+        # One Make at a time per storyboard: a second click plans after the first has made
+        # its takes and playlists, so it pays for nothing twice and skips what is made.
+        Storyboard.objects.select_for_update().filter(pk=storyboard.pk).first()
         plan = variants_plan(storyboard=storyboard, limit=limit)
         if not plan.marked:
             raise ValidationError(
                 "Mark shots as hook, body or call to action first (the Part menu on each "
                 "shot): shots of the same part are its alternatives."
+            )
+        names = [variant_name(storyboard, combination) for combination in plan.combinations]
+        made_before = set(
+            Playlist.objects.filter(project=project, name__in=names).values_list("name", flat=True)
+        )
+        if made_before and made_before.issuperset(names):
+            raise ValidationError(
+                "These variants are made already: open them from the project's playlists, "
+                "or raise the bound to make more."
             )
         made: dict[int, Take] = {}
         if plan.missing:
@@ -193,14 +205,16 @@ def variants_make(*, user, storyboard: Storyboard, limit: int) -> list[Playlist]
                 raise BudgetExceeded(f"No variants were made. {error.messages[0]}") from None
             made = {take.shot_id: take for take in new}
         playlists = []
-        for combination in plan.combinations:
+        for name, combination in zip(names, plan.combinations, strict=True):
+            if name in made_before:
+                continue
             takes = [alternative.take or made[alternative.shot.pk] for alternative in combination]
             for take, alternative in zip(takes, combination, strict=True):
                 take.shot = alternative.shot  # loaded already: no query each to check it
             playlist = playlist_create(
                 user=user,
                 project=project,
-                name=variant_name(storyboard, combination),
+                name=name,
                 platform=variant_platform(takes),
                 target_seconds=variant_length(takes),
             )

@@ -161,9 +161,17 @@ def test_a_variant_with_a_take_still_rendering_waits_to_be_exported(studio, boar
 def test_the_bound_makes_only_the_first_variants(studio, board):
     variants_make(user=studio.bob, storyboard=studio.storyboard, limit=2)
     assert len(names()) == 2
-    variants_make(user=studio.bob, storyboard=studio.storyboard, limit=1)
-    assert len(names()) == 3
+    variants_make(user=studio.bob, storyboard=studio.storyboard, limit=4)
+    assert len(names()) == 4 == len(set(names()))  # the first two are not made again
     assert Take.objects.filter(shot=board["ctas"][1]).count() == 1  # not twice
+
+
+def test_make_pressed_twice_makes_nothing_twice(studio, board):
+    variants_make(user=studio.bob, storyboard=studio.storyboard, limit=6)
+    before = (names(), Take.objects.count())
+    with pytest.raises(ValidationError, match="These variants are made already"):
+        variants_make(user=studio.bob, storyboard=studio.storyboard, limit=6)
+    assert (names(), Take.objects.count()) == before
 
 
 def test_vertical_shots_make_vertical_playlists(studio):

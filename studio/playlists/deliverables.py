@@ -19,7 +19,7 @@ from studio.teams.services import require_action
 from .cuts import Cut, CutImpossible, describe, pieces, played_length, propose_cut
 from .models import PLATFORM_RATIOS, Export, ExportStatus, Playlist, PlaylistItem
 from .placements import LENGTHS, PLACEMENT_LABELS, PLACEMENTS, SHORT_LENGTHS, length_label
-from .services import FINISHING_FIELDS
+from .services import FINISHING_FIELDS, default_framing
 
 MUSIC_FIELDS = ["music", "music_name", "music_seconds", "music_gain"]
 NAME_MAX = Playlist._meta.get_field("name").max_length or 120
@@ -131,12 +131,19 @@ def _make(
     )
     if cut is None:
         rows = [
-            _copy(item, deliverable, position, item.trim_out, item.transition_seconds)
+            _copy(item, ad, deliverable, position, item.trim_out, item.transition_seconds)
             for position, item in enumerate(items, start=1)
         ]
     else:
         rows = [
-            _copy(items[kept.source], deliverable, position, kept.trim_out, kept.transition_seconds)
+            _copy(
+                items[kept.source],
+                ad,
+                deliverable,
+                position,
+                kept.trim_out,
+                kept.transition_seconds,
+            )
             for position, kept in enumerate(cut.items, start=1)
         ]
     PlaylistItem.objects.bulk_create(rows)
@@ -151,6 +158,7 @@ def _make(
 
 def _copy(
     item: PlaylistItem,
+    ad: Playlist,
     deliverable: Playlist,
     position: int,
     trim_out: Decimal | None,
@@ -165,11 +173,22 @@ def _copy(
         caption=item.caption,
         transition="crossfade" if transition_seconds is not None else "cut",
         transition_seconds=transition_seconds,
-        framing=item.framing,
+        framing=_framing(item, ad.aspect_ratio, deliverable),
         crop_x=item.crop_x,
         crop_y=item.crop_y,
         keep=item.keep,
     )
+
+
+def _framing(item: PlaylistItem, ad_ratio: str, deliverable: Playlist) -> str:
+    """A take of the ad's own ratio was never framed there (its "crop" did nothing): it is
+    framed for the deliverable as a take added to it would be (a vertical take in a landscape
+    frame on a blurred copy, not cropped to a strip). A take of another ratio was framed by
+    the user: that choice is kept. The items are loaded with their takes."""
+    take_ratio = item.take.aspect_ratio
+    if take_ratio == ad_ratio:
+        return default_framing(take_ratio, deliverable.aspect_ratio)
+    return item.framing
 
 
 # What the ad's page shows: the deliverables made, and what each length would be

@@ -93,6 +93,45 @@ def test_framing_and_crop_centre_are_copied(studio, ad):
     assert (hook.framing, hook.crop_x, hook.crop_y) == ("crop", D("0.25"), D("0.6"))
 
 
+def test_a_take_of_the_ads_own_ratio_is_framed_for_the_deliverables(studio):
+    """A vertical ad's vertical takes were never framed (the default crop did not matter
+    there): in a landscape or square deliverable they are fitted on a blurred copy, not
+    cropped to a strip; in a 4:5 one (still taller than wide), cropped."""
+    vertical = make_playlist(studio.project, name="Tall", platform="vertical", aspect_ratio="9:16")
+    takes = [make_take(studio.shot, ratio="9:16"), make_take(studio.shot, ratio="9:16")]
+    services.playlist_add_takes(user=studio.bob, playlist=vertical, takes=takes)
+    assert [i.framing for i in vertical.items.all()] == ["crop", "crop"]
+    made = deliverables_make(
+        user=studio.bob,
+        playlist=vertical,
+        platforms=["youtube", "feed-square", "feed-portrait"],
+        lengths=[None],
+    )
+    landscape, square, portrait = made.playlists
+    assert [i.framing for i in landscape.items.all()] == ["blur", "blur"]
+    assert [i.framing for i in square.items.all()] == ["blur", "blur"]
+    assert [i.framing for i in portrait.items.all()] == ["crop", "crop"]
+
+
+def test_the_framing_chosen_for_a_take_of_another_ratio_is_kept(studio):
+    """A take whose ratio is not the ad's was framed by the user: that choice comes along."""
+    vertical = make_playlist(studio.project, name="Tall", platform="vertical", aspect_ratio="9:16")
+    takes = [make_take(studio.shot, ratio="9:16"), make_take(studio.shot, ratio="1:1")]
+    own, square_take = services.playlist_add_takes(user=studio.bob, playlist=vertical, takes=takes)
+    services.playlist_item_frame(
+        user=studio.bob, item=square_take, framing="fit", crop_x=D("0.3"), crop_y=D("0.5")
+    )
+    services.playlist_item_frame(
+        user=studio.bob, item=own, framing="fit", crop_x=D("0.5"), crop_y=D("0.5")
+    )
+    made = deliverables_make(
+        user=studio.bob, playlist=vertical, platforms=["youtube"], lengths=[None]
+    )
+    first, second = made.playlists[0].items.order_by("position")
+    assert first.framing == "blur"  # the ad's own ratio: framed for the deliverable's
+    assert (second.framing, second.crop_x) == ("fit", D("0.3"))
+
+
 def test_a_length_the_full_cut_does_not_exceed_is_skipped_with_a_message(studio, ad):
     made = deliverables_make(
         user=studio.bob, playlist=ad, platforms=["vertical"], lengths=[None, 15, 6]

@@ -91,9 +91,11 @@ def test_a_vertical_deliverable_renders_at_1080x1920_with_its_manifest(studio, a
     assert manifest["placement"] == "vertical-9x16"
     assert manifest["source"] == "Hero"
     assert manifest["music"] is None
+    # The takes are the ad's own ratio: framed for the deliverable (16:9 in 9:16 is cropped,
+    # whatever the ad's item said), around the crop centre set on the ad.
     assert [(i["framing"], i["crop_x"], i["crop_y"]) for i in manifest["items"]] == [
         ("crop", "0.250", "1.000"),
-        ("blur", "0.500", "0.500"),
+        ("crop", "0.500", "0.500"),
     ]
     loudness = manifest["finishing"]["loudness"]
     assert loudness["target"] == "-14" and "integrated" in loudness and "true_peak" in loudness

@@ -42,6 +42,14 @@ MOVES: dict[str, frozenset[str]] = {
 }
 
 
+def gone_message(names: list[str]) -> str:
+    """Why a delivery some of whose deliverables were deleted cannot be packed (or run again):
+    what it delivers is the ad's deliverables as they were, so it starts anew."""
+    if len(names) == 1:
+        return f"{names[0]} was deleted before it was packed; run Export all again."
+    return f"{', '.join(names)} were deleted before they were packed; run Export all again."
+
+
 class IllegalMove(ValueError):
     """A status write that MOVES does not allow."""
 
@@ -108,12 +116,23 @@ class Delivery(models.Model):
 
 
 class DeliveryFile(models.Model):
-    """One file of a delivery: its deliverable's export. Run again points a failed file at the
-    new export (the failed one stays in the deliverable's versions)."""
+    """One file of a delivery: its deliverable's export. Run again points a file that failed
+    (or could not be packed) at a new export; the old one stays in the deliverable's versions.
+    Its name and placement are kept on the row: a deliverable deleted meanwhile (its exports
+    with it) leaves the row, which fails the delivery by name rather than packing fewer."""
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="files")
     position = models.PositiveSmallIntegerField()
-    export = models.ForeignKey(Export, on_delete=models.CASCADE, related_name="+")
+    deliverable = models.ForeignKey(
+        Playlist, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    export = models.ForeignKey(
+        Export, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    placement = models.CharField(max_length=100, blank=True)
+    # Its stored file was missing, or had changed, when it was packed: Run again renders it anew.
+    unpackable = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["position"]
@@ -122,8 +141,27 @@ class DeliveryFile(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.delivery}: {self.position}. {self.export}"
+        return f"{self.delivery}: {self.position}. {self.file_name}"
+
+    @classmethod
+    def of(cls, *, delivery: Delivery, position: int, export: Export) -> "DeliveryFile":
+        """A row for `export`, its name and placement written down."""
+        file = cls(delivery=delivery, position=position)
+        file.point_at(export)
+        return file
+
+    def point_at(self, export: Export) -> None:
+        self.export, self.deliverable = export, export.playlist
+        self.file_name = export.file_name
+        self.placement = export.playlist.get_platform_display()
+        self.unpackable = False
+
+    @property
+    def is_gone(self) -> bool:
+        """Its export was deleted (with its deliverable) before the delivery was packed."""
+        return self.export is None
 
     @property
     def is_failed(self) -> bool:
-        return self.export.status == ExportStatus.FAILED
+        """Run again renders it anew: its export failed, is gone, or could not be packed."""
+        return self.export is None or self.export.status == ExportStatus.FAILED or self.unpackable

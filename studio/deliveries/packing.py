@@ -9,8 +9,9 @@ import hashlib
 import logging
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.core.files import File
@@ -26,12 +27,15 @@ from studio.playlists.exports import heartbeat_every, resend_after, stale_after
 from studio.playlists.models import ExportStatus
 
 from . import sheet
-from .models import Delivery, DeliveryFile, DeliveryQuerySet, DeliveryStatus
+from .models import Delivery, DeliveryFile, DeliveryQuerySet, DeliveryStatus, gone_message
 
 CHUNK = 1024 * 1024
 SHORT_REASON = 200
 CSV_NAME, HTML_NAME = "delivery-sheet.csv", "delivery-sheet.html"
 LOST_MESSAGE = "The packing stopped (its worker was lost); run it again."
+# The slowest storing of the zip a packing run is allowed before the check takes it for lost
+# (a run writes no heartbeat while default_storage.save stores it): see renew_for_save.
+SAVE_BYTES_PER_SECOND = 1024 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +56,15 @@ def deliveries_check(*, now: datetime | None = None) -> list[int]:
                 filter=Q(files__export__status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING]),
             ),
             failed=Count("files", filter=Q(files__export__status=ExportStatus.FAILED)),
+            # Its deliverable was deleted meanwhile (its exports with it): the row is kept.
+            gone=Count("files", filter=Q(files__export__isnull=True)),
         )
         .filter(unfinished=0)
-        .values_list("pk", "failed")
+        .values_list("pk", "failed", "gone")
     )
     to_pack = []
-    for pk, failed in ended:
-        if failed:
+    for pk, failed, gone in ended:
+        if failed or gone:
             _fail_rendering(pk, now=now)
         elif Delivery.objects.filter(pk=pk).transition(
             from_statuses=[DeliveryStatus.RENDERING],
@@ -84,23 +90,35 @@ def deliveries_check(*, now: datetime | None = None) -> list[int]:
 
 
 def _fail_rendering(pk: int, *, now: datetime) -> None:
-    """Fail a delivery one of whose files failed, naming each file and its error."""
-    failed = DeliveryFile.objects.filter(
-        delivery_id=pk, export__status=ExportStatus.FAILED
-    ).select_related("export")
-    message = "; ".join(
+    """Fail a delivery one of whose files failed or was deleted, naming each file (and the
+    error of each that failed)."""
+    files = list(DeliveryFile.objects.filter(delivery_id=pk).select_related("export"))
+    failed = "; ".join(
         f"{file.export.file_name} failed: "
         + (file.export.error_message or "no reason given").rstrip(".")
-        for file in failed
+        for file in files
+        if file.export is not None and file.export.status == ExportStatus.FAILED
+    )
+    gone = [file.file_name for file in files if file.is_gone]
+    message = " ".join(
+        part for part in (failed and f"{failed}.", gone and gone_message(gone)) if part
     )
     delivery = Delivery.objects.select_related("ad__project").get(pk=pk)
     held = Delivery.objects.filter(pk=pk)
-    _fail(held, delivery, f"{message}.", now=now, status=DeliveryStatus.RENDERING)
+    _fail(held, delivery, message, now=now, status=DeliveryStatus.RENDERING)
 
 
 def _fail(
-    held: DeliveryQuerySet, delivery: Delivery, message: str, *, now: datetime, status: str
+    held: DeliveryQuerySet,
+    delivery: Delivery,
+    message: str,
+    *,
+    now: datetime,
+    status: str,
+    unpackable: Iterable[int] = (),
 ) -> bool:
+    """Fail the delivery if `held` still holds it; mark the files that could not be packed as
+    they are (`unpackable`, by pk) for Run again to render anew."""
     with transaction.atomic():
         failed = bool(
             held.transition(
@@ -111,6 +129,9 @@ def _fail(
             )
         )
         if failed:
+            DeliveryFile.objects.filter(delivery=delivery, pk__in=list(unpackable)).update(
+                unpackable=True
+            )
             _record(delivery, f"failed: {message}")
     return failed
 
@@ -123,7 +144,12 @@ class PackLost(Exception):
 
 
 class PackError(Exception):
-    """A file cannot be packed as it is (gone, or changed since it was rendered)."""
+    """A file cannot be packed as it is (deleted, missing, or changed since it was rendered).
+    `files`: those Run again must render anew (a deleted one cannot be: Export all again)."""
+
+    def __init__(self, message: str, *, files: Iterable[DeliveryFile] = ()) -> None:
+        super().__init__(message)
+        self.file_ids = [file.pk for file in files]
 
 
 @dataclass(frozen=True)
@@ -151,12 +177,20 @@ def pack_run(*, delivery_id: int) -> None:
     except PackLost:
         return
     except Exception as error:
+        unpackable: list[int] = []
         if isinstance(error, PackError):
-            message = str(error)
+            message, unpackable = str(error), error.file_ids
         else:
             log.exception("Packing delivery %s failed", delivery.uuid)
             message = f"The packing failed: {_short(error)}; run it again."
-        _fail(held, delivery, message, now=timezone.now(), status=DeliveryStatus.PACKING)
+        _fail(
+            held,
+            delivery,
+            message,
+            now=timezone.now(),
+            status=DeliveryStatus.PACKING,
+            unpackable=unpackable,
+        )
         return
     with transaction.atomic():
         done = held.transition(
@@ -182,12 +216,23 @@ def package_name(delivery: Delivery) -> str:
 
 def _pack(delivery: Delivery, held: DeliveryQuerySet, *, claimed_at: datetime) -> _Packed:
     files = list(delivery.files.select_related("export__playlist"))
-    if not files:  # its deliverables were deleted meanwhile (their exports with them)
-        raise PackError("Its deliverables were deleted: there is nothing left to pack.")
-    not_done = [f.export.file_name for f in files if f.export.status != ExportStatus.DONE]
+    if not files:
+        raise PackError("It has no files: there is nothing to pack.")
+    gone = [file.file_name for file in files if file.export is None]
+    if gone:  # a deliverable deleted since the check claimed it (its exports with it)
+        raise PackError(gone_message(gone))
+    exports = {file.pk: file.export for file in files if file.export is not None}
+    not_done = [file for file in files if exports[file.pk].status != ExportStatus.DONE]
     if not_done:
-        raise PackError(f"{', '.join(not_done)} is not finished; run it again.")
-    decisions = sheet.latest_decisions(f.export.playlist for f in files)
+        listed = ", ".join(exports[file.pk].file_name for file in not_done)
+        raise PackError(f"{listed} is not finished; run it again.", files=not_done)
+    missing = [file for file in files if not _stored(exports[file.pk])]
+    if missing:
+        listed = ", ".join(exports[file.pk].file_name for file in missing)
+        raise PackError(
+            f"{listed}: its stored file is missing; run again to render it anew.", files=missing
+        )
+    decisions = sheet.latest_decisions(export.playlist for export in exports.values())
     beat = _heartbeat(held, claimed_at=claimed_at)
     rows: list[dict] = []
     names: set[str] = set()
@@ -196,9 +241,9 @@ def _pack(delivery: Delivery, held: DeliveryQuerySet, *, claimed_at: datetime) -
         target = Path(workdir) / name
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as archive:
             for file in files:
-                export = file.export
+                export = exports[file.pk]
                 entry = _unique(export.file_name, names)
-                size, digest = _add_file(archive, export, entry, beat)
+                size, digest = _add_file(archive, file, export, entry, beat)
                 row = sheet.sheet_row(
                     export,
                     size=size,
@@ -209,8 +254,10 @@ def _pack(delivery: Delivery, held: DeliveryQuerySet, *, claimed_at: datetime) -
             # The sheets are small text: deflated, unlike the videos.
             archive.writestr(CSV_NAME, sheet.sheet_csv(rows), zipfile.ZIP_DEFLATED)
             archive.writestr(HTML_NAME, sheet.sheet_html(delivery, rows), zipfile.ZIP_DEFLATED)
-        beat(force=True)
         size = target.stat().st_size
+        # No heartbeat is written while the zip is stored: the claim is renewed for as long
+        # as storing it may take, so the check does not take a slow save for a lost run.
+        renew_for_save(held, size=size, now=timezone.now())
         with target.open("rb") as handle:
             stored = default_storage.save(
                 f"deliveries/{delivery.uuid}/{name}",
@@ -232,11 +279,20 @@ def _unique(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _add_file(archive: zipfile.ZipFile, export, entry: str, beat) -> tuple[int, str]:
+def _stored(export) -> bool:
+    return bool(export.video) and export.video.storage.exists(export.video.name)
+
+
+def _add_file(
+    archive: zipfile.ZipFile, file: DeliveryFile, export, entry: str, beat
+) -> tuple[int, str]:
     """Copy the export's file into the zip chunk by chunk, stored, measuring it as it goes; the
     manifest's checksum, when it has one, must be the file's (else it changed since)."""
-    if not export.video or not export.video.storage.exists(export.video.name):
-        raise PackError(f"{export.file_name}: its file is missing; run it again.")
+    if not _stored(export):  # removed since _pack looked
+        raise PackError(
+            f"{export.file_name}: its stored file is missing; run again to render it anew.",
+            files=[file],
+        )
     finished = timezone.localtime(export.finished_at or timezone.now())
     info = zipfile.ZipInfo(entry, date_time=finished.timetuple()[:6])
     info.compress_type = zipfile.ZIP_STORED
@@ -252,9 +308,24 @@ def _add_file(archive: zipfile.ZipFile, export, entry: str, beat) -> tuple[int, 
     if expected and expected != digest.hexdigest():
         raise PackError(
             f"{export.file_name} changed since it was rendered (its SHA-256 differs from the "
-            "manifest's); export it again."
+            "manifest's); run again to render it anew.",
+            files=[file],
         )
     return size, digest.hexdigest()
+
+
+def save_allowance(size: int) -> timedelta:
+    """How long storing a zip of `size` bytes may take, at the slowest rate allowed."""
+    return timedelta(seconds=size / SAVE_BYTES_PER_SECOND)
+
+
+def renew_for_save(held: DeliveryQuerySet, *, size: int, now: datetime) -> None:
+    """Renew the run's claim right before the zip is stored: its heartbeat is written as of the
+    save's allowed end (now + save_allowance), so the check's bound (quiet for stale_after())
+    counts from then: the save is part of the run. Raise PackLost (nothing stored yet) once
+    the run no longer holds its claim."""
+    if not held.update(heartbeat_at=now + save_allowance(size)):
+        raise PackLost
 
 
 def _heartbeat(held: DeliveryQuerySet, *, claimed_at: datetime):
@@ -262,10 +333,10 @@ def _heartbeat(held: DeliveryQuerySet, *, claimed_at: datetime):
     the run no longer holds its claim."""
     last = claimed_at
 
-    def beat(*, force: bool = False) -> None:
+    def beat() -> None:
         nonlocal last
         now = timezone.now()
-        if force or now - last >= heartbeat_every():
+        if now - last >= heartbeat_every():
             if not held.update(heartbeat_at=now):
                 raise PackLost
             last = now

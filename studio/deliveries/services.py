@@ -7,12 +7,12 @@ from django.utils import timezone
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
-from studio.playlists.models import ExportStatus, Playlist
+from studio.playlists.models import Playlist
 from studio.playlists.services import export_start
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
-from .models import ACTIVE_STATUSES, Delivery, DeliveryFile, DeliveryStatus
+from .models import ACTIVE_STATUSES, Delivery, DeliveryFile, DeliveryStatus, gone_message
 
 
 def deliverables_of(ad: Playlist) -> list[Playlist]:
@@ -64,7 +64,7 @@ def delivery_start(*, user, ad: Playlist) -> Delivery:
             raise ValidationError(problems)
         delivery = Delivery.objects.create(ad=ad, created_by=user, heartbeat_at=timezone.now())
         DeliveryFile.objects.bulk_create(
-            DeliveryFile(
+            DeliveryFile.of(
                 delivery=delivery,
                 position=position,
                 export=export_start(user=user, playlist=deliverable),
@@ -81,19 +81,28 @@ def delivery_start(*, user, ad: Playlist) -> Delivery:
 
 
 def delivery_retry(*, user, delivery: Delivery) -> Delivery:
-    """Run a failed delivery again: the files whose export failed are exported anew (a new
-    version each); the finished ones are kept, not rendered twice. Then it packs as before.
-    A delivery that failed while packing (every file finished) goes straight back to packing."""
+    """Run a failed delivery again: the files that failed are exported anew (a new version
+    each): those whose export failed or was deleted, and those whose stored file was missing or
+    had changed when packed. The finished ones are kept, not rendered twice. Then it packs as
+    before. A delivery that failed while packing with every file sound (a lost run, a full
+    disk) goes straight back to packing. One whose deliverable was deleted cannot: what it
+    would deliver is no longer the ad's deliverables, so it is refused (Export all again)."""
     require_action(user=user, team=delivery.ad.project.team, action=Action.EDIT)
     with transaction.atomic():
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status != DeliveryStatus.FAILED:
             raise ValidationError("Only a failed delivery can run again: this one has not failed.")
-        files = list(locked.files.select_related("export__playlist__project__team"))
-        failed = [file for file in files if file.export.status == ExportStatus.FAILED]
+        files = list(locked.files.select_related("export", "deliverable__project__team"))
+        gone = [file.file_name for file in files if file.deliverable is None]
+        if gone:
+            raise ValidationError(gone_message(gone))
+        failed = [file for file in files if file.is_failed]
         for file in failed:
-            file.export = export_start(user=user, playlist=file.export.playlist)
-        DeliveryFile.objects.bulk_update(failed, ["export"])
+            assert file.deliverable is not None
+            file.point_at(export_start(user=user, playlist=file.deliverable))
+        DeliveryFile.objects.bulk_update(
+            failed, ["export", "deliverable", "file_name", "placement", "unpackable"]
+        )
         Delivery.objects.filter(pk=locked.pk).transition(
             from_statuses=[DeliveryStatus.FAILED],
             status=DeliveryStatus.RENDERING,

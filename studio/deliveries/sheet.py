@@ -4,6 +4,7 @@ The rows are made once, when the delivery is packed, and kept on the delivery.""
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -88,12 +89,27 @@ def sheet_row(export: Export, *, size: int, sha256: str, decision: Decision | No
     }
 
 
+# What a spreadsheet takes for a formula at the start of a cell; a plain number (a loudness
+# of -14.1) is not one, and keeps its sign.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def _cell(value: object) -> object:
+    """A cell that cannot run as a formula where the CSV is opened: "Approved by" may be a
+    guest's free-text name, a username may start with + - @. Quoted (a leading ') in the CSV
+    only; the HTML sheet and the rows kept show it as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(value):
+        return f"'{value}"
+    return value
+
+
 def sheet_csv(rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([heading for _, heading in COLUMNS])
     for row in rows:
-        writer.writerow([row.get(key, MISSING) for key, _ in COLUMNS])
+        writer.writerow([_cell(row.get(key, MISSING)) for key, _ in COLUMNS])
     return out.getvalue()
 
 

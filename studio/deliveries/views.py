@@ -32,24 +32,26 @@ def get_delivery(request: AuthenticatedHttpRequest, uuid) -> Delivery:
 
 def progress_context(delivery: Delivery) -> dict:
     """The files with their exports and deliverables (one query), and the overall progress:
-    the files' mean while they render, all but the last step while packing."""
+    the files' mean while they render, all but the last step while packing. A file whose
+    deliverable was deleted has ended (with no export); Run again cannot bring it back."""
     files = list(delivery.files.select_related("export__playlist"))
-    ended = sum(1 for file in files if not file.export.is_active)
+    active = [file for file in files if file.export is not None and file.export.is_active]
     if delivery.status == DeliveryStatus.READY:
         overall = 100
     elif delivery.status == DeliveryStatus.PACKING:
         overall = 99
     else:
-        progress = [100 if not f.export.is_active else f.export.progress for f in files]
+        progress = [f.export.progress if f in active and f.export else 100 for f in files]
         overall = min(sum(progress) // max(len(progress), 1), 98)
     failed = [file for file in files if file.is_failed]
     return {
         "delivery": delivery,
         "files": files,
-        "ended": ended,
+        "ended": len(files) - len(active),
         "overall": overall,
         "failed_count": len(failed),
         "kept_count": len(files) - len(failed),
+        "gone_count": sum(1 for file in files if file.deliverable_id is None),
     }
 
 
@@ -71,11 +73,10 @@ def delivery_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
     """The one progress view; htmx polls its #progress fragment while the delivery is active."""
     delivery = get_delivery(request, uuid)
     context = progress_context(delivery)
-    if request.htmx:
-        response = TemplateResponse(request, f"{PAGE}#progress", context)
-    else:
-        context["can_edit"] = user_can(request, delivery.ad.project.team, Action.EDIT)
-        response = TemplateResponse(request, PAGE, context)
+    # The fragment too: a delivery watched until it fails offers Run again without a reload.
+    context["can_edit"] = user_can(request, delivery.ad.project.team, Action.EDIT)
+    template = f"{PAGE}#progress" if request.htmx else PAGE
+    response = TemplateResponse(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 

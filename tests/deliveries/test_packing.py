@@ -8,12 +8,14 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from studio.deliveries import packing, services
 from studio.deliveries.models import Delivery, DeliveryStatus
 from studio.playlists.models import ExportStatus
-from studio.review.models import ReviewState
+from studio.review.models import Decision, ReviewState
 from studio.review.services import review_decide
 from tests.deliveries.conftest import (
     exports_of,
@@ -188,8 +190,175 @@ def test_a_lost_packing_message_is_sent_again(started, settings):
 
 
 def test_a_delivery_whose_deliverables_were_deleted_packs_nothing(started, deliverables):
+    vertical, square = exports_of(started)
     for deliverable in deliverables:
         deliverable.delete()
     delivery = packed(started)
     assert delivery.status == DeliveryStatus.FAILED
-    assert delivery.error_message == "Its deliverables were deleted: there is nothing left to pack."
+    assert delivery.error_message == (
+        f"{vertical.file_name}, {square.file_name} were deleted before they were packed; "
+        "run Export all again."
+    )
+
+
+# A deliverable deleted meanwhile: its row stays, and the delivery fails naming it.
+
+
+def test_a_deliverable_deleted_while_rendering_fails_the_delivery_naming_it(started, deliverables):
+    vertical, square = exports_of(started)
+    finish_export(vertical)
+    deliverables[1].delete()  # its exports with it, while the delivery renders
+    assert started.files.count() == 2  # the row is kept, its name with it
+    delivery = packed(started)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.error_message == (
+        f"{square.file_name} was deleted before it was packed; run Export all again."
+    )
+    assert not delivery.package and stored_packages(delivery) == []
+
+
+def test_a_deliverable_deleted_once_claimed_for_packing_fails_the_packing(started, deliverables):
+    vertical, square = exports_of(started)
+    finish_export(vertical)
+    finish_export(square)
+    [delivery_id] = packing.deliveries_check()
+    deliverables[1].delete()
+    packing.pack_run(delivery_id=delivery_id)
+    started.refresh_from_db()
+    assert started.status == DeliveryStatus.FAILED
+    assert started.error_message == (
+        f"{square.file_name} was deleted before it was packed; run Export all again."
+    )
+    assert not started.package and stored_packages(started) == []
+
+
+# Run again renders anew a file that could not be packed as it was.
+
+
+def test_run_again_renders_anew_a_file_changed_since_it_was_rendered(studio, started):
+    vertical, square = exports_of(started)
+    finish_export(vertical)
+    finish_export(square)
+    with open(square.video.path, "ab") as handle:
+        handle.write(b"tampered")
+    assert packed(started).status == DeliveryStatus.FAILED
+    assert "run again" in started.error_message.lower()
+    services.delivery_retry(user=studio.bob, delivery=started)
+    again = exports_of(started)
+    assert again[0] == vertical  # kept
+    assert again[1].playlist == square.playlist and again[1].version == 2
+    finish_export(again[1])
+    assert packed(started).status == DeliveryStatus.READY
+
+
+def test_run_again_renders_anew_a_file_whose_stored_file_is_missing(studio, started):
+    vertical, square = exports_of(started)
+    finish_export(vertical)
+    finish_export(square)
+    square.video.storage.delete(square.video.name)
+    delivery = packed(started)
+    assert delivery.status == DeliveryStatus.FAILED
+    assert square.file_name in delivery.error_message and "missing" in delivery.error_message
+    services.delivery_retry(user=studio.bob, delivery=delivery)
+    again = exports_of(delivery)
+    assert again[0] == vertical and again[1].version == 2
+    finish_export(again[1])
+    assert packed(delivery).status == DeliveryStatus.READY
+
+
+def test_run_again_refuses_a_file_whose_deliverable_was_deleted(studio, started, deliverables):
+    for export in exports_of(started):
+        finish_export(export)
+    deliverables[1].delete()
+    assert packed(started).status == DeliveryStatus.FAILED
+    with pytest.raises(ValidationError) as refused:
+        services.delivery_retry(user=studio.bob, delivery=started)
+    assert "run Export all again" in refused.value.messages[0]
+    started.refresh_from_db()
+    assert started.status == DeliveryStatus.FAILED
+
+
+# A slow save of the zip is part of the run: the check does not fail it as lost meanwhile.
+
+
+def test_the_claim_is_renewed_for_the_save_and_the_check_waits_for_it(started, settings):
+    settings.STUDIO_EXPORT_STALE_SECONDS = 60
+    for export in exports_of(started):
+        finish_export(export)
+    [delivery_id] = packing.deliveries_check()
+    now = timezone.now()
+    Delivery.objects.filter(pk=delivery_id).update(pack_started_at=now, heartbeat_at=now)
+    held = Delivery.objects.filter(pk=delivery_id, pack_started_at=now)
+    size = 10 * packing.SAVE_BYTES_PER_SECOND  # ten seconds' worth at the slowest rate
+    packing.renew_for_save(held, size=size, now=now)
+    allowance = packing.save_allowance(size)
+    assert allowance == timedelta(seconds=10)
+    quiet = now + timedelta(seconds=61)  # past the stale bound of a plain heartbeat
+    packing.deliveries_check(now=quiet)
+    assert Delivery.objects.get(pk=delivery_id).status == DeliveryStatus.PACKING
+    packing.deliveries_check(now=quiet + allowance)  # the save's allowance spent too: lost
+    assert Delivery.objects.get(pk=delivery_id).status == DeliveryStatus.FAILED
+
+
+def test_a_check_during_a_slow_save_leaves_the_packing_be(started, monkeypatch, settings):
+    settings.STUDIO_EXPORT_STALE_SECONDS = 60
+    monkeypatch.setattr(packing, "SAVE_BYTES_PER_SECOND", 1024)  # this small zip: over 100 s
+    for export in exports_of(started):
+        finish_export(export)
+    [delivery_id] = packing.deliveries_check()
+    save = default_storage.save
+
+    def slow_save(*args, **kwargs):  # the check runs as if the save took a little over 60 s
+        packing.deliveries_check(now=timezone.now() + timedelta(seconds=61))
+        return save(*args, **kwargs)
+
+    monkeypatch.setattr(default_storage, "save", slow_save)
+    packing.pack_run(delivery_id=delivery_id)
+    started.refresh_from_db()
+    assert started.status == DeliveryStatus.READY, started.error_message
+    assert started.package and default_storage.exists(started.package.name)
+
+
+def test_renewing_a_claim_no_longer_held_stores_nothing(started):
+    for export in exports_of(started):
+        finish_export(export)
+    [delivery_id] = packing.deliveries_check()
+    held = Delivery.objects.filter(pk=delivery_id, pack_started_at=timezone.now())  # not ours
+    with pytest.raises(packing.PackLost):
+        packing.renew_for_save(held, size=1, now=timezone.now())
+
+
+# The CSV is safe to open in a spreadsheet: no cell is taken as a formula.
+
+
+def test_the_csv_neutralises_cells_a_spreadsheet_would_take_as_a_formula():
+    cells = ['=HYPERLINK("http://x")', "+1+1", "-cmd", "@SUM(A1)", "\tx", "\rx", "plain"]
+    rows = [
+        {"approved_by": cell, "loudness_integrated": "-14.1", "size_bytes": 12} for cell in cells
+    ]
+    read = list(csv.DictReader(io.StringIO(packing.sheet.sheet_csv(rows))))
+    assert [row["Approved by"] for row in read] == [
+        '\'=HYPERLINK("http://x")',
+        "'+1+1",
+        "'-cmd",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "plain",
+    ]
+    assert {row["Integrated loudness (LUFS)"] for row in read} == {"-14.1"}  # a number stays
+    assert {row["Size (bytes)"] for row in read} == {"12"}
+
+
+def test_a_guests_formula_name_is_quoted_in_the_csv_not_in_the_html(started, deliverables):
+    for export in exports_of(started):
+        finish_export(export)
+    Decision.objects.create(
+        playlist=deliverables[0], state=ReviewState.APPROVED, guest_name="=cmd|'/c calc'!A1"
+    )
+    delivery = packed(started)
+    files = entries(delivery)
+    rows = list(csv.DictReader(io.StringIO(files["delivery-sheet.csv"].decode())))
+    assert rows[0]["Approved by"] == "'=cmd|'/c calc'!A1 (guest)"
+    assert "<td>=cmd|&#x27;/c calc&#x27;!A1 (guest)" in files["delivery-sheet.html"].decode()
+    assert delivery.sheet[0]["approved_by"] == "=cmd|'/c calc'!A1 (guest)"

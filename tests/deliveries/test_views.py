@@ -81,8 +81,9 @@ def test_progress_fragment_query_count_and_accessible_bars(
     vertical, _square = exports_of(started)
     Export.objects.filter(pk=vertical.pk).update(status="running", progress=40)
     client.force_login(studio.bob)
-    # session, user, delivery (+ad, project, team, its starter), files (+exports, deliverables)
-    with django_assert_num_queries(4):
+    # session, user, delivery (+ad, project, team, its starter), files (+exports,
+    # deliverables), the user's memberships (may edit: Run again once it fails)
+    with django_assert_num_queries(5):
         fragment = client.get(reverse("delivery_detail", args=[started.uuid]), **HTMX)
     assert fragment.text.lstrip().startswith('<section id="delivery-progress"')
     assert f'aria-label="{vertical.file_name}: 40%"' in fragment.text
@@ -139,3 +140,60 @@ def test_export_all_partial_offers_the_button_to_editors_only(studio, ad, ready)
     assert reverse("delivery_detail", args=[ready.uuid]) in html
     viewer = render_to_string("deliveries/export_all.html", {"ad": ad, "can_edit": False})
     assert "Export all" not in viewer
+
+
+def test_the_polled_fragment_offers_run_again_once_the_delivery_fails(
+    client, studio, started, django_assert_num_queries
+):
+    for export in exports_of(started):
+        fail_export(export)
+    client.force_login(studio.bob)
+    url = reverse("delivery_detail", args=[started.uuid])
+    assert "Run again" not in client.get(url, **HTMX).text  # still rendering
+    packed(started)
+    # session, user, delivery (+ad, project, team, its starter), files (+exports,
+    # deliverables), the user's memberships (may edit)
+    with django_assert_num_queries(5):
+        fragment = client.get(url, **HTMX)
+    assert "Run again" in fragment.text
+    client.force_login(studio.vera)
+    assert "Run again" not in client.get(url, **HTMX).text
+
+
+def test_a_deleted_deliverable_asks_for_export_all_not_run_again(
+    client, studio, ad, started, deliverables
+):
+    for export in exports_of(started):
+        finish_export(export)
+    deliverables[1].delete()
+    packed(started)
+    client.force_login(studio.bob)
+    page = client.get(reverse("delivery_detail", args=[started.uuid]))
+    assert "was deleted before it was packed; run Export all again." in page.text
+    assert "Run again" not in page.text
+    assert reverse("playlist_detail", args=[ad.uuid]) in page.text
+
+
+def test_run_again_promises_to_render_a_file_that_could_not_be_packed(client, studio, started):
+    vertical, square = exports_of(started)
+    finish_export(vertical)
+    finish_export(square)
+    square.video.storage.delete(square.video.name)
+    packed(started)
+    client.force_login(studio.bob)
+    page = client.get(reverse("delivery_detail", args=[started.uuid]))
+    assert "Renders the 1 failed file again and keeps the 1 finished" in page.text
+
+
+def test_the_admin_shows_a_delivery_but_does_not_edit_it(admin_client, ready):
+    url = reverse("admin:deliveries_delivery_change", args=[ready.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert 'name="status"' not in page.text and 'name="files-0-export"' not in page.text
+    posted = admin_client.post(url, {"status": "rendering", "ad": ready.ad_id})
+    assert posted.status_code == 403
+    ready.refresh_from_db()
+    assert ready.status == DeliveryStatus.READY
+    assert admin_client.get(reverse("admin:deliveries_delivery_add")).status_code == 403
+    delete = reverse("admin:deliveries_delivery_delete", args=[ready.pk])
+    assert admin_client.get(delete).status_code == 200

@@ -20,6 +20,7 @@ from studio.stitch import export_file_name
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
+from .manifest import start_manifest
 from .models import (
     CAPTION_MAX_LENGTH,
     CROSSFADE_MAX_SECONDS,
@@ -407,7 +408,7 @@ def export_start(*, user, playlist: Playlist) -> Export:
                 max_length=_file_name_room(),
                 placement=placement_slug(playlist.platform, playlist.aspect_ratio),
             ),
-            manifest=manifest(playlist, items),
+            manifest=start_manifest(playlist, items),
         )
         activity_record(
             project=playlist.project,
@@ -426,39 +427,3 @@ def _file_name_room() -> int:
     file_name, video = Export.file_name.field.max_length, Export.video.field.max_length
     assert file_name is not None and video is not None
     return min(file_name, video - len(f"exports/{uuid4()}/"))
-
-
-def manifest(playlist: Playlist, items: list[PlaylistItem]) -> dict:
-    """What is inside, in order: enough to audit or rebuild the ad."""
-    return {
-        "project": playlist.project.name,
-        "playlist": playlist.name,
-        "source": playlist.source.name if playlist.source is not None else None,
-        "placement": placement_slug(playlist.platform, playlist.aspect_ratio),
-        "aspect_ratio": playlist.aspect_ratio,
-        "target_seconds": playlist.target_seconds,
-        "music": {"name": playlist.music_name, "gain": playlist.music_gain}
-        if playlist.music
-        else None,
-        "items": [
-            {
-                "position": position,
-                "shot": item.take.shot.position,
-                "prompt": item.take.prompt,
-                "take": item.take.take_number,
-                "take_id": str(item.take.uuid),
-                "duration": str(item.take_length),
-                "trim_in": str(item.trim_in) if item.trim_in is not None else None,
-                "trim_out": str(item.trim_out) if item.trim_out is not None else None,
-                "length": str(item.length),
-                "caption": item.caption,
-                "framing": item.framing,
-                "crop_x": str(item.crop_x),
-                "crop_y": str(item.crop_y),
-                "cost": str(item.take.cost),
-            }
-            for position, item in enumerate(items, start=1)
-        ],
-        "total_length": str(sum((item.length for item in items), Decimal("0"))),
-        "total_cost": str(sum((item.take.cost for item in items), Decimal("0.00"))),
-    }

@@ -357,6 +357,7 @@ GUEST_ROUTES = [
     Route("get", "share_take_poster", "take"),
     Route("get", "share_export_video", "export"),
     Route("get", "invitation_accept"),
+    Route("get", "share_logo"),
     Route("post", "invitation_accept"),
 ]
 

@@ -17,11 +17,8 @@ from studio.teams.services import require_action, user_memberships
 from . import services
 from .fonts import FONTS
 from .forms import BrandKitForm, ElementForm
-from .models import BrandKit, Element, LogoType
-
-# A stored SVG is a document that could run script if opened on its own: served with a policy
-# that allows none, and never sniffed as anything else.
-SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+from .media import logo_response
+from .models import BrandKit, Element
 
 
 def get_team_membership(request: AuthenticatedHttpRequest, uuid) -> Membership:
@@ -127,15 +124,7 @@ def brand_kit_delete(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 @login_required
 @require_GET
 def brand_kit_logo(request: AuthenticatedHttpRequest, uuid) -> FileResponse:
-    kit = get_brand_kit(request, uuid)
-    if not kit.logo:
-        raise Http404("This brand kit has no logo.")
-    response = FileResponse(kit.logo.open("rb"), content_type=kit.logo_content_type)
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Content-Type-Options"] = "nosniff"
-    if kit.logo_type == LogoType.SVG:
-        response["Content-Security-Policy"] = SVG_POLICY
-    return response
+    return logo_response(get_brand_kit(request, uuid))
 
 
 @login_required

@@ -27,7 +27,9 @@ def team_logo_url(kit: BrandKit) -> str:
 
 
 def preview_items(
-    items: list[PlaylistItem], video_url: Callable[[Take], str] = team_video_url
+    items: list[PlaylistItem],
+    video_url: Callable[[Take], str] = team_video_url,
+    logo_url: Callable[[BrandKit], str] = team_logo_url,
 ) -> str:
     """What the in-page player needs, as JSON: each finished item's source, its cut, its
     label, its caption, its framing and its transition into the next (the crossfade as it
@@ -39,9 +41,7 @@ def preview_items(
     unless the end card reads the project's brand kit, which the summary has usually read."""
     timeline = playlist_timeline(items)
     fades = crossfades([item for item, _ in timeline])
-    # The logo view checks team access: a share link's guest cannot open it, so a page that
-    # plays through other URLs than the team's shows the card without the logo.
-    logo_url = team_logo_url if video_url is team_video_url else None
+    # The team's pages and a share link's page serve the takes and the logo by URLs of their own.
     card = end_card(timeline[0][0].playlist, logo_url) if timeline else None
     if card is not None:  # after the last item, which has no crossfade
         last, offset = timeline[-1]

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from studio.brands.media import logo_response
 from studio.generation.media import take_media
 from studio.generation.models import Take, TakeStatus
 from studio.htmx import HtmxHttpRequest, parse_uuid, refused
@@ -114,7 +115,9 @@ def share_playlist_page(request: HttpRequest, link: ShareLink, context: dict):
     assert playlist is not None  # share_open sends a storyboard's link elsewhere
     items = playlist_items(playlist)
     preview = preview_items(
-        items, video_url=lambda take: reverse("share_take_video", args=[token, take.uuid])
+        items,
+        video_url=lambda take: reverse("share_take_video", args=[token, take.uuid]),
+        logo_url=lambda kit: reverse("share_logo", args=[token]),
     )
     export = playlist.exports.filter(status=ExportStatus.DONE).first()
     context |= {
@@ -204,6 +207,15 @@ def share_take_video(request: HttpRequest, link: ShareLink, token: str, uuid) ->
 @shared
 def share_take_poster(request: HttpRequest, link: ShareLink, token: str, uuid) -> HttpResponseBase:
     return take_media(request, _shared_take(link, uuid), "poster")
+
+
+@require_GET
+@shared
+def share_logo(request: HttpRequest, link: ShareLink, token: str) -> HttpResponseBase:
+    """The brand kit's logo of a shared playlist, for its end card in the preview."""
+    if link.playlist is None:
+        raise Http404("This link shares no playlist.")
+    return logo_response(link.playlist.project.brand_kit)
 
 
 @require_GET

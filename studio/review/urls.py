@@ -28,6 +28,7 @@ urlpatterns = [
         guest_views.share_take_poster,
         name="share_take_poster",
     ),
+    path("s/<str:token>/logo/", guest_views.share_logo, name="share_logo"),
     path(
         "s/<str:token>/exports/<uuid:uuid>/video.mp4",
         guest_views.share_export_video,

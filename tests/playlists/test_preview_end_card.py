@@ -5,13 +5,15 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from studio.playlists import services
 from studio.playlists.models import PlaylistItem
 from studio.playlists.preview import playlist_items, preview_items
 from studio.playlists.summary import playlist_summary
-from tests.factories import make_brand_kit
+from tests.factories import make_brand_kit, make_link
+from tests.urls_table import TINY_PNG as PNG
 
 pytestmark = pytest.mark.django_db
 
@@ -95,11 +97,22 @@ def test_with_a_kit_the_card_takes_its_colours_texts_length_and_logo(studio, pla
     assert card["logo"] == reverse("brand_kit_logo", args=[kit.uuid])
 
 
-def test_a_share_links_preview_leaves_out_the_team_only_logo(studio, playlist, items):
-    make_brand_kit(studio.project, logo="brand-kits/logo.png", logo_type="png")
+def test_a_share_links_guest_sees_the_logo_through_the_link(client, studio, playlist, items):
+    kit = make_brand_kit(studio.project, logo_type="png")
+    kit.logo.save("logo.png", ContentFile(PNG))
     finishing(studio, playlist)
-    card = preview(playlist, video_url=lambda take: f"/s/token/{take.uuid}.mp4")[-1]
-    assert card["kind"] == "end_card" and card["logo"] is None
+    link = make_link(playlist, studio.alice)
+    client.post(reverse("share_name", args=[link.token]), {"name": "Clara"})
+    page = client.get(reverse("share_open", args=[link.token]))
+    card = json.loads(page.context["preview"])[-1]
+    assert card["kind"] == "end_card" and card["logo"] == f"/s/{link.token}/logo/"
+
+    logo = client.get(card["logo"])
+    assert logo.status_code == 200 and b"".join(logo.streaming_content) == PNG
+    assert (logo["Content-Type"], logo["X-Content-Type-Options"]) == ("image/png", "nosniff")
+    storyboard_link = make_link(studio.storyboard, studio.alice)
+    assert client.get(reverse("share_logo", args=[storyboard_link.token])).status_code == 404
+    assert client.get(reverse("share_logo", args=["not-a-token"])).status_code == 404
 
 
 def test_no_card_in_the_preview_when_the_end_card_is_off(studio, playlist, items):

@@ -177,6 +177,7 @@ TEAM_ROUTES = [
     Route("get", "playlist_detail", "playlist", VIEW),
     Route("get", "playlist_summary", "playlist", VIEW),
     Route("get", "playlist_exports", "playlist", VIEW),
+    Route("get", "playlist_deliverables_panel", "playlist", VIEW),
     Route("post", "playlist_add", "playlist", EDIT, lambda s, w: {"take": w["take"]}, "items"),
     Route("post", "playlist_reorder", "playlist", EDIT, items_reversed, "items"),
     Route("post", "playlist_duplicate", "playlist", EDIT, None, "playlists"),

@@ -5,15 +5,17 @@ neither module grows past a reader's reach; they answer with the page's own frag
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from studio.access import get_item, get_playlist
 from studio.htmx import AuthenticatedHttpRequest
+from studio.teams.models import Action
+from studio.teams.services import user_can
 
 from . import deliverables, services
 from .forms import DeliverablesForm, FramingForm, form_errors
@@ -44,6 +46,25 @@ def playlist_deliverables(request: AuthenticatedHttpRequest, uuid) -> HttpRespon
         messages.success(request, notice)
         return redirect(reverse("playlist_detail", args=[playlist.uuid]) + "#deliverables")
     context = {"playlist": playlist, "can_edit": True, "deliverables_notice": notice}
+    context |= deliverables_context(playlist, playlist_items(playlist))
+    return TemplateResponse(request, f"{PAGE}#deliverables", context)
+
+
+@login_required
+@require_GET
+def playlist_deliverables_panel(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
+    """The panel again, for the page to swap in when the playlist changes (a keep mark, a
+    trim, a reorder, a removal, the end card): what each shorter cut would keep follows. The
+    boxes ticked before (sent along) stay ticked. A deliverable has no panel."""
+    playlist = get_playlist(request, uuid)
+    if playlist.source_id is not None:
+        raise Http404("A deliverable has no Deliverables panel.")
+    context = {
+        "playlist": playlist,
+        "can_edit": user_can(request, playlist.project.team, Action.EDIT),
+        "placements_ticked": request.GET.getlist("placements"),
+        "lengths_ticked": request.GET.getlist("lengths"),
+    }
     context |= deliverables_context(playlist, playlist_items(playlist))
     return TemplateResponse(request, f"{PAGE}#deliverables", context)
 

@@ -24,6 +24,11 @@ urlpatterns = [
         deliverable_views.playlist_deliverables,
         name="playlist_deliverables",
     ),
+    path(
+        "playlists/<uuid:uuid>/deliverables/panel/",
+        deliverable_views.playlist_deliverables_panel,
+        name="playlist_deliverables_panel",
+    ),
     path("playlist-items/<uuid:uuid>/move/", views.item_move, name="playlist_item_move"),
     path("playlist-items/<uuid:uuid>/remove/", views.item_remove, name="playlist_item_remove"),
     path("playlist-items/<uuid:uuid>/trim/", views.item_trim, name="playlist_item_trim"),

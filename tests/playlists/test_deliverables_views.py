@@ -225,3 +225,85 @@ def test_new_playlist_offers_every_placement(client, studio):
         {"name": "Square", "platform": "feed-portrait", "length": "15"},
     )
     assert Playlist.objects.get(name="Square").aspect_ratio == "4:5"
+
+
+# The panel follows the items: a keep mark, trim, reorder or removal fires playlist-changed
+
+
+def panel(client, playlist, **params):
+    url = reverse("playlist_deliverables_panel", args=[playlist.uuid])
+    return client.get(url, params, **HTMX)
+
+
+def test_the_panel_reloads_itself_when_the_playlist_changes(client, studio, ad):
+    client.force_login(studio.bob)
+    text = page(client, ad).text
+    url = reverse("playlist_deliverables_panel", args=[ad.uuid])
+    section = text[text.index('<section id="deliverables"') :].split(">", 1)[0]
+    assert f'hx-get="{url}"' in section
+    assert 'hx-trigger="playlist-changed from:body"' in section
+    assert 'hx-swap="outerHTML"' in section
+    # The boxes ticked go along (not the whole form: no CSRF token in a URL).
+    assert 'hx-include="#deliverables-placements, #deliverables-lengths"' in section
+    assert '<fieldset id="deliverables-placements">' in text
+    assert '<fieldset id="deliverables-lengths">' in text
+    # Focus stays where the user is: each control keeps its id across the swap (htmx puts
+    # focus back on it), and nothing in the panel takes focus on its own.
+    assert 'id="deliverables-placement-vertical"' in text and 'id="deliverables-length-6"' in text
+    assert "autofocus" not in section
+    # A keep mark (as a trim, a reorder or a removal) answers with the items and the event.
+    item = ad.items.first()
+    response = client.post(reverse("playlist_item_keep", args=[item.uuid]), {"keep": "on"}, **HTMX)
+    assert "playlist-changed" in response["HX-Trigger"]
+
+
+def test_the_panels_cut_previews_follow_a_keep_mark(client, studio, ad):
+    client.force_login(studio.bob)
+    response = panel(client, ad)
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert response.text.lstrip().startswith('<section id="deliverables"')
+    assert "6.0 s: drops items 2, 3" in response.text
+    third = ad.items.order_by("position")[2]
+    services.playlist_item_keep(user=studio.bob, item=third, keep=True)
+    text = panel(client, ad).text
+    assert "6.0 s: drops item 2; trims item 1 (the hook) to 1.0 s" in text
+    assert "trims item 3 (kept) to 3.0 s" in text
+
+
+def test_the_panel_keeps_the_boxes_ticked_before_it_reloaded(client, studio, ad):
+    client.force_login(studio.bob)
+    text = panel(client, ad, placements=["vertical", "nowhere"], lengths="6").text
+    assert 'value="vertical" id="deliverables-placement-vertical" checked' in text
+    assert 'value="6" id="deliverables-length-6" checked' in text
+    assert text.count(" checked") == 2
+
+
+def test_the_panel_for_a_viewer_lists_without_the_form(client, studio, ad):
+    deliverables_make(user=studio.bob, playlist=ad, platforms=["vertical"], lengths=[6])
+    client.force_login(studio.vera)
+    text = panel(client, ad).text
+    assert "Hero · Reels 9:16 · 6 s" in text and "Make deliverables" not in text
+
+
+def test_the_panel_is_an_ads_only_and_an_outsiders_never(client, studio, ad):
+    made = deliverables_make(user=studio.bob, playlist=ad, platforms=["vertical"], lengths=[6])
+    client.force_login(studio.bob)
+    assert panel(client, made.playlists[0]).status_code == 404  # a deliverable has none
+    client.force_login(studio.oscar)
+    assert panel(client, ad).status_code == 404
+
+
+def test_the_panels_query_count_does_not_grow_with_deliverables(
+    client, studio, ad, django_assert_num_queries
+):
+    deliverables_make(
+        user=studio.bob, playlist=ad, platforms=["youtube", "vertical"], lengths=[None, 6]
+    )
+    client.force_login(studio.bob)
+    # session, user, playlist (+project, team), the user's memberships, items (+takes,
+    # shots), the deliverables (each with its latest decision and export as subqueries),
+    # the ad's latest deliveries (Export all)
+    with django_assert_num_queries(7):
+        text = panel(client, ad).text
+    assert text.count('<td><a href="/playlists/') == 4

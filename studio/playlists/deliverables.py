@@ -17,11 +17,17 @@ from studio.teams.models import Action
 from studio.teams.services import require_action
 
 from .cuts import Cut, CutImpossible, describe, pieces, played_length, propose_cut
-from .models import PLATFORM_RATIOS, Export, ExportStatus, Playlist, PlaylistItem
+from .models import (
+    MUSIC_FIELDS,
+    PLATFORM_RATIOS,
+    Export,
+    ExportStatus,
+    Playlist,
+    PlaylistItem,
+)
 from .placements import LENGTHS, PLACEMENT_LABELS, PLACEMENTS, SHORT_LENGTHS, length_label
 from .services import FINISHING_FIELDS, default_framing
 
-MUSIC_FIELDS = ["music", "music_name", "music_seconds", "music_gain"]
 NAME_MAX = Playlist._meta.get_field("name").max_length or 120
 
 

@@ -141,7 +141,7 @@ class DeliveryFile(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.delivery}: {self.position}. {self.file_name}"
+        return f"{self.delivery}: {self.position}. {self.name}"
 
     @classmethod
     def of(cls, *, delivery: Delivery, position: int, export: Export) -> "DeliveryFile":
@@ -157,9 +157,28 @@ class DeliveryFile(models.Model):
         self.unpackable = False
 
     @property
+    def name(self) -> str:
+        """Its file's name: its export's, else as written down when it was made."""
+        if self.export is not None:
+            return self.export.file_name
+        return self.file_name or f"File {self.position}"
+
+    @property
     def is_gone(self) -> bool:
         """Its export was deleted (with its deliverable) before the delivery was packed."""
         return self.export is None
+
+    @property
+    def source(self) -> Playlist | None:
+        """The deliverable Run again exports anew (None: deleted, Export all again)."""
+        if self.deliverable_id is not None:
+            return self.deliverable
+        return self.export.playlist if self.export is not None else None
+
+    @property
+    def can_render_again(self) -> bool:
+        """Its deliverable is still there (no query: the ids are on the rows)."""
+        return self.deliverable_id is not None or self.export is not None
 
     @property
     def is_failed(self) -> bool:

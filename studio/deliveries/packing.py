@@ -99,7 +99,7 @@ def _fail_rendering(pk: int, *, now: datetime) -> None:
         for file in files
         if file.export is not None and file.export.status == ExportStatus.FAILED
     )
-    gone = [file.file_name for file in files if file.is_gone]
+    gone = [file.name for file in files if file.is_gone]
     message = " ".join(
         part for part in (failed and f"{failed}.", gone and gone_message(gone)) if part
     )
@@ -218,7 +218,7 @@ def _pack(delivery: Delivery, held: DeliveryQuerySet, *, claimed_at: datetime) -
     files = list(delivery.files.select_related("export__playlist"))
     if not files:
         raise PackError("It has no files: there is nothing to pack.")
-    gone = [file.file_name for file in files if file.export is None]
+    gone = [file.name for file in files if file.export is None]
     if gone:  # a deliverable deleted since the check claimed it (its exports with it)
         raise PackError(gone_message(gone))
     exports = {file.pk: file.export for file in files if file.export is not None}

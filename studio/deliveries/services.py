@@ -92,14 +92,19 @@ def delivery_retry(*, user, delivery: Delivery) -> Delivery:
         locked = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if locked.status != DeliveryStatus.FAILED:
             raise ValidationError("Only a failed delivery can run again: this one has not failed.")
-        files = list(locked.files.select_related("export", "deliverable__project__team"))
-        gone = [file.file_name for file in files if file.deliverable is None]
+        files = list(
+            locked.files.select_related(
+                "export__playlist__project__team", "deliverable__project__team"
+            )
+        )
+        gone = [file.name for file in files if not file.can_render_again]
         if gone:
             raise ValidationError(gone_message(gone))
         failed = [file for file in files if file.is_failed]
         for file in failed:
-            assert file.deliverable is not None
-            file.point_at(export_start(user=user, playlist=file.deliverable))
+            deliverable = file.source
+            assert deliverable is not None
+            file.point_at(export_start(user=user, playlist=deliverable))
         DeliveryFile.objects.bulk_update(
             failed, ["export", "deliverable", "file_name", "placement", "unpackable"]
         )

@@ -51,7 +51,7 @@ def progress_context(delivery: Delivery) -> dict:
         "overall": overall,
         "failed_count": len(failed),
         "kept_count": len(files) - len(failed),
-        "gone_count": sum(1 for file in files if file.deliverable_id is None),
+        "gone_count": sum(1 for file in files if not file.can_render_again),
     }
 
 

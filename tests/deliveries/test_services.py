@@ -105,3 +105,31 @@ def test_the_table_of_moves_is_walked_by_the_one_writer(studio, ad, deliverables
                 with pytest.raises(IllegalMove):
                     rows.transition(from_statuses=[old], status=new)
     assert not MOVES[DeliveryStatus.READY]
+
+
+def test_run_again_exports_anew_a_file_whose_export_alone_was_deleted(studio, ad, deliverables):
+    delivery = services.delivery_start(user=studio.bob, ad=ad)
+    vertical, square = exports_of(delivery)
+    finish_export(vertical)
+    Export.objects.filter(pk=square.pk).delete()  # its deliverable is still there
+    assert packed(delivery).status == DeliveryStatus.FAILED
+    assert f"{square.file_name} was deleted before it was packed" in delivery.error_message
+    services.delivery_retry(user=studio.bob, delivery=delivery)
+    again = exports_of(delivery)
+    assert again[0] == vertical and again[1].playlist == deliverables[1]
+    finish_export(again[1])
+    assert packed(delivery).status == DeliveryStatus.READY
+
+
+def test_run_again_on_a_file_made_before_its_deliverable_was_noted(studio, ad, deliverables):
+    """A row made before migration 0002 noted its deliverable: its export's is exported."""
+    delivery = services.delivery_start(user=studio.bob, ad=ad)
+    vertical, square = exports_of(delivery)
+    delivery.files.update(deliverable=None, file_name="", placement="")
+    finish_export(vertical)
+    fail_export(square)
+    assert packed(delivery).status == DeliveryStatus.FAILED
+    services.delivery_retry(user=studio.bob, delivery=delivery)
+    again = exports_of(delivery)
+    assert again[0] == vertical and again[1].playlist == deliverables[1]
+    assert delivery.files.get(position=2).deliverable == deliverables[1]

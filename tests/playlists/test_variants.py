@@ -288,7 +288,12 @@ def test_the_storyboard_page_loads_the_panel(client, studio):
     client.force_login(studio.vera)
     page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
     url = reverse("storyboard_variants", args=[studio.storyboard.uuid])
-    assert f'hx-get="{url}" hx-trigger="load, storyboard-changed from:body"' in page
+    assert f'hx-get="{url}" hx-trigger="load"' in page
+    # Drawn again after a change, with the bound as set (its form is there once the panel is).
+    assert (
+        f'hx-get="{url}" hx-trigger="storyboard-changed from:body" hx-include="#variants-form"'
+        in page
+    )
 
 
 def test_make_answers_with_the_playlists_made(client, studio, board):

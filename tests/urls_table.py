@@ -357,8 +357,8 @@ GUEST_ROUTES = [
     Route("get", "share_take_video", "take"),
     Route("get", "share_take_poster", "take"),
     Route("get", "share_export_video", "export"),
-    Route("get", "invitation_accept"),
     Route("get", "share_logo"),
+    Route("get", "invitation_accept"),
     Route("post", "invitation_accept"),
 ]
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
-from django.core.files import File
 
 from studio.media_probe import probe_video
-from studio.playlists import exports, services
+from studio.playlists import services
 from studio.playlists.deliverables import deliverables_make
 from studio.playlists.finish_spec import finish_spec
-from studio.playlists.models import Export, ExportStatus, Playlist
-from tests.factories import make_playlist, make_take
+from studio.playlists.models import ExportStatus, Playlist
+from tests.factories import make_playlist
+from tests.playlists.exporting import run_export, stored_take
 
 pytestmark = pytest.mark.django_db
 
@@ -39,20 +39,6 @@ def media(tmp_path_factory) -> dict[str, Path]:
         "blue": _clip(folder / "blue.mp4", "2040a0", "320x180", 440),
         "green": _clip(folder / "green.mp4", "20a040", "320x180", 660),
     }
-
-
-def stored_take(shot, path: Path):
-    take = make_take(shot, 1, ratio="16:9", length=2, resolution="320x180")
-    with path.open("rb") as handle:
-        take.video.save("take.mp4", File(handle))
-    return take
-
-
-def run_export(user, playlist) -> Export:
-    export = services.export_start(user=user, playlist=playlist)
-    exports.export_run(export_id=export.pk)
-    export.refresh_from_db()
-    return export
 
 
 @pytest.fixture

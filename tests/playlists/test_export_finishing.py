@@ -15,8 +15,9 @@ from django.utils import timezone
 from studio.media_probe import probe_video
 from studio.playlists import exports, services
 from studio.playlists.finish_spec import finish_spec
-from studio.playlists.models import Export, ExportStatus, Playlist
-from tests.factories import make_brand_kit, make_playlist, make_take
+from studio.playlists.models import ExportStatus, Playlist
+from tests.factories import make_brand_kit, make_playlist
+from tests.playlists.exporting import run_export, stored_take
 
 pytestmark = pytest.mark.django_db
 
@@ -59,21 +60,6 @@ def media(tmp_path_factory) -> dict[str, Path]:
         "tall": _clip(folder / "tall.mp4", "a02020", "180x320", 880),
         "logo": logo,
     }
-
-
-def stored_take(shot, path: Path, ratio="16:9"):
-    take = make_take(shot, 1, ratio=ratio, length=2)
-    take.resolution = "320x180" if ratio == "16:9" else "180x320"
-    with path.open("rb") as handle:
-        take.video.save("take.mp4", File(handle))
-    return take
-
-
-def run_export(user, playlist) -> Export:
-    export = services.export_start(user=user, playlist=playlist)
-    exports.export_run(export_id=export.pk)
-    export.refresh_from_db()
-    return export
 
 
 def finished_playlist(studio, playlist, shots, media, *, kit_logo: str | None = "png"):

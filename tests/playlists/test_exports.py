@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.files import File
 from django.utils import timezone
 
 from devtools.simulator.video import VideoRenderer
@@ -15,6 +14,7 @@ from studio.generation.models import Take
 from studio.playlists import exports, services, tasks
 from studio.playlists.models import Export, ExportStatus, Playlist
 from tests.factories import make_playlist, make_take
+from tests.playlists.exporting import run_export, stored_take
 
 pytestmark = pytest.mark.django_db
 
@@ -40,23 +40,8 @@ def rendered(tmp_path_factory) -> dict[str, Path]:
         renderer.close()
 
 
-def stored_take(shot, number, path: Path, ratio="16:9"):
-    take = make_take(shot, number, ratio=ratio, length=2)
-    take.resolution = "320x180" if ratio == "16:9" else "180x320"
-    with path.open("rb") as handle:
-        take.video.save("take.mp4", File(handle))
-    return take
-
-
-def run_export(user, playlist) -> Export:
-    export = services.export_start(user=user, playlist=playlist)
-    exports.export_run(export_id=export.pk)
-    export.refresh_from_db()
-    return export
-
-
 def test_matching_takes_join_without_re_encoding(studio, playlist, shots, rendered):
-    takes = [stored_take(shots[0], 1, rendered["a"]), stored_take(shots[1], 1, rendered["b"])]
+    takes = [stored_take(shots[0], rendered["a"]), stored_take(shots[1], rendered["b"])]
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     export = run_export(studio.bob, playlist)
     assert export.status == ExportStatus.DONE, export.error_message
@@ -74,8 +59,8 @@ def test_mixed_takes_and_trims_are_re_encoded_to_the_playlists_frame(
     studio, playlist, shots, rendered
 ):
     takes = [
-        stored_take(shots[0], 1, rendered["a"]),
-        stored_take(shots[1], 1, rendered["tall"], "9:16"),
+        stored_take(shots[0], rendered["a"]),
+        stored_take(shots[1], rendered["tall"], "9:16"),
     ]
     items = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     services.playlist_trim_item(
@@ -95,7 +80,7 @@ def test_a_failed_export_leaves_no_file_and_can_be_run_again(
 ):
     broken = tmp_path / "broken.mp4"
     broken.write_text("not a video")
-    take = stored_take(shots[0], 1, broken)
+    take = stored_take(shots[0], broken)
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
     export = run_export(studio.bob, playlist)
     assert export.status == ExportStatus.FAILED
@@ -109,7 +94,7 @@ def test_a_failed_export_leaves_no_file_and_can_be_run_again(
 
 
 def running_export(studio, playlist, shots, rendered, *, heartbeat_age: float) -> Export:
-    take = stored_take(shots[0], 1, rendered["a"])
+    take = stored_take(shots[0], rendered["a"])
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
     export = services.export_start(user=studio.bob, playlist=playlist)
     beat = timezone.now() - timedelta(seconds=heartbeat_age)
@@ -151,7 +136,7 @@ def test_a_run_failed_by_the_sweep_writes_nothing_when_it_carries_on(
     """The lost worker was only slow: its late progress and result must not overwrite the
     failure the user was shown (nor leave a file behind)."""
     settings.STUDIO_EXPORT_STALE_SECONDS = 60
-    take = stored_take(shots[0], 1, rendered["a"])
+    take = stored_take(shots[0], rendered["a"])
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
     export = services.export_start(user=studio.bob, playlist=playlist)
     real_stitch = exports.stitch
@@ -194,7 +179,7 @@ def test_sweep_sends_again_an_export_queued_long_ago_and_never_started(
     settings.STUDIO_EXPORT_STALE_SECONDS = 60
     sent: list[tuple] = []
     monkeypatch.setattr(tasks.export_playlist, "delay", lambda *args: sent.append(args))
-    take = stored_take(shots[0], 1, rendered["a"])
+    take = stored_take(shots[0], rendered["a"])
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
     export = services.export_start(user=studio.bob, playlist=playlist)
     tasks.sweep_stale_exports()
@@ -210,7 +195,7 @@ def test_an_unexpected_error_fails_the_export_at_once_with_a_reason_to_act_on(
 ):
     """Not only the export engine's own errors: a storage that refuses the file must not
     leave the export Running until the sweep blames a lost worker."""
-    take = stored_take(shots[0], 1, rendered["a"])
+    take = stored_take(shots[0], rendered["a"])
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
 
     def storage_full(*args, **kwargs):
@@ -230,7 +215,7 @@ def test_an_unexpected_error_fails_the_export_at_once_with_a_reason_to_act_on(
 
 
 def test_a_take_without_a_file_fails_the_export_at_once(studio, playlist, shots, rendered):
-    take = stored_take(shots[0], 1, rendered["a"])
+    take = stored_take(shots[0], rendered["a"])
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
     Take.objects.filter(pk=take.pk).update(video="")  # its file was never stored, or removed
     export = run_export(studio.bob, playlist)
@@ -243,7 +228,7 @@ def test_a_failure_after_the_sweep_failed_the_run_writes_nothing(
     studio, playlist, shots, rendered, settings, monkeypatch
 ):
     settings.STUDIO_EXPORT_STALE_SECONDS = 60
-    take = stored_take(shots[0], 1, rendered["a"])
+    take = stored_take(shots[0], rendered["a"])
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
     export = services.export_start(user=studio.bob, playlist=playlist)
 
@@ -266,7 +251,7 @@ def test_sweep_sends_again_soon_an_export_queued_while_the_broker_was_down(
     settings.STUDIO_EXPORT_RESEND_SECONDS = 30
     sent: list[tuple] = []
     monkeypatch.setattr(tasks.export_playlist, "delay", lambda *args: sent.append(args))
-    take = stored_take(shots[0], 1, rendered["a"])
+    take = stored_take(shots[0], rendered["a"])
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
     start = timezone.now()
     time_machine.move_to(start, tick=False)

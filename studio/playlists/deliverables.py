@@ -170,19 +170,13 @@ def _copy(
     trim_out: Decimal | None,
     transition_seconds: Decimal | None,
 ) -> PlaylistItem:
-    return PlaylistItem(
-        playlist=deliverable,
-        take_id=item.take_id,
+    return item.copy_to(
+        deliverable,
         position=position,
-        trim_in=item.trim_in,
         trim_out=trim_out,
-        caption=item.caption,
         transition="crossfade" if transition_seconds is not None else "cut",
         transition_seconds=transition_seconds,
         framing=_framing(item, ad.aspect_ratio, deliverable),
-        crop_x=item.crop_x,
-        crop_y=item.crop_y,
-        keep=item.keep,
     )
 
 

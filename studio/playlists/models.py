@@ -237,6 +237,26 @@ class PlaylistItem(models.Model):
     def __str__(self) -> str:
         return f"{self.playlist}: {self.position}. {self.take}"
 
+    # What an item carries into a copy of its playlist (a duplicate, a deliverable).
+    COPIED_FIELDS = (
+        "take_id",
+        "position",
+        "trim_in",
+        "trim_out",
+        "caption",
+        "transition",
+        "transition_seconds",
+        "framing",
+        "crop_x",
+        "crop_y",
+        "keep",
+    )
+
+    def copy_to(self, playlist: "Playlist", **changes) -> "PlaylistItem":
+        """This item for another playlist, unsaved, with `changes` made."""
+        fields = {name: getattr(self, name) for name in self.COPIED_FIELDS}
+        return PlaylistItem(playlist=playlist, **(fields | changes))
+
     @property
     def take_length(self) -> Decimal:
         return self.take.video_duration or Decimal(self.take.duration)

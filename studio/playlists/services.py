@@ -345,23 +345,7 @@ def playlist_duplicate(*, user, playlist: Playlist, name: str = "") -> Playlist:
         created_by=user,
         **{name: getattr(playlist, name) for name in [*FINISHING_FIELDS, *MUSIC_FIELDS]},
     )
-    PlaylistItem.objects.bulk_create(
-        PlaylistItem(
-            playlist=copy,
-            take_id=item.take_id,
-            position=item.position,
-            trim_in=item.trim_in,
-            trim_out=item.trim_out,
-            caption=item.caption,
-            transition=item.transition,
-            transition_seconds=item.transition_seconds,
-            framing=item.framing,
-            crop_x=item.crop_x,
-            crop_y=item.crop_y,
-            keep=item.keep,
-        )
-        for item in playlist.items.all()
-    )
+    PlaylistItem.objects.bulk_create(item.copy_to(copy) for item in playlist.items.all())
     activity_record(
         project=playlist.project,
         verb=Verb.DUPLICATED,

@@ -1,4 +1,5 @@
 import logging
+import re
 import time
 from collections.abc import Callable
 
@@ -68,6 +69,16 @@ def shot_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     )
 
 
+# Where a confirmation is drawn: the storyboard's, under Generate selected / Generate all, or
+# a shot's own, in its card (its Generate button when the brand kit appends a style line).
+CONFIRM_TARGET = re.compile(r"shot-[0-9a-f-]{36}-confirm")
+
+
+def confirm_target(request: HttpRequest) -> str:
+    target = request.POST.get("target", "")
+    return target if CONFIRM_TARGET.fullmatch(target) else "batch-confirm"
+
+
 def chosen_shots(request: HttpRequest, storyboard: Storyboard) -> list[Shot]:
     shots = storyboard.shots.select_related("video_model", "storyboard__project")
     if request.POST.get("scope") == "all":
@@ -84,7 +95,12 @@ def batch_confirm(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     shots = chosen_shots(request, storyboard)
     project = storyboard.project
     kit = project.brand_kit
-    context = {"storyboard": storyboard, "chosen": shots, "kit": kit}
+    context = {
+        "storyboard": storyboard,
+        "chosen": shots,
+        "kit": kit,
+        "confirm_target": confirm_target(request),
+    }
     if shots:
         context["batch"] = services.batch_estimate(project=project, shots=shots)
         # What each prompt will be as sent, with the style line shown again if it was edited
@@ -110,7 +126,8 @@ def batch_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         style = request.POST.get("style")
         takes = services.takes_create(user=request.user, shots=shots, style=style)
     except ValidationError as error:
-        return storyboard_refused(request, storyboard, error, where="#batch-confirm")
+        where = f"#{confirm_target(request)}"
+        return storyboard_refused(request, storyboard, error, where=where)
     if not request.htmx:
         return redirect("storyboard_detail", uuid=storyboard.uuid)
     # The cards come with the live updates, as for one take (take_added).

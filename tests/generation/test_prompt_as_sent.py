@@ -128,3 +128,48 @@ def test_shot_card_shows_the_prompt_as_sent_and_the_take_card_what_was_sent(clie
     assert page.count(f"A runner laces {SNEAKER} by @lake. {STYLE}") == 2  # shot and take
     assert "Unknown element @lake" in page
     assert take.prompt in page
+
+
+def test_a_shots_generate_confirms_in_its_card_with_the_style_line_to_change(client, studio, kit):
+    client.force_login(studio.bob)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    target = f"shot-{studio.shot.uuid}-confirm"
+    confirm_url = reverse("batch_confirm", args=[studio.storyboard.uuid])
+    assert f'hx-post="{confirm_url}" hx-target="#{target}"' in page
+    assert f'<div id="{target}"' in page
+
+    confirmation = client.post(
+        confirm_url, {"shot": [studio.shot.uuid], "target": target}, **HTMX
+    ).text
+    assert f"A runner laces {SNEAKER} by @lake. {STYLE}" in confirmation
+    assert confirmation.count(f'hx-target="#{target}"') == 2  # Show with this line, Confirm
+    assert f'name="target" value="{target}"' in confirmation
+    assert "<strong>Generate 1 shot, " in confirmation
+
+    added = client.post(
+        reverse("batch_generate", args=[studio.storyboard.uuid]),
+        {"shot": [studio.shot.uuid], "style": "Handheld", "target": target},
+        **HTMX,
+    )
+    assert "1 take queued" in added.text
+    assert Take.objects.get().prompt == f"A runner laces {SNEAKER} by @lake. Handheld"
+
+
+def test_a_confirmation_target_is_a_shots_or_the_storyboards_never_anything_else(
+    client, studio, kit
+):
+    client.force_login(studio.bob)
+    confirmation = client.post(
+        reverse("batch_confirm", args=[studio.storyboard.uuid]),
+        {"shot": [studio.shot.uuid], "target": 'x" onmouseover="alert(1)'},
+        **HTMX,
+    ).text
+    assert 'hx-target="#batch-confirm"' in confirmation and "onmouseover" not in confirmation
+
+
+def test_without_a_style_line_a_shots_generate_asks_in_one_line(client, studio):
+    make_brand_kit(studio.project, style_line="")
+    client.force_login(studio.bob)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    assert f'hx-post="{reverse("shot_generate", args=[studio.shot.uuid])}"' in page
+    assert f'id="shot-{studio.shot.uuid}-confirm"' in page  # there, and empty

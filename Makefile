@@ -23,10 +23,9 @@ TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 POSTGRES_ANSWERS = $(VENV)/bin/python -c 'import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()'
 
 # Tests run side by side (pytest-xdist), each process with its own Redis and test database.
-# One process a core: the export engine's tests render at the placements' full sizes, and two
-# processes a core starved the live workers beside them (a worker's ticks came minutes late);
-# an idle process takes the next test from a busy one (worksteal). The slowest ten are printed.
-TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+# Two processes a core: the slow tests mostly wait (on renders, polls, a browser), and an idle
+# process takes the next test from a busy one (worksteal). The slowest ten are printed at the end.
+TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 2) )))
 TEST_ARGS ?= -n $(TEST_WORKERS) --dist worksteal --durations=10
 test: $(VENV_STAMP)
 	$(VENV)/bin/python -m pytest $(TEST_ARGS)

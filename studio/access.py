@@ -5,6 +5,7 @@ app's views use these, so that no app imports another app's views."""
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from studio.deliveries.models import Delivery
 from studio.generation.models import Take
 from studio.playlists.models import Playlist, PlaylistItem
 from studio.projects.models import Project, Shot, Storyboard
@@ -51,5 +52,13 @@ def get_item(request: HttpRequest, uuid) -> PlaylistItem:
         PlaylistItem.objects.for_user(request.user).select_related(
             "playlist__project__team", "take"
         ),
+        uuid=uuid,
+    )
+
+
+def get_delivery(request: HttpRequest, uuid) -> Delivery:
+    """With its ad's project and who started it (the delivery's page says so)."""
+    return get_object_or_404(
+        Delivery.objects.for_user(request.user).select_related("ad__project__team", "created_by"),
         uuid=uuid,
     )

@@ -2,13 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from studio.access import get_playlist
+from studio.access import get_delivery, get_playlist
 from studio.htmx import AuthenticatedHttpRequest, refused
 from studio.ranges import ranged_file_response
 from studio.teams.models import Action
@@ -19,15 +19,6 @@ from .models import Delivery, DeliveryStatus
 from .packing import CSV_NAME
 
 PAGE = "deliveries/delivery_detail.html"
-
-
-def get_delivery(request: AuthenticatedHttpRequest, uuid) -> Delivery:
-    """The delivery scoped to the user's teams (404 for anyone else), with its ad's project
-    and who started it (the page says so)."""
-    return get_object_or_404(
-        Delivery.objects.for_user(request.user).select_related("ad__project__team", "created_by"),
-        uuid=uuid,
-    )
 
 
 def progress_context(delivery: Delivery) -> dict:

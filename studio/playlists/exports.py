@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import cast
 
 from django.conf import settings
 from django.core.files import File
@@ -21,6 +21,7 @@ from django.utils import timezone
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.stitch import ExportError, FinishedExport, Framing, Segment, finish, stitch
+from studio.stitch.framing import Fill
 
 from .finish_spec import FinishSpec, finish_spec
 from .models import PLATFORM_SIZES, Export, ExportStatus, Playlist, PlaylistItem
@@ -137,7 +138,10 @@ def _render_and_store(export: Export, *, claimed_at: datetime) -> _Rendered:
             path=Path(item.take.video.path),
             trim_in=item.trim_in,
             trim_out=item.trim_out,
-            framing=Framing(fill=FILLS[item.framing], centre_x=item.crop_x, centre_y=item.crop_y),
+            # The choices are the engine's fills (and the engine refuses any other).
+            framing=Framing(
+                fill=cast(Fill, item.framing), centre_x=item.crop_x, centre_y=item.crop_y
+            ),
         )
         for item in items
     ]
@@ -168,7 +172,6 @@ def _render_and_store(export: Export, *, claimed_at: datetime) -> _Rendered:
     return _Rendered(name, method, duration, manifest)
 
 
-FILLS: dict[str, Literal["fit", "crop", "blur"]] = {"fit": "fit", "crop": "crop", "blur": "blur"}
 HASH_CHUNK = 1024 * 1024  # bytes read at a time: a long export is never held in memory
 
 

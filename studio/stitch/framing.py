@@ -14,12 +14,15 @@ _BACKDROP_SHRINK = 10
 _BACKDROP_BLUR = "boxblur=lr=min(2\\,min(w\\,h)/4):cr=min(1\\,min(cw\\,ch)/4)"
 
 
+type Fill = Literal["fit", "crop", "blur"]
+
+
 @dataclass(frozen=True)
 class Framing:
     """How a clip whose ratio is not the export's fills the frame: fitted with black bars,
     cropped to fill around a centre, or fitted over a blurred, cropped copy of itself."""
 
-    fill: Literal["fit", "crop", "blur"] = "fit"
+    fill: Fill = "fit"
     centre_x: Decimal = Decimal("0.5")  # the crop's centre, as a fraction of the clip's width
     centre_y: Decimal = Decimal("0.5")  # and of its height
 

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import redis
@@ -157,6 +158,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if item.get_closest_marker("integration") or item.get_closest_marker("e2e"):
                 item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """A failing live test carries the end of every log its processes wrote (a worker's, beat's,
+    the simulator's) in its report: what they did is what explains a take that never moved."""
+    report = yield
+    tmp_path = getattr(item, "funcargs", {}).get("tmp_path")
+    if report.failed and report.when == "call" and tmp_path is not None:
+        for log in sorted(Path(tmp_path).glob("*.log")):
+            report.sections.append(
+                (f"the last of {log.name}", log.read_text(errors="replace")[-8000:])
+            )
+    return report
 
 
 def pytest_configure(config: pytest.Config) -> None:

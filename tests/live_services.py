@@ -50,7 +50,7 @@ def celery_worker(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A worker with beat inside it unless told otherwise: beat runs the dispatcher that hands
     out every poll (and the sweep), so without it a take is submitted and never polled. Its log
-    is `<name>.log` beside MEDIA_ROOT."""
+    is `<name>.log` beside MEDIA_ROOT, shown in the report of a test that fails (conftest.py)."""
     workdir = Path(env["MEDIA_ROOT"]).parent
     command = processes.celery_worker_command(
         hostname=f"{name}-{os.getpid()}@%h",
@@ -60,18 +60,11 @@ def celery_worker(
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
         process = processes.start(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        failed = True
         try:
             wait_until_ready("celery worker", lambda: b" ready." in log.read_bytes(), timeout=60)
             yield process
-            failed = False
         finally:
             processes.stop(process)
-            if failed or process.returncode not in (0, -15):
-                # What the worker did is what explains a take that never moved.
-                print(
-                    f"== the last of {log.name}", log.read_text(errors="replace")[-6000:], sep="\n"
-                )
 
 
 @contextmanager

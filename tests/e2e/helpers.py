@@ -1,4 +1,5 @@
-"""What more than one browser test does with the page: log in, wait for a page to load, drag."""
+"""What more than one browser test does with the page: log in, wait for a page to load, drag,
+answer the studio's confirmation."""
 
 from playwright.sync_api import Page, expect
 
@@ -32,3 +33,14 @@ def drag(page: Page, source, target) -> None:
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 4, steps=20)
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + 2, steps=5)
     page.mouse.up()
+
+
+def confirm(page: Page, label: str) -> str:
+    """Press the studio's confirmation button named `label` (static/js/dialog.js) once it asks,
+    and give back its question, for the test to check what was asked."""
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    question = dialog.locator("[data-confirm-question]").inner_text()
+    dialog.get_by_role("button", name=label, exact=True).click()
+    expect(dialog).to_be_hidden()
+    return question

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from studio.projects.models import Shot
-from tests.e2e.helpers import drag, loaded, log_in
+from tests.e2e.helpers import confirm, drag, loaded, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -57,8 +57,8 @@ def test_two_people_see_each_others_changes_live(
     expect(bob.get_by_role("heading", name="Shot 2", exact=True)).to_be_visible(timeout=8_000)
 
     # Bob generates a take; Alice sees it appear and finish.
-    bob.on("dialog", lambda dialog: dialog.accept())
     shot.get_by_role("button", name="Generate").click()
+    assert confirm(bob, "Generate") == "Generate a 4 s take of shot 1 for $1.60?"
     take = alice_shot.get_by_role("listitem", name=re.compile("^Take 1"))
     expect(take).to_be_visible(timeout=8_000)
     expect(take.locator(".take-status")).to_have_text("Completed", timeout=40_000)

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import loaded, log_in
+from tests.e2e.helpers import confirm, loaded, log_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -51,12 +51,10 @@ def test_new_user_generates_and_plays_a_take(
     expect(shot).to_contain_text("A drone shot of a mountain lake")
     expect(page.get_by_label("Prompt")).to_have_value("")
 
-    confirmations: list[str] = []
-    page.on("dialog", lambda dialog: (confirmations.append(dialog.message), dialog.accept()))
     shot.get_by_role("button", name="Generate").click()
+    assert confirm(page, "Generate") == "Generate a 4 s take of shot 1 for $1.60?"
     take = shot.get_by_role("listitem", name=re.compile("^Take 1"))
     expect(take).to_be_visible()
-    assert confirmations == ["Generate a 4 s take of shot 1 for $1.60?"]
     expect(take.locator(".take-status")).to_have_text(
         re.compile("Queued|Waiting to submit|Submitting")
     )
@@ -80,6 +78,7 @@ def test_new_user_generates_and_plays_a_take(
     expect(failed.locator(".take-status")).to_have_text("Failed", timeout=30_000)
     expect(failed).to_contain_text("The prompt was blocked by the provider's safety filter.")
     failed.get_by_role("button", name="Retry").click()
+    confirm(page, "Retry")
     expect(failing.get_by_role("listitem", name=re.compile("^Take 2"))).to_be_visible()
     expect(page.locator("#live-status")).to_contain_text("in progress")
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from studio.projects.models import Project
@@ -40,6 +40,20 @@ SPENT_WHEN = Q(status=TakeStatus.COMPLETED) | Q(billed_cost__isnull=False)
 SPENT_AMOUNT = Coalesce("billed_cost", "estimated_cost")
 SPENT = _sum(SPENT_AMOUNT, SPENT_WHEN)
 RESERVED = _sum("estimated_cost", ~Q(status__in=NOT_CHARGED) & ~Q(status=TakeStatus.COMPLETED))
+
+
+# A project's spent, for annotating a list of projects (the dashboard's cards) in one query.
+PROJECT_SPENT = Coalesce(
+    Subquery(
+        Take.objects.filter(shot__storyboard__project=OuterRef("pk"))
+        .order_by()
+        .values("shot__storyboard__project")
+        .annotate(spent=SPENT)
+        .values("spent")
+    ),
+    Value(ZERO),
+    output_field=DecimalField(max_digits=12, decimal_places=2),
+)
 
 
 def cents(amount) -> Decimal:

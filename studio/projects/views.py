@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
@@ -13,7 +13,14 @@ from django_htmx.http import reswap, retarget
 from studio.access import get_project, get_shot, get_storyboard
 from studio.catalog.models import VideoModel
 from studio.generation.charts import project_spend_chart
-from studio.generation.ledger import Costs, project_costs, project_totals, takes_cost
+from studio.generation.ledger import (
+    PROJECT_SPENT,
+    Costs,
+    project_costs,
+    project_totals,
+    takes_cost,
+)
+from studio.generation.models import Take, TakeStatus
 from studio.generation.services import project_budget_set
 from studio.htmx import AuthenticatedHttpRequest, parse_id, parse_uuid, refused
 from studio.playlists import variants
@@ -38,15 +45,31 @@ def dashboard(request: AuthenticatedHttpRequest) -> TemplateResponse:
     """The current team's projects (the topbar switcher changes which team that is)."""
     membership = current_membership(request)
     projects = Project.objects.none()
+    # Each card's thumbnail: the poster of the project's latest finished take.
+    latest_posters = (
+        Take.objects.filter(
+            visible_shots("shot__"),
+            shot__storyboard__project=OuterRef("pk"),
+            status=TakeStatus.COMPLETED,
+        )
+        .exclude(poster="")
+        .order_by(F("finished_at").desc(nulls_last=True), "-pk")
+    )
     if membership is not None:
         projects = (
             Project.objects.for_user(request.user)
             .filter(team=membership.team)
-            .annotate(storyboard_count=Count("storyboards", distinct=True))
+            .annotate(
+                storyboard_count=Count("storyboards", distinct=True),
+                spent=PROJECT_SPENT,
+                poster_take=Subquery(latest_posters.values("uuid")[:1]),
+            )
         )
     context = {
         "projects": projects,
         "membership": membership,
+        # Without a team, project_create makes the user's own, which they own.
+        "may_create": membership is None or membership.allows(Action.MANAGE),
         "team_count": len(user_memberships(request)),
     }
     return TemplateResponse(request, "projects/dashboard.html", context)

@@ -1,5 +1,5 @@
-// Review: pinned comments seek their video; "at current time" fills a comment's pin; share
-// links copy to the clipboard. Loaded as a file, never inline, to keep the CSP strict.
+// Review: pinned comments seek their video and play it from there; "at current time" fills a
+// comment's pin; share links copy to the clipboard. Loaded as a file, never inline, to keep the CSP strict.
 // One listener on the document serves every block, including those htmx swaps in later.
 (function () {
   "use strict";
@@ -23,7 +23,10 @@
     var video = takeVideo(button);
     if (!video) return;
     var seconds = parseFloat(button.dataset.seek);
-    var go = function () { video.currentTime = seconds; };
+    var go = function () {
+      video.currentTime = seconds;
+      play(video);
+    };
     if (video.readyState >= 1) go();
     else {
       video.addEventListener("loadedmetadata", go, { once: true });
@@ -33,12 +36,23 @@
     video.focus();
   }
 
+  // A browser that refuses to play unasked (an autoplay policy) still leaves the video at the
+  // pinned frame: the refusal is not an error worth a console line.
+  function play(video) {
+    var started = video.play();
+    if (started && started.catch) started.catch(function () {});
+  }
+
   function seekPreview(button) {
     document.dispatchEvent(new CustomEvent("preview:seek", {
       detail: { seconds: parseFloat(button.dataset.seekPreview) },
     }));
     var preview = document.getElementById("preview");
-    if (preview) preview.scrollIntoView({ block: "nearest" });
+    if (!preview) return;
+    preview.scrollIntoView({ block: "nearest" });
+    // The preview's own play button (static/js/playlist.js) plays the items back to back, and
+    // the music with them: pressed only when it is not playing already.
+    if (preview.preview && !preview.preview.playing) preview.preview.toggle();
   }
 
   function pin(button) {

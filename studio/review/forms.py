@@ -2,7 +2,9 @@ from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
+from .annotations import annotation_from_text
 from .models import COMMENT_MAX_LENGTH
 
 
@@ -19,3 +21,9 @@ class CommentForm(forms.Form):
         if "at_seconds" in self.errors:
             raise ValidationError("A time in the video is seconds, like 3 or 12.5.")
         return data
+
+
+def annotation_field(data: QueryDict) -> object:
+    """The comment form's drawing, a hidden field static/js/annotate.js fills with JSON text,
+    decoded (the service checks its shapes)."""
+    return annotation_from_text(data.get("annotation", ""))

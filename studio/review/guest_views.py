@@ -27,6 +27,7 @@ from .answers import (
     TAKE_REVIEW,
     comment_fields,
 )
+from .forms import annotation_field
 from .models import ShareLink
 from .services import Guest
 
@@ -190,7 +191,13 @@ def share_comment(request: HtmxHttpRequest, link: ShareLink, token: str) -> Http
     target = _guest_target(request, link)
     try:
         body, at_seconds = comment_fields(request)
-        services.comment_add(target=target, body=body, at_seconds=at_seconds, guest=guest)
+        services.comment_add(
+            target=target,
+            body=body,
+            at_seconds=at_seconds,
+            annotation=annotation_field(request.POST),
+            guest=guest,
+        )
     except ValidationError as error:
         back = reverse("share_open", args=[token])
         return refused(request, error, _alert_target(target), back)

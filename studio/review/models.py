@@ -2,6 +2,7 @@
 the team. A decision or a comment belongs to exactly one take or one playlist; a share link to
 exactly one storyboard or one playlist (check constraints say so)."""
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
@@ -127,6 +128,9 @@ class Comment(models.Model):
         PlaylistItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     item_label = models.CharField(max_length=80, blank=True)
+    # A drawing on the frame at at_seconds, as vector data (studio/review/annotations.py); an
+    # empty list is no drawing.
+    annotation = models.JSONField(default=list, blank=True)
     resolved = models.BooleanField(default=False)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -163,6 +167,11 @@ class Comment(models.Model):
     def seek_seconds(self) -> float:
         """For the player's data attribute: a plain number, never a localised one."""
         return float(self.at_seconds or Decimal("0"))
+
+    @property
+    def annotation_json(self) -> str:
+        """For the pin's data attribute, which static/js/annotate.js draws over the video."""
+        return json.dumps(self.annotation, separators=(",", ":"))
 
 
 class ShareLinkQuerySet(EitherTeamScopedQuerySet):

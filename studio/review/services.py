@@ -22,6 +22,7 @@ from studio.projects.models import Project, Storyboard
 from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
+from .annotations import annotation_clean
 from .models import (
     COMMENT_MAX_LENGTH,
     DECIDED_STATES,
@@ -180,10 +181,18 @@ def comment_add(
     target: Reviewable,
     body: str,
     at_seconds: Decimal | None = None,
+    annotation: object = None,
     user=None,
     guest: Guest | None = None,
 ) -> Comment:
+    """A comment, pinned to a moment or not; a drawing (annotations.py's shapes, as decoded
+    from the form) goes on a take's frame at the pinned moment."""
     _require_review(user=user, guest=guest, target=target)
+    shapes = annotation_clean(annotation) if annotation else []
+    if shapes and not isinstance(target, Take):
+        raise ValidationError("Draw on a take's frame: a playlist's comments have no drawing.")
+    if shapes and at_seconds is None:
+        raise ValidationError("A drawing is on one frame: pause the video where it belongs.")
     body = body.strip()
     if not body:
         raise ValidationError("Write the comment first: it cannot be empty.")
@@ -199,6 +208,7 @@ def comment_add(
         at_seconds=at_seconds,
         item=item,
         item_label=label,
+        annotation=shapes,
         **_who(user, guest),
     )
     _touch(target)

@@ -25,6 +25,7 @@ from .answers import (
     take_back,
     take_review_answer,
 )
+from .forms import annotation_field
 from .models import Comment, ShareLink
 
 SHARE = "review/share.html"
@@ -61,7 +62,13 @@ def take_comment(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     membership = membership_in(request, take.shot.storyboard.project.team)
     try:
         body, at_seconds = comment_fields(request)
-        services.comment_add(target=take, body=body, at_seconds=at_seconds, user=request.user)
+        services.comment_add(
+            target=take,
+            body=body,
+            at_seconds=at_seconds,
+            annotation=annotation_field(request.POST),
+            user=request.user,
+        )
     except ValidationError as error:
         return refused(request, error, f"#take-{take.uuid}-review-alert", take_back(take))
     return take_review_answer(request, take, membership)

@@ -1,0 +1,138 @@
+"""Pinned comments in Chromium: a pin seeks the take's video and plays it from there (by mouse
+and by keyboard), and a reviewer draws a box on a paused frame that comes back over the video
+at that moment after a reload."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files import File
+from playwright.sync_api import expect
+
+from devtools.simulator.video import VideoRenderer
+from studio.generation.media import make_poster
+from studio.review.models import Comment
+from tests.e2e.helpers import loaded, log_in
+from tests.factories import make_take
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def take(studio, tmp_path):
+    renderer = VideoRenderer(tmp_path)
+    path = renderer.render(prompt="Shot 1", duration=4, width=320, height=180)
+    take = make_take(studio.shot, length=4)
+    video = path.result(timeout=120)
+    with video.open("rb") as handle:
+        take.video.save("take.mp4", File(handle))
+    make_poster(video, tmp_path / "poster.jpg", at_seconds=Decimal("1"))
+    with (tmp_path / "poster.jpg").open("rb") as handle:
+        take.poster.save("poster.jpg", File(handle))
+    renderer.close()
+    return take
+
+
+def open_storyboard(page, live_server, studio, take):
+    log_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    loaded(page)
+    card = page.locator(f"#take-{take.uuid}")
+    card.locator("details.comments summary").click()
+    return card
+
+
+def wait_until(page, video, condition: str) -> None:
+    page.wait_for_function(f"v => {condition}", arg=video.element_handle())
+
+
+def test_a_pin_seeks_and_plays_by_mouse_and_by_keyboard(page, live_server, studio, take):
+    card = open_storyboard(page, live_server, studio, take)
+    card.get_by_label("Comment on take 1").fill("The lake, a beat longer")
+    card.get_by_label("At (s, optional)").fill("2.5")
+    card.get_by_role("button", name="Add comment").click()
+    pin = card.get_by_role("button", name="Play take 1 from 2.5 s")
+    video = card.locator("video")
+
+    pin.click()
+    wait_until(page, video, "!v.paused && v.currentTime >= 2.5")
+    video.evaluate("v => { v.pause(); v.currentTime = 0; }")
+    wait_until(page, video, "v.paused && v.currentTime < 0.5")
+
+    pin.focus()
+    page.keyboard.press("Enter")
+    wait_until(page, video, "!v.paused && v.currentTime >= 2.5")
+    video.evaluate("v => { v.pause(); v.currentTime = 0; }")
+    pin.focus()
+    page.keyboard.press("Space")
+    wait_until(page, video, "!v.paused && v.currentTime >= 2.5")
+    assert page.problems == []
+
+
+def test_a_box_drawn_on_a_paused_frame_shows_over_the_video_at_its_moment(
+    page, live_server, studio, take
+):
+    card = open_storyboard(page, live_server, studio, take)
+    video = card.locator("video")
+    video.evaluate("v => { v.preload = 'auto'; v.load(); }")
+    wait_until(page, video, "v.readyState >= 1")
+    video.evaluate("v => { v.currentTime = 1.04; }")
+    wait_until(page, video, "Math.abs(v.currentTime - 1.04) < 0.01")
+
+    tools = card.get_by_role("group", name="Draw on the paused frame of take 1")
+    box_tool = tools.get_by_role("button", name="Box")
+    expect(box_tool).to_have_attribute("aria-pressed", "false")
+    box_tool.click()
+    expect(box_tool).to_have_attribute("aria-pressed", "true")
+    expect(card.get_by_label("At (s, optional)")).to_have_value("1.0")
+
+    # Escape drops a drawing; Clear empties it and keeps the tool.
+    frame = video.bounding_box()
+
+    def drag(left: float, top: float, right: float, bottom: float) -> None:
+        page.mouse.move(frame["x"] + frame["width"] * left, frame["y"] + frame["height"] * top)
+        page.mouse.down()
+        page.mouse.move(
+            frame["x"] + frame["width"] * right, frame["y"] + frame["height"] * bottom, steps=8
+        )
+        page.mouse.up()
+
+    drag(0.1, 0.1, 0.3, 0.3)
+    expect(card.locator("svg.annotation-layer rect")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(box_tool).to_have_attribute("aria-pressed", "false")
+    expect(card.locator("svg.annotation-layer rect")).to_have_count(0)
+    box_tool.click()
+    drag(0.1, 0.1, 0.3, 0.3)
+    tools.get_by_role("button", name="Clear").click()
+    expect(card.locator("svg.annotation-layer rect")).to_have_count(0)
+
+    drag(0.25, 0.25, 0.75, 0.6)
+    expect(tools).to_contain_text("1 shape drawn")
+    card.get_by_label("Comment on take 1").fill("Put the logo in this box")
+    card.get_by_role("button", name="Add comment").click()
+    expect(
+        card.get_by_role("button", name="Play take 1 from 1.0 s, with a drawing")
+    ).to_be_visible()
+    shape = Comment.objects.get().annotation
+    assert [s["kind"] for s in shape] == ["box"]
+    (x1, y1), (x2, y2) = shape[0]["points"]
+    assert abs(x1 - 0.25) < 0.02 and abs(y1 - 0.25) < 0.02
+    assert abs(x2 - 0.75) < 0.02 and abs(y2 - 0.6) < 0.02
+
+    page.reload()
+    loaded(page)
+    card = page.locator(f"#take-{take.uuid}")
+    video = card.locator("video")
+    video.evaluate("v => { v.preload = 'auto'; v.load(); }")
+    wait_until(page, video, "v.readyState >= 1")
+    drawing = card.get_by_role("img", name="Drawing of the comment at 1.0 s")
+    video.evaluate("v => { v.currentTime = 3; }")
+    wait_until(page, video, "Math.abs(v.currentTime - 3) < 0.01")
+    expect(drawing).to_have_count(0)
+    video.evaluate("v => { v.currentTime = 1.2; }")
+    expect(drawing).to_be_visible()
+    rect = drawing.locator("rect")
+    expect(rect).to_have_attribute("x", str(x1))
+    layer, picture = drawing.bounding_box(), video.bounding_box()
+    assert all(abs(layer[key] - picture[key]) < 0.5 for key in picture)  # over the video
+    assert page.problems == []

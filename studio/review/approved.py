@@ -12,8 +12,9 @@ from studio.projects.models import Storyboard, visible_shots
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
+from .decisions import state_of
 from .models import ReviewState
-from .services import current_state, decisions_prefetch
+from .services import decisions_prefetch
 
 
 @dataclass
@@ -35,7 +36,8 @@ def storyboard_approved_takes(storyboard: Storyboard) -> ApprovedTakes:
     )
     chosen: dict[int, Take] = {}
     for take in takes:
-        if current_state(take) != ReviewState.APPROVED:
+        decisions = take.prefetched_decisions  # type: ignore[attr-defined]  # the prefetch's
+        if state_of(decisions) != ReviewState.APPROVED:
             continue
         # Later takes replace earlier ones, unless the one held is the shot's selected take.
         held = chosen.get(take.shot_id)

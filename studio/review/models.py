@@ -10,12 +10,14 @@ from uuid import uuid4
 from django.conf import settings
 from django.core import signing
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from studio.generation.models import Take
 from studio.playlists.models import Playlist, PlaylistItem
 from studio.projects.models import Project, Storyboard
+from studio.teams.models import Membership, Role
 
 SHARE_SALT = "studio.review.share-link"
 COMMENT_MAX_LENGTH = 2000
@@ -27,10 +29,6 @@ class ReviewState(models.TextChoices):
     APPROVED = "approved", "Approved"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     REJECTED = "rejected", "Rejected"
-
-
-# The states that count as someone having decided (reopening for review does not).
-DECIDED_STATES = (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED, ReviewState.REJECTED)
 
 
 class EitherTeamScopedQuerySet(models.QuerySet):
@@ -48,10 +46,24 @@ class EitherTeamScopedQuerySet(models.QuerySet):
 class DecisionQuerySet(EitherTeamScopedQuerySet):
     team_paths = ("take__shot__storyboard__project__team", "playlist__project__team")
 
+    def with_rule(self) -> "DecisionQuerySet":
+        """With what deriving a state needs (studio/review/decisions.py), in the same query:
+        the team's review rule, and whether the decider owns the team now."""
+        first, second = self.team_paths
+        return self.select_related("decided_by").annotate(
+            team_pk=Coalesce(F(f"{first}_id"), F(f"{second}_id")),
+            team_rule=Coalesce(F(f"{first}__review_rule"), F(f"{second}__review_rule")),
+            by_owner=Exists(
+                Membership.objects.filter(
+                    team_id=OuterRef("team_pk"), user_id=OuterRef("decided_by_id"), role=Role.OWNER
+                )
+            ),
+        )
+
 
 class Decision(models.Model):
-    """One review decision. Every decision is kept: the latest is the object's state, and the
-    earlier ones say who has decided (the playlist summary's "still has to decide")."""
+    """One reviewer's decision. Every decision is kept: each reviewer's latest is their current
+    one, and the object's state follows from those by the team's rule (decisions.py)."""
 
     take = models.ForeignKey(
         Take, on_delete=models.CASCADE, null=True, blank=True, related_name="review_decisions"
@@ -71,6 +83,10 @@ class Decision(models.Model):
     decided_at = models.DateTimeField(default=timezone.now)
 
     objects = DecisionQuerySet.as_manager()
+
+    # Set by DecisionQuerySet.with_rule(), through which every reading of a state goes.
+    team_rule: str
+    by_owner: bool
 
     class Meta:
         ordering = ["-decided_at", "-pk"]

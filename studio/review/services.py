@@ -3,7 +3,7 @@ as themselves (their role must allow reviewing); people outside the team act as 
 through a live share link that covers the object, and may comment and decide, nothing else.
 Every change writes its line in the project's activity log, in the same transaction."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -22,10 +22,10 @@ from studio.projects.models import Project, Storyboard
 from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
+from .decisions import Review
 from .annotations import annotation_clean
 from .models import (
     COMMENT_MAX_LENGTH,
-    DECIDED_STATES,
     GUEST_NAME_MAX_LENGTH,
     SHARE_SALT,
     Comment,
@@ -135,21 +135,24 @@ def _touch(target: Reviewable) -> None:
 
 @transaction.atomic
 def review_decide(*, target: Reviewable, state: str, user=None, guest: Guest | None = None):
-    """Record a decision; the latest one is the object's state. Earlier ones are kept."""
+    """Record the reviewer's decision: their latest is their current one (earlier ones are kept
+    as history), and "in review" takes it back."""
     _require_review(user=user, guest=guest, target=target)
     if state not in ReviewState.values:
-        raise ValidationError("Choose approve, request changes, reject or back to review.")
+        raise ValidationError("Choose approve, request changes or reject.")
     if isinstance(target, Take) and target.status != TakeStatus.COMPLETED:
         raise ValidationError("Only a finished take can be reviewed.")
     decision = Decision.objects.create(
         **_target_fields(target), state=state, decided_by=user, **_who(user, guest)
     )
+    state_label = ReviewState(state).label
     _touch(target)
     activity_record(
         project=_project(target),
         storyboard=_storyboard(target),
         verb=Verb.REVIEWED,
-        subject=f"{describe(target)}: {ReviewState(state).label.lower()}",
+        subject=f"{describe(target)}: "
+        + ("decision taken back" if state == ReviewState.IN_REVIEW else state_label.lower()),
         **_actor(user, guest),
     )
     return decision
@@ -332,7 +335,7 @@ def share_link_open(token: str, *, now: datetime | None = None) -> ShareLink:
 def decisions_prefetch(prefix: str = "") -> Prefetch:
     return Prefetch(
         f"{prefix}review_decisions",
-        queryset=Decision.objects.select_related("decided_by"),
+        queryset=Decision.objects.with_rule(),
         to_attr="prefetched_decisions",
     )
 
@@ -350,57 +353,13 @@ def take_review_prefetches(prefix: str = "") -> list[Prefetch]:
     ]
 
 
-def current_state(target: Reviewable) -> str:
-    """The latest decision's state, from prefetched decisions when there are some."""
-    if hasattr(target, "prefetched_decisions"):
-        latest = target.prefetched_decisions[0] if target.prefetched_decisions else None
-    else:
-        latest = target.review_decisions.first()
-    return latest.state if latest else ReviewState.IN_REVIEW
-
-
-@dataclass
-class Review:
-    """One object's review: its decisions, newest first, and its comments, oldest first."""
-
-    decisions: list[Decision] = field(default_factory=list)
-    comments: list[Comment] = field(default_factory=list)
-
-    @property
-    def latest(self) -> Decision | None:
-        return self.decisions[0] if self.decisions else None
-
-    @property
-    def state(self) -> str:
-        return self.latest.state if self.latest else ReviewState.IN_REVIEW
-
-    @property
-    def state_label(self) -> str:
-        return ReviewState(self.state).label
-
-    @property
-    def open_comments(self) -> list[Comment]:
-        return [c for c in self.comments if not c.resolved]
-
-    @property
-    def choices(self) -> list[tuple[str, str]]:
-        """The decisions one can make from here: every state but the current one."""
-        labels = {
-            ReviewState.APPROVED: "Approve",
-            ReviewState.CHANGES_REQUESTED: "Request changes",
-            ReviewState.REJECTED: "Reject",
-            ReviewState.IN_REVIEW: "Back to review",
-        }
-        return [(state, label) for state, label in labels.items() if state != self.state]
-
-
 def review_of(target: Reviewable) -> Review:
     """From prefetched decisions and comments when there are some (no query), else two."""
     if hasattr(target, "prefetched_decisions"):
         assert hasattr(target, "prefetched_comments")  # take_review_prefetches() sets both
         return Review(list(target.prefetched_decisions), list(target.prefetched_comments))
     return Review(
-        list(target.review_decisions.select_related("decided_by")),
+        list(target.review_decisions.with_rule()),
         list(target.review_comments.select_related("author")),
     )
 
@@ -416,11 +375,9 @@ class PendingDeciders:
 
 def playlist_pending_deciders(playlist: Playlist, review: Review) -> PendingDeciders:
     """Who still has to decide on the playlist: the team's members whose role reviews and who
-    have made no decision on it, and guests who commented but made none (one query)."""
-    decided_users = {
-        d.decided_by_id for d in review.decisions if d.state in DECIDED_STATES and d.decided_by_id
-    }
-    decided_guests = {d.guest_name for d in review.decisions if d.state in DECIDED_STATES}
+    stand by no decision on it, and guests who commented but stand by none (one query)."""
+    decided_users = {d.decided_by_id for d in review.reviewers if d.decided_by_id}
+    decided_guests = {d.guest_name for d in review.reviewers if d.guest_name}
     memberships = Membership.objects.filter(team=playlist.project.team).select_related("user")
     members = sorted(
         m.user.get_username()

@@ -35,6 +35,14 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
 }
 
 
+class ReviewRule(models.TextChoices):
+    """How a take's or a playlist's state follows from its reviewers' own decisions (see
+    studio/review/decisions.py, which applies it)."""
+
+    ALL_MUST_APPROVE = "all_must_approve", "All must approve"
+    OWNER_FINAL = "owner_final", "An owner's approval is final"
+
+
 class TeamScopedQuerySet(models.QuerySet):
     """Objects that belong to a team through `team_path`: what a user may see at all."""
 
@@ -48,6 +56,9 @@ class Team(models.Model):
     uuid = models.UUIDField(default=uuid4, unique=True, editable=False)
     name = models.CharField(max_length=100)
     is_personal = models.BooleanField(default=False)
+    review_rule = models.CharField(
+        max_length=20, choices=ReviewRule.choices, default=ReviewRule.ALL_MUST_APPROVE
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )

@@ -1,6 +1,7 @@
 import logging
 import smtplib
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,12 +10,17 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import Action, Invitation, Membership, Role, Team
+from .models import Action, Invitation, Membership, ReviewRule, Role, Team
 
 logger = logging.getLogger(__name__)
 
 # Where the session keeps the team the user is working in (its uuid, as a string).
 CURRENT_TEAM_SESSION_KEY = "current_team"
+
+UNDELIVERED_MAIL_BACKENDS = (
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+)
 
 
 @transaction.atomic
@@ -122,6 +128,23 @@ def team_invite(*, user: User, team: Team, who: str, role: str) -> Invitation:
             f"{who} already has a pending invitation to {team}; revoke it first to send a new one."
         )
     return Invitation.objects.create(team=team, role=role, invited_by=user, **{field: who})
+
+
+def team_set_review_rule(*, user: User, team: Team, rule: str) -> Team:
+    """Owners choose how the team's reviewers' decisions make a take's or playlist's state."""
+    require_action(user=user, team=team, action=Action.MANAGE)
+    if rule not in ReviewRule.values:
+        raise ValidationError("Choose one of the review rules.")
+    team.review_rule = rule
+    team.save(update_fields=["review_rule"])
+    return team
+
+
+def mail_is_delivered() -> bool:
+    """Whether mail leaves the studio: the console and dummy backends (no SMTP_HOST, see
+    settings) deliver nothing, so nobody should be told an invitation was sent."""
+    backend = settings.MAILERS["default"]["BACKEND"]
+    return backend not in UNDELIVERED_MAIL_BACKENDS
 
 
 def _mail_address(invitation: Invitation) -> str:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("teams/<uuid:uuid>/", views.team_detail, name="team_detail"),
     path("teams/<uuid:uuid>/switch/", views.team_switch, name="team_switch"),
     path("teams/<uuid:uuid>/invite/", views.team_invite, name="team_invite"),
+    path("teams/<uuid:uuid>/review-rule/", views.team_review_rule, name="team_review_rule"),
     path("members/<uuid:uuid>/role/", views.member_role, name="member_role"),
     path("members/<uuid:uuid>/remove/", views.member_remove, name="member_remove"),
     path("invitations/<uuid:uuid>/revoke/", views.invitation_revoke, name="invitation_revoke"),

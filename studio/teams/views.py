@@ -16,7 +16,7 @@ from studio.htmx import AuthenticatedHttpRequest
 
 from . import services, tasks
 from .forms import InvitationSignupForm, InviteForm, TeamForm
-from .models import ROLE_ACTIONS, Action, Invitation, Membership, Role
+from .models import ROLE_ACTIONS, Action, Invitation, Membership, ReviewRule, Role
 
 # Owners first, then by how much each role may do.
 ROLE_ORDER = Case(
@@ -111,7 +111,12 @@ def team_switch(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     return redirect("dashboard")
 
 
-def team_page(request: HttpRequest, membership: Membership, invite_form: InviteForm):
+def team_page(
+    request: HttpRequest,
+    membership: Membership,
+    invite_form: InviteForm,
+    rule_error: str = "",
+):
     team = membership.team
     can_manage = membership.allows(Action.MANAGE)
     invitations = list(team.invitations.pending())
@@ -128,6 +133,8 @@ def team_page(request: HttpRequest, membership: Membership, invite_form: InviteF
         "can_manage": can_manage,
         "roles": Role.choices,
         "invite_form": invite_form,
+        "review_rules": ReviewRule.choices,
+        "rule_error": rule_error,
         "role_table": role_table(),
     }
     return TemplateResponse(request, "teams/team_detail.html", context)
@@ -155,13 +162,41 @@ def team_invite(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
             # Mailed by a worker after the commit: whether a username has an account with an
             # address (and so gets a mail) shows neither in the words nor in the time taken.
             transaction.on_commit(lambda: tasks.send_invitation.delay(invitation.pk, link))
-            messages.success(
-                request,
-                f"Invitation sent to {invitation.recipient}. "
-                "You can also copy its link from Pending invitations.",
-            )
+            messages.success(request, invited_message(invitation, link))
             return redirect("team_detail", uuid=team.uuid)
     return team_page(request, membership, form)
+
+
+def invited_message(invitation: Invitation, link: str) -> str:
+    if services.mail_is_delivered():
+        return (
+            f"Invitation sent to {invitation.recipient}. "
+            "You can also copy its link from Pending invitations."
+        )
+    # No mail leaves this studio (console or dummy backend): say where the invitation waits.
+    if invitation.username:
+        where = (
+            f"It is waiting in the studio for {invitation.username}: they see it when they log in."
+        )
+    else:
+        where = f"It is waiting in the studio: send {invitation.email} its link yourself."
+    return f"No email is sent from this studio. {where} Invitation link to copy: {link}"
+
+
+@login_required
+@require_POST
+def team_review_rule(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    membership = get_own_membership(request, uuid)
+    team = membership.team
+    try:
+        # The service checks the role first (a member who does not own the team gets 403).
+        services.team_set_review_rule(
+            user=request.user, team=team, rule=request.POST.get("review_rule", "")
+        )
+    except ValidationError as error:
+        return team_page(request, membership, InviteForm(), rule_error=error.messages[0])
+    messages.success(request, f"Review rule: {team.get_review_rule_display().lower()}.")
+    return redirect("team_detail", uuid=team.uuid)
 
 
 # -- Members and invitations (owners): htmx answers with the row that changed

@@ -15,14 +15,19 @@ from tests.factories import make_link, make_take
 pytestmark = pytest.mark.django_db
 
 
-def test_every_decision_is_kept_and_the_latest_is_the_state(studio, takes):
+def test_every_decision_is_kept_and_each_reviewers_latest_counts(studio, takes):
     take = takes[0]
     services.review_decide(target=take, state=ReviewState.CHANGES_REQUESTED, user=studio.rita)
     services.review_decide(target=take, state=ReviewState.APPROVED, user=studio.alice)
+    services.review_decide(target=take, state=ReviewState.APPROVED, user=studio.rita)
     review = services.review_of(take)
-    assert review.state == ReviewState.APPROVED and review.latest.decided_by == studio.alice
-    assert [d.state for d in review.decisions] == ["approved", "changes_requested"]
-    assert services.current_state(takes[1]) == ReviewState.IN_REVIEW
+    assert review.state == ReviewState.APPROVED
+    assert [(d.decided_by, d.state) for d in review.reviewers] == [
+        (studio.rita, "approved"),
+        (studio.alice, "approved"),
+    ]
+    assert [d.state for d in review.decisions] == ["approved", "approved", "changes_requested"]
+    assert services.review_of(takes[1]).state == ReviewState.IN_REVIEW
 
 
 def test_decisions_and_comments_write_the_activity_log(studio, takes, playlist):
@@ -41,7 +46,8 @@ def test_owners_editors_and_reviewers_may_review(studio, takes, role):
     services.review_decide(target=takes[0], state=ReviewState.REJECTED, user=user)
     services.comment_add(target=takes[0], body="Too dark", user=user)
     review = services.review_of(takes[0])
-    assert review.state == ReviewState.REJECTED and review.latest.decided_by == user
+    assert review.state == ReviewState.REJECTED
+    assert [d.decided_by for d in review.reviewers] == [user]
     assert [(c.author, c.body) for c in review.comments] == [(user, "Too dark")]
     assert [str(a) for a in Activity.objects.order_by("pk")] == [
         f"{user} reviewed take 1 of shot 1 in Hero spot: rejected",
@@ -214,5 +220,5 @@ def test_who_still_has_to_decide(studio, playlist, items):
     services.review_decide(target=playlist, state="in_review", user=studio.bob)
     services.review_decide(target=playlist, state="rejected", guest=guest)
     pending = services.playlist_pending_deciders(playlist, services.review_of(playlist))
-    # Vera only views; Rita decided; Bob only reopened it, which is no decision.
+    # Vera only views; Rita decided; Bob only took back a decision, which leaves none.
     assert pending.members == ["alice", "bob"] and pending.guests == ["Dan"]

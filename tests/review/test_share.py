@@ -107,7 +107,7 @@ def test_guests_comment_and_decide_on_takes_of_a_shared_storyboard(client, studi
     )
     assert f'id="take-{takes[1].uuid}-review"' in response.text
     assert "Regenerate" not in response.text
-    assert services.current_state(takes[1]) == "changes_requested"
+    assert services.review_of(takes[1]).state == "changes_requested"
     response = client.post(
         reverse("share_comment", args=[link.token]), {"take": takes[1].uuid, "body": "  "}, **HTMX
     )

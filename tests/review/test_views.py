@@ -55,7 +55,9 @@ def test_storyboard_page_queries_do_not_grow_with_reviewed_takes(client, studio,
         page = client.get(url).text
     assert len(twenty) == len(one), [q["sql"][:120] for q in twenty.captured_queries]
     assert page.count('class="review"') == 40  # 20 reviewed shots x 2 finished takes
-    assert page.count(">Rejected</span>") == 40 and "Clara (guest)" in page
+    # Each take: Rita approved, the guest Clara rejected, and a rejection outweighs.
+    assert page.count('<span class="badge review-rejected">Rejected</span>') == 40
+    assert page.count("Clara (guest)</span>") == 40
     assert page.count('data-seek="1.5"') == 40
     assert page.count("Approve: take 1") == 20
 
@@ -90,7 +92,8 @@ def test_deciding_on_a_take_answers_with_its_review_block(
         response = client.post(url, {"state": "changes_requested"}, **HTMX)
     assert ">Changes requested</span>" in response.text and "rita" in response.text
     assert "Regenerate with this prompt" not in response.text  # reviewers do not generate
-    assert services.current_state(takes[0]) == ReviewState.CHANGES_REQUESTED
+    assert services.review_of(takes[0]).state == ReviewState.CHANGES_REQUESTED
+    assert 'aria-pressed="true" aria-label="Request changes: take 1"' in response.text
 
 
 def test_changes_requested_offers_to_regenerate_with_the_prompt(client, studio, takes):

@@ -3,8 +3,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from studio.generation.models import Take
-from studio.review.models import ShareLink
-from studio.review.services import SHARE_DAYS, Review, review_of
+from studio.review.decisions import Review, key_of
+from studio.review.models import ReviewState, ShareLink
+from studio.review.services import SHARE_DAYS, review_of
 from studio.teams.models import Action
 from studio.teams.services import user_can
 
@@ -33,6 +34,17 @@ def review_allowed(context, take: Take) -> bool:
     if request is None or not request.user.is_authenticated:
         return False
     return user_can(request, take.shot.storyboard.project.team_id, Action.REVIEW)
+
+
+@register.simple_tag(takes_context=True)
+def my_decision(context, review: Review) -> str:
+    """The state the person looking stands by: the review control shows it pressed."""
+    if context.get("share_token"):
+        guest = context.get("guest")
+        if guest is None:
+            return ReviewState.IN_REVIEW
+        return review.current_of(key_of(link_id=guest.link.pk, guest_name=guest.name))
+    return review.current_of(key_of(user_id=context["request"].user.pk))
 
 
 @register.simple_tag

@@ -1,0 +1,141 @@
+"""Per-reviewer decisions: each reviewer's latest decision counts, and the take's or playlist's
+state follows from them by the team's rule."""
+
+import pytest
+from django.urls import reverse
+
+from studio.review import services
+from studio.review.approved import storyboard_approved_takes
+from studio.review.models import ReviewState
+from studio.review.services import Guest
+from studio.teams.models import Membership, ReviewRule, Role
+from tests.factories import make_link
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+APPROVED, CHANGES, REJECTED = "approved", "changes_requested", "rejected"
+
+
+def set_rule(studio, rule: str) -> None:
+    studio.team.review_rule = rule
+    studio.team.save(update_fields=["review_rule"])
+
+
+def test_a_guests_approve_does_not_replace_the_teams_changes_requested(studio, takes):
+    services.review_decide(target=takes[0], state=CHANGES, user=studio.rita)
+    guest = Guest(name="Clara", link=make_link(studio.storyboard, studio.alice))
+    services.review_decide(target=takes[0], state=APPROVED, guest=guest)
+    review = services.review_of(takes[0])
+    assert review.state == CHANGES
+    assert [(d.decider_name, d.state) for d in review.reviewers] == [
+        ("Clara (guest)", APPROVED),
+        ("rita", CHANGES),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rita", "bob", "state"),
+    [
+        (APPROVED, APPROVED, APPROVED),
+        (APPROVED, CHANGES, CHANGES),
+        (CHANGES, REJECTED, REJECTED),  # a rejection says more than a request for changes
+        (REJECTED, APPROVED, REJECTED),
+    ],
+)
+def test_all_must_approve_and_the_strongest_objection_wins(studio, playlist, rita, bob, state):
+    services.review_decide(target=playlist, state=rita, user=studio.rita)
+    services.review_decide(target=playlist, state=bob, user=studio.bob)
+    assert services.review_of(playlist).state == state
+
+
+def test_a_reviewer_changing_their_mind_replaces_only_their_own_decision(studio, playlist):
+    services.review_decide(target=playlist, state=REJECTED, user=studio.rita)
+    services.review_decide(target=playlist, state=APPROVED, user=studio.bob)
+    services.review_decide(target=playlist, state=APPROVED, user=studio.rita)
+    review = services.review_of(playlist)
+    assert review.state == APPROVED and len(review.decisions) == 3
+
+
+def test_taking_a_decision_back_leaves_the_others(studio, playlist):
+    services.review_decide(target=playlist, state=APPROVED, user=studio.bob)
+    services.review_decide(target=playlist, state=REJECTED, user=studio.rita)
+    services.review_decide(target=playlist, state=ReviewState.IN_REVIEW, user=studio.rita)
+    review = services.review_of(playlist)
+    assert review.state == APPROVED and [d.decided_by for d in review.reviewers] == [studio.bob]
+
+
+def test_guests_are_told_apart_by_link_and_name(studio, playlist):
+    first, second = make_link(playlist, studio.alice), make_link(playlist, studio.alice)
+    services.review_decide(target=playlist, state=REJECTED, guest=Guest("Clara", first))
+    services.review_decide(target=playlist, state=APPROVED, guest=Guest("clara", first))
+    assert services.review_of(playlist).state == APPROVED  # the same Clara changed her mind
+    services.review_decide(target=playlist, state=CHANGES, guest=Guest("Clara", second))
+    assert services.review_of(playlist).state == CHANGES  # another Clara, on another link
+
+
+def test_an_owners_approval_is_final_when_the_team_says_so(studio, takes):
+    services.review_decide(target=takes[0], state=REJECTED, user=studio.rita)
+    services.review_decide(target=takes[0], state=APPROVED, user=studio.alice)
+    services.review_decide(target=takes[0], state=APPROVED, user=studio.bob)
+    assert services.review_of(takes[0]).state == REJECTED  # all must approve, by default
+    set_rule(studio, ReviewRule.OWNER_FINAL)
+    assert services.review_of(takes[0]).state == APPROVED
+    assert services.review_of(takes[0]).rule_label == "An owner's approval is final"
+    # An editor's approval is not an owner's.
+    services.review_decide(target=takes[1], state=REJECTED, user=studio.rita)
+    services.review_decide(target=takes[1], state=APPROVED, user=studio.bob)
+    assert services.review_of(takes[1]).state == REJECTED
+
+
+def test_an_owner_who_is_no_longer_one_has_no_final_say(studio, takes):
+    set_rule(studio, ReviewRule.OWNER_FINAL)
+    services.review_decide(target=takes[0], state=CHANGES, user=studio.rita)
+    services.review_decide(target=takes[0], state=APPROVED, user=studio.alice)
+    Membership.objects.filter(user=studio.bob, team=studio.team).update(role=Role.OWNER)
+    Membership.objects.filter(user=studio.alice, team=studio.team).update(role=Role.EDITOR)
+    assert services.review_of(takes[0]).state == CHANGES
+
+
+def test_add_all_approved_takes_follows_the_derived_state(studio, takes):
+    guest = Guest(name="Clara", link=make_link(studio.storyboard, studio.alice))
+    services.review_decide(target=takes[0], state=APPROVED, guest=guest)
+    services.review_decide(target=takes[1], state=APPROVED, guest=guest)
+    services.review_decide(target=takes[1], state=CHANGES, user=studio.rita)
+    assert storyboard_approved_takes(studio.storyboard).takes == [takes[0]]
+
+
+def test_the_review_block_lists_each_reviewer_and_presses_my_choice(client, studio, playlist):
+    services.review_decide(target=playlist, state=APPROVED, user=studio.bob)
+    services.review_decide(target=playlist, state=CHANGES, user=studio.rita)
+    client.force_login(studio.rita)
+    page = client.get(reverse("playlist_detail", args=[playlist.uuid])).text
+    assert '<span class="badge review-changes_requested">Changes requested</span>' in page
+    bob = '<span class="reviewer-name">bob</span> <span class="decision decision-approved">'
+    assert bob in page
+    assert '<span class="reviewer-name">rita</span>' in page and "All must approve" in page
+    # Rita's own choice is pressed, and pressing it sends "take it back".
+    assert (
+        'value="in_review" class="segment segment-changes_requested" aria-pressed="true" '
+        'aria-label="Request changes: the playlist"' in page
+    )
+    assert 'value="approved" class="segment segment-approved" aria-pressed="false"' in page
+
+
+def test_pressing_my_choice_again_takes_it_back(client, studio, playlist):
+    client.force_login(studio.rita)
+    url = reverse("playlist_decide", args=[playlist.uuid])
+    client.post(url, {"state": REJECTED}, **HTMX)
+    answer = client.post(url, {"state": ReviewState.IN_REVIEW}, **HTMX).text
+    assert '<span class="badge review-in_review">In review</span>' in answer
+    assert 'aria-pressed="true"' not in answer and "reviewer-decisions" not in answer
+
+
+def test_a_guests_own_choice_is_pressed_on_the_share_page(client, studio, playlist, items):
+    link = make_link(playlist, studio.alice)
+    client.post(reverse("share_name", args=[link.token]), {"name": "Clara"})
+    services.review_decide(target=playlist, state=APPROVED, user=studio.rita)
+    client.post(reverse("share_decide", args=[link.token]), {"state": REJECTED}, **HTMX)
+    page = client.get(reverse("share_open", args=[link.token])).text
+    assert '<span class="badge review-rejected">Rejected</span>' in page
+    assert 'aria-pressed="true" aria-label="Reject: the playlist"' in page
+    assert 'aria-pressed="true" aria-label="Approve: the playlist"' not in page  # Rita's

@@ -22,8 +22,8 @@ from studio.projects.models import Project, Storyboard
 from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
-from .decisions import Review
 from .annotations import annotation_clean
+from .decisions import Review
 from .models import (
     COMMENT_MAX_LENGTH,
     GUEST_NAME_MAX_LENGTH,

@@ -255,6 +255,8 @@ TEAM_ROUTES = [
     ),
     Route("post", "comment_resolve", "comment", REVIEW, {"resolved": "1"}, "comments"),
     Route("get", "playlist_review", "playlist", VIEW),
+    Route("get", "shot_compare", "shot", VIEW),
+    Route("get", "playlist_compare", "playlist", VIEW),
     Route(
         "post", "playlist_decide", "playlist", REVIEW, {"state": "changes_requested"}, "decisions"
     ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import guest_views, views
+from . import compare_views, guest_views, views
 
 urlpatterns = [
     path("takes/<uuid:uuid>/review/", views.take_review, name="take_review"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("playlists/<uuid:uuid>/share/", views.playlist_share, name="playlist_share"),
     path("storyboards/<uuid:uuid>/share/", views.storyboard_share, name="storyboard_share"),
     path("share-links/<uuid:uuid>/revoke/", views.share_link_revoke, name="share_link_revoke"),
+    path("shots/<uuid:uuid>/compare/", compare_views.shot_compare, name="shot_compare"),
+    path("playlists/<uuid:uuid>/compare/", compare_views.playlist_compare, name="playlist_compare"),
     # Guests: everything below checks the token first, and that what is asked for is under it.
     path("s/<str:token>/", guest_views.share_open, name="share_open"),
     path("s/<str:token>/name/", guest_views.share_name, name="share_name"),

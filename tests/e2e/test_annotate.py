@@ -1,6 +1,6 @@
-"""Pinned comments in Chromium: a pin seeks the take's video and plays it from there (by mouse
-and by keyboard), and a reviewer draws a box on a paused frame that comes back over the video
-at that moment after a reload."""
+"""Pinned comments in Chromium: a pin seeks the take's video (or the playlist's preview) and
+plays it from there, by mouse and by keyboard; a reviewer draws a box on a paused frame that
+comes back over the video at that moment after a reload, and a guest draws through a link."""
 
 from decimal import Decimal
 
@@ -10,9 +10,12 @@ from playwright.sync_api import expect
 
 from devtools.simulator.video import VideoRenderer
 from studio.generation.media import make_poster
+from studio.playlists.models import Playlist
+from studio.playlists.services import playlist_add_takes
+from studio.review import services
 from studio.review.models import Comment
 from tests.e2e.helpers import loaded, log_in
-from tests.factories import make_take
+from tests.factories import make_link, make_shot, make_take
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -135,4 +138,55 @@ def test_a_box_drawn_on_a_paused_frame_shows_over_the_video_at_its_moment(
     expect(rect).to_have_attribute("x", str(x1))
     layer, picture = drawing.bounding_box(), video.bounding_box()
     assert all(abs(layer[key] - picture[key]) < 0.5 for key in picture)  # over the video
+    assert page.problems == []
+
+
+def test_a_guest_draws_an_arrow_on_a_shared_take(page, live_server, studio, take):
+    link = make_link(studio.storyboard, studio.alice)
+    page.goto(f"{live_server.url}/s/{link.token}/")
+    page.get_by_label("Your name").fill("Clara")
+    page.get_by_role("button", name="Continue").click()
+    loaded(page)
+    card = page.locator(f"#take-{take.uuid}")
+    card.locator("details.comments summary").click()
+    video = card.locator("video")
+    video.evaluate("v => { v.preload = 'auto'; v.load(); }")
+    wait_until(page, video, "v.readyState >= 1")
+    video.evaluate("v => { v.currentTime = 2; }")
+    wait_until(page, video, "Math.abs(v.currentTime - 2) < 0.01")
+    tools = card.get_by_role("group", name="Draw on the paused frame of take 1")
+    tools.get_by_role("button", name="Arrow").click()
+    frame = video.bounding_box()
+    page.mouse.move(frame["x"] + frame["width"] * 0.8, frame["y"] + frame["height"] * 0.8)
+    page.mouse.down()
+    page.mouse.move(frame["x"] + frame["width"] * 0.5, frame["y"] + frame["height"] * 0.5, steps=8)
+    page.mouse.up()
+    card.get_by_label("Comment on take 1").fill("The logo, here")
+    card.get_by_role("button", name="Add comment").click()
+    pin = card.get_by_role("button", name="Play take 1 from 2.0 s, with a drawing")
+    expect(pin).to_be_visible()
+    expect(card.get_by_role("img", name="Drawing of the comment at 2.0 s")).to_be_visible()
+    comment = Comment.objects.get()
+    assert comment.guest_name == "Clara"
+    assert [shape["kind"] for shape in comment.annotation] == ["arrow"]
+    assert page.problems == []
+
+
+def test_a_pin_on_a_playlist_plays_the_preview_from_there(page, live_server, studio, take):
+    second = make_take(make_shot(studio.storyboard, 2, video_model=studio.veo), length=4)
+    second.video.save("take.mp4", take.video.file)
+    playlist = Playlist.objects.create(project=studio.project, name="Hero 8", target_seconds=8)
+    playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take, second])
+    services.comment_add(
+        target=playlist, body="The cut is late", at_seconds=Decimal("5"), user=studio.rita
+    )
+    log_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/playlists/{playlist.uuid}/")
+    loaded(page)
+    now_playing = page.locator("[data-now-playing]")
+    expect(now_playing).to_contain_text("Shot 1, take 1")
+    page.get_by_role("button", name="Play the preview from 5.0 s, Shot 2, take 1").click()
+    expect(now_playing).to_contain_text("Shot 2, take 1")
+    preview = page.get_by_label("Playlist preview")
+    wait_until(page, preview, "!v.paused && v.currentTime > 1")
     assert page.problems == []

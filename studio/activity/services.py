@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from .models import Activity, Verb
 
 if TYPE_CHECKING:
-    from studio.projects.models import Project, Storyboard
+    from studio.generation.models import Take
+    from studio.projects.models import Project, Shot, Storyboard
 
 
 def activity_record(
@@ -19,9 +20,13 @@ def activity_record(
     actor_name: str = "",
     storyboard: "Storyboard | None" = None,
     cost: Decimal | None = None,
+    shot: "Shot | None" = None,
+    take: "Take | None" = None,
 ) -> Activity:
     """Write one line of the log. Call it inside the transaction of the change it describes,
-    so a rolled-back change leaves no line behind."""
+    so a rolled-back change leaves no line behind. A line about a take names its shot too."""
+    if take is not None and shot is None:
+        shot = take.shot
     return Activity.objects.create(
         project=project,
         storyboard=storyboard,
@@ -30,4 +35,7 @@ def activity_record(
         verb=verb,
         subject=subject[:300],
         cost=cost,
+        shot=shot,
+        shot_number=shot.position if shot is not None else None,
+        take=take,
     )

@@ -30,7 +30,7 @@ def project_activity(request: AuthenticatedHttpRequest, uuid) -> TemplateRespons
     kind = request.GET.get("kind", "")
     if kind not in Verb.values:
         kind = ""
-    lines = project.activities.select_related("storyboard")
+    lines = project.activities.for_display()
     if storyboard:
         lines = lines.filter(storyboard__uuid=storyboard)
     if kind:

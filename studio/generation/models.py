@@ -239,6 +239,11 @@ class Take(models.Model):
         return self.status in (TakeStatus.FAILED, TakeStatus.CANCELLED, TakeStatus.UNCONFIRMED)
 
     @property
+    def never_charged(self) -> bool:
+        """Failed or cancelled without a bill: its reservation was released, nothing paid."""
+        return self.status in (TakeStatus.FAILED, TakeStatus.CANCELLED) and self.billed_cost is None
+
+    @property
     def cost(self) -> Decimal:
         return self.billed_cost if self.billed_cost is not None else self.estimated_cost
 

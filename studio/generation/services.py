@@ -245,6 +245,7 @@ def _record(take: Take, verb: Verb, *, user, cost: Decimal | None = None) -> Non
         subject=f"take {take.take_number} of shot {take.shot.position} in {storyboard.title}",
         actor=user,
         cost=cost,
+        take=take,
     )
 
 

@@ -90,7 +90,7 @@ def playlist_add_takes(*, user, playlist: Playlist, takes: Sequence[Take]) -> li
     if foreign:
         raise ValidationError("A take from another project cannot be added to this playlist.")
     last = playlist.items.aggregate(last=Max("position"))["last"] or 0
-    return PlaylistItem.objects.bulk_create(
+    items = PlaylistItem.objects.bulk_create(
         PlaylistItem(
             playlist=playlist,
             take=take,
@@ -99,6 +99,12 @@ def playlist_add_takes(*, user, playlist: Playlist, takes: Sequence[Take]) -> li
         )
         for offset, take in enumerate(takes, start=1)
     )
+    if len(takes) == 1:
+        _log_item(user, items[0], Verb.ADDED, f"to playlist {playlist.name}")
+    elif takes:
+        subject = f"{len(takes)} takes to playlist {playlist.name}"
+        activity_record(project=playlist.project, verb=Verb.ADDED, subject=subject, actor=user)
+    return items
 
 
 def default_framing(take_ratio: str, playlist_ratio: str) -> Framing:
@@ -140,6 +146,7 @@ def playlist_move_item(*, user, item: PlaylistItem, offset: int) -> None:
     target = max(0, min(len(items) - 1, index + offset))
     items.insert(target, items.pop(index))
     _renumber(items)
+    _log_item(user, item, Verb.MOVED, f"in playlist {playlist.name} to place {target + 1}")
 
 
 @transaction.atomic
@@ -148,6 +155,19 @@ def playlist_remove_item(*, user, item: PlaylistItem) -> None:
     playlist = _locked(item.playlist)
     PlaylistItem.objects.filter(pk=item.pk).delete()
     _renumber(list(playlist.items.all()))
+    _log_item(user, item, Verb.REMOVED, f"from playlist {playlist.name}")
+
+
+def _log_item(user, item: PlaylistItem, verb: Verb, where: str) -> None:
+    """An item's line in the log names its take, and through it the shot (see Activity)."""
+    take = item.take
+    activity_record(
+        project=item.playlist.project,
+        verb=verb,
+        subject=f"take {take.take_number} of shot {take.shot.position} {where}",
+        actor=user,
+        take=take,
+    )
 
 
 def _renumber(items: list[PlaylistItem]) -> None:
@@ -183,6 +203,8 @@ def playlist_trim_item(
             )
     item.trim_in, item.trim_out = trim_in, trim_out
     item.save(update_fields=["trim_in", "trim_out"])
+    where = f"in playlist {item.playlist.name} to keep {start:.1f} s to {end:.1f} s"
+    _log_item(user, item, Verb.TRIMMED, where)
     return item
 
 

@@ -88,6 +88,7 @@ def _log(user, shot: Shot, verb: Verb, subject: str = "") -> None:
         actor=user,
         verb=verb,
         subject=subject or f"shot {shot.position} “{shot.label}”",
+        shot=shot,
     )
 
 

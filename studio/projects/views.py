@@ -333,7 +333,7 @@ def project_page(
         ],
         "playlists": project.playlists.annotate(cost=takes_cost("items__take")),
         "chart": project_spend_chart(project, storyboards),
-        "recent": project.activities.select_related("storyboard")[:RECENT_ACTIVITY],
+        "recent": project.activities.for_display()[:RECENT_ACTIVITY],
         "can_edit": user_can(request, project.team, Action.EDIT),
         "can_manage": user_can(request, project.team, Action.MANAGE),
     }
@@ -366,7 +366,7 @@ def project_budget(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         return project_page(request, project, form)
     context = budget_context(project, project_totals(project), form) | {
         "can_manage": True,
-        "recent": project.activities.select_related("storyboard")[:RECENT_ACTIVITY],
+        "recent": project.activities.for_display()[:RECENT_ACTIVITY],
         "oob": True,
     }
     return TemplateResponse(request, "projects/project_detail.html#budget-changed", context)

@@ -1,9 +1,11 @@
-"""The log lines playlists write: created, duplicated, and each export started and finished."""
+"""The log lines playlists write: created, duplicated, each export started and finished, and
+its items added, moved, trimmed and removed."""
 
 from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 
 from studio.activity.models import Activity, Verb
@@ -99,4 +101,58 @@ def test_a_failed_export_is_logged_with_the_reason(studio, ready, monkeypatch):
 def test_a_refused_export_writes_no_line(studio, playlist):
     with pytest.raises(Exception, match="Add takes"):
         services.export_start(user=studio.bob, playlist=playlist)
+    assert lines() == []
+
+
+def test_adding_a_take_is_logged_with_its_shot(studio, playlist):
+    take = make_take(studio.shot)
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=[take])
+    assert lines() == [
+        ("bob", Verb.ADDED, "take 1 of shot 1 to playlist Hero 15", playlist.project_id)
+    ]
+    line = Activity.objects.get()
+    assert (line.shot, line.shot_number, line.take) == (studio.shot, 1, take)
+
+
+def test_adding_several_takes_is_one_line(studio, playlist, takes):
+    services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
+    assert lines() == [("bob", Verb.ADDED, "3 takes to playlist Hero 15", playlist.project_id)]
+
+
+@pytest.fixture
+def items(playlist, takes) -> list[PlaylistItem]:
+    return PlaylistItem.objects.bulk_create(
+        PlaylistItem(playlist=playlist, take=take, position=n) for n, take in enumerate(takes, 1)
+    )
+
+
+def test_moving_an_item_is_logged(studio, items):
+    services.playlist_move_item(user=studio.bob, item=items[0], offset=1)
+    assert lines()[-1][:3] == ("bob", Verb.MOVED, "take 1 of shot 1 in playlist Hero 15 to place 2")
+
+
+def test_trimming_an_item_is_logged(studio, items):
+    services.playlist_trim_item(
+        user=studio.bob, item=items[1], trim_in=Decimal("0.5"), trim_out=Decimal("3")
+    )
+    subject = "take 1 of shot 2 in playlist Hero 15 to keep 0.5 s to 3.0 s"
+    assert lines()[-1][:3] == ("bob", Verb.TRIMMED, subject)
+
+
+def test_removing_an_item_is_logged(studio, items):
+    services.playlist_remove_item(user=studio.bob, item=items[2])
+    assert lines()[-1][:3] == ("bob", Verb.REMOVED, "take 1 of shot 3 from playlist Hero 15")
+
+
+def test_a_refused_trim_writes_no_line(studio, items):
+    with pytest.raises(Exception, match="end must come after"):
+        services.playlist_trim_item(
+            user=studio.bob, item=items[0], trim_in=Decimal("3"), trim_out=Decimal("1")
+        )
+    assert lines() == []
+
+
+def test_a_viewer_cannot_move_an_item_and_nothing_is_logged(studio, items):
+    with pytest.raises(PermissionDenied):
+        services.playlist_move_item(user=studio.vera, item=items[0], offset=1)
     assert lines() == []

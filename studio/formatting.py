@@ -42,3 +42,13 @@ def clock(span: timedelta | None) -> str:
 def stamp(moment) -> str:
     """A change marker for live updates: the page skips a card whose stamp it already shows."""
     return f"{moment.timestamp():.6f}" if moment else ""
+
+
+@register.filter
+def a_seconds(seconds: int) -> str:
+    """A length in whole seconds with its article, as read aloud: "a 5 s", "an 8 s", "an 11 s"."""
+    digits = str(abs(seconds))
+    # Said "eight...", "eleven..." or "eighteen...": the first group of three digits decides.
+    lead = digits[: len(digits) % 3 or 3]
+    article = "an" if lead.startswith("8") or lead in ("11", "18") else "a"
+    return f"{article} {seconds} s"

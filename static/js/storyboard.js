@@ -1,4 +1,6 @@
-// Storyboard page: live updates from everyone on it, drag to reorder, undo bars that expire.
+// Storyboard page: live updates from everyone on it (to the list's cards, or to the board's
+// frames and the shot open in its drawer), drag to reorder, undo bars that expire, the drawer,
+// and prompts clamped to three lines with a "more" toggle.
 // Loaded as a file, never inline, to keep the Content Security Policy strict.
 (function () {
   "use strict";
@@ -7,7 +9,6 @@
 
   function Live(anchor) {
     this.url = anchor.dataset.liveUrl;
-    this.list = document.getElementById("shot-list");
     this.busy = false;
     this.again = false;
     var self = this;
@@ -43,11 +44,16 @@
     var focused = document.activeElement && document.activeElement.id;
     var status = doc.getElementById("live-status");
     if (status) replace(document.getElementById("live-status"), status);
+    var banner = doc.getElementById("pause-banner"), shown = document.getElementById("pause-banner");
+    if (banner && shown && banner.dataset.state !== shown.dataset.state) replace(shown, banner);
     var self = this;
     doc.querySelectorAll("template[data-shot]").forEach(function (template) {
       self.mergeShot(template);
+      mergeFrame(template);
     });
-    this.sort();
+    sortShots(document.getElementById("shot-list"), "li[data-shot]");
+    sortShots(document.getElementById("shot-board"), "li.frame");
+    clampPrompts(document);
     if (focused && document.activeElement !== document.getElementById(focused)) {
       var again = document.getElementById(focused);
       if (again) again.focus();
@@ -64,7 +70,9 @@
     }
     var fresh = template.content.querySelector("li.shot");
     if (!here) {
-      this.list.insertBefore(adopt(fresh), this.list.querySelector(".no-shots"));
+      // The list shows every shot; the board's drawer only the one it has open.
+      var list = document.getElementById("shot-list");
+      if (list && list.dataset.view !== "board") list.insertBefore(adopt(fresh), list.querySelector(".no-shots"));
       return;
     }
     if (here.hasAttribute("data-deleted")) return; // we deleted it; our Undo decides
@@ -110,17 +118,109 @@
     });
   }
 
-  Live.prototype.sort = function () {
-    var shots = Array.prototype.slice.call(this.list.querySelectorAll(":scope > li[data-shot]"));
+  // A board frame: added, redrawn when it shows something else, or dropped with its shot. A
+  // tick in its box stays ticked.
+  function mergeFrame(template) {
+    var board = document.getElementById("shot-board");
+    if (!board) return;
+    var here = document.getElementById("frame-" + template.dataset.shot);
+    if (template.hasAttribute("data-deleted")) {
+      if (here) here.remove();
+      return;
+    }
+    var fresh = template.content.querySelector("li.frame");
+    if (!here) {
+      board.insertBefore(adopt(fresh), board.querySelector(".no-shots"));
+      return;
+    }
+    if (here.innerHTML === fresh.innerHTML) return;
+    var tick = here.querySelector("input[type=checkbox]");
+    var copy = replace(here, fresh);
+    var again = copy.querySelector("input[type=checkbox]");
+    if (tick && again) again.checked = tick.checked;
+  }
+
+  function sortShots(list, selector) {
+    if (!list) return;
+    var shots = Array.prototype.slice.call(list.querySelectorAll(":scope > " + selector));
     var sorted = shots.slice().sort(function (a, b) {
       return Number(a.dataset.position) - Number(b.dataset.position);
     });
     var changed = sorted.some(function (li, index) { return li !== shots[index]; });
     if (!changed) return;
-    var end = this.list.querySelector(".no-shots");
-    var list = this.list;
+    var end = list.querySelector(".no-shots");
     sorted.forEach(function (li) { list.insertBefore(li, end); });
-  };
+  }
+
+  // The drawer: a frame's shot, fetched by htmx into #shot-drawer. Focus goes into it, and back
+  // to the frame it came from when Close or Escape shuts it.
+  function drawer() { return document.getElementById("shot-drawer"); }
+
+  function openDrawer() {
+    var box = drawer();
+    box.hidden = false;
+    var panel = box.querySelector(".drawer-panel");
+    if (panel) panel.focus();
+    clampPrompts(box);
+  }
+
+  function closeDrawer() {
+    var box = drawer();
+    var panel = box && box.querySelector(".drawer-panel");
+    if (!panel) return false;
+    var frame = document.getElementById("frame-" + panel.dataset.shot + "-open");
+    box.hidden = true;
+    box.replaceChildren();
+    if (frame) frame.focus();
+    return true;
+  }
+
+  // Prompts: three lines, and a "more" toggle where the text runs on (measured, so a short
+  // prompt gets no toggle at any width). Without this script the whole prompt shows.
+  function clampPrompts(root) {
+    root.querySelectorAll("[data-clamp]").forEach(function (prompt) {
+      var toggle = prompt.parentNode.querySelector('[aria-controls="' + prompt.id + '"]');
+      if (!toggle || toggle.getAttribute("aria-expanded") === "true") return;
+      prompt.classList.add("clamped");
+      toggle.hidden = prompt.scrollHeight <= prompt.clientHeight + 1;
+    });
+  }
+
+  // The prompt's counter: "812 / 2000", and in words when it is near or over the limit (the
+  // field has no maxlength, so nothing is cut). Counted as the server counts: by characters,
+  // with each line break sent as two (a form sends CR LF).
+  function countPrompt(field) {
+    var counter = document.querySelector('[data-count-for="' + field.id + '"]');
+    if (!counter) return;
+    var limit = Number(field.dataset.limit);
+    var length = Array.from(field.value).length + (field.value.match(/\n/g) || []).length;
+    var state = length > limit ? "over" : length >= limit * 0.9 ? "near" : "";
+    counter.querySelector("[data-count]").textContent = length + " / " + limit;
+    var over = length - limit + " over the limit: shorten the prompt before saving.";
+    counter.querySelector("[data-count-note]").textContent = state === "over" ? over : "";
+    counter.classList.toggle("over", state === "over");
+    if (counter.dataset.state === state) return; // announced once as it crosses a line
+    counter.dataset.state = state;
+    var say = { over: over, near: limit - length + " characters left.", "": "" }[state];
+    counter.querySelector("[data-count-say]").textContent = say;
+  }
+
+  function initCounters(root) {
+    root.querySelectorAll("textarea[data-limit]").forEach(function (field) {
+      var id = field.id + "-count";
+      var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(id) < 0) field.setAttribute("aria-describedby", described.concat(id).join(" "));
+      countPrompt(field);
+    });
+  }
+
+  function togglePrompt(toggle) {
+    var prompt = document.getElementById(toggle.getAttribute("aria-controls"));
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    toggle.querySelector("[data-toggle-word]").textContent = open ? "less" : "more";
+    prompt.classList.toggle("clamped", !open);
+  }
 
   function adopt(node) {
     var copy = document.importNode(node, true);
@@ -168,7 +268,45 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     init();
+    clampPrompts(document);
+    initCounters(document);
+    var box = drawer();
+    if (box && !box.hidden) clampPrompts(box);
     window.setInterval(expireUndoBars, 1000);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var box = drawer();
+    if (box && event.target === box) openDrawer();
+    else clampPrompts(document);
+    initCounters(document);
+  });
+  document.addEventListener("input", function (event) {
+    if (event.target.matches("textarea[data-limit]")) countPrompt(event.target);
+  });
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".prompt-toggle");
+    if (toggle) { togglePrompt(toggle); return; }
+    if (event.target.closest("[data-close-drawer]") && closeDrawer()) event.preventDefault();
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    // Escape closes what is innermost first: an open take menu, then the drawer. Never while
+    // typing, where it would throw away what was typed.
+    var menu = event.target.closest("details.take-menu[open]");
+    if (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+      event.preventDefault();
+      return;
+    }
+    if (event.target.matches("textarea, input, select")) return;
+    var box = drawer();
+    if (box && box.contains(event.target) && closeDrawer()) event.preventDefault();
+  });
+  var resized = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resized);
+    resized = window.setTimeout(function () { clampPrompts(document); }, 200);
   });
   document.addEventListener("visibilitychange", function () {
     var anchor = document.getElementById("storyboard-live");

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
 from studio import gateway
+from studio.formatting import a_seconds
 from studio.gateway.media import MediaTooSlow
 from studio.ranges import ranged_file_response
 
@@ -45,7 +46,8 @@ def store_take_media(*, take: Take, url: str) -> StoredMedia:
         info = _download_and_probe(url, video_path)
         if abs(info.duration - take.duration) > DURATION_TOLERANCE:
             raise ResultRejected(
-                f"The gateway returned {info.duration:.1f} s of video for a {take.duration} s take."
+                f"The gateway returned {info.duration:.1f} s of video"
+                f" for {a_seconds(take.duration)} take."
             )
         poster_path = Path(workdir) / "poster.jpg"
         make_poster(video_path, poster_path, at_seconds=min(Decimal(1), info.duration / 2))

@@ -128,6 +128,11 @@ class ShotForm(forms.Form):
         assert isinstance(ratios, forms.ChoiceField)
         ratios.choices = [(ratio, ratio) for ratio in video_model.aspect_ratios]
         ratios.initial = video_model.aspect_ratios[0]
+        # No maxlength on the prompt: the browser would cut a pasted prompt silently. The page
+        # counts as the user types and says when it is over; the field refuses it in words.
+        prompt = self.fields["prompt"]
+        prompt.widget.attrs.pop("maxlength", None)
+        prompt.widget.attrs["data-limit"] = str(PROMPT_MAX_LENGTH)
 
     @cached_property
     def offers_model_choice(self) -> bool:

@@ -3,6 +3,7 @@ makes the page fetch live changes, a refused change. The board's views, its sess
 generation views answer with these."""
 
 from datetime import datetime
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
@@ -75,14 +76,39 @@ def live_token(now: datetime) -> str:
     return f"{now.timestamp():.6f}"
 
 
+# Board or List, as the user last chose, kept in their session (so it follows the login, and
+# costs no query: the session is read for the login anyway).
+VIEW_KEY = "storyboard_view"
+VIEWS = ("board", "list")
+
+
+def board_view(request: HttpRequest) -> bool:
+    """Is this user's storyboard page the board? ?view= chooses, and is remembered."""
+    chosen = request.GET.get("view")
+    if chosen in VIEWS and request.session.get(VIEW_KEY) != chosen:
+        request.session[VIEW_KEY] = chosen
+    return request.session.get(VIEW_KEY) == "board"
+
+
 def storyboard_page(
-    request: HttpRequest, storyboard: Storyboard, shot_form: ShotForm, edit: dict | None = None
+    request: HttpRequest,
+    storyboard: Storyboard,
+    shot_form: ShotForm,
+    edit: dict | None = None,
+    *,
+    open_uuid: UUID | None = None,
 ) -> TemplateResponse:
     """The whole page. `edit` opens one shot's edit form in place (a link from elsewhere, or a
-    form that came back with errors or a conflict when JavaScript is off)."""
+    form that came back with errors or a conflict when JavaScript is off); on the board, in
+    the drawer, as does `open_uuid` (a frame's link without JavaScript)."""
     shots = storyboard_shots(storyboard.shots.all())
     now = timezone.now()
+    board = board_view(request)
+    wanted = open_uuid or (edit or {}).get("uuid")
     context = {
+        "board": board,
+        # Picked from the shots the page draws anyway: no query of its own.
+        "open_shot": next((shot for shot in shots if shot.uuid == wanted), None) if board else None,
         "in_progress": takes_in_progress(shots),
         "storyboard": storyboard,
         "project": storyboard.project,

@@ -1,6 +1,7 @@
 """Projects, storyboards and shots. Every change to a storyboard's shots goes through here,
 checked whole before anything is written, and leaves one line in the project's activity log."""
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -208,17 +209,40 @@ def shot_duplicate(*, user, shot: Shot) -> Shot:
     _lock(shot.storyboard)
     shot = Shot.objects.get(pk=shot.pk)
     _shift(shot.storyboard, after=shot.position, by=1)
+    fields = {name: getattr(shot, name) for name in EDITABLE_FIELDS}
+    taken = set(shot.storyboard.shots.values_list("title", flat=True))
+    fields["title"] = copy_title(shot.title, taken)
     copy = Shot.objects.create(
         storyboard=shot.storyboard,
         position=shot.position + 1,
         # Of the same part: a duplicated hook is another hook to try.
         part=shot.part,
-        **{name: getattr(shot, name) for name in EDITABLE_FIELDS},
+        **fields,
     )
     _log(
         user, copy, Verb.DUPLICATED, f"shot {shot.position} “{shot.label}” as shot {copy.position}"
     )
     return copy
+
+
+COPY_SUFFIX = re.compile(r" \(copy(?: \d+)?\)$")
+
+
+def copy_title(title: str, taken: set[str]) -> str:
+    """A copy's title that tells it apart: "Hook (copy)", then "Hook (copy 2)", and so on, the
+    first one no shot of the storyboard has (a copy of a copy counts on from the original's).
+    An untitled shot's copy stays untitled: its number tells it apart."""
+    if not title:
+        return ""
+    base = COPY_SUFFIX.sub("", title)
+    limit = Shot._meta.get_field("title").max_length or len(title)
+    number = 1
+    while True:
+        suffix = " (copy)" if number == 1 else f" (copy {number})"
+        candidate = base[: limit - len(suffix)] + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
 
 
 @transaction.atomic

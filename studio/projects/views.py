@@ -1,3 +1,5 @@
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -7,7 +9,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from studio.access import get_project, get_shot, get_storyboard
@@ -35,8 +39,16 @@ from studio.teams.services import (
 
 from . import csv_import, services
 from .forms import BudgetForm, ImportForm, ProjectForm, ShotEditForm, ShotForm, StoryboardForm
-from .fragments import shot_part, storyboard_changed, storyboard_page, storyboard_refused
-from .models import Project, visible_shots
+from .fragments import (
+    board_view,
+    live_token,
+    shot_part,
+    storyboard_changed,
+    storyboard_page,
+    storyboard_refused,
+    storyboard_shots,
+)
+from .models import Project, Storyboard, visible_shots
 
 
 @login_required
@@ -127,8 +139,12 @@ def default_video_model(request: HttpRequest) -> VideoModel:
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def storyboard_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     storyboard = get_storyboard(request, uuid)
+    opened = parse_uuid(request.GET.get("shot", ""))
+    if request.htmx and opened:
+        return shot_drawer(request, storyboard, opened)
     edit = None
     editing = parse_uuid(request.GET.get("edit", ""))
     if editing and user_can(request, storyboard.project.team, Action.EDIT):
@@ -136,7 +152,21 @@ def storyboard_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateRespon
         if shot is not None:
             edit = {"uuid": shot.uuid, "form": ShotEditForm.for_shot(shot)}
     form = ShotForm(video_model=default_video_model(request))
-    return storyboard_page(request, storyboard, form, edit)
+    return storyboard_page(request, storyboard, form, edit, open_uuid=opened)
+
+
+def shot_drawer(
+    request: AuthenticatedHttpRequest, storyboard: Storyboard, opened: UUID
+) -> TemplateResponse:
+    """A board frame's shot (prompt, takes, review) in the drawer beside the board."""
+    shot = storyboard_shots(storyboard.shots.filter(uuid=opened)).first()
+    context = {
+        "storyboard": storyboard,
+        "open_shot": shot,
+        "can_edit": user_can(request, storyboard.project.team, Action.EDIT),
+        "live_token": live_token(timezone.now()),
+    }
+    return TemplateResponse(request, "projects/storyboard_detail.html#drawer", context)
 
 
 @login_required
@@ -159,6 +189,7 @@ def shot_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
                 "shot": shot,
                 "storyboard": storyboard,
                 "can_edit": True,
+                "board": board_view(request),
                 "shot_form": ShotForm(video_model=shot.video_model),
             }
             return TemplateResponse(request, "projects/storyboard_detail.html#shot-added", context)
@@ -167,7 +198,7 @@ def shot_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     response = TemplateResponse(
         request,
         "projects/storyboard_detail.html#shot-form",
-        {"shot_form": form, "storyboard": storyboard},
+        {"shot_form": form, "storyboard": storyboard, "board": board_view(request)},
     )
     return reswap(retarget(response, "#shot-form"), "outerHTML")
 
@@ -181,7 +212,7 @@ def shot_form(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     return TemplateResponse(
         request,
         "projects/storyboard_detail.html#shot-form",
-        {"shot_form": form, "storyboard": storyboard},
+        {"shot_form": form, "storyboard": storyboard, "board": board_view(request)},
     )
 
 

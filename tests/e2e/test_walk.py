@@ -77,6 +77,7 @@ def test_new_user_generates_and_plays_a_take(
     failed = failing.get_by_role("listitem", name=re.compile("^Take 1"))
     expect(failed.locator(".take-status")).to_have_text("Failed", timeout=30_000)
     expect(failed).to_contain_text("The prompt was blocked by the provider's safety filter.")
+    failed.get_by_text("Actions").click()  # a take's actions are in its menu
     failed.get_by_role("button", name="Retry").click()
     confirm(page, "Retry")
     expect(failing.get_by_role("listitem", name=re.compile("^Take 2"))).to_be_visible()

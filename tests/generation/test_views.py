@@ -135,7 +135,9 @@ def test_selecting_a_take_marks_it_for_the_ad(client, studio):
     studio.shot.refresh_from_db()
     assert studio.shot.selected_take == second
     assert response.text.count(">Selected</span>") == 1
-    assert 'aria-label="Select take 1 for the ad"' in response.text
+    assert response.text.count("is-selected") == 1  # the ring, beside the label
+    assert ">Use take 1 as selected</button>" in response.text
+    assert ">Use take 2 as selected</button>" not in response.text
     # The redrawn card carries its takes' reviews: no block has to fetch itself afterwards.
     for take in (first, second):
         assert f'<section id="take-{take.uuid}-review" class="review"' in response.text

@@ -221,6 +221,7 @@
   };
 
   Drawing.prototype.clear = function () {
+    if (this.take.drawing !== this) return;  // nothing drawn yet: the saved drawings stay
     this.shapes = [];
     this.current = null;
     this.save();

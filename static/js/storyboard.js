@@ -175,6 +175,16 @@
     return true;
   }
 
+  // Duplicate in the drawer answers with the copy's card after the original's, as in the list;
+  // on the board the copy is a frame (the live update that follows adds it), not a second card.
+  function keepDrawerToItsShot(box) {
+    var panel = box.querySelector(".drawer-panel");
+    if (!panel || !panel.dataset.shot) return;
+    box.querySelectorAll("#shot-list > li.shot").forEach(function (card) {
+      if (card.dataset.shot !== panel.dataset.shot) card.remove();
+    });
+  }
+
   // Prompts: three lines, and a "more" toggle where the text runs on (measured, so a short
   // prompt gets no toggle at any width). Without this script the whole prompt shows.
   function clampPrompts(root) {
@@ -278,6 +288,7 @@
     var box = drawer();
     if (box && event.target === box) openDrawer();
     else clampPrompts(document);
+    if (box) keepDrawerToItsShot(box);
     initCounters(document);
   });
   document.addEventListener("input", function (event) {

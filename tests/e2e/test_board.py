@@ -2,10 +2,13 @@
 their frame, clamped prompts, the take menu, live updates to the frames, and the New shot form
 after the shots on a narrow screen."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from studio.generation.models import TakeStatus
+from studio.projects.models import PROMPT_MAX_LENGTH, Shot
 from tests.e2e.helpers import loaded, log_in
 from tests.factories import make_shot, make_take
 
@@ -55,6 +58,14 @@ def test_frames_open_in_the_drawer_and_close_back_to_their_frame(page, live_serv
     drawer.get_by_role("link", name="Close shot 1").click()
     expect(drawer).to_be_hidden()
     expect(board.get_by_role("link", name="Shot 1")).to_be_focused()
+    board.get_by_role("link", name="Shot 1").click()
+
+    # Duplicate in the drawer: the copy joins the board as a frame, the drawer keeps its shot.
+    drawer.get_by_role("button", name="Duplicate shot 1").click()
+    expect(board.get_by_role("link", name="Shot 2", exact=True)).to_be_visible()
+    expect(drawer.locator("li.shot")).to_have_count(1)
+    assert Shot.objects.count() == 3
+    drawer.get_by_role("link", name="Close shot 1").click()
 
     # Live: a take started elsewhere shows on its frame; the board is still the choice on reload.
     make_take(studio.shot, status=TakeStatus.RUNNING)
@@ -79,4 +90,25 @@ def test_on_a_narrow_screen_the_new_shot_form_follows_the_shots(page, live_serve
     skip.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#add-shot")).to_be_focused()
+    assert page.problems == [], page.problems
+
+
+def test_the_prompt_counts_as_it_is_typed_and_says_when_it_is_over(page, live_server, studio):
+    log_in(page, live_server.url, "bob")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list")
+    loaded(page)
+    prompt = page.get_by_label("Prompt")
+    counter = page.locator("#id_prompt-count")
+    prompt.fill("A lemon")
+    expect(counter).to_contain_text(f"7 / {PROMPT_MAX_LENGTH}")
+    expect(prompt).to_have_accessible_description(re.compile(f"^7 / {PROMPT_MAX_LENGTH}"))
+    prompt.fill("x" * (PROMPT_MAX_LENGTH + 12))  # pasted: nothing is cut
+    expect(prompt).to_have_value("x" * (PROMPT_MAX_LENGTH + 12))
+    expect(counter).to_contain_text("12 over the limit: shorten the prompt before saving.")
+    expect(counter.locator("[aria-live=polite]")).to_have_text(
+        "12 over the limit: shorten the prompt before saving."
+    )
+    prompt.fill("x" * (PROMPT_MAX_LENGTH - 10))
+    expect(counter.locator("[aria-live=polite]")).to_have_text("10 characters left.")
+    expect(counter).not_to_contain_text("over the limit")
     assert page.problems == [], page.problems

@@ -297,7 +297,7 @@ def test_live_reports_new_takes_deletions_and_who_is_here(client, studio):
 
 
 # An editor, and a viewer (whose cards ask whether they may review: from the same memberships).
-@pytest.mark.parametrize(("who", "queries"), [("bob", 10), ("vera", 10)])
+@pytest.mark.parametrize(("who", "queries"), [("bob", 11), ("vera", 11)])
 def test_live_query_count_does_not_grow_with_changes(
     client, studio, django_assert_num_queries, who, queries
 ):
@@ -315,7 +315,8 @@ def test_live_query_count_does_not_grow_with_changes(
 
     assert queries_for_changes(1) == queries_for_changes(30)
     # session, user, storyboard (+project, team), presence fresh?, shots (+model), takes,
-    # the takes' review decisions, their comments, the user's memberships, who is here
+    # the takes' review decisions, their comments, the user's memberships, who is here, the
+    # gateway's pause banner
     with django_assert_num_queries(queries):
         live(client, studio, "0")
 

@@ -33,7 +33,7 @@ from studio.playlists.models import Export, ExportStatus, Playlist, PlaylistItem
 from studio.projects.models import Project, Shot, Storyboard
 from studio.review import services as review
 from studio.review.models import Comment, Decision, ShareLink
-from studio.teams.models import Action, Invitation, Membership
+from studio.teams.models import Action, Invitation, Membership, Team
 from studio.teams.services import CURRENT_TEAM_SESSION_KEY
 from tests.factories import make_shot, make_take
 
@@ -244,6 +244,7 @@ TEAM_ROUTES = [
         "invitations",
     ),
     Route("post", "team_invite", "team", MANAGE, {"who": "oscar", "role": "viewer"}, "invitations"),
+    Route("post", "team_review_rule", "team", MANAGE, {"review_rule": "owner_final"}, "teams"),
     Route("post", "member_role", "member", MANAGE, {"role": "editor"}, "memberships"),
     Route("post", "member_remove", "member", MANAGE, None, "memberships"),
     Route("post", "invitation_revoke", "invitation", MANAGE, None, "invitations"),
@@ -255,6 +256,10 @@ TEAM_ROUTES = [
     ),
     Route("post", "comment_resolve", "comment", REVIEW, {"resolved": "1"}, "comments"),
     Route("get", "playlist_review", "playlist", VIEW),
+    Route("get", "playlist_review_report", "playlist", VIEW),
+    Route("get", "playlist_review_report_csv", "playlist", VIEW),
+    Route("get", "storyboard_review_report", "storyboard", VIEW),
+    Route("get", "storyboard_review_report_csv", "storyboard", VIEW),
     Route("get", "shot_compare", "shot", VIEW),
     Route("get", "playlist_compare", "playlist", VIEW),
     Route(
@@ -511,6 +516,7 @@ def snapshot(client: Client) -> dict[str, list]:
         "decisions": rows(Decision, "state"),
         "comments": rows(Comment, "resolved"),
         "share_links": rows(ShareLink, "revoked_at"),
+        "teams": rows(Team, "review_rule"),
         "memberships": rows(Membership, "team", "user", "role"),
         "invitations": rows(Invitation, "revoked_at", "accepted_at"),
         "activity": rows(Activity),

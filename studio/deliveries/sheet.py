@@ -4,7 +4,6 @@ The rows are made once, when the delivery is packed, and kept on the delivery.""
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from studio.playlists.models import Export, Playlist
 from studio.review.models import Decision, ReviewState
+from studio.spreadsheet import spreadsheet_cell
 
 MISSING = "—"  # what an older export's manifest does not say
 SHEET_CSS = "css/delivery-sheet.css"
@@ -89,27 +89,12 @@ def sheet_row(export: Export, *, size: int, sha256: str, decision: Decision | No
     }
 
 
-# What a spreadsheet takes for a formula at the start of a cell; a plain number (a loudness
-# of -14.1) is not one, and keeps its sign.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
-
-
-def _cell(value: object) -> object:
-    """A cell that cannot run as a formula where the CSV is opened: "Approved by" may be a
-    guest's free-text name, a username may start with + - @. Quoted (a leading ') in the CSV
-    only; the HTML sheet and the rows kept show it as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(value):
-        return f"'{value}"
-    return value
-
-
 def sheet_csv(rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([heading for _, heading in COLUMNS])
     for row in rows:
-        writer.writerow([_cell(row.get(key, MISSING)) for key, _ in COLUMNS])
+        writer.writerow([spreadsheet_cell(row.get(key, MISSING)) for key, _ in COLUMNS])
     return out.getvalue()
 
 

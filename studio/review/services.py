@@ -347,7 +347,7 @@ def take_review_prefetches(prefix: str = "") -> list[Prefetch]:
         decisions_prefetch(prefix),
         Prefetch(
             f"{prefix}review_comments",
-            queryset=Comment.objects.select_related("author"),
+            queryset=Comment.objects.select_related("author", "resolved_by"),
             to_attr="prefetched_comments",
         ),
     ]
@@ -360,7 +360,7 @@ def review_of(target: Reviewable) -> Review:
         return Review(list(target.prefetched_decisions), list(target.prefetched_comments))
     return Review(
         list(target.review_decisions.with_rule()),
-        list(target.review_comments.select_related("author")),
+        list(target.review_comments.select_related("author", "resolved_by")),
     )
 
 

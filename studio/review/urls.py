@@ -10,6 +10,28 @@ urlpatterns = [
     path("playlists/<uuid:uuid>/review/", views.playlist_review, name="playlist_review"),
     path("playlists/<uuid:uuid>/review/decide/", views.playlist_decide, name="playlist_decide"),
     path("playlists/<uuid:uuid>/review/comments/", views.playlist_comment, name="playlist_comment"),
+    path(
+        "playlists/<uuid:uuid>/review/report/",
+        views.playlist_review_report,
+        name="playlist_review_report",
+    ),
+    path(
+        "playlists/<uuid:uuid>/review/report.csv",
+        views.playlist_review_report,
+        {"as_csv": True},
+        name="playlist_review_report_csv",
+    ),
+    path(
+        "storyboards/<uuid:uuid>/review/report/",
+        views.storyboard_review_report,
+        name="storyboard_review_report",
+    ),
+    path(
+        "storyboards/<uuid:uuid>/review/report.csv",
+        views.storyboard_review_report,
+        {"as_csv": True},
+        name="storyboard_review_report_csv",
+    ),
     path("playlists/<uuid:uuid>/share/", views.playlist_share, name="playlist_share"),
     path("storyboards/<uuid:uuid>/share/", views.storyboard_share, name="storyboard_share"),
     path("share-links/<uuid:uuid>/revoke/", views.share_link_revoke, name="share_link_revoke"),

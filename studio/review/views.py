@@ -4,20 +4,22 @@ through a share link's token, and everything they ask for is checked to be under
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from studio.access import get_playlist, get_take
+from studio.access import get_playlist, get_storyboard, get_take
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, refused
 from studio.playlists.models import Playlist
 from studio.projects.models import Storyboard
 from studio.teams.models import Action
 from studio.teams.services import membership_in, require_action
 
-from . import services
+from . import report, services
 from .answers import (
     comment_fields,
     playlist_back,
@@ -212,3 +214,37 @@ def share_link_revoke(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         name = "playlist_share" if link.playlist_id else "storyboard_share"
         return redirect(name, uuid=link.target.uuid)
     return share_page(request, link.target)
+
+
+# The review report: viewers and up read it (the access helpers 404 everyone else).
+
+
+def report_answer(
+    request: HttpRequest, target: Storyboard | Playlist, sections: list, as_csv: bool
+) -> HttpResponse:
+    if as_csv:
+        response = HttpResponse(report.report_csv(sections), content_type="text/csv")
+        name = slugify(str(target)) or "review"
+        response["Content-Disposition"] = f'attachment; filename="{name}-review-report.csv"'
+        return response
+    context = {
+        "project": target.project,
+        "target": target,
+        "sections": sections,
+        "made_at": timezone.now(),
+    }
+    return TemplateResponse(request, "review/report.html", context)
+
+
+@login_required
+@require_GET
+def playlist_review_report(request: AuthenticatedHttpRequest, uuid, as_csv=False) -> HttpResponse:
+    playlist = get_playlist(request, uuid)
+    return report_answer(request, playlist, report.playlist_sections(playlist), as_csv)
+
+
+@login_required
+@require_GET
+def storyboard_review_report(request: AuthenticatedHttpRequest, uuid, as_csv=False) -> HttpResponse:
+    storyboard = get_storyboard(request, uuid)
+    return report_answer(request, storyboard, report.storyboard_sections(storyboard), as_csv)

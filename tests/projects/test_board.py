@@ -186,3 +186,20 @@ def test_a_take_card_leads_with_the_player_and_keeps_the_rest_in_a_menu(client, 
     assert f'aria-label="Take {chosen.take_number}: Completed, selected"' in text
     retry = text[text.index(f'id="take-{failed.uuid}"') :]
     assert 'class="take-menu"' in retry and ">Retry</button>" in retry[: retry.index("</li>")]
+
+
+def test_the_board_costs_the_same_queries_however_many_shots(
+    client, studio, django_assert_num_queries
+):
+    for position in range(2, 8):
+        shot = make_shot(studio.storyboard, position, video_model=studio.veo)
+        make_take(shot)
+        make_take(shot, status=TakeStatus.RUNNING)
+    client.force_login(studio.bob)
+    page(client, studio, view="board")
+    # session, user, storyboard (+project, team), default model, models count, shots (+model),
+    # takes, their review decisions and comments, who is here, the user's memberships, the
+    # gateway's pause banner: the list's count, the frames drawn from the same rows
+    with django_assert_num_queries(12):
+        text = page(client, studio).text
+    assert text.count('class="frame card') == 7 and text.count(">Generating</span>") == 6

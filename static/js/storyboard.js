@@ -53,6 +53,7 @@
     });
     sortShots(document.getElementById("shot-list"), "li[data-shot]");
     sortShots(document.getElementById("shot-board"), "li.frame");
+    markOpenFrame();
     clampPrompts(document);
     if (focused && document.activeElement !== document.getElementById(focused)) {
       var again = document.getElementById(focused);
@@ -162,6 +163,18 @@
     var panel = box.querySelector(".drawer-panel");
     if (panel) panel.focus();
     clampPrompts(box);
+    markOpenFrame();
+  }
+
+  // The frame whose shot is in the drawer says so (aria-current), also after a live redraw.
+  function markOpenFrame() {
+    var box = drawer();
+    var panel = box && !box.hidden && box.querySelector(".drawer-panel");
+    var open = panel ? "frame-" + panel.dataset.shot + "-open" : "";
+    document.querySelectorAll(".frame-open").forEach(function (link) {
+      if (link.id === open) link.setAttribute("aria-current", "true");
+      else link.removeAttribute("aria-current");
+    });
   }
 
   function closeDrawer() {
@@ -171,6 +184,7 @@
     var frame = document.getElementById("frame-" + panel.dataset.shot + "-open");
     box.hidden = true;
     box.replaceChildren();
+    markOpenFrame();
     if (frame) frame.focus();
     return true;
   }
@@ -281,7 +295,7 @@
     clampPrompts(document);
     initCounters(document);
     var box = drawer();
-    if (box && !box.hidden) clampPrompts(box);
+    if (box && !box.hidden) { clampPrompts(box); markOpenFrame(); }
     window.setInterval(expireUndoBars, 1000);
   });
   document.addEventListener("htmx:afterSettle", function (event) {

@@ -34,6 +34,7 @@ def test_frames_open_in_the_drawer_and_close_back_to_their_frame(page, live_serv
     expect(drawer).to_be_visible()
     expect(page.locator("#drawer-panel")).to_be_focused()
     expect(drawer.get_by_role("heading", name="Shot 2 Pour")).to_be_visible()
+    expect(frame).to_have_attribute("aria-current", "true")  # the board shows which is open
     # The long prompt is clamped with a "more" toggle that opens and closes it.
     expect(drawer.get_by_role("button", name="more of the prompt of shot 2")).to_be_visible()
     more = drawer.locator(f'[aria-controls="shot-{second.uuid}-prompt"]')
@@ -52,6 +53,7 @@ def test_frames_open_in_the_drawer_and_close_back_to_their_frame(page, live_serv
     page.keyboard.press("Escape")  # then the drawer, back to its frame
     expect(drawer).to_be_hidden()
     expect(frame).to_be_focused()
+    expect(frame).not_to_have_attribute("aria-current", "true")
 
     board.get_by_role("link", name="Shot 1").click()
     expect(drawer).to_contain_text("A drone shot of a mountain lake")

@@ -76,6 +76,7 @@ def test_a_frame_opens_its_shot_in_the_drawer_without_javascript(client, studio)
     assert '<div id="shot-drawer" class="shot-drawer" hidden>' in text
     opened = page(client, studio, shot=str(studio.shot.uuid)).text
     assert '<div id="shot-drawer" class="shot-drawer">' in opened
+    assert 'aria-current="true"' in frame_of(opened, studio.shot)  # the frame that is open
     assert f'id="shot-{studio.shot.uuid}"' in opened  # the shot's card, with its takes
     assert "A drone shot of a mountain lake" in opened and ">Take 1</strong>" in opened
     assert 'aria-label="Close shot 1">Close</a>' in opened

@@ -5,25 +5,190 @@
 (function () {
   "use strict";
 
-  function initSortable(list) {
-    if (!list || list.dataset.sortable === "on" || !window.Sortable) return;
+  // The list below and the timeline above reorder alike, through the list's endpoint.
+  function initSortable(list, url, options) {
+    if (!list || !url || list.dataset.sortable === "on" || !window.Sortable) return;
     list.dataset.sortable = "on";
-    window.Sortable.create(list, {
-      handle: ".drag-handle",
+    window.Sortable.create(list, Object.assign({
       forceFallback: true,  // pointer events rather than native drag: the same in every browser
       animation: 150,
       onEnd: function () {
         var order = Array.prototype.map.call(list.querySelectorAll("[data-item]"), function (li) {
           return li.dataset.item;
         });
-        window.htmx.ajax("POST", list.dataset.reorderUrl, {
+        window.htmx.ajax("POST", url, {
           target: "#playlist-items",
           swap: "outerHTML",
           values: { item: order },
         });
       },
-    });
+    }, options));
   }
+
+  // The timeline (playlist_detail.html#summary): each item as wide as it plays, its trimmed
+  // length less the crossfade into the next (preview.py's timeline, which the playhead follows),
+  // on a scale long enough to show the target mark. Trim handles nudge by a frame of the
+  // export (studio.stitch.export's 24 fps) or, with Shift, a second.
+  var FRAME = 1 / 24;
+  var SAVE_AFTER_MS = 600;  // the last of a run of key presses is saved, not each of them
+
+  function figures(li) {
+    return {
+      start: parseFloat(li.dataset.start) || 0,
+      end: parseFloat(li.dataset.end) || 0,
+      takeLength: parseFloat(li.dataset.takeLength) || 0,
+      crossfade: parseFloat(li.dataset.crossfade) || 0,
+    };
+  }
+
+  function clamp(value, low, high) {
+    return Math.max(low, Math.min(high, value));
+  }
+
+  function setSlider(handle, value, low, high) {
+    handle.setAttribute("aria-valuenow", value.toFixed(3));
+    handle.setAttribute("aria-valuemin", low.toFixed(3));
+    handle.setAttribute("aria-valuemax", high.toFixed(3));
+    handle.setAttribute("aria-valuetext", value.toFixed(2) + " s");
+  }
+
+  function Timeline(root) {
+    this.root = root;
+    this.track = root.querySelector("[data-track]");
+    this.target = parseFloat(root.dataset.target) || 0;
+    this.endCard = parseFloat(root.dataset.endCard) || 0;
+    this.scale = 0;
+    this.layout(false);
+    var self = this;
+    this.items().forEach(function (li) {
+      self.describe(li);
+      Array.prototype.forEach.call(li.querySelectorAll("[data-trim]"), function (handle) {
+        self.bindHandle(li, handle);
+      });
+    });
+    initSortable(this.track, root.dataset.reorderUrl, { draggable: "[data-item]", filter: "[data-trim]", preventOnFilter: false });
+    var preview = document.getElementById("preview");
+    this.playhead(preview ? parseFloat(preview.dataset.position) || 0 : 0);
+  }
+
+  Timeline.prototype.items = function () {
+    return Array.prototype.slice.call(this.track.querySelectorAll("[data-item]"));
+  };
+
+  Timeline.prototype.at = function (seconds) {
+    return (seconds / this.scale) * 100 + "%";
+  };
+
+  // While a handle is dragged the scale holds still, so the edge stays under the pointer.
+  Timeline.prototype.layout = function (keepScale) {
+    var items = this.items();
+    var lengths = items.map(function (li) {
+      var item = figures(li);
+      return Math.max(0, item.end - item.start);
+    });
+    var played = lengths.map(function (length, i) {
+      if (i + 1 >= items.length) return length;
+      return length - clamp(figures(items[i]).crossfade, 0, Math.min(length, lengths[i + 1]));
+    });
+    var total = played.reduce(function (sum, each) { return sum + each; }, 0);
+    if (items.length) total += this.endCard;
+    if (!keepScale || !this.scale) this.scale = Math.max(total, this.target, 1);
+    var self = this;
+    items.forEach(function (li, i) { li.style.width = self.at(played[i]); });
+    var card = this.track.querySelector("[data-end-card-block]");
+    if (card) card.style.width = this.at(this.endCard);
+    this.root.querySelector("[data-target-mark]").style.left = this.at(this.target);
+    this.ruler();
+  };
+
+  Timeline.prototype.ruler = function () {
+    var ruler = this.root.querySelector("[data-ruler]");
+    var scale = this.scale;
+    var step = [1, 2, 5, 10, 15, 30, 60].filter(function (each) { return scale / each <= 15; })[0] || 60;
+    ruler.textContent = "";
+    for (var second = 0; second < scale; second += step) {  // the end is the target mark's, or the last item's
+      var tick = document.createElement("span");
+      tick.className = "timeline-tick";
+      tick.style.left = this.at(second);
+      var label = document.createElement("span");
+      label.textContent = second + " s";
+      tick.appendChild(label);
+      ruler.appendChild(tick);
+    }
+  };
+
+  Timeline.prototype.playhead = function (seconds) {
+    this.root.querySelector("[data-playhead]").style.left = this.at(seconds);
+  };
+
+  // An in handle runs from the take's start to a frame before the out; an out handle from a
+  // frame after the in to the take's end.
+  Timeline.prototype.describe = function (li) {
+    var item = figures(li);
+    var handleIn = li.querySelector("[data-trim=in]");
+    var handleOut = li.querySelector("[data-trim=out]");
+    if (handleIn) setSlider(handleIn, item.start, 0, item.end - FRAME);
+    if (handleOut) setSlider(handleOut, item.end, item.start + FRAME, item.takeLength);
+  };
+
+  // On the export's frames: a value read back from its three decimals rounds to the same frame.
+  Timeline.prototype.trim = function (li, which, seconds) {
+    var item = figures(li);
+    seconds = Math.round(seconds / FRAME) * FRAME;
+    if (which === "in") li.dataset.start = clamp(seconds, 0, item.end - FRAME).toFixed(3);
+    else li.dataset.end = clamp(seconds, item.start + FRAME, item.takeLength).toFixed(3);
+    this.describe(li);
+    this.layout(true);
+  };
+
+  // Through the trim endpoint, as the number fields send it: blank for an untrimmed end.
+  Timeline.prototype.save = function (li) {
+    window.clearTimeout(li.saveTimer);
+    var item = figures(li);
+    window.htmx.ajax("POST", li.dataset.trimUrl, {
+      target: "#playlist-items",
+      swap: "outerHTML",
+      values: {
+        trim_in: item.start > 0 ? item.start.toFixed(3) : "",
+        trim_out: item.end < item.takeLength ? item.end.toFixed(3) : "",
+      },
+    });
+  };
+
+  Timeline.prototype.bindHandle = function (li, handle) {
+    var self = this;
+    var which = handle.dataset.trim;
+    function value() {
+      var item = figures(li);
+      return which === "in" ? item.start : item.end;
+    }
+    handle.addEventListener("keydown", function (event) {
+      var step = event.shiftKey ? 1 : FRAME;
+      if (event.key === "ArrowLeft" || event.key === "ArrowDown") step = -step;
+      else if (event.key !== "ArrowRight" && event.key !== "ArrowUp") return;
+      event.preventDefault();
+      self.trim(li, which, value() + step);
+      window.clearTimeout(li.saveTimer);
+      li.saveTimer = window.setTimeout(function () { self.save(li); }, SAVE_AFTER_MS);
+    });
+    handle.addEventListener("pointerdown", function (event) {
+      event.preventDefault();
+      handle.focus();
+      handle.setPointerCapture(event.pointerId);
+      var startX = event.clientX, from = value();
+      var perSecond = self.track.clientWidth / self.scale;
+      function move(moved) { self.trim(li, which, from + (moved.clientX - startX) / perSecond); }
+      function up() {
+        handle.removeEventListener("pointermove", move);
+        handle.removeEventListener("pointerup", up);
+        handle.removeEventListener("pointercancel", up);
+        if (value() !== from) self.save(li);
+      }
+      handle.addEventListener("pointermove", move);
+      handle.addEventListener("pointerup", up);
+      handle.addEventListener("pointercancel", up);
+    });
+  };
 
   function Preview(root) {
     this.root = root;
@@ -107,6 +272,8 @@
   Preview.prototype.setPosition = function (position) {
     this.scrubber.value = String(position);
     this.root.dataset.position = String(position);  // read by review.js to pin a comment
+    var timeline = document.getElementById("timeline");
+    if (timeline && timeline.timeline) timeline.timeline.playhead(position);
     this.clock.textContent = position.toFixed(1) + " / " + this.total.toFixed(1) + " s";
     this.syncMusic(position);
   };
@@ -279,7 +446,10 @@
   };
 
   function init() {
-    initSortable(document.getElementById("playlist-list"));
+    var list = document.getElementById("playlist-list");
+    if (list) initSortable(list, list.dataset.reorderUrl, { handle: ".drag-handle" });
+    var timeline = document.getElementById("timeline");
+    if (timeline && !timeline.timeline) timeline.timeline = new Timeline(timeline);
     var root = document.getElementById("preview");
     if (root && !root.preview) root.preview = new Preview(root);
     else if (root && root.preview) root.preview.loadMusic();  // the music section was swapped
@@ -295,8 +465,26 @@
     root.dataset.position = String(seconds);
     root.preview.seekTotal(seconds);
   });
+  // htmx gives focus back to the element of the same id after a swap, but a Move button that
+  // is now disabled (its item reached an end) cannot take it: the item's other button does.
+  var focusedId = "";
+  document.addEventListener("htmx:beforeSwap", function () {
+    focusedId = document.activeElement ? document.activeElement.id : "";
+  });
+
+  function keepFocus() {
+    if (!focusedId || document.activeElement !== document.body) return;
+    var again = document.getElementById(focusedId);
+    if (again && again.disabled) {
+      var actions = again.closest(".item-actions");
+      again = actions ? actions.querySelector("button:not([disabled])") : null;
+    }
+    if (again) again.focus();
+  }
+
   document.addEventListener("htmx:afterSettle", function () {
     init();
+    keepFocus();
     var root = document.getElementById("preview");
     var fresh = document.getElementById("preview-items");
     // Only a change of the items starts the preview over: a comment or a review decision

@@ -28,7 +28,6 @@ from .models import (
     CTA_TEXT_MAX_LENGTH,
     CTA_URL_MAX_LENGTH,
     MUSIC_FIELDS,
-    PLATFORM_RATIOS,
     Export,
     Framing,
     Loudness,
@@ -37,6 +36,7 @@ from .models import (
     Transition,
 )
 from .placements import placement_slug
+from .playlist_settings import placement_ratio
 from .tasks import export_playlist
 from .timeline import played_length
 
@@ -61,9 +61,7 @@ def playlist_create(
     aspect_ratio: str = "",
 ) -> Playlist:
     _require_edit(user, project)
-    ratio = PLATFORM_RATIOS.get(platform) or aspect_ratio
-    if platform not in PLATFORM_RATIOS and ratio not in ("16:9", "9:16"):
-        raise ValidationError({"aspect_ratio": "Choose 16:9 or 9:16 for a custom playlist."})
+    ratio = placement_ratio(platform, aspect_ratio)
     with transaction.atomic():
         playlist = Playlist.objects.create(
             project=project,

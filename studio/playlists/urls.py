@@ -1,10 +1,19 @@
 from django.urls import path
 
-from . import deliverable_views, views
+from . import deliverable_views, settings_views, views
 
 urlpatterns = [
-    path("projects/<uuid:uuid>/playlists/new/", views.playlist_create, name="playlist_create"),
+    path(
+        "projects/<uuid:uuid>/playlists/new/",
+        settings_views.playlist_create,
+        name="playlist_create",
+    ),
     path("playlists/<uuid:uuid>/", views.playlist_detail, name="playlist_detail"),
+    path(
+        "playlists/<uuid:uuid>/settings/",
+        settings_views.playlist_settings,
+        name="playlist_settings",
+    ),
     path("playlists/<uuid:uuid>/add/", views.playlist_add, name="playlist_add"),
     path("playlists/<uuid:uuid>/reorder/", views.playlist_reorder, name="playlist_reorder"),
     path("playlists/<uuid:uuid>/summary/", views.playlist_summary, name="playlist_summary"),

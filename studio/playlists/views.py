@@ -9,10 +9,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from studio.access import get_item, get_playlist, get_project
+from studio.access import get_item, get_playlist
 from studio.generation.models import Take, TakeStatus
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_id, parse_uuid, refused
 from studio.projects.models import Storyboard, visible_shots
@@ -21,10 +21,10 @@ from studio.review.approved import playlist_add_storyboard
 from studio.review.models import Decision, ReviewState
 from studio.review.services import review_of
 from studio.teams.models import Action
-from studio.teams.services import require_action, user_can
+from studio.teams.services import user_can
 
 from . import deliverables, music, services, summary
-from .forms import FinishingForm, ItemFinishForm, MusicForm, PlaylistForm, TrimForm, form_errors
+from .forms import FinishingForm, ItemFinishForm, MusicForm, TrimForm, form_errors
 from .models import (
     CAPTION_MAX_LENGTH,
     CROSSFADE_MAX_SECONDS,
@@ -39,6 +39,7 @@ from .models import (
 )
 from .placements import PLACEMENT_LABELS, PLACEMENTS
 from .preview import playlist_items, preview_items
+from .settings_views import settings_form
 
 PAGE = "playlists/playlist_detail.html"
 
@@ -66,32 +67,6 @@ def finishing_context(playlist: Playlist) -> dict:
         "cta_text_max": CTA_TEXT_MAX_LENGTH,
         "cta_url_max": CTA_URL_MAX_LENGTH,
     }
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def playlist_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
-    project = get_project(request, uuid)
-    form = PlaylistForm(request.POST or None)
-    if form.is_valid():
-        try:
-            playlist = services.playlist_create(  # the service checks the role
-                user=request.user,
-                project=project,
-                name=form.cleaned_data["name"],
-                platform=form.cleaned_data["platform"],
-                target_seconds=form.cleaned_data["target_seconds"],
-                aspect_ratio=form.cleaned_data["aspect_ratio"],
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            return redirect("playlist_detail", uuid=playlist.uuid)
-    # The form page (blank, or with its errors) is for those who may send it.
-    require_action(user=request.user, team=project.team, action=Action.EDIT)
-    return TemplateResponse(
-        request, "playlists/playlist_form.html", {"form": form, "project": project}
-    )
 
 
 @login_required
@@ -123,6 +98,7 @@ def playlist_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
         review=review_of(playlist),
         share_links=list(playlist.share_links.select_related("created_by")) if can_edit else [],
         share_target=playlist,
+        settings_form=settings_form(playlist) if can_edit else None,
     )
     context.update(deliverables_context(playlist, context["items"]))
     return TemplateResponse(request, PAGE, context)
@@ -130,7 +106,7 @@ def playlist_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
 
 def items_changed(request: HttpRequest, playlist: Playlist, notice: str = "") -> HttpResponse:
     """The item list again; the summary and preview follow through the event."""
-    context = item_context(playlist) | {"can_edit": True, "notice": notice}
+    context = item_context(playlist) | {"can_edit": True, "notice": notice, "clear_alert": True}
     response = TemplateResponse(request, f"{PAGE}#items", context)
     return trigger_client_event(response, "playlist-changed")
 
@@ -292,6 +268,8 @@ def playlist_summary(request: AuthenticatedHttpRequest, uuid) -> TemplateRespons
     playlist = get_playlist(request, uuid)
     context = item_context(playlist)
     context["preview"] = preview_items(context["items"])
+    # The timeline's trim handles and dragging, for those who may edit.
+    context["can_edit"] = user_can(request, playlist.project.team, Action.EDIT)
     return TemplateResponse(request, f"{PAGE}#summary", context)
 
 
@@ -312,7 +290,7 @@ def playlist_export(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
         services.export_start(user=request.user, playlist=playlist)
     except ValidationError as error:
         return playlist_refused(request, playlist, error)
-    return playlist_exports_answer(request, playlist)
+    return playlist_exports_answer(request, playlist, clear_alert=True)
 
 
 @login_required
@@ -321,10 +299,18 @@ def playlist_exports(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     return playlist_exports_answer(request, get_playlist(request, uuid))
 
 
-def playlist_exports_answer(request: HtmxHttpRequest, playlist: Playlist) -> HttpResponse:
+def playlist_exports_answer(
+    request: HtmxHttpRequest, playlist: Playlist, clear_alert: bool = False
+) -> HttpResponse:
+    """The exports again; an export started also clears what a refused one said (the list's
+    polling does not: it would wipe a trim's error a second after it came)."""
     if not request.htmx:
         return redirect("playlist_detail", uuid=playlist.uuid)
-    context = {"playlist": playlist, "exports": list(playlist.exports.all()[:10])}
+    context = {
+        "playlist": playlist,
+        "exports": list(playlist.exports.all()[:10]),
+        "clear_alert": clear_alert,
+    }
     return TemplateResponse(request, f"{PAGE}#exports", context)
 
 

@@ -59,7 +59,7 @@ def expect_items(page: Page, labels: list[str]) -> None:
 def test_build_reorder_preview_and_export_a_playlist(
     page, live_server, studio_services, studio, finished_takes, tmp_path
 ):
-    page.set_viewport_size({"width": 1400, "height": 1800})  # the whole list in view to drag
+    page.set_viewport_size({"width": 1400, "height": 2400})  # the whole list in view to drag
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("bob")
     page.get_by_label("Password").fill(PASSWORD)

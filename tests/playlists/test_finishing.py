@@ -236,7 +236,8 @@ def test_summary_fragment_counts_the_end_card_with_the_kits_length(
     playlist.end_card = True
     playlist.save(update_fields=["end_card"])
     client.force_login(studio.bob)
-    with django_assert_num_queries(5):  # session, user, playlist (+project, team), items, kit
+    # session, user, playlist (+project, team), items, kit, memberships (the timeline's handles)
+    with django_assert_num_queries(6):
         response = client.get(reverse("playlist_summary", args=[playlist.uuid]), **HTMX)
     assert "14.5 s</strong> of 15 s" in response.text and "end card 2.5 s" in response.text
 

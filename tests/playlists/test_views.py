@@ -30,6 +30,8 @@ def playlist_urls(studio, playlist, items, export) -> list[tuple[str, str]]:
         ("get", reverse("playlist_create", args=[studio.project.uuid])),
         ("post", reverse("playlist_create", args=[studio.project.uuid])),
         ("get", reverse("playlist_detail", args=[playlist.uuid])),
+        ("get", reverse("playlist_settings", args=[playlist.uuid])),
+        ("post", reverse("playlist_settings", args=[playlist.uuid])),
         ("post", reverse("playlist_add", args=[playlist.uuid])),
         ("post", reverse("playlist_reorder", args=[playlist.uuid])),
         ("get", reverse("playlist_summary", args=[playlist.uuid])),
@@ -90,9 +92,46 @@ def test_playlist_page_query_count_does_not_grow_with_items(
 
 def test_summary_fragment_query_count(client, studio, playlist, items, django_assert_num_queries):
     client.force_login(studio.bob)
-    with django_assert_num_queries(4):  # session, user, playlist, items
+    # session, user, playlist, items, the user's memberships (the timeline's trim handles)
+    with django_assert_num_queries(5):
         response = client.get(reverse("playlist_summary", args=[playlist.uuid]), **HTMX)
     assert "12.0 s</strong> of 15 s" in response.text and "3 items" in response.text
+    assert response.text.count('role="slider"') == 6
+
+
+def test_the_timeline_leads_the_page_with_handles_for_editors_only(client, studio, playlist, items):
+    client.force_login(studio.bob)
+    page = client.get(reverse("playlist_detail", args=[playlist.uuid])).text
+    assert page.index('id="timeline"') < page.index('id="preview"') < page.index("Exports</h2>")
+    assert page.count('class="timeline-item"') == 3
+    assert 'aria-label="End of item 2" aria-valuemin="0" aria-valuemax="4.000"' in page
+    client.force_login(studio.vera)
+    page = client.get(reverse("playlist_detail", args=[playlist.uuid])).text
+    summary = client.get(reverse("playlist_summary", args=[playlist.uuid]), **HTMX).text
+    for text in (page, summary):
+        assert text.count('class="timeline-item"') == 3 and 'role="slider"' not in text
+
+
+CLEARED = '<div id="playlist-alert" aria-live="assertive" hx-swap-oob="true"></div>'
+
+
+def test_a_trim_that_goes_through_clears_the_last_refusal(client, studio, playlist, items):
+    client.force_login(studio.bob)
+    url = reverse("playlist_item_trim", args=[items[0].uuid])
+    refused = client.post(url, {"trim_in": "3", "trim_out": "1"}, **HTMX)
+    assert "The trim&#x27;s end must come after its start." in refused.text
+    assert CLEARED not in refused.text
+    assert CLEARED in client.post(url, {"trim_in": "1", "trim_out": "3"}, **HTMX).text
+
+
+def test_an_export_started_clears_the_last_refusal_but_its_polling_does_not(
+    client, studio, playlist, items
+):
+    client.force_login(studio.bob)
+    started = client.post(reverse("playlist_export", args=[playlist.uuid]), **HTMX)
+    assert 'id="exports"' in started.text and CLEARED in started.text
+    polled = client.get(reverse("playlist_exports", args=[playlist.uuid]), **HTMX)
+    assert 'id="exports"' in polled.text and CLEARED not in polled.text
 
 
 def test_adding_a_take_answers_with_the_list_and_tells_the_summary(client, studio, playlist, takes):

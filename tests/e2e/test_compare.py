@@ -82,4 +82,9 @@ def test_two_takes_play_in_sync_side_by_side_and_with_a_wipe(page, live_server, 
     expect(second).to_have_css("clip-path", "inset(0px 0px 0px 60%)")
     side.click()
     expect(second).to_have_css("clip-path", "none")
+
+    # On a phone the two stack, and nothing scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert first.bounding_box()["y"] < second.bounding_box()["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.problems == []

@@ -1,5 +1,7 @@
 """What more than one browser test does with the page: log in, wait for a page to load, drag,
-answer the studio's confirmation."""
+answer the studio's confirmation, check what axe-core finds."""
+
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -44,3 +46,30 @@ def confirm(page: Page, label: str) -> str:
     dialog.get_by_role("button", name=label, exact=True).click()
     expect(dialog).to_be_hidden()
     return question
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+
+
+def axe_violations(page: Page) -> list[str]:
+    """What axe-core finds on the page as it is now, of impact serious or critical, one line
+    per rule with the elements it names. axe is evaluated as the page's script through the
+    DevTools protocol: an injected <script> would be refused by the page's CSP, as it should."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        """async () => {
+            const result = await window.axe.run(document, {resultTypes: ["violations"]});
+            return result.violations
+                .filter((v) => v.impact === "serious" || v.impact === "critical")
+                .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length} elements: `
+                    + v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join(", ") + ")");
+        }"""
+    )
+    return [f"{page.url}: {line}" for line in found]
+
+
+def assert_accessible(page: Page) -> None:
+    """No violation of impact serious or critical on the page, or fail listing them."""
+    violations = axe_violations(page)
+    assert not violations, "axe-core found:\n" + "\n".join(violations)

@@ -260,3 +260,18 @@ def test_guest_media_answers_range_requests(client, studio, playlist, items):
     assert client.get(url, HTTP_RANGE="bytes=0-4").status_code == 206
     open_as(client, link)
     assert "Latest export" in client.get(reverse("share_open", args=[link.token])).text
+
+
+@pytest.mark.parametrize("shared", ["playlist", "storyboard"])
+def test_a_share_page_shows_no_template_text(client, studio, playlist, items, shared):
+    """Notes written for the people who read the templates stayed on the page once (a {# #}
+    over two lines, above every comment list, the client's share page included)."""
+    target = playlist if shared == "playlist" else studio.storyboard
+    link = make_link(target, studio.alice)
+    take = items[0].take
+    services.comment_add(target=playlist, body="On the playlist", user=studio.rita)
+    services.comment_add(target=take, body="On the take", user=studio.rita)
+    page = client.get(open_as(client, link)).content.decode()
+    assert "On the playlist" in page or "On the take" in page
+    for syntax in ("{#", "#}", "{%", "%}", "{{", "}}"):
+        assert syntax not in page, f"{syntax} shows on the {shared}'s share page"

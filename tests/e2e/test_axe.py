@@ -3,8 +3,9 @@ violation of impact serious or critical (tests/e2e/helpers.py, assert_accessible
 
 import pytest
 from django.core.files.base import ContentFile
+from django.template.loader import render_to_string
 from django.urls import reverse
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from studio.playlists.models import PlaylistItem
 from studio.review import services as review
@@ -63,6 +64,10 @@ def test_an_owners_pages(page, live_server, studio, board):
     log_in(page, live_server.url, "alice")
     share = reverse("playlist_share", args=[playlist.uuid])
     check(page, live_server.url, [*team_pages(studio, playlist), share])
+    # The 500 page, as Django renders it (no request), shown at the site for its stylesheet.
+    page.set_content(render_to_string("500.html"))
+    expect(page.locator("body")).to_have_css("background-color", "rgb(15, 17, 21)")  # styled
+    assert_accessible(page)
 
 
 def test_a_viewers_pages(page, live_server, studio, board):

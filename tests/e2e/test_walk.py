@@ -74,6 +74,7 @@ def test_new_user_generates_and_plays_a_take(
         has=page.get_by_role("heading", name="Shot 2", exact=True)
     )
     failing.get_by_role("button", name="Generate").click()
+    confirm(page, "Generate")
     failed = failing.get_by_role("listitem", name=re.compile("^Take 1"))
     expect(failed.locator(".take-status")).to_have_text("Failed", timeout=30_000)
     expect(failed).to_contain_text("The prompt was blocked by the provider's safety filter.")

@@ -335,9 +335,23 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER")
 # Exports run for minutes: their queue has a worker of its own (devtools/processes.py, with
 # STUDIO_EXPORT_CONCURRENCY processes, 1 by default), and the takes' worker leaves it alone, so an
 # export never holds a process that the dispatcher, a poll or a webhook needs.
+# Beat's own tasks (the dispatcher, the sweeps, the deliveries check) have a queue of their own
+# too: everything else waits for them to run, and on a busy worker the default queue holds
+# seconds of stored videos (a webhook or a poll that finds a take done downloads it); behind
+# that backlog every tick expired unrun and takes stood still for minutes.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES: dict[str, dict] = {"celery": {}, "cancels": {}, "submits": {}, "exports": {}}
+CELERY_TASK_QUEUES: dict[str, dict] = {
+    "celery": {},
+    "beat": {},
+    "cancels": {},
+    "submits": {},
+    "exports": {},
+}
 CELERY_TASK_ROUTES = {
+    "studio.generation.tasks.dispatch_due_steps": {"queue": "beat"},
+    "studio.generation.tasks.sweep_stale_takes": {"queue": "beat"},
+    "studio.playlists.tasks.sweep_stale_exports": {"queue": "beat"},
+    "studio.deliveries.tasks.check_deliveries": {"queue": "beat"},
     "studio.generation.tasks.cancel_take": {"queue": "cancels"},
     "studio.generation.tasks.submit_take": {"queue": "submits"},
     "studio.playlists.tasks.export_playlist": {"queue": "exports"},

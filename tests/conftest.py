@@ -167,7 +167,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = yield
     tmp_path = getattr(item, "funcargs", {}).get("tmp_path")
     if report.failed and report.when == "call" and tmp_path is not None:
-        for log in sorted(Path(tmp_path).glob("*.log")):
+        for log in sorted(Path(tmp_path).rglob("*.log")):
             report.sections.append(
                 (f"the last of {log.name}", log.read_text(errors="replace")[-8000:])
             )

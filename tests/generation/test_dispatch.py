@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from studio.activity.models import Activity, Verb
@@ -121,18 +122,21 @@ def test_generating_selecting_and_cancelling_write_the_activity_log(gateway, stu
     )
 
 
-def test_submits_and_cancels_do_not_queue_in_front_of_polls():
+def test_submits_cancels_and_beat_ticks_do_not_queue_behind_each_other():
     """A worker takes from its queues in turn: with submits and cancels in queues of their own,
-    a storm of Generate clicks neither holds back a Cancel nor the polls falling due."""
+    a storm of Generate clicks neither holds back a Cancel nor the polls falling due; with beat's
+    ticks in one of their own, the dispatcher runs however many stored videos are queued."""
 
     def queue(task) -> str:
         return app.amqp.router.route({}, task.name)["queue"].name
 
     assert queue(tasks.submit_take) == "submits"
     assert queue(tasks.cancel_take) == "cancels"
-    assert queue(tasks.poll_takes) == queue(tasks.dispatch_due_steps) == "celery"
+    assert queue(tasks.poll_takes) == queue(tasks.apply_webhook) == "celery"
+    ticks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {app.amqp.router.route({}, name)["queue"].name for name in ticks} == {"beat"}
     # The takes' worker consumes all but "exports", whose worker is its own (devtools/processes.py).
-    assert set(app.conf.task_queues) == {"celery", "submits", "cancels", "exports"}
+    assert set(app.conf.task_queues) == {"celery", "beat", "submits", "cancels", "exports"}
     assert app.amqp.router.route({}, "studio.playlists.tasks.export_playlist")["queue"].name == (
         "exports"
     )

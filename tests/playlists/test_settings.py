@@ -48,10 +48,13 @@ def test_without_javascript_the_change_returns_to_the_page(client, studio, playl
     assert Playlist.objects.get().name == "Renamed"
 
 
-def test_what_is_wrong_is_said_beside_its_field_and_nothing_changes(client, studio, playlist):
+def test_what_is_wrong_is_said_beside_its_field_and_nothing_changes(
+    client, studio, playlist, django_assert_num_queries
+):
     client.force_login(studio.bob)
     url = reverse("playlist_settings", args=[playlist.uuid])
-    response = client.post(url, settings(name="", length="custom"), **HTMX)
+    with django_assert_num_queries(4):  # session, user, playlist (+project, team), membership
+        response = client.post(url, settings(name="", length="custom"), **HTMX)
     assert 'id="playlist-settings" class="playlist-settings" open' in response.text
     assert 'id="id_settings-name_error"' in response.text
     assert "Give the custom length in seconds." in response.text

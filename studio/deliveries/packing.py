@@ -25,6 +25,7 @@ from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.playlists.exports import heartbeat_every, resend_after, stale_after
 from studio.playlists.models import ExportStatus
+from studio.review.services import playlist_reviews
 
 from . import sheet
 from .models import Delivery, DeliveryFile, DeliveryQuerySet, DeliveryStatus, gone_message
@@ -232,7 +233,7 @@ def _pack(delivery: Delivery, held: DeliveryQuerySet, *, claimed_at: datetime) -
         raise PackError(
             f"{listed}: its stored file is missing; run again to render it anew.", files=missing
         )
-    decisions = sheet.latest_decisions(export.playlist for export in exports.values())
+    reviews = playlist_reviews(export.playlist for export in exports.values())
     beat = _heartbeat(held, claimed_at=claimed_at)
     rows: list[dict] = []
     names: set[str] = set()
@@ -248,7 +249,7 @@ def _pack(delivery: Delivery, held: DeliveryQuerySet, *, claimed_at: datetime) -
                     export,
                     size=size,
                     sha256=digest,
-                    decision=decisions.get(export.playlist_id),
+                    review=reviews[export.playlist_id],
                 )
                 rows.append(row | {"file_name": entry})
             # The sheets are small text: deflated, unlike the videos.

@@ -4,7 +4,6 @@ The rows are made once, when the delivery is packed, and kept on the delivery.""
 
 import csv
 import io
-from collections.abc import Iterable
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
@@ -12,8 +11,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from studio.playlists.models import Export, Playlist
-from studio.review.models import Decision, ReviewState
+from studio.playlists.models import Export
+from studio.review.decisions import Review
+from studio.review.models import ReviewState
 from studio.spreadsheet import spreadsheet_cell
 
 MISSING = "—"  # what an older export's manifest does not say
@@ -49,17 +49,7 @@ def _text(value: object) -> str:
     return MISSING if value is None or value == "" else str(value)
 
 
-def latest_decisions(playlists: Iterable[Playlist]) -> dict[int, Decision]:
-    """Each playlist's latest review decision (one query)."""
-    latest: dict[int, Decision] = {}
-    decisions = Decision.objects.filter(playlist__in=list(playlists)).select_related("decided_by")
-    for decision in decisions:  # newest first (Decision's ordering)
-        assert decision.playlist_id is not None
-        latest.setdefault(decision.playlist_id, decision)
-    return latest
-
-
-def sheet_row(export: Export, *, size: int, sha256: str, decision: Decision | None) -> dict:
+def sheet_row(export: Export, *, size: int, sha256: str, review: Review) -> dict:
     """One file's row. Size and checksum are the packed file's own (measured while it was
     written into the zip); the rest comes from the export's manifest, read defensively."""
     playlist = export.playlist
@@ -67,8 +57,10 @@ def sheet_row(export: Export, *, size: int, sha256: str, decision: Decision | No
     loudness = manifest_value(export.manifest, "finishing", "loudness") or {}
     width, height = manifest_value(file, "width"), manifest_value(file, "height")
     duration = manifest_value(file, "duration") or export.duration
-    approved = decision is not None and decision.state == ReviewState.APPROVED
-    state = decision.state if decision is not None else ReviewState.IN_REVIEW
+    # The playlist's state by the team's review rule; who approved are the reviewers whose
+    # current decision is an approval, and the time is the latest of those.
+    approved = review.state == ReviewState.APPROVED
+    approvals = [d for d in review.reviewers if d.state == ReviewState.APPROVED]
     return {
         "placement": playlist.get_platform_display(),
         "file_name": export.file_name,
@@ -79,11 +71,11 @@ def sheet_row(export: Export, *, size: int, sha256: str, decision: Decision | No
         "true_peak": _text(manifest_value(loudness, "true_peak")),
         "size_bytes": size,
         "sha256": sha256,
-        "review_state": ReviewState(state).label,
-        "approved_by": decision.decider_name if approved and decision else MISSING,
+        "review_state": review.state_label,
+        "approved_by": ", ".join(d.decider_name for d in approvals) if approved else MISSING,
         "approved_at": (
-            timezone.localtime(decision.decided_at).strftime("%Y-%m-%d %H:%M %Z")
-            if approved and decision
+            timezone.localtime(approvals[0].decided_at).strftime("%Y-%m-%d %H:%M %Z")
+            if approved and approvals
             else MISSING
         ),
     }

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Subquery
 
 from studio.activity.models import Verb
 from studio.activity.services import activity_record
@@ -198,21 +198,20 @@ def _framing(item: PlaylistItem, ad_ratio: str, deliverable: Playlist) -> str:
 class DeliverableRow:
     playlist: Playlist
     placement: str
-    review_state: str  # the latest decision's state ("" for none); the view says it in words
     export_uuid: UUID | None
     export_name: str
     export_status: str  # in words
     export_ready: bool
+    # In words, by the team's review rule: the review app's to say, so the view sets it (this
+    # layer does not import it).
+    review_state: str = ""
 
 
-def deliverable_rows(ad: Playlist, *, decisions: QuerySet) -> list[DeliverableRow]:
-    """The ad's deliverables, each with its latest review decision (from `decisions`, the
-    review app's, handed in by the view: this layer does not import it) and its latest
-    export: one query, subqueries rather than a query each."""
+def deliverable_rows(ad: Playlist) -> list[DeliverableRow]:
+    """The ad's deliverables, each with its latest export: one query, subqueries rather than a
+    query each."""
     latest_export = Export.objects.filter(playlist=OuterRef("pk")).order_by("-version")
-    latest_decision = decisions.filter(playlist=OuterRef("pk")).order_by("-decided_at", "-pk")
     made = ad.deliverables.annotate(
-        review_state=Subquery(latest_decision.values("state")[:1]),
         export_uuid=Subquery(latest_export.values("uuid")[:1]),
         export_name=Subquery(latest_export.values("file_name")[:1]),
         export_status=Subquery(latest_export.values("status")[:1]),
@@ -221,7 +220,6 @@ def deliverable_rows(ad: Playlist, *, decisions: QuerySet) -> list[DeliverableRo
         DeliverableRow(
             playlist=d,
             placement=PLACEMENT_LABELS.get(d.platform, d.aspect_ratio),
-            review_state=d.review_state or "",
             export_uuid=d.export_uuid,
             export_name=d.export_name or "",
             export_status=ExportStatus(d.export_status).label if d.export_status else "",

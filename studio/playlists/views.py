@@ -18,8 +18,7 @@ from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_id, par
 from studio.projects.models import Storyboard, visible_shots
 from studio.ranges import ranged_file_response
 from studio.review.approved import playlist_add_storyboard
-from studio.review.models import Decision, ReviewState
-from studio.review.services import review_of
+from studio.review.services import playlist_reviews, review_of
 from studio.teams.models import Action
 from studio.teams.services import user_can
 
@@ -419,9 +418,10 @@ def deliverables_context(playlist: Playlist, items: list[PlaylistItem]) -> dict:
     from the items already loaded, and the deliverables made (one query)."""
     if playlist.source_id is not None:
         return {"deliverables_panel": False}
-    rows = deliverables.deliverable_rows(playlist, decisions=Decision.objects.all())
+    rows = deliverables.deliverable_rows(playlist)
+    reviews = playlist_reviews(row.playlist for row in rows)  # one query, when there are rows
     for row in rows:
-        row.review_state = ReviewState(row.review_state or ReviewState.IN_REVIEW).label
+        row.review_state = reviews[row.playlist.pk].state_label
     # Export all's latest deliveries, once there is something to deliver (one query more).
     deliveries = list(playlist.deliveries.order_by("-created_at")[:3]) if rows else []
     return {

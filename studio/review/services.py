@@ -3,6 +3,7 @@ as themselves (their role must allow reviewing); people outside the team act as 
 through a live share link that covers the object, and may comment and decide, nothing else.
 Every change writes its line in the project's activity log, in the same transaction."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -362,6 +363,15 @@ def review_of(target: Reviewable) -> Review:
         list(target.review_decisions.with_rule()),
         list(target.review_comments.select_related("author", "resolved_by")),
     )
+
+
+def playlist_reviews(playlists: Iterable[Playlist]) -> dict[int, Review]:
+    """Each playlist's decisions (no comments), for a list of playlists: one query."""
+    reviews = {playlist.pk: Review() for playlist in playlists}
+    for decision in Decision.objects.with_rule().filter(playlist__in=list(reviews)):
+        assert decision.playlist_id is not None  # filtered on it
+        reviews[decision.playlist_id].decisions.append(decision)  # newest first, as ordered
+    return reviews
 
 
 @dataclass

@@ -1,9 +1,13 @@
 """Per-reviewer decisions: each reviewer's latest decision counts, and the take's or playlist's
 state follows from them by the team's rule."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
+from studio.deliveries.sheet import sheet_row
+from studio.playlists.models import Export
 from studio.review import services
 from studio.review.approved import storyboard_approved_takes
 from studio.review.models import ReviewState
@@ -139,3 +143,17 @@ def test_a_guests_own_choice_is_pressed_on_the_share_page(client, studio, playli
     assert '<span class="badge review-rejected">Rejected</span>' in page
     assert 'aria-pressed="true" aria-label="Reject: the playlist"' in page
     assert 'aria-pressed="true" aria-label="Approve: the playlist"' not in page  # Rita's
+
+
+def test_the_delivery_sheet_says_the_derived_state_and_who_approved(studio, playlist):
+    export = Export(playlist=playlist, file_name="hero.mp4", duration=Decimal("15"))
+    services.review_decide(target=playlist, state=CHANGES, user=studio.rita)
+    guest = Guest(name="Clara", link=make_link(playlist, studio.alice))
+    services.review_decide(target=playlist, state=APPROVED, guest=guest)
+    reviews = services.playlist_reviews([playlist])
+    row = sheet_row(export, size=1, sha256="0", review=reviews[playlist.pk])
+    assert (row["review_state"], row["approved_by"]) == ("Changes requested", "—")
+    services.review_decide(target=playlist, state=APPROVED, user=studio.rita)
+    reviews = services.playlist_reviews([playlist])
+    row = sheet_row(export, size=1, sha256="0", review=reviews[playlist.pk])
+    assert (row["review_state"], row["approved_by"]) == ("Approved", "rita, Clara (guest)")

@@ -71,7 +71,7 @@ def test_a_guest_pins_a_comment_seeks_to_it_and_approves(page, live_server, shar
 
     page.get_by_role("button", name="Approve: the playlist").click()
     expect(page.locator("#playlist-review .review-state")).to_contain_text("Approved")
-    expect(page.locator("#playlist-review .review-state")).to_contain_text("Clara (guest)")
+    expect(page.locator("#playlist-review .reviewer-decisions")).to_contain_text("Clara (guest)")
     assert Comment.objects.get().item_label == "Shot 2, take 1"
     assert Decision.objects.get().guest_name == "Clara"
     assert page.problems == []

@@ -96,7 +96,7 @@ def test_two_people_see_each_others_changes_live(
     expect(review.locator(".review-state")).to_contain_text("Approved")
     # Bob, still on the storyboard, sees the decision arrive without a reload.
     bob_review = bob.locator(f"#take-{take_uuid(studio)}-review")
-    expect(bob_review.locator(".review-state")).to_contain_text("Clara", timeout=8_000)
+    expect(bob_review.locator(".reviewer-decisions")).to_contain_text("Clara", timeout=8_000)
     expect(bob_review).to_contain_text("Love the light")
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from studio.activity.models import Activity
 from studio.deliveries.sheet import sheet_row
 from studio.playlists.models import Export
 from studio.review import services
@@ -66,6 +67,9 @@ def test_taking_a_decision_back_leaves_the_others(studio, playlist):
     services.review_decide(target=playlist, state=ReviewState.IN_REVIEW, user=studio.rita)
     review = services.review_of(playlist)
     assert review.state == APPROVED and [d.decided_by for d in review.reviewers] == [studio.bob]
+    assert str(Activity.objects.order_by("pk").last()) == (
+        "rita reviewed playlist Hero 15: decision taken back"
+    )
 
 
 def test_guests_are_told_apart_by_link_and_name(studio, playlist):

@@ -1,6 +1,6 @@
 """In Chromium: the team page and the share page fit a 390 px phone without sideways scrolling
 (the share page's lifetime select sizes to its options); the review control presses the
-reviewer's choice; the review report prints without the studio's chrome."""
+reviewer's choice; the review report passes axe-core and prints without the studio's chrome."""
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 from studio.playlists.models import Playlist
 from studio.review.models import Comment, Decision
 from studio.teams.models import Invitation
-from tests.e2e.helpers import loaded, log_in
+from tests.e2e.helpers import assert_accessible, loaded, log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +39,7 @@ def test_the_team_and_share_pages_fit_a_phone(phone, live_server, studio):
     rule = phone.get_by_role("group", name="How the state follows from the reviewers")
     expect(rule).to_be_visible()
     assert scroll_width(phone) <= PHONE["width"]
+    assert_accessible(phone)  # the role table's scrolling region is reachable by keyboard
     phone.goto(f"{live_server.url}/playlists/{playlist.uuid}/share/")
     loaded(phone)
     phone.get_by_role("button", name="Create link").click()
@@ -72,6 +73,7 @@ def test_the_review_control_presses_my_choice_and_the_report_prints(page, live_s
     review.get_by_role("link", name="Review report").click()
     expect(page.get_by_role("heading", name="Review report: Hero 15")).to_be_visible()
     expect(page.get_by_text("Tighter ending")).to_be_visible()
+    assert_accessible(page)
     page.emulate_media(media="print")
     expect(page.locator(".topbar")).to_be_hidden()
     expect(page.get_by_role("link", name="Download CSV")).to_be_hidden()

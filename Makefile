@@ -3,6 +3,11 @@
 VENV := .venv
 # Re-install only when the lock file changes.
 VENV_STAMP := $(VENV)/.requirements.lock.installed
+# The Nu HTML checker that tests/test_html_valid.py runs (with Java): the npm registry's
+# package, pinned by version and checksum, kept in .cache (32 MB, too big for the repository).
+VNU_VERSION := 26.9.27
+VNU_SHA256 := 5970d3ffca91a627cf0965e5d91bb2e4242307c29292998de0b419d6a901b2b7
+VNU_JAR := .cache/vnu-$(VNU_VERSION).jar
 
 # Django 6.1 needs Python 3.12+; the machine's default python3 may be older, so take the first
 # candidate that runs and is new enough (a pyenv shim for a missing version fails to run).
@@ -13,7 +18,7 @@ PYTHON_CANDIDATES = python3.13 python3.12 \
 PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 	"$$p" $(IS_NEW_ENOUGH) 2>/dev/null && command -v "$$p" && break; done)
 
-.PHONY: run test check lint types layers fast-tests lock clean python .venv bench
+.PHONY: run test check lint types layers fast-tests lock clean python .venv bench vnu
 
 run: $(VENV_STAMP)
 	@$(VENV)/bin/python -m devtools.launcher
@@ -27,8 +32,8 @@ POSTGRES_ANSWERS = $(VENV)/bin/python -c 'import psycopg, sys; psycopg.connect(s
 # process takes the next test from a busy one (worksteal). The slowest ten are printed at the end.
 TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc 2>/dev/null || echo 2) )))
 TEST_ARGS ?= -n $(TEST_WORKERS) --dist worksteal --durations=10
-test: $(VENV_STAMP)
-	$(VENV)/bin/python -m pytest $(TEST_ARGS)
+test: $(VENV_STAMP) $(VNU_JAR)
+	VNU_JAR=$(VNU_JAR) $(VENV)/bin/python -m pytest $(TEST_ARGS)
 	@if $(POSTGRES_ANSWERS) '$(TEST_POSTGRES_URL)' 2>/dev/null; then \
 		echo "== the pipeline tests again, on PostgreSQL ($(TEST_POSTGRES_URL))"; \
 		DATABASE_URL='$(TEST_POSTGRES_URL)' $(VENV)/bin/python -m pytest -m postgres $(TEST_ARGS); \
@@ -52,8 +57,8 @@ types: $(VENV_STAMP)
 layers: $(VENV_STAMP)
 	$(VENV)/bin/lint-imports
 
-fast-tests: $(VENV_STAMP)
-	$(VENV)/bin/python -m pytest -n auto -m "not integration and not e2e" -q
+fast-tests: $(VENV_STAMP) $(VNU_JAR)
+	VNU_JAR=$(VNU_JAR) $(VENV)/bin/python -m pytest -n auto -m "not integration and not e2e" -q
 
 # Regenerates requirements.lock from pyproject.toml: the newest releases that satisfy the
 # project's dependencies and its dev group, installed into a scratch venv and frozen.
@@ -99,6 +104,18 @@ $(VENV_STAMP): requirements.lock
 		exit 1; }
 	@echo done
 	@touch $@
+
+# The Nu HTML checker, fetched once.
+vnu: $(VNU_JAR)
+$(VNU_JAR):
+	@mkdir -p .cache
+	@echo 'Fetching the Nu HTML checker $(VNU_VERSION) from the npm registry'
+	@curl -fsSL --retry 3 -o .cache/vnu.tgz \
+		https://registry.npmjs.org/vnu-jar/-/vnu-jar-$(VNU_VERSION).tgz
+	@echo '$(VNU_SHA256)  .cache/vnu.tgz' | sha256sum --check --quiet
+	@tar -xzf .cache/vnu.tgz -C .cache package/build/dist/vnu.jar
+	@mv .cache/package/build/dist/vnu.jar $@
+	@rm -rf .cache/package .cache/vnu.tgz
 
 # Leaves var/ alone: it holds the development database and media.
 clean:

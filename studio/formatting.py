@@ -45,6 +45,13 @@ def stamp(moment) -> str:
 
 
 @register.filter
+def machine_time(moment) -> str:
+    """A `<time datetime>` value: ISO 8601 to the second. HTML allows at most three digits of
+    a second's fraction, and no reader of the page needs any."""
+    return moment.replace(microsecond=0).isoformat() if moment else ""
+
+
+@register.filter
 def a_seconds(seconds: int) -> str:
     """A length in whole seconds with its article, as read aloud: "a 5 s", "an 8 s", "an 11 s"."""
     digits = str(abs(seconds))

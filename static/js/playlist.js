@@ -258,9 +258,16 @@
   Preview.prototype.dressCard = function (card) {
     this.card.style.backgroundColor = card.background;  // CSSOM, which the CSP allows
     this.card.style.color = card.text_colour;
+    // An <img> without a source is invalid HTML: it exists only while there is a logo.
     var logo = this.card.querySelector("[data-end-card-logo]");
-    if (card.logo) logo.setAttribute("src", card.logo); else logo.removeAttribute("src");
-    logo.hidden = !card.logo;
+    if (card.logo && !logo) {
+      logo = document.createElement("img");
+      logo.className = "preview-end-card-logo";
+      logo.alt = "Logo";
+      logo.setAttribute("data-end-card-logo", "");
+      this.card.prepend(logo);
+    }
+    if (card.logo) logo.setAttribute("src", card.logo); else if (logo) logo.remove();
     var cta = this.card.querySelector("[data-end-card-cta]");
     cta.textContent = card.call_to_action || "";
     cta.hidden = !card.call_to_action;

@@ -59,3 +59,9 @@ def a_seconds(seconds: int) -> str:
     lead = digits[: len(digits) % 3 or 3]
     article = "an" if lead.startswith("8") or lead in ("11", "18") else "a"
     return f"{article} {seconds} s"
+
+
+@register.filter
+def negate(amount: Decimal) -> Decimal:
+    """-amount: "over the budget by" is what the budget keeps, below zero."""
+    return -amount

@@ -5,6 +5,8 @@
 //   data-confirm-label   the confirm button's text (default "Confirm")
 //   data-confirm-title   the dialog's title (default "Are you sure?")
 //   data-confirm-detail  a line under the question, e.g. what the budget keeps
+//   data-confirm-detail-url  where to ask for that line when the dialog opens (it is then
+//                        current: takes started elsewhere since the page was drawn count)
 //   data-confirm-danger  for what cannot be undone: focus starts on Cancel
 // Loaded as a file, never inline, to keep the Content Security Policy strict.
 (function () {
@@ -30,12 +32,24 @@
     dialog.querySelector("[data-confirm-title]").textContent = option(sources, "title") || "Are you sure?";
     dialog.querySelector("[data-confirm-question]").textContent = question;
     var line = dialog.querySelector("[data-confirm-detail]");
-    line.textContent = detail || "";
-    line.hidden = !detail;
+    var detailUrl = option(sources, "detail-url");
+    line.textContent = detailUrl ? "Checking the budget…" : detail || "";
+    line.hidden = !detailUrl && !detail;
     ok.textContent = option(sources, "label") || "Confirm";
     ok.classList.toggle("danger", danger);
     ok.classList.toggle("primary", !danger);
-    pending = { proceed: proceed, opener: opener };
+    var asking = pending = { proceed: proceed, opener: opener };
+    if (detailUrl) {
+      fetch(detailUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.text();
+        })
+        .then(function (text) { if (pending === asking) line.textContent = text.trim(); })
+        .catch(function () {
+          if (pending === asking) line.textContent = "The budget could not be checked just now.";
+        });
+    }
     dialog.returnValue = "";
     dialog.showModal();
     (danger ? dialog.querySelector("[data-confirm-cancel]") : ok).focus();

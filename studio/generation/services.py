@@ -120,13 +120,14 @@ class Batch:
     cost: Decimal
     left_after: Decimal
 
-    @property
-    def over_by(self) -> Decimal:
-        return -self.left_after
-
     def describe(self) -> str:
         shots = f"{self.shots} shot{'s' if self.shots != 1 else ''}"
         return f"{shots}, {self.seconds} s, ${self.cost:.2f}"
+
+
+def budget_left_after(*, project: Project, cost: Decimal) -> Decimal:
+    """What the project's budget keeps once `cost` more is reserved (below zero: refused)."""
+    return project.budget - project_totals(project).committed - cost
 
 
 def batch_estimate(*, project: Project, shots: list[Shot]) -> Batch:
@@ -135,7 +136,7 @@ def batch_estimate(*, project: Project, shots: list[Shot]) -> Batch:
         shots=len(shots),
         seconds=sum(shot.duration for shot in shots),
         cost=cost,
-        left_after=project.budget - project_totals(project).committed - cost,
+        left_after=budget_left_after(project=project, cost=cost),
     )
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import reswap
 
-from studio.access import SHOT_CONTEXT, get_storyboard, get_take
+from studio.access import SHOT_CONTEXT, get_shot, get_storyboard, get_take
 from studio.brands.models import STYLE_LINE_MAX_LENGTH
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, parse_uuids
 from studio.projects.fragments import shot_card, storyboard_changed, storyboard_refused
@@ -133,6 +133,29 @@ def batch_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     # The cards come with the live updates, as for one take (take_added).
     context = {"takes": takes, "storyboard": storyboard}
     return storyboard_changed(TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-added", context))
+
+
+# The line under a Generate or Retry confirmation, asked for when the dialog opens: it counts
+# the takes started since the page was drawn, by anyone on the project.
+
+
+def budget_after(request: HttpRequest, project, cost) -> TemplateResponse:
+    left_after = services.budget_left_after(project=project, cost=cost)
+    return TemplateResponse(request, "projects/budget_after.html", {"left_after": left_after})
+
+
+@login_required
+@require_GET
+def shot_budget_after(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    shot = get_shot(request, uuid)
+    return budget_after(request, shot.storyboard.project, shot.estimated_cost)
+
+
+@login_required
+@require_GET
+def take_budget_after(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    take = get_take(request, uuid)  # Retry makes a take like this one, at its price
+    return budget_after(request, take.shot.storyboard.project, take.estimated_cost)
 
 
 @login_required

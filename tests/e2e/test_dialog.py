@@ -34,6 +34,10 @@ def test_generate_asks_in_the_studios_dialog(page, live_server, studio):
         re.compile("^Generate a 4 s take of shot 1 for \\$1.60\\?")
     )
     expect(dialog.get_by_role("button", name="Generate")).to_be_focused()
+    # What the budget keeps, asked for as the dialog opened ($100 budget, nothing spent yet).
+    expect(dialog.locator("#confirm-detail")).to_have_text(
+        "$98.40 of the budget remains afterwards."
+    )
     # Modal: Tab cycles through the dialog's own buttons, never the page behind it.
     for _ in range(3):
         page.keyboard.press("Tab")

@@ -17,7 +17,10 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from studio.review.models import ShareLink
+from studio.generation.models import Take
+from studio.playlists.models import Playlist
+from studio.review import services as review
+from studio.review.models import ReviewState, ShareLink
 from tests.urls_table import ACCOUNT_ROUTES, TEAM_ROUTES
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +82,12 @@ def vnu_errors(pages_by_name: dict[str, str], workdir: Path) -> list[str]:
 
 
 def test_every_page_is_valid_html_for_an_owner_a_viewer_and_a_guest(studio, world, tmp_path):
+    # Decisions on the take and the playlist, so that the review blocks show who decided what.
+    take = Take.objects.get(uuid=world["take"])
+    playlist = Playlist.objects.get(uuid=world["playlist"])
+    review.review_decide(target=take, state=ReviewState.APPROVED, user=studio.rita)
+    review.review_decide(target=take, state=ReviewState.CHANGES_REQUESTED, user=studio.alice)
+    review.review_decide(target=playlist, state=ReviewState.APPROVED, user=studio.rita)
     found: dict[str, str] = {}
     for user in (studio.alice, studio.vera):
         client = Client()

@@ -72,14 +72,15 @@ def opened(page: Page) -> list[str]:
     return found + [f"{line} (details open)" for line in overflows(page) if line not in found]
 
 
-def check(page: Page, base: str, paths: list[str]) -> None:
-    """Open each page at the phone's width and fail naming every page's offenders at once."""
+def check(page: Page, base: str, paths: list[str], refused: list[str]) -> None:
+    """Open each page at the phone's width (each answering 200, or 403 for those `refused`, or
+    404 for the missing one) and fail naming every page's offenders at once."""
     page.set_viewport_size({"width": WIDTH, "height": 844})
     found = []
-    for path in paths:
+    for path in paths + refused:
         status = page.goto(base + path).status
         loaded(page)
-        expected = 404 if path == MISSING else 200
+        expected = 404 if path == MISSING else 403 if path in refused else 200
         assert status == expected, f"{path} answered {status}"
         found += opened(page)
     assert not found, "wider than the phone:\n" + "\n".join(found)
@@ -131,6 +132,7 @@ def studio_pages(studio, world) -> list[str]:
         reverse("playlist_compare", args=[world["playlist"]]),
         reverse("brand_kit_list", args=[world["team"]]),
         reverse("project_activity", args=[world["project"]]),
+        reverse("project_create"),  # to a viewer, the form says whom to ask
         reverse("password_change"),
         MISSING,
     ]
@@ -139,7 +141,6 @@ def studio_pages(studio, world) -> list[str]:
 def editing_pages(studio, world) -> list[str]:
     """The forms only an editor or an owner opens."""
     return [
-        reverse("project_create"),
         reverse("storyboard_create", args=[world["project"]]),
         reverse("storyboard_import", args=[world["storyboard"]]),
         reverse("shot_edit", args=[world["spare"]]),
@@ -153,7 +154,10 @@ def editing_pages(studio, world) -> list[str]:
 
 
 def team_pages(studio, world) -> list[str]:
-    return [reverse("team_list"), reverse("team_detail", args=[world["team"]])]
+    return [
+        reverse("team_list"),
+        reverse("team_detail", args=[world["team"]]),
+    ]
 
 
 def share_pages(studio, world) -> list[str]:
@@ -163,22 +167,25 @@ def share_pages(studio, world) -> list[str]:
     ]
 
 
-# By who opens them and which pages: one case each, so that a page of one group that sticks out
-# names its group in the failing test's name and leaves the others' results standing.
+# By who opens them and which pages (and which of them the user is refused, the 403 page): one
+# case each, so that a page of one group that sticks out names its group in the failing test's
+# name and leaves the others' results standing.
 CASES = {
-    "owner-studio": ("alice", [studio_pages, editing_pages]),
-    "owner-team": ("alice", [team_pages]),
-    "owner-sharing": ("alice", [share_pages]),
-    "viewer-studio": ("vera", [studio_pages]),
-    "viewer-team": ("vera", [team_pages]),
+    "owner-studio": ("alice", [studio_pages, editing_pages], []),
+    "owner-team": ("alice", [team_pages], []),
+    "owner-sharing": ("alice", [share_pages], []),
+    "viewer-studio": ("vera", [studio_pages], [editing_pages]),
+    "viewer-team": ("vera", [team_pages], []),
 }
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_pages_fit_a_phone(page, live_server, studio, phone_world, case):
-    username, groups = CASES[case]
+    username, groups, refusing = CASES[case]
     log_in(page, live_server.url, username)
-    check(page, live_server.url, [path for group in groups for path in group(studio, phone_world)])
+    paths = [path for group in groups for path in group(studio, phone_world)]
+    refused = [path for group in refusing for path in group(studio, phone_world)]
+    check(page, live_server.url, paths, refused)
 
 
 def test_a_guests_pages_fit_a_phone(page, live_server, phone_world):
@@ -192,8 +199,9 @@ def test_a_guests_pages_fit_a_phone(page, live_server, phone_world):
         page.get_by_role("button", name="Continue").click()
         loaded(page)
         found += opened(page)  # the shared playlist or storyboard
-    page.goto(live_server.url + MISSING)
-    found += opened(page)
+    for path in (MISSING, reverse("login"), reverse("password_reset")):
+        page.goto(live_server.url + path)
+        found += opened(page)
     assert not found, "wider than the phone:\n" + "\n".join(found)
 
 

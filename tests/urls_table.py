@@ -183,6 +183,15 @@ TEAM_ROUTES = [
     Route("post", "playlist_add", "playlist", EDIT, lambda s, w: {"take": w["take"]}, "items"),
     Route("post", "playlist_reorder", "playlist", EDIT, items_reversed, "items"),
     Route("post", "playlist_duplicate", "playlist", EDIT, None, "playlists"),
+    Route("get", "playlist_settings", "playlist", EDIT),
+    Route(
+        "post",
+        "playlist_settings",
+        "playlist",
+        EDIT,
+        {"settings-name": "Renamed", "settings-platform": "youtube", "settings-length": "15"},
+        "playlists",
+    ),
     Route("post", "playlist_item_move", "item", EDIT, item_moved, "items"),
     Route("post", "playlist_item_trim", "item", EDIT, {"trim_in": "1"}, "items"),
     Route(

@@ -83,7 +83,7 @@ def test_build_reorder_preview_and_export_a_playlist(
     )
     drag(page, third.locator(".drag-handle"), first)
     expect_items(page, ["shot 3, take 1", "shot 1, take 1", "shot 2, take 1"])
-    page.get_by_role("button", name="Move item 1 down").click()
+    page.get_by_role("button", name="Move down, item 1").click()
     expect_items(page, ["shot 1, take 1", "shot 3, take 1", "shot 2, take 1"])
 
     expect(page.locator("[data-now-playing]")).to_contain_text("1 of 3")

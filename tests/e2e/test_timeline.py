@@ -97,16 +97,16 @@ def test_drag_on_the_timeline_reorders_and_the_playhead_follows_the_preview(
 
 def test_move_up_and_down_keep_the_keyboard_on_the_moved_item(page, live_server, studio, ad):
     open_ad(page, live_server, ad)
-    page.get_by_role("button", name="Move item 3 up").focus()
+    page.get_by_role("button", name="Move up, item 3").focus()
     page.keyboard.press("Enter")
     expect(page.locator("#playlist-list > li").nth(1)).to_have_attribute(
         "aria-label", "Item 2: shot 3, take 1"
     )
-    expect(page.get_by_role("button", name="Move item 2 up")).to_be_focused()
+    expect(page.get_by_role("button", name="Move up, item 2")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("#playlist-list > li").first).to_have_attribute(
         "aria-label", "Item 1: shot 3, take 1"
     )
     # At the top Move up is disabled: the keyboard stays on the item, on Move down.
-    expect(page.get_by_role("button", name="Move item 1 down")).to_be_focused()
+    expect(page.get_by_role("button", name="Move down, item 1")).to_be_focused()
     assert page.problems == [], page.problems

@@ -1,10 +1,10 @@
 """Every page on a 390 px phone: nothing scrolls sideways and nothing sticks out past the right
-edge, for an owner, a viewer and a guest with a share link."""
+edge, for an owner, a viewer and a guest with a share link, nor the studio's dialog."""
 
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from studio.generation.models import Take, TakeStatus
 from studio.playlists.models import Export, ExportStatus, Playlist
@@ -217,3 +217,14 @@ def test_the_check_names_what_sticks_out(page):
         "about:blank: the page is 500 px wide",
         "about:blank: p.wide (500 px wide, right edge at 500 px)",
     ]
+
+
+def test_the_studios_dialog_fits_a_phone(page, live_server, studio):
+    long = make_shot(studio.storyboard, 2, video_model=studio.veo, title=LONG[:120], prompt=LONG)
+    log_in(page, live_server.url, "alice")
+    page.set_viewport_size({"width": WIDTH, "height": 844})
+    page.goto(f"{live_server.url}{reverse('storyboard_detail', args=[studio.storyboard.uuid])}")
+    loaded(page)
+    page.locator(f"#shot-{long.uuid}").get_by_role("button", name="Generate", exact=True).click()
+    expect(page.get_by_role("dialog", name="Are you sure?")).to_be_visible()
+    assert overflows(page) == []

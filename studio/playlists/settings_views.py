@@ -23,6 +23,12 @@ from .playlist_settings import playlist_update
 FORM_PAGE = "playlists/playlist_form.html"
 
 
+def chosen(form: PlaylistForm) -> dict:
+    """What a new playlist, or a changed one, is to be: its name, placement and target."""
+    fields = ("name", "platform", "target_seconds", "aspect_ratio")
+    return {field: form.cleaned_data[field] for field in fields}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def playlist_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
@@ -31,12 +37,7 @@ def playlist_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     if form.is_valid():
         try:
             playlist = services.playlist_create(  # the service checks the role
-                user=request.user,
-                project=project,
-                name=form.cleaned_data["name"],
-                platform=form.cleaned_data["platform"],
-                target_seconds=form.cleaned_data["target_seconds"],
-                aspect_ratio=form.cleaned_data["aspect_ratio"],
+                user=request.user, project=project, **chosen(form)
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -70,12 +71,7 @@ def playlist_settings(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     if form.is_valid():
         try:
             playlist = playlist_update(  # it checks the role
-                user=request.user,
-                playlist=playlist,
-                name=form.cleaned_data["name"],
-                platform=form.cleaned_data["platform"],
-                target_seconds=form.cleaned_data["target_seconds"],
-                aspect_ratio=form.cleaned_data["aspect_ratio"],
+                user=request.user, playlist=playlist, **chosen(form)
             )
         except ValidationError as error:
             form.add_error(None, error)

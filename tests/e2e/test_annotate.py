@@ -5,16 +5,14 @@ comes back over the video at that moment after a reload, and a guest draws throu
 from decimal import Decimal
 
 import pytest
-from django.core.files import File
 from playwright.sync_api import expect
 
-from devtools.simulator.video import VideoRenderer
-from studio.generation.media import make_poster
 from studio.playlists.models import Playlist
 from studio.playlists.services import playlist_add_takes
 from studio.review import services
 from studio.review.models import Comment
 from tests.e2e.helpers import loaded, log_in
+from tests.e2e.rendered import rendered_takes
 from tests.factories import make_link, make_shot, make_take
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -22,16 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def take(studio, tmp_path):
-    renderer = VideoRenderer(tmp_path)
-    path = renderer.render(prompt="Shot 1", duration=4, width=320, height=180)
-    take = make_take(studio.shot, length=4)
-    video = path.result(timeout=120)
-    with video.open("rb") as handle:
-        take.video.save("take.mp4", File(handle))
-    make_poster(video, tmp_path / "poster.jpg", at_seconds=Decimal("1"))
-    with (tmp_path / "poster.jpg").open("rb") as handle:
-        take.poster.save("poster.jpg", File(handle))
-    renderer.close()
+    (take,) = rendered_takes([studio.shot], tmp_path)
     return take
 
 

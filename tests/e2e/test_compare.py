@@ -1,38 +1,18 @@
 """Comparing two takes in Chromium: reached from the shot's takes, one Play drives both players
 and the second keeps to the first; the wipe is a slider the keyboard moves."""
 
-from decimal import Decimal
-
 import pytest
-from django.core.files import File
 from playwright.sync_api import expect
 
-from devtools.simulator.video import VideoRenderer
-from studio.generation.media import make_poster
 from tests.e2e.helpers import loaded, log_in
-from tests.factories import make_take
+from tests.e2e.rendered import rendered_takes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def two_takes(studio, tmp_path):
-    renderer = VideoRenderer(tmp_path)
-    renders = [
-        renderer.render(prompt=f"Take {n}", duration=4, width=320, height=180) for n in (1, 2)
-    ]
-    takes = []
-    for n, render in enumerate(renders, start=1):
-        take = make_take(studio.shot, n, length=4)
-        video = render.result(timeout=120)
-        with video.open("rb") as handle:
-            take.video.save("take.mp4", File(handle))
-        make_poster(video, tmp_path / f"poster{n}.jpg", at_seconds=Decimal("1"))
-        with (tmp_path / f"poster{n}.jpg").open("rb") as handle:
-            take.poster.save("poster.jpg", File(handle))
-        takes.append(take)
-    renderer.close()
-    return takes
+    return rendered_takes([studio.shot, studio.shot], tmp_path)
 
 
 def test_two_takes_play_in_sync_side_by_side_and_with_a_wipe(page, live_server, studio, two_takes):

@@ -2,27 +2,22 @@
 preview's time, clicks it to seek back there, and approves; a reviewer pins a comment to a take
 and it seeks the take's video. Checks that the scripts run under the CSP."""
 
-from decimal import Decimal
-
 import pytest
-from django.core.files import File
 from playwright.sync_api import expect
 
-from devtools.simulator.video import VideoRenderer
-from studio.generation.media import make_poster
 from studio.playlists.models import Playlist
 from studio.playlists.services import playlist_add_takes
 from studio.projects.models import Shot
 from studio.review.models import Comment, Decision
 from tests.e2e.helpers import loaded, log_in
-from tests.factories import make_link, make_take
+from tests.e2e.rendered import rendered_takes
+from tests.factories import make_link
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def shared_playlist(studio, tmp_path):
-    renderer = VideoRenderer(tmp_path)
     second = Shot.objects.create(
         storyboard=studio.storyboard,
         position=2,
@@ -31,15 +26,7 @@ def shared_playlist(studio, tmp_path):
         aspect_ratio="16:9",
         video_model=studio.veo,
     )
-    shots = [studio.shot, second]
-    takes = []
-    for shot in shots:
-        path = renderer.render(prompt=f"Shot {shot.position}", duration=2, width=320, height=180)
-        take = make_take(shot, length=2)
-        with path.result(timeout=120).open("rb") as handle:
-            take.video.save("take.mp4", File(handle))
-        takes.append(take)
-    renderer.close()
+    takes = rendered_takes([studio.shot, second], tmp_path, length=2)
     playlist = Playlist.objects.create(project=studio.project, name="Hero 4", target_seconds=6)
     playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
     return make_link(playlist, studio.alice)
@@ -80,16 +67,7 @@ def test_a_guest_pins_a_comment_seeks_to_it_and_approves(page, live_server, shar
 def test_a_reviewer_pins_a_comment_to_a_take_and_it_seeks_there(
     page, live_server, studio, tmp_path
 ):
-    renderer = VideoRenderer(tmp_path)
-    path = renderer.render(prompt="Shot 1", duration=4, width=320, height=180)
-    take = make_take(studio.shot, length=4)
-    video = path.result(timeout=120)
-    with video.open("rb") as handle:
-        take.video.save("take.mp4", File(handle))
-    make_poster(video, tmp_path / "poster.jpg", at_seconds=Decimal("1"))
-    with (tmp_path / "poster.jpg").open("rb") as handle:
-        take.poster.save("poster.jpg", File(handle))
-    renderer.close()
+    (take,) = rendered_takes([studio.shot], tmp_path)
     log_in(page, live_server.url, "rita")
     page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
     card = page.locator(f"#take-{take.uuid}")

@@ -157,7 +157,6 @@ TEAM_ROUTES = [
     # -- takes
     Route("post", "shot_generate", "shot", GENERATE, None, "takes"),
     Route("get", "shot_budget_after", "shot", VIEW),  # the line under the confirmation
-    Route("get", "take_budget_after", "failed", VIEW),
     Route("post", "batch_confirm", "storyboard", GENERATE, {"scope": "all"}),  # only asks
     Route("post", "batch_generate", "storyboard", GENERATE, {"scope": "all"}, "takes"),
     Route("post", "take_retry", "failed", GENERATE, None, "takes"),

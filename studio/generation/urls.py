@@ -8,7 +8,6 @@ urlpatterns = [
     path("storyboards/<uuid:uuid>/batch/generate/", views.batch_generate, name="batch_generate"),
     path("takes/<uuid:uuid>/retry/", views.take_retry, name="take_retry"),
     path("shots/<uuid:uuid>/budget-after/", views.shot_budget_after, name="shot_budget_after"),
-    path("takes/<uuid:uuid>/budget-after/", views.take_budget_after, name="take_budget_after"),
     path("takes/<uuid:uuid>/cancel/", views.take_cancel, name="take_cancel"),
     path("takes/<uuid:uuid>/select/", views.take_select, name="take_select"),
     path("takes/<uuid:uuid>/check-again/", views.take_check_again, name="take_check_again"),

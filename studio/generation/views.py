@@ -135,27 +135,16 @@ def batch_generate(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     return storyboard_changed(TemplateResponse(request, f"{TAKE_TEMPLATE}#batch-added", context))
 
 
-# The line under a Generate or Retry confirmation, asked for when the dialog opens: it counts
-# the takes started since the page was drawn, by anyone on the project.
-
-
-def budget_after(request: HttpRequest, project, cost) -> TemplateResponse:
-    left_after = services.budget_left_after(project=project, cost=cost)
-    return TemplateResponse(request, "projects/budget_after.html", {"left_after": left_after})
-
-
 @login_required
 @require_GET
 def shot_budget_after(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
+    """The line under a Generate or Retry confirmation (a retry is a new take of the shot as it
+    is now), asked for when the dialog opens: it counts the takes started since the page was
+    drawn, by anyone on the project."""
     shot = get_shot(request, uuid)
-    return budget_after(request, shot.storyboard.project, shot.estimated_cost)
-
-
-@login_required
-@require_GET
-def take_budget_after(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
-    take = get_take(request, uuid)  # Retry makes a take like this one, at its price
-    return budget_after(request, take.shot.storyboard.project, take.estimated_cost)
+    project = shot.storyboard.project
+    left_after = services.budget_left_after(project=project, cost=shot.estimated_cost)
+    return TemplateResponse(request, "projects/budget_after.html", {"left_after": left_after})
 
 
 @login_required

@@ -33,17 +33,19 @@ def test_generate_says_what_the_budget_keeps_counting_takes_started_since(
     )
 
 
-def test_retry_prices_the_new_take_like_the_failed_one_and_says_when_it_is_over(client, studio):
+def test_retry_prices_a_new_take_of_the_shot_as_it_is_now_and_says_when_it_is_over(client, studio):
+    """A retry makes a take of the shot as it now is: edited from 4 s to 8 s since the failed
+    take, it costs the 8 s price."""
     client.force_login(studio.bob)
-    failed = make_take(studio.shot, status=TakeStatus.FAILED, cost="3.20")
-    make_take(studio.shot, status=TakeStatus.COMPLETED, cost="98.00")
-    assert line(client, "take_budget_after", failed.uuid) == (
-        "That is $1.20 over the budget: it will be refused."
+    make_take(studio.shot, status=TakeStatus.FAILED, length=4)
+    make_take(studio.shot, status=TakeStatus.COMPLETED, cost="97.20")
+    studio.shot.duration = 8
+    studio.shot.save()
+    assert line(client, "shot_budget_after", studio.shot.uuid) == (
+        "That is $0.40 over the budget: it will be refused."
     )
 
 
 def test_an_outsider_learns_nothing_of_the_budget(client, studio):
     client.force_login(studio.oscar)
-    failed = make_take(studio.shot, status=TakeStatus.FAILED)
     assert client.get(reverse("shot_budget_after", args=[studio.shot.uuid])).status_code == 404
-    assert client.get(reverse("take_budget_after", args=[failed.uuid])).status_code == 404

@@ -118,11 +118,13 @@ def playlist_refused(
 
 
 def _apply(request: HtmxHttpRequest, playlist: Playlist, change) -> HttpResponse:
-    """Make the change; a change may return a notice to show beside the list."""
+    """Make the change; a change may return a notice to show beside the list. A refused one
+    tells the summary too: the timeline moved its handle or item before asking, and is drawn
+    again from what was saved."""
     try:
         result = change()
     except ValidationError as error:
-        return playlist_refused(request, playlist, error)
+        return trigger_client_event(playlist_refused(request, playlist, error), "playlist-changed")
     notice = result if isinstance(result, str) else ""
     if not request.htmx:
         if notice:

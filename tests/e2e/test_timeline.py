@@ -3,11 +3,12 @@ trimmed from their edges by keyboard and by pointer, reordered by dragging, with
 playhead moving along it; and Move up / Move down keeping the keyboard where it was."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from studio.playlists.services import playlist_add_takes, playlist_create
+from studio.playlists.services import playlist_add_takes, playlist_create, playlist_item_finish
 from tests.e2e.helpers import loaded, log_in
 from tests.e2e.test_playlist import finished_takes  # noqa: F401 -- a fixture
 
@@ -64,6 +65,39 @@ def test_trim_from_the_keyboard_and_by_dragging_an_edge(page, live_server, studi
     page.mouse.up()
     trim_in = page.locator("#playlist-list > li").nth(1).get_by_label("In (s)")
     expect(trim_in).to_have_value(re.compile(r"^0\.[3-6]"))
+    assert page.problems == [], page.problems
+
+
+def test_a_refused_keyboard_trim_snaps_the_handle_back_to_the_saved_end(
+    page, live_server, studio, ad
+):
+    """A 1.5 s crossfade out of item 1: trimmed to 1 s it would not fit, so the server refuses,
+    and the handle goes back to the end that was saved; the next key nudges from there."""
+    first = ad.items.first()
+    playlist_item_finish(
+        user=studio.bob,
+        item=first,
+        caption="",
+        transition="crossfade",
+        transition_seconds=Decimal("1.5"),
+    )
+    open_ad(page, live_server, ad)
+    end = page.get_by_role("slider", name="End of item 1")
+    end.focus()
+    page.keyboard.press("Shift+ArrowLeft")
+    expect(end).to_have_attribute("aria-valuenow", "1.000")
+    expect(page.locator("#playlist-alert")).to_contain_text("shorten the crossfade first")
+    expect(end).to_have_attribute("aria-valuenow", re.compile(r"^2\.0+$"))
+    expect(end).to_have_attribute("aria-valuetext", "2.00 s")
+    items = page.locator("#timeline [data-item]")
+    assert abs(share_of_track(page, items.nth(0)) - 0.5 / 6) < 0.02  # 2 s less the 1.5 s fade
+
+    end = page.get_by_role("slider", name="End of item 1")  # the timeline was drawn anew
+    end.focus()
+    page.keyboard.press("ArrowLeft")  # a frame from the saved end, not from the refused one
+    out = page.locator("#playlist-list > li").first.get_by_label("Out (s)")
+    expect(out).to_have_value("1.958")
+    expect(page.locator("#playlist-alert")).to_be_empty()
     assert page.problems == [], page.problems
 
 

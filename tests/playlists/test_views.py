@@ -1,4 +1,5 @@
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -122,6 +123,33 @@ def test_a_trim_that_goes_through_clears_the_last_refusal(client, studio, playli
     assert "The trim&#x27;s end must come after its start." in refused.text
     assert CLEARED not in refused.text
     assert CLEARED in client.post(url, {"trim_in": "1", "trim_out": "3"}, **HTMX).text
+
+
+def test_a_refused_trim_tells_the_timeline_to_redraw_from_what_was_saved(
+    client, studio, playlist, items
+):
+    """The timeline moves a handle before the server answers: refused, it must be redrawn."""
+    services.playlist_item_finish(
+        user=studio.bob,
+        item=items[0],
+        caption="",
+        transition="crossfade",
+        transition_seconds=Decimal("1.5"),
+    )
+    client.force_login(studio.bob)
+    url = reverse("playlist_item_trim", args=[items[0].uuid])
+    response = client.post(url, {"trim_in": "", "trim_out": "1"}, **HTMX)
+    assert response["HX-Retarget"] == "#playlist-alert"
+    assert "shorten the crossfade first" in response.text
+    assert json.loads(response["HX-Trigger"]) == {"playlist-changed": {}}
+
+
+def test_a_refused_reorder_tells_the_timeline_to_redraw(client, studio, playlist, items):
+    client.force_login(studio.bob)
+    url = reverse("playlist_reorder", args=[playlist.uuid])
+    response = client.post(url, {"item": [items[1].uuid, items[0].uuid]}, **HTMX)
+    assert response["HX-Retarget"] == "#playlist-alert"
+    assert json.loads(response["HX-Trigger"]) == {"playlist-changed": {}}
 
 
 def test_an_export_started_clears_the_last_refusal_but_its_polling_does_not(

@@ -120,15 +120,21 @@ def _ratio(ratio: str) -> Fraction:
 
 @transaction.atomic
 def playlist_reorder(*, user, playlist: Playlist, item_uuids: Sequence[str]) -> None:
-    """Set the order to exactly these items: all of this playlist's, each once."""
+    """Set the order to exactly these items: all of this playlist's, each once. A drag that
+    puts an item back where it was writes no line."""
     _require_edit(user, playlist)
     playlist = _locked(playlist)
-    items = {str(item.uuid): item for item in playlist.items.all()}
-    if sorted(map(str, item_uuids)) != sorted(items):
+    items = {str(item.uuid): item for item in playlist.items.all()}  # in their order
+    order = list(map(str, item_uuids))
+    if sorted(order) != sorted(items):
         raise ValidationError(
             "The new order must list every item of this playlist once; reload and try again."
         )
-    _renumber([items[str(item_uuid)] for item_uuid in item_uuids])
+    if order == list(items):
+        return
+    _renumber([items[item_uuid] for item_uuid in order])
+    subject = f"the items of playlist {playlist.name}"
+    activity_record(project=playlist.project, verb=Verb.REORDERED, subject=subject, actor=user)
 
 
 @transaction.atomic
@@ -142,6 +148,8 @@ def playlist_move_item(*, user, item: PlaylistItem, offset: int) -> None:
     if index is None:
         raise ValidationError("That item was removed from the playlist meanwhile.")
     target = max(0, min(len(items) - 1, index + offset))
+    if target == index:  # already first or last
+        return
     items.insert(target, items.pop(index))
     _renumber(items)
     _log_item(user, item, Verb.MOVED, f"in playlist {playlist.name} to place {target + 1}")
@@ -189,6 +197,7 @@ def playlist_trim_item(
         raise ValidationError("The trim's end must come after its start.")
     # A crossfade into or out of this item must still fit in it once trimmed.
     items, index = _items_around(item)
+    unchanged = (items[index].start, items[index].end) == (start, end)
     trimmed = end - start
     joins = [items[index - 1]] if index > 0 else []
     joins += [items[index]] if index + 1 < len(items) else []
@@ -201,8 +210,9 @@ def playlist_trim_item(
             )
     item.trim_in, item.trim_out = trim_in, trim_out
     item.save(update_fields=["trim_in", "trim_out"])
-    where = f"in playlist {item.playlist.name} to keep {start:.1f} s to {end:.1f} s"
-    _log_item(user, item, Verb.TRIMMED, where)
+    if not unchanged:  # a frame is 1/24 s: hundredths tell one from none
+        where = f"in playlist {item.playlist.name} to keep {start:.2f} s to {end:.2f} s"
+        _log_item(user, item, Verb.TRIMMED, where)
     return item
 
 

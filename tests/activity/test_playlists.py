@@ -1,5 +1,6 @@
 """The log lines playlists write: created, duplicated, each export started and finished, and
-its items added, moved, trimmed and removed."""
+its items added, moved, reordered, trimmed and removed; a change that changes nothing writes
+no line."""
 
 from decimal import Decimal
 from types import SimpleNamespace
@@ -131,12 +132,51 @@ def test_moving_an_item_is_logged(studio, items):
     assert lines()[-1][:3] == ("bob", Verb.MOVED, "take 1 of shot 1 in playlist Hero 15 to place 2")
 
 
+def test_moving_an_item_past_either_end_writes_no_line(studio, items):
+    services.playlist_move_item(user=studio.bob, item=items[0], offset=-1)
+    services.playlist_move_item(user=studio.bob, item=items[2], offset=1)
+    assert lines() == []
+
+
+def test_reordering_by_drag_is_one_line(studio, playlist, items):
+    order = [str(items[n].uuid) for n in (2, 0, 1)]
+    services.playlist_reorder(user=studio.bob, playlist=playlist, item_uuids=order)
+    assert lines() == [
+        ("bob", Verb.REORDERED, "the items of playlist Hero 15", playlist.project_id)
+    ]
+
+
+def test_a_drag_that_leaves_the_order_as_it_was_writes_no_line(studio, playlist, items):
+    order = [str(item.uuid) for item in items]
+    services.playlist_reorder(user=studio.bob, playlist=playlist, item_uuids=order)
+    assert lines() == []
+
+
 def test_trimming_an_item_is_logged(studio, items):
     services.playlist_trim_item(
         user=studio.bob, item=items[1], trim_in=Decimal("0.5"), trim_out=Decimal("3")
     )
-    subject = "take 1 of shot 2 in playlist Hero 15 to keep 0.5 s to 3.0 s"
+    subject = "take 1 of shot 2 in playlist Hero 15 to keep 0.50 s to 3.00 s"
     assert lines()[-1][:3] == ("bob", Verb.TRIMMED, subject)
+
+
+def test_a_one_frame_trim_reads_to_the_hundredth(studio, items):
+    """A frame of the export is 1/24 s: to a tenth, trimming one read as trimming none."""
+    services.playlist_trim_item(
+        user=studio.bob, item=items[0], trim_in=Decimal("0.042"), trim_out=None
+    )
+    assert lines()[-1][2] == "take 1 of shot 1 in playlist Hero 15 to keep 0.04 s to 4.00 s"
+
+
+def test_a_trim_that_changes_nothing_writes_no_line(studio, items):
+    trim = {"trim_in": Decimal("0.5"), "trim_out": Decimal("3")}
+    services.playlist_trim_item(user=studio.bob, item=items[1], **trim)
+    services.playlist_trim_item(user=studio.bob, item=items[1], **trim)
+    # Untrimmed, and trimmed from 0 to the take's end, keep the same.
+    services.playlist_trim_item(
+        user=studio.bob, item=items[0], trim_in=Decimal("0"), trim_out=Decimal("4")
+    )
+    assert [line[1] for line in lines()] == [Verb.TRIMMED]
 
 
 def test_removing_an_item_is_logged(studio, items):

@@ -35,7 +35,7 @@ def annotation_from_text(text: str) -> object:
         raise ValidationError("The drawing is too large to keep: clear some of it and try again.")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise ValidationError(
             "The drawing could not be read: clear it and draw it again."
         ) from None

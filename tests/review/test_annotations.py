@@ -72,6 +72,9 @@ def test_the_forms_text_is_decoded_or_refused():
     assert annotation_from_text(json.dumps([BOX])) == [BOX]
     with pytest.raises(ValidationError, match="could not be read"):
         annotation_from_text("[{")
+    # Nested deeper than Python's parser recurses: refused, not a server error.
+    with pytest.raises(ValidationError, match="could not be read"):
+        annotation_from_text("[" * 40_000 + "]" * 40_000)
     with pytest.raises(ValidationError, match="too large"):
         annotation_from_text("[" + " " * 100_001 + "]")
 

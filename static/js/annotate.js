@@ -348,6 +348,7 @@
   }
 
   // Escape cancels the drawing of the take the keyboard is in, else of the one being drawn on.
+  // Heard while capturing, before the storyboard's Escape (which closes the drawer around it).
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var here = document.activeElement && document.activeElement.closest(".take");
@@ -360,7 +361,7 @@
     var drawing = take.drawing;
     drawing.end();
     drawing.say("Drawing cancelled.");
-  });
+  }, true);
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", enhanceAll);
   else enhanceAll();

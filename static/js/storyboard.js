@@ -314,7 +314,8 @@
     if (event.target.closest("[data-close-drawer]") && closeDrawer()) event.preventDefault();
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
+    // A drawing on a take (annotate.js, which hears Escape first) is more inner still.
+    if (event.key !== "Escape" || event.defaultPrevented) return;
     // Escape closes what is innermost first: an open take menu, then the drawer. Never while
     // typing, where it would throw away what was typed.
     var menu = event.target.closest("details.take-menu[open]");

@@ -179,3 +179,36 @@ def test_a_pin_on_a_playlist_plays_the_preview_from_there(page, live_server, stu
     preview = page.get_by_label("Playlist preview")
     wait_until(page, preview, "!v.paused && v.currentTime > 1")
     assert page.problems == []
+
+
+def test_escape_while_drawing_in_the_drawer_cancels_the_drawing_not_the_drawer(
+    page, live_server, studio, take
+):
+    log_in(page, live_server.url, "rita")
+    board = f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=board"
+    page.goto(f"{board}&shot={studio.shot.uuid}")
+    loaded(page)
+    drawer = page.locator("#shot-drawer")
+    card = drawer.locator(f"#take-{take.uuid}")
+    card.locator("details.comments summary").click()
+    video = card.locator("video")
+    video.evaluate("v => { v.preload = 'auto'; v.load(); }")
+    wait_until(page, video, "v.readyState >= 1")
+    card.get_by_label("Comment on take 1").fill("The logo goes here")
+    box_tool = card.get_by_role("button", name="Box")
+    box_tool.click()
+    frame = video.bounding_box()
+    page.mouse.move(frame["x"] + frame["width"] * 0.2, frame["y"] + frame["height"] * 0.2)
+    page.mouse.down()
+    page.mouse.move(frame["x"] + frame["width"] * 0.5, frame["y"] + frame["height"] * 0.5, steps=5)
+    page.mouse.up()
+    expect(card.locator("svg.annotation-layer rect")).to_have_count(1)
+
+    page.keyboard.press("Escape")
+
+    expect(box_tool).to_have_attribute("aria-pressed", "false")
+    expect(card.locator("svg.annotation-layer rect")).to_have_count(0)
+    expect(drawer).to_be_visible()
+    expect(card.get_by_label("Comment on take 1")).to_have_value("The logo goes here")
+    page.keyboard.press("Escape")  # nothing is being drawn now: the drawer closes
+    expect(drawer).to_be_hidden()

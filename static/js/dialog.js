@@ -8,6 +8,8 @@
 //   data-confirm-detail-url  where to ask for that line when the dialog opens (it is then
 //                        current: takes started elsewhere since the page was drawn count)
 //   data-confirm-danger  for what cannot be undone: focus starts on Cancel
+//   data-confirm-dismiss the dismissing button's text (default "Cancel"), where "Cancel" would
+//                        read as the action itself (Cancel take)
 // Loaded as a file, never inline, to keep the Content Security Policy strict.
 (function () {
   "use strict";
@@ -36,6 +38,7 @@
     line.textContent = detailUrl ? "Checking the budget…" : detail || "";
     line.hidden = !detailUrl && !detail;
     ok.textContent = option(sources, "label") || "Confirm";
+    dialog.querySelector("[data-confirm-cancel]").textContent = option(sources, "dismiss") || "Cancel";
     ok.classList.toggle("danger", danger);
     ok.classList.toggle("primary", !danger);
     var asking = pending = { proceed: proceed, opener: opener };

@@ -7,9 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from studio.brands.models import BrandKit
-from studio.generation.models import Take
+from studio.generation.models import Take, TakeStatus
 from tests.e2e.helpers import confirm, loaded, log_in
-from tests.factories import make_brand_kit
+from tests.factories import make_brand_kit, make_take
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -83,4 +83,27 @@ def test_a_plain_forms_delete_waits_for_the_dialog(page, live_server, studio):
     confirm(page, "Delete")
     expect(page.get_by_text("Brand kit Lemonade deleted.")).to_be_visible()
     assert not BrandKit.objects.exists()
+    assert page.problems == [], page.problems
+
+
+def test_cancelling_a_take_asks_with_words_that_cannot_be_mistaken(page, live_server, studio):
+    take = make_take(studio.shot, status=TakeStatus.RUNNING)
+    log_in(page, live_server.url, "bob")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    loaded(page)
+    card = page.locator(f"#take-{take.uuid}")
+    card.get_by_text("Actions").click()
+    card.get_by_role("button", name="Cancel", exact=True).click()
+
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Cancel take 1? A cancelled take is not charged.")
+    # "Cancel" would read as the action itself: the dialog's buttons say what each does, and
+    # the one that stops a render is not where Enter lands.
+    keep = dialog.get_by_role("button", name="Keep it")
+    expect(keep).to_be_focused()
+    expect(dialog.get_by_role("button", name="Cancel take")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    take.refresh_from_db()
+    assert take.status == TakeStatus.RUNNING
     assert page.problems == [], page.problems

@@ -43,6 +43,15 @@ def test_card_shows_spent_of_budget(client, studio):
     assert "spent $3.20 of $100.00" in card
 
 
+def test_a_project_without_a_budget_shows_no_meter(client, studio):
+    studio.project.budget = 0
+    studio.project.save()
+    client.force_login(studio.vera)
+    card = card_of(client.get(reverse("dashboard")).text, "Summer launch")
+    assert "spent $0.00 of $0.00" in card
+    assert "<progress" not in card  # a meter needs a maximum above zero
+
+
 def test_card_shows_the_latest_finished_takes_poster(client, studio):
     now = timezone.now()
     older = make_take(studio.shot, finished=now - timedelta(hours=1))

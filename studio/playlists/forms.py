@@ -50,6 +50,19 @@ class PlaylistForm(forms.Form):
         return data
 
 
+def settings_form(playlist: Playlist, data=None) -> PlaylistForm:
+    """The playlist's own values; prefixed, since its page has other forms' fields."""
+    preset = playlist.target_seconds in TARGET_LENGTHS
+    initial = {
+        "name": playlist.name,
+        "platform": playlist.platform,
+        "aspect_ratio": playlist.aspect_ratio,
+        "length": str(playlist.target_seconds) if preset else "custom",
+        "custom_seconds": None if preset else playlist.target_seconds,
+    }
+    return PlaylistForm(data, initial=initial, prefix="settings")
+
+
 class TrimForm(forms.Form):
     trim_in = forms.DecimalField(
         label="In (s)", min_value=Decimal("0"), decimal_places=3, max_digits=7, required=False

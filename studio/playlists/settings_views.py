@@ -16,8 +16,7 @@ from studio.teams.models import Action
 from studio.teams.services import require_action
 
 from . import services
-from .forms import PlaylistForm
-from .models import TARGET_LENGTHS, Playlist
+from .forms import PlaylistForm, settings_form
 from .playlist_settings import playlist_update
 
 FORM_PAGE = "playlists/playlist_form.html"
@@ -46,19 +45,6 @@ def playlist_create(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     # The form page (blank, or with its errors) is for those who may send it.
     require_action(user=request.user, team=project.team, action=Action.EDIT)
     return TemplateResponse(request, FORM_PAGE, {"form": form, "project": project})
-
-
-def settings_form(playlist: Playlist, data=None) -> PlaylistForm:
-    """The playlist's own values; prefixed, since its page has other forms' fields."""
-    preset = playlist.target_seconds in TARGET_LENGTHS
-    initial = {
-        "name": playlist.name,
-        "platform": playlist.platform,
-        "aspect_ratio": playlist.aspect_ratio,
-        "length": str(playlist.target_seconds) if preset else "custom",
-        "custom_seconds": None if preset else playlist.target_seconds,
-    }
-    return PlaylistForm(data, initial=initial, prefix="settings")
 
 
 @login_required

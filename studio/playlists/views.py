@@ -23,7 +23,7 @@ from studio.teams.models import Action
 from studio.teams.services import user_can
 
 from . import deliverables, music, services, summary
-from .forms import FinishingForm, ItemFinishForm, MusicForm, TrimForm, form_errors
+from .forms import FinishingForm, ItemFinishForm, MusicForm, TrimForm, form_errors, settings_form
 from .models import (
     CAPTION_MAX_LENGTH,
     CROSSFADE_MAX_SECONDS,
@@ -38,7 +38,6 @@ from .models import (
 )
 from .placements import PLACEMENT_LABELS, PLACEMENTS
 from .preview import playlist_items, preview_items
-from .settings_views import settings_form
 
 PAGE = "playlists/playlist_detail.html"
 

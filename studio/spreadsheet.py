@@ -1,7 +1,10 @@
-"""CSV cells that a spreadsheet opens as text: shared by every CSV the studio writes (the
-delivery sheet, the review report). No Django."""
+"""CSVs that a spreadsheet opens as they were written: shared by every CSV the studio writes
+(the delivery sheet, the review report). Cells that cannot run as formulas, and the download
+itself: UTF-8, said in the header and in a byte order mark."""
 
 import re
+
+from django.http import HttpResponse
 
 # What a spreadsheet takes for a formula at the start of a cell; a plain number (a loudness
 # of -14.1) is not one, and keeps its sign.
@@ -16,3 +19,12 @@ def spreadsheet_cell(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(value):
         return f"'{value}"
     return value
+
+
+def csv_response(text: str, filename: str) -> HttpResponse:
+    """A CSV download. Excel reads a CSV as the machine's code page unless it starts with the
+    UTF-8 byte order mark, which garbles curly quotes and non-ASCII names; the charset in the
+    header is for everything else."""
+    response = HttpResponse(f"\ufeff{text}".encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from studio.access import get_delivery, get_playlist
 from studio.htmx import AuthenticatedHttpRequest, refused
 from studio.ranges import ranged_file_response
+from studio.spreadsheet import csv_response
 from studio.teams.models import Action
 from studio.teams.services import user_can
 
@@ -118,6 +119,4 @@ def delivery_sheet_csv(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
     delivery = get_delivery(request, uuid)
     if delivery.status != DeliveryStatus.READY:
         return _not_ready()
-    response = HttpResponse(sheet.sheet_csv(delivery.sheet), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="{CSV_NAME}"'
-    return response
+    return csv_response(sheet.sheet_csv(delivery.sheet), CSV_NAME)

@@ -16,6 +16,7 @@ from studio.access import get_playlist, get_storyboard, get_take
 from studio.htmx import AuthenticatedHttpRequest, HtmxHttpRequest, refused
 from studio.playlists.models import Playlist
 from studio.projects.models import Storyboard
+from studio.spreadsheet import csv_response
 from studio.teams.models import Action
 from studio.teams.services import membership_in, require_action
 
@@ -223,10 +224,8 @@ def report_answer(
     request: HttpRequest, target: Storyboard | Playlist, sections: list, as_csv: bool
 ) -> HttpResponse:
     if as_csv:
-        response = HttpResponse(report.report_csv(sections), content_type="text/csv")
         name = slugify(str(target)) or "review"
-        response["Content-Disposition"] = f'attachment; filename="{name}-review-report.csv"'
-        return response
+        return csv_response(report.report_csv(sections), f"{name}-review-report.csv")
     context = {
         "project": target.project,
         "target": target,

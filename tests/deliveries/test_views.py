@@ -13,8 +13,9 @@ from django.urls import reverse
 from studio.deliveries.models import Delivery, DeliveryStatus
 from studio.playlists.models import Export
 from studio.review.models import ReviewState
-from studio.review.services import review_decide
+from studio.review.services import Guest, review_decide
 from tests.deliveries.conftest import exports_of, fail_export, finish_export, packed
+from tests.factories import make_link
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -129,8 +130,23 @@ def test_sheet_page_is_printable_and_names_the_approver(client, studio, started,
     assert "<td>Approved</td>" in page.text and "<td>alice" in page.text
     csv_response = client.get(reverse("delivery_sheet_csv", args=[delivery.uuid]))
     assert csv_response["Content-Disposition"] == 'attachment; filename="delivery-sheet.csv"'
-    rows = list(csv.DictReader(io.StringIO(csv_response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(csv_response.content.decode("utf-8-sig"))))
     assert [row["Approved by"] for row in rows] == ["alice", "—"]
+
+
+def test_the_sheet_csv_opens_in_a_spreadsheet_as_utf8(client, studio, started, deliverables):
+    guest = Guest(name="Clara\u2019s agency", link=make_link(deliverables[0], studio.alice))
+    review_decide(target=deliverables[0], state=ReviewState.APPROVED, guest=guest)
+    for export in exports_of(started):
+        finish_export(export)
+    delivery = packed(started)
+    client.force_login(studio.vera)
+    response = client.get(reverse("delivery_sheet_csv", args=[delivery.uuid]))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    # Excel reads a CSV as the machine's code page unless it starts with the byte order mark.
+    assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["Approved by"] for row in rows] == ["Clara\u2019s agency (guest)", "—"]
 
 
 def test_export_all_partial_offers_the_button_to_editors_only(studio, ad, ready):

@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def rows_of(response) -> list[dict]:
-    assert response["Content-Type"] == "text/csv"
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def review_playlist(studio, playlist, takes) -> None:
@@ -30,6 +30,18 @@ def review_playlist(studio, playlist, takes) -> None:
     )
     services.comment_resolve(user=studio.alice, comment=comment)
     services.comment_add(target=takes[0], body="Warmer light", user=studio.rita)
+
+
+def test_the_csv_opens_in_a_spreadsheet_as_utf8(client, studio, playlist, items):
+    services.comment_add(target=playlist, body="Clara\u2019s cut is warmer", user=studio.rita)
+    client.force_login(studio.vera)
+    response = client.get(reverse("playlist_review_report_csv", args=[playlist.uuid]))
+    # Excel reads a CSV as the machine's code page unless it starts with the byte order mark.
+    assert response.content.startswith("\ufeff".encode())
+    assert "Clara\u2019s cut is warmer" in response.content.decode("utf-8")
+    assert [r["Comment"] for r in rows_of(response) if r["Row"] == "Comment"] == [
+        "Clara\u2019s cut is warmer"
+    ]
 
 
 def test_a_playlists_report_as_a_csv(client, studio, playlist, items, takes):

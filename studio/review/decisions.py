@@ -2,15 +2,19 @@
 and the name they gave) has their own current decision: their latest. The take's or
 playlist's state follows from the reviewers' current decisions by the team's rule:
 
-- all must approve: any Reject makes it rejected, else any Request changes makes it changes
-  requested (a rejection says more than a request for changes, so it wins), else any Approve
-  makes it approved; with no current decision it is in review.
+- everyone who reviews must approve (one objection holds it): any Reject makes it rejected,
+  else any Request changes makes it changes requested (a rejection says more than a request
+  for changes, so it wins), else any Approve makes it approved, one alone included; with no
+  current decision it is in review.
 - an owner's approval is final: an owner's current Approve makes it approved whatever the
-  others said; without one, as all must approve. Whether a decider owns the team is read
+  others said; without one, as the first rule. Whether a decider owns the team is read
   with the decisions (`DecisionQuerySet.with_rule`), so a demoted owner's approval stops
   being final.
 
-A reviewer who takes their decision back (decides "in review") has no current decision."""
+A reviewer who takes their decision back (decides "in review") has no current decision. A
+guest's decisions count while their share link is live: an owner clears a guest's objection
+by revoking the link (the history keeps it). Decisions whose decider's account was deleted
+since are one reviewer's, so only the newest of them counts."""
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +24,7 @@ from studio.teams.models import ReviewRule
 
 from .models import Comment, Decision, ReviewState
 
-# The order in which "all must approve" lets one reviewer's state outweigh another's.
+# The order in which the default rule lets one reviewer's state outweigh another's.
 PRECEDENCE = (ReviewState.REJECTED, ReviewState.CHANGES_REQUESTED, ReviewState.APPROVED)
 
 
@@ -35,7 +39,9 @@ def key_of(
 
 def reviewer_key(decision: Decision) -> tuple:
     if not decision.guest_name and not decision.decided_by_id:
-        return ("gone", decision.pk)  # an account deleted since: a reviewer of its own
+        # Accounts deleted since: one reviewer, or each deleted account's superseded
+        # decisions would all count again.
+        return ("gone",)
     return key_of(
         user_id=decision.decided_by_id,
         link_id=decision.share_link_id,
@@ -44,11 +50,13 @@ def reviewer_key(decision: Decision) -> tuple:
 
 
 def current_decisions(decisions: Iterable[Decision]) -> list[Decision]:
-    """Each reviewer's latest decision, newest first, leaving out those taken back.
-    `decisions` come newest first (Decision's ordering)."""
+    """Each reviewer's latest decision, newest first, leaving out those taken back and those
+    of guests whose link is no longer live. `decisions` come newest first (Decision's
+    ordering)."""
     latest: dict[tuple, Decision] = {}
     for decision in decisions:
-        latest.setdefault(reviewer_key(decision), decision)
+        if decision.counts:
+            latest.setdefault(reviewer_key(decision), decision)
     return [d for d in latest.values() if d.state != ReviewState.IN_REVIEW]
 
 
@@ -99,6 +107,11 @@ class Review:
     @property
     def state(self) -> str:
         return derived_state(self.reviewers, rule_of(self.decisions))
+
+    @property
+    def has_guests(self) -> bool:
+        """Does a guest stand by a decision? The review block then says for how long."""
+        return any(d.guest_name for d in self.reviewers)
 
     @property
     def state_label(self) -> str:

@@ -48,9 +48,10 @@ class DecisionQuerySet(EitherTeamScopedQuerySet):
 
     def with_rule(self) -> "DecisionQuerySet":
         """With what deriving a state needs (studio/review/decisions.py), in the same query:
-        the team's review rule, and whether the decider owns the team now."""
+        the team's review rule, whether the decider owns the team now, and a guest's link
+        (whether it is still live)."""
         first, second = self.team_paths
-        return self.select_related("decided_by").annotate(
+        return self.select_related("decided_by", "share_link").annotate(
             team_pk=Coalesce(F(f"{first}_id"), F(f"{second}_id")),
             team_rule=Coalesce(F(f"{first}__review_rule"), F(f"{second}__review_rule")),
             by_owner=Exists(
@@ -105,6 +106,14 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_state_display()} by {self.decider_name}"
+
+    @property
+    def counts(self) -> bool:
+        """A guest's decision counts while their link is live: revoking the link (or its
+        expiry) clears it. Read `with_rule`, which loads the link in the same query."""
+        if not self.guest_name:
+            return True
+        return self.share_link is not None and self.share_link.is_live
 
     @property
     def decider_name(self) -> str:

@@ -24,7 +24,7 @@ from studio.teams.models import Action, Membership
 from studio.teams.services import require_action
 
 from .annotations import annotation_clean
-from .decisions import Review
+from .decisions import Review, key_of
 from .models import (
     COMMENT_MAX_LENGTH,
     GUEST_NAME_MAX_LENGTH,
@@ -71,6 +71,12 @@ def describe(target: Reviewable | Storyboard) -> str:
     if isinstance(target, Playlist):
         return f"playlist {target.name}"
     return f"storyboard {target.title}"
+
+
+def _take(target: Reviewable) -> Take | None:
+    """For the activity line: it keeps the take's shot, so the log can say "(now shot N)"
+    once shots are renumbered."""
+    return target if isinstance(target, Take) else None
 
 
 def _target_fields(target: Reviewable) -> dict:
@@ -154,6 +160,7 @@ def review_decide(*, target: Reviewable, state: str, user=None, guest: Guest | N
         verb=Verb.REVIEWED,
         subject=f"{describe(target)}: "
         + ("decision taken back" if state == ReviewState.IN_REVIEW else state_label.lower()),
+        take=_take(target),
         **_actor(user, guest),
     )
     return decision
@@ -222,6 +229,7 @@ def comment_add(
         storyboard=_storyboard(target),
         verb=Verb.COMMENTED,
         subject=f"{describe(target)}{where}",
+        take=_take(target),
         **_actor(user, guest),
     )
     return comment
@@ -249,6 +257,7 @@ def comment_resolve(*, user, comment: Comment, resolved: bool = True) -> Comment
         verb=Verb.REVIEWED,
         subject=f"{comment.author_name}'s comment on {describe(target)}: "
         + ("resolved" if resolved else "reopened"),
+        take=_take(target),
         actor=user,
     )
     return comment
@@ -348,7 +357,7 @@ def take_review_prefetches(prefix: str = "") -> list[Prefetch]:
         decisions_prefetch(prefix),
         Prefetch(
             f"{prefix}review_comments",
-            queryset=Comment.objects.select_related("author", "resolved_by"),
+            queryset=Comment.objects.select_related("author", "resolved_by", "share_link"),
             to_attr="prefetched_comments",
         ),
     ]
@@ -361,7 +370,7 @@ def review_of(target: Reviewable) -> Review:
         return Review(list(target.prefetched_decisions), list(target.prefetched_comments))
     return Review(
         list(target.review_decisions.with_rule()),
-        list(target.review_comments.select_related("author", "resolved_by")),
+        list(target.review_comments.select_related("author", "resolved_by", "share_link")),
     )
 
 
@@ -385,14 +394,24 @@ class PendingDeciders:
 
 def playlist_pending_deciders(playlist: Playlist, review: Review) -> PendingDeciders:
     """Who still has to decide on the playlist: the team's members whose role reviews and who
-    stand by no decision on it, and guests who commented but stand by none (one query)."""
+    stand by no decision on it, and guests who commented on a link still live but stand by
+    none: a guest is known as decisions know them, by link and name in any case (one query)."""
     decided_users = {d.decided_by_id for d in review.reviewers if d.decided_by_id}
-    decided_guests = {d.guest_name for d in review.reviewers if d.guest_name}
+    decided_guests = {
+        key_of(link_id=d.share_link_id, guest_name=d.guest_name)
+        for d in review.reviewers
+        if d.guest_name
+    }
     memberships = Membership.objects.filter(team=playlist.project.team).select_related("user")
     members = sorted(
         m.user.get_username()
         for m in memberships
         if m.allows(Action.REVIEW) and m.user_id not in decided_users
     )
-    guests = sorted({c.guest_name for c in review.comments if c.guest_name} - decided_guests)
+    waiting = {
+        key_of(link_id=c.share_link_id, guest_name=c.guest_name): c.guest_name
+        for c in review.comments
+        if c.guest_name and c.share_link is not None and c.share_link.is_live
+    }
+    guests = sorted({name for key, name in waiting.items() if key not in decided_guests})
     return PendingDeciders(members, guests)

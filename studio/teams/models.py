@@ -39,7 +39,10 @@ class ReviewRule(models.TextChoices):
     """How a take's or a playlist's state follows from its reviewers' own decisions (see
     studio/review/decisions.py, which applies it)."""
 
-    ALL_MUST_APPROVE = "all_must_approve", "All must approve"
+    ALL_MUST_APPROVE = (
+        "all_must_approve",
+        "Everyone who reviews must approve (one objection holds it)",
+    )
     OWNER_FINAL = "owner_final", "An owner's approval is final"
 
 

@@ -10,7 +10,8 @@ from studio.activity.models import Activity
 from studio.generation import services as generation
 from studio.generation.models import Take, TakeStatus
 from studio.projects import services as projects
-from tests.factories import make_shot
+from studio.review import services as review
+from tests.factories import make_shot, make_take
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,17 @@ def test_an_outsider_gets_404(client, studio):
     client.force_login(studio.oscar)
     response = client.get(reverse("project_activity", args=[studio.project.uuid]))
     assert response.status_code == 404
+
+
+def test_a_review_line_names_the_shot_as_it_is_now(client, studio):
+    take = make_take(studio.shot)
+    review.review_decide(target=take, state="approved", user=studio.rita)
+    comment = review.comment_add(target=take, body="Warmer light", user=studio.rita)
+    review.comment_resolve(user=studio.rita, comment=comment)
+    second = make_shot(studio.storyboard, 2, video_model=studio.veo)
+    projects.shot_move(user=studio.bob, shot=second, offset=-1)  # the lake is now shot 2
+    client.force_login(studio.vera)
+    page = log_page(client, studio)
+    assert "take 1 of shot 1 in Hero spot: approved" in page  # what it was called then
+    anchor = reverse("storyboard_detail", args=[studio.storyboard.uuid])
+    assert page.count(f'<a href="{anchor}#shot-{studio.shot.uuid}">(now shot 2)</a>') == 3

@@ -24,6 +24,7 @@ from tests.deliveries.conftest import (
     packed,
     video_bytes,
 )
+from tests.factories import make_link
 
 pytestmark = pytest.mark.django_db
 
@@ -354,7 +355,10 @@ def test_a_guests_formula_name_is_quoted_in_the_csv_not_in_the_html(started, del
     for export in exports_of(started):
         finish_export(export)
     Decision.objects.create(
-        playlist=deliverables[0], state=ReviewState.APPROVED, guest_name="=cmd|'/c calc'!A1"
+        playlist=deliverables[0],
+        state=ReviewState.APPROVED,
+        guest_name="=cmd|'/c calc'!A1",
+        share_link=make_link(deliverables[0], deliverables[0].project.created_by),
     )
     delivery = packed(started)
     files = entries(delivery)

@@ -85,7 +85,7 @@ def test_an_owners_approval_is_final_when_the_team_says_so(studio, takes):
     services.review_decide(target=takes[0], state=REJECTED, user=studio.rita)
     services.review_decide(target=takes[0], state=APPROVED, user=studio.alice)
     services.review_decide(target=takes[0], state=APPROVED, user=studio.bob)
-    assert services.review_of(takes[0]).state == REJECTED  # all must approve, by default
+    assert services.review_of(takes[0]).state == REJECTED  # one objection holds it, by default
     set_rule(studio, ReviewRule.OWNER_FINAL)
     assert services.review_of(takes[0]).state == APPROVED
     assert services.review_of(takes[0]).rule_label == "An owner's approval is final"
@@ -120,7 +120,8 @@ def test_the_review_block_lists_each_reviewer_and_presses_my_choice(client, stud
     assert '<span class="badge review-changes_requested">Changes requested</span>' in page
     bob = '<span class="reviewer-name">bob</span> <span class="decision decision-approved">'
     assert bob in page
-    assert '<span class="reviewer-name">rita</span>' in page and "All must approve" in page
+    assert '<span class="reviewer-name">rita</span>' in page
+    assert "Everyone who reviews must approve (one objection holds it)" in page
     # Rita's own choice is pressed, and pressing it sends "take it back".
     assert (
         'value="in_review" class="segment segment-changes_requested" aria-pressed="true" '
@@ -161,3 +162,59 @@ def test_the_delivery_sheet_says_the_derived_state_and_who_approved(studio, play
     reviews = services.playlist_reviews([playlist])
     row = sheet_row(export, size=1, sha256="0", review=reviews[playlist.pk])
     assert (row["review_state"], row["approved_by"]) == ("Approved", "rita, Clara (guest)")
+
+
+def test_a_guests_decision_counts_while_their_link_is_live(studio, playlist):
+    link = make_link(playlist, studio.alice)
+    services.review_decide(target=playlist, state=REJECTED, guest=Guest("Clara", link))
+    services.review_decide(target=playlist, state=APPROVED, user=studio.rita)
+    services.review_decide(target=playlist, state=APPROVED, user=studio.bob)
+    assert services.review_of(playlist).state == REJECTED
+    services.share_link_revoke(user=studio.alice, link=link)
+    review = services.review_of(playlist)
+    assert review.state == APPROVED
+    assert [d.decider_name for d in review.reviewers] == ["bob", "rita"]
+    assert len(review.decisions) == 3  # the history keeps it
+
+
+def test_a_guests_decision_stops_counting_when_their_link_expires(studio, playlist, time_machine):
+    link = make_link(playlist, studio.alice, days=1)
+    services.review_decide(target=playlist, state=REJECTED, guest=Guest("Clara", link))
+    services.review_decide(target=playlist, state=APPROVED, user=studio.rita)
+    assert services.review_of(playlist).state == REJECTED
+    time_machine.move_to(link.expires_at)
+    assert services.review_of(playlist).state == APPROVED
+    assert services.playlist_reviews([playlist])[playlist.pk].state == APPROVED
+
+
+def test_reading_the_state_costs_the_same_queries_with_guests(
+    studio, playlist, django_assert_num_queries
+):
+    link = make_link(playlist, studio.alice)
+    for name in ("Clara", "Dan", "Eve"):
+        services.review_decide(target=playlist, state=APPROVED, guest=Guest(name, link))
+    playlist = type(playlist).objects.get(pk=playlist.pk)
+    # decisions (+ decider, share link, rule, owner), comments
+    with django_assert_num_queries(2):
+        assert services.review_of(playlist).state == APPROVED
+
+
+def test_a_deleted_accounts_old_decisions_stay_superseded(studio, playlist):
+    services.review_decide(target=playlist, state=REJECTED, user=studio.rita)
+    services.review_decide(target=playlist, state=APPROVED, user=studio.rita)
+    services.review_decide(target=playlist, state=APPROVED, user=studio.bob)
+    studio.rita.delete()
+    review = services.review_of(playlist)
+    assert review.state == APPROVED
+    assert [(d.decider_name, d.state) for d in review.reviewers] == [
+        ("bob", APPROVED),
+        ("someone", APPROVED),
+    ]
+
+
+def test_owners_are_told_a_guests_decision_counts_while_the_link_is_live(client, studio, playlist):
+    link = make_link(playlist, studio.alice)
+    services.review_decide(target=playlist, state=REJECTED, guest=Guest("Clara", link))
+    client.force_login(studio.alice)
+    page = client.get(reverse("playlist_detail", args=[playlist.uuid])).text
+    assert "A guest's decision counts while their link is live" in page

@@ -222,3 +222,17 @@ def test_who_still_has_to_decide(studio, playlist, items):
     pending = services.playlist_pending_deciders(playlist, services.review_of(playlist))
     # Vera only views; Rita decided; Bob only took back a decision, which leaves none.
     assert pending.members == ["alice", "bob"] and pending.guests == ["Dan"]
+
+
+def test_who_still_has_to_decide_knows_a_guest_by_link_and_name(studio, playlist, items):
+    first, second = make_link(playlist, studio.alice), make_link(playlist, studio.alice)
+    services.comment_add(target=playlist, body="Hmm", guest=Guest(name="Clara", link=first))
+    services.review_decide(target=playlist, state="rejected", guest=Guest(name="clara", link=first))
+    services.comment_add(target=playlist, body="Ok", guest=Guest(name="Dan", link=second))
+    services.review_decide(target=playlist, state="approved", guest=Guest(name="Dan", link=first))
+    pending = services.playlist_pending_deciders(playlist, services.review_of(playlist))
+    # Clara decided, in another case; the Dan of the second link is not the first link's.
+    assert pending.guests == ["Dan"]
+    # A guest whose link is revoked can no longer decide: nobody waits for them.
+    services.share_link_revoke(user=studio.alice, link=second)
+    assert services.playlist_pending_deciders(playlist, services.review_of(playlist)).guests == []

@@ -18,7 +18,8 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def add_shots(studio, first: int, last: int) -> None:
     """Shots with three takes each (two finished), every finished one decided on twice and
-    commented on twice, one comment pinned."""
+    commented on twice, one comment pinned; the guest's on a live link."""
+    link = make_link(studio.storyboard, studio.alice)
     for position in range(first, last + 1):
         shot = Shot.objects.create(
             storyboard=studio.storyboard,
@@ -34,10 +35,16 @@ def add_shots(studio, first: int, last: int) -> None:
             )
             if number < 3:
                 Decision.objects.create(take=take, state="approved", decided_by=studio.rita)
-                Decision.objects.create(take=take, state="rejected", guest_name="Clara")
+                Decision.objects.create(
+                    take=take, state="rejected", guest_name="Clara", share_link=link
+                )
                 Comment.objects.create(take=take, author=studio.rita, body="Warmer")
                 Comment.objects.create(
-                    take=take, guest_name="Clara", body="Here", at_seconds=Decimal("1.5")
+                    take=take,
+                    guest_name="Clara",
+                    share_link=link,
+                    body="Here",
+                    at_seconds=Decimal("1.5"),
                 )
 
 

@@ -58,7 +58,8 @@ def test_an_unknown_rule_is_explained_beside_the_choice(client, studio):
 def test_members_read_the_rule_and_may_not_change_it(client, studio):
     client.force_login(studio.bob)
     page = client.get(reverse("team_detail", args=[studio.team.uuid])).text
-    assert "<p>All must approve</p>" in page and 'name="review_rule"' not in page
+    assert "<p>Everyone who reviews must approve (one objection holds it)</p>" in page
+    assert 'name="review_rule"' not in page
     url = reverse("team_review_rule", args=[studio.team.uuid])
     assert client.post(url, {"review_rule": "owner_final"}).status_code == 403
     assert rule_of(studio.team) == ReviewRule.ALL_MUST_APPROVE

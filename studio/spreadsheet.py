@@ -21,10 +21,14 @@ def spreadsheet_cell(value: object) -> object:
     return value
 
 
+def csv_bytes(text: str) -> bytes:
+    """A CSV file's bytes. Excel reads a CSV as the machine's code page unless it starts with
+    the UTF-8 byte order mark, which garbles curly quotes and non-ASCII names."""
+    return f"\ufeff{text}".encode()
+
+
 def csv_response(text: str, filename: str) -> HttpResponse:
-    """A CSV download. Excel reads a CSV as the machine's code page unless it starts with the
-    UTF-8 byte order mark, which garbles curly quotes and non-ASCII names; the charset in the
-    header is for everything else."""
-    response = HttpResponse(f"\ufeff{text}".encode(), content_type="text/csv; charset=utf-8")
+    """A CSV download (csv_bytes); the charset in the header is for everything but Excel."""
+    response = HttpResponse(csv_bytes(text), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

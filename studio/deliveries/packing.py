@@ -26,6 +26,7 @@ from studio.activity.services import activity_record
 from studio.playlists.exports import heartbeat_every, resend_after, stale_after
 from studio.playlists.models import ExportStatus
 from studio.review.services import playlist_reviews
+from studio.spreadsheet import csv_bytes
 
 from . import sheet
 from .models import Delivery, DeliveryFile, DeliveryQuerySet, DeliveryStatus, gone_message
@@ -253,7 +254,7 @@ def _pack(delivery: Delivery, held: DeliveryQuerySet, *, claimed_at: datetime) -
                 )
                 rows.append(row | {"file_name": entry})
             # The sheets are small text: deflated, unlike the videos.
-            archive.writestr(CSV_NAME, sheet.sheet_csv(rows), zipfile.ZIP_DEFLATED)
+            archive.writestr(CSV_NAME, csv_bytes(sheet.sheet_csv(rows)), zipfile.ZIP_DEFLATED)
             archive.writestr(HTML_NAME, sheet.sheet_html(delivery, rows), zipfile.ZIP_DEFLATED)
         size = target.stat().st_size
         # No heartbeat is written while the zip is stored: the claim is renewed for as long

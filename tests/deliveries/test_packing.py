@@ -93,7 +93,8 @@ def test_the_zip_holds_each_file_stored_and_the_sheets(ready):
 def test_the_csv_has_a_row_per_file_with_its_checksum(ready):
     exports = exports_of(ready)
     files = entries(ready)
-    rows = list(csv.DictReader(io.StringIO(files["delivery-sheet.csv"].decode())))
+    assert files["delivery-sheet.csv"].startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(files["delivery-sheet.csv"].decode("utf-8-sig"))))
     assert list(rows[0]) == [
         "Placement",
         "File name",
@@ -362,7 +363,7 @@ def test_a_guests_formula_name_is_quoted_in_the_csv_not_in_the_html(started, del
     )
     delivery = packed(started)
     files = entries(delivery)
-    rows = list(csv.DictReader(io.StringIO(files["delivery-sheet.csv"].decode())))
+    rows = list(csv.DictReader(io.StringIO(files["delivery-sheet.csv"].decode("utf-8-sig"))))
     assert rows[0]["Approved by"] == "'=cmd|'/c calc'!A1 (guest)"
     assert "<td>=cmd|&#x27;/c calc&#x27;!A1 (guest)" in files["delivery-sheet.html"].decode()
     assert delivery.sheet[0]["approved_by"] == "=cmd|'/c calc'!A1 (guest)"

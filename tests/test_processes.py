@@ -1,6 +1,7 @@
 """The process helpers shared by `make run`, the tests and the bench (devtools/processes.py)."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -80,6 +81,18 @@ def test_a_started_simulator_announces_its_url_and_stops_cleanly():
         assert url.startswith("http://127.0.0.1:")
         assert not processes.port_is_free(int(url.rsplit(":", 1)[1]))
     assert process.returncode == 0
+
+
+def test_a_simulator_stops_on_ctrl_c_and_sigterm_arriving_together():
+    """Ctrl-C in `make run` reaches every process of the terminal's group while the launcher
+    sends each child SIGTERM: two signals at once. The simulator once deadlocked on its own
+    stop flag there (a handler interrupting a handler holding the flag's lock), and outlived
+    the studio for hours."""
+    with processes.gateway_simulator(queue_seconds=0.1) as (_, process):
+        for _ in range(200):  # a burst, so that one arrives while another is being handled
+            process.send_signal(signal.SIGINT)
+            process.send_signal(signal.SIGTERM)
+        assert wait_for(lambda: process.poll() is not None, timeout=10), "still running"
 
 
 def test_a_silent_redis_is_reported_within_its_timeout():

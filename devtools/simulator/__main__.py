@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
+import time
 from dataclasses import fields
 from typing import Any
 
@@ -71,14 +71,19 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"Cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
-    stop = threading.Event()
+    # Ctrl-C and SIGTERM only leave a mark, taking no lock: a handler that set a threading.Event
+    # deadlocked when a second signal came while the first held the Event's lock (Ctrl-C in
+    # `make run` reaches every process while the launcher sends each SIGTERM), and the
+    # simulator outlived the studio. (Blocking them for sigwait instead would leave them blocked
+    # in the ffmpeg processes the renderer starts, which inherit the mask.)
+    stop_requested: list[int] = []
     for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: stop.set())
+        signal.signal(signal_number, lambda number, _: stop_requested.append(number))
     server.start()
     print(f"Gateway simulator listening on {server.url}", flush=True)
     try:
-        while not stop.wait(0.5):
-            pass
+        while not stop_requested:
+            time.sleep(0.2)
     finally:
         server.stop()
     return 0

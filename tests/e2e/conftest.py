@@ -1,12 +1,20 @@
 """Browser tests: Playwright drives Debian's Chromium against a live server, with a real Celery
-worker process, Redis and the gateway simulator behind it."""
+worker process, Redis and the gateway simulator behind it; and the finished takes and the ad
+that the playlist, timeline and deliverables tests start from."""
 
 import os
 import shutil
 
 import pytest
+from django.core.files import File
 from playwright.sync_api import expect, sync_playwright
 
+from devtools.simulator.video import VideoRenderer
+from studio.playlists.services import playlist_add_takes, playlist_create
+from studio.projects.models import Shot
+from studio.review.models import ReviewState
+from studio.review.services import review_decide
+from tests.factories import make_take
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
 
@@ -81,3 +89,42 @@ def studio_services(settings, live_server):
         env["STUDIO_POLL_FLOOR_SECONDS"] = "1"
         with celery_broker(broker_url), celery_worker(env):
             yield simulator
+
+
+@pytest.fixture
+def finished_takes(studio, tmp_path):
+    """Three shots with a finished, approved take each, as if the gateway had made them."""
+    (tmp_path / "renders").mkdir()
+    renderer = VideoRenderer(tmp_path / "renders")
+    shots = [studio.shot] + [
+        Shot.objects.create(
+            storyboard=studio.storyboard,
+            position=n,
+            prompt=f"Scene {n}",
+            duration=2,
+            aspect_ratio="16:9",
+            video_model=studio.veo,
+        )
+        for n in (2, 3)
+    ]
+    takes = []
+    for shot in shots:
+        path = renderer.render(prompt=f"Shot {shot.position}", duration=2, width=320, height=180)
+        take = make_take(shot, ratio="16:9", length=2)
+        take.resolution = "320x180"
+        with path.result(timeout=120).open("rb") as handle:
+            take.video.save("take.mp4", File(handle))
+        review_decide(target=take, state=ReviewState.APPROVED, user=studio.rita)
+        takes.append(take)
+    renderer.close()
+    return takes
+
+
+@pytest.fixture
+def ad(studio, finished_takes):
+    """The three finished 2 s takes as a 6 s YouTube ad, full to its target."""
+    ad = playlist_create(
+        user=studio.bob, project=studio.project, name="Hero", platform="youtube", target_seconds=6
+    )
+    playlist_add_takes(user=studio.bob, playlist=ad, takes=finished_takes)
+    return ad

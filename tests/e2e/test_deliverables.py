@@ -12,9 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from studio.playlists.models import Playlist
-from studio.playlists.services import playlist_add_takes, playlist_create
 from tests.e2e.helpers import loaded, log_in
-from tests.e2e.test_playlist import finished_takes  # noqa: F401 -- a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -25,15 +23,6 @@ SCREENSHOTS = os.environ.get("STUDIO_E2E_SCREENSHOTS")
 def picture(page, name: str) -> None:
     if SCREENSHOTS:
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def ad(studio, finished_takes):  # noqa: F811
-    ad = playlist_create(
-        user=studio.bob, project=studio.project, name="Hero", platform="youtube", target_seconds=6
-    )
-    playlist_add_takes(user=studio.bob, playlist=ad, takes=finished_takes)
-    return ad
 
 
 def test_make_deliverables_export_all_and_download_the_package(

@@ -4,47 +4,13 @@ dragging, previewed across an item boundary, exported and downloaded."""
 from pathlib import Path
 
 import pytest
-from django.core.files import File
 from playwright.sync_api import Page, expect
 
-from devtools.simulator.video import VideoRenderer
 from studio.gateway import probe_video
-from studio.projects.models import Shot
-from studio.review.models import ReviewState
-from studio.review.services import review_decide
 from tests.e2e.helpers import drag, loaded
-from tests.factories import PASSWORD, make_take
+from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def finished_takes(studio, tmp_path):
-    """Three shots with a finished, approved take each, as if the gateway had made them."""
-    (tmp_path / "renders").mkdir()
-    renderer = VideoRenderer(tmp_path / "renders")
-    shots = [studio.shot] + [
-        Shot.objects.create(
-            storyboard=studio.storyboard,
-            position=n,
-            prompt=f"Scene {n}",
-            duration=2,
-            aspect_ratio="16:9",
-            video_model=studio.veo,
-        )
-        for n in (2, 3)
-    ]
-    takes = []
-    for shot in shots:
-        path = renderer.render(prompt=f"Shot {shot.position}", duration=2, width=320, height=180)
-        take = make_take(shot, ratio="16:9", length=2)
-        take.resolution = "320x180"
-        with path.result(timeout=120).open("rb") as handle:
-            take.video.save("take.mp4", File(handle))
-        review_decide(target=take, state=ReviewState.APPROVED, user=studio.rita)
-        takes.append(take)
-    renderer.close()
-    return takes
 
 
 def expect_items(page: Page, labels: list[str]) -> None:

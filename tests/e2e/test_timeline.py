@@ -8,21 +8,10 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from studio.playlists.services import playlist_add_takes, playlist_create, playlist_item_finish
+from studio.playlists.services import playlist_item_finish
 from tests.e2e.helpers import loaded, log_in
-from tests.e2e.test_playlist import finished_takes  # noqa: F401 -- a fixture
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def ad(studio, finished_takes):  # noqa: F811
-    """Three 2 s takes against a 6 s target: the timeline is full to the mark."""
-    ad = playlist_create(
-        user=studio.bob, project=studio.project, name="Hero", platform="youtube", target_seconds=6
-    )
-    playlist_add_takes(user=studio.bob, playlist=ad, takes=finished_takes)
-    return ad
 
 
 def share_of_track(page: Page, locator) -> float:

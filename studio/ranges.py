@@ -1,8 +1,15 @@
-"""Serving stored media with HTTP Range support (206), so that seeking works in <video>."""
+"""Serving stored media with HTTP Range support (206), so that seeking works in <video>.
+
+Behind nginx (STUDIO_MEDIA_SERVING = "x-accel") the view still checks access, then hands the
+bytes to the proxy with an internal redirect: no web worker is held for a long download."""
 
 import re
+from urllib.parse import quote
 
+from django.conf import settings
+from django.core import checks
 from django.core.files.base import File
+from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
@@ -18,8 +25,39 @@ def ranged_file_response(
 ) -> HttpResponseBase:
     """The file, or the part of it the Range header asks for. Marked private: what the access
     check let through is for this user's browser, never a shared cache."""
-    response = _ranged(request, file, content_type)
+    storage = getattr(file, "storage", None)
+    if settings.STUDIO_MEDIA_SERVING == "x-accel" and isinstance(storage, FileSystemStorage):
+        response = _accel(file, content_type)
+    else:
+        response = _ranged(request, file, content_type)
     patch_cache_control(response, private=True)
+    return response
+
+
+MEDIA_SERVING_CHOICES = ("django", "x-accel")
+
+
+@checks.register(checks.Tags.compatibility)
+def check_media_serving(**kwargs) -> list[checks.CheckMessage]:
+    value = settings.STUDIO_MEDIA_SERVING
+    if value in MEDIA_SERVING_CHOICES:
+        return []
+    return [
+        checks.Error(
+            f"STUDIO_MEDIA_SERVING is {value!r}; "
+            f"it must be one of {', '.join(MEDIA_SERVING_CHOICES)}.",
+            hint='"django" serves media (with Range) from the web process; "x-accel" lets nginx '
+            "serve it after the access check (see docs/deployment.md).",
+            id="studio.E001",
+        )
+    ]
+
+
+def _accel(file: File, content_type: str) -> HttpResponseBase:
+    """An empty answer nginx replaces with the file (Range included) from its internal location.
+    The name is the storage's, relative to MEDIA_ROOT, which that location aliases."""
+    response = HttpResponse(content_type=content_type)
+    response["X-Accel-Redirect"] = settings.STUDIO_MEDIA_ACCEL_PREFIX + quote(file.name or "")
     return response
 
 

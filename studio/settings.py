@@ -141,6 +141,13 @@ MEDIA_URL = "media/"  # never served directly: media views check access first
 # encoding can triple (each byte of "é" becomes "%C3" or "%A9"), so 4 MB rather than 2.5.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+# Who sends a media file's bytes once the view has checked access: "django" (the default, what
+# `make run` and the tests use) streams it with Range from the web process; "x-accel" (behind
+# nginx, deploy/nginx.conf) answers with an X-Accel-Redirect to STUDIO_MEDIA_ACCEL_PREFIX + the
+# file's name, an internal location that nginx serves with Range itself. An unknown value fails
+# the start-up checks (studio.ranges.check_media_serving).
+STUDIO_MEDIA_SERVING = os.environ.get("STUDIO_MEDIA_SERVING", "django").strip().lower()
+STUDIO_MEDIA_ACCEL_PREFIX = os.environ.get("STUDIO_MEDIA_ACCEL_PREFIX", "/protected-media/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -154,6 +161,7 @@ STORAGES = {
 # run, development) they are printed on the console. The team page shows each invitation's
 # link to copy either way, so nobody waits on mail.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Veo Studio <studio@localhost>")
+SILENCED_SYSTEM_CHECKS: list[str] = []
 if os.environ.get("SMTP_HOST"):
     MAILERS = {
         "default": {
@@ -172,7 +180,7 @@ if os.environ.get("SMTP_HOST"):
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
     # On purpose, also in production: a studio without a mail server still invites by link.
-    SILENCED_SYSTEM_CHECKS = ["mail.E001"]
+    SILENCED_SYSTEM_CHECKS.append("mail.E001")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -219,8 +227,15 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Opt-in: both bind every subdomain, and preload outlives this deployment (browsers ship
+    # the list), so an operator turns them on knowingly, never by default.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+    # Off by choice, not by oversight: the deploy check's reminders for them stay quiet.
+    if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        SILENCED_SYSTEM_CHECKS.append("security.W005")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # Django's built-in Content Security Policy: no inline script or style, no eval. htmx is
 # configured (templates/base.html) not to inject its indicator styles and not to eval.

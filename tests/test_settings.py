@@ -75,3 +75,26 @@ def test_every_variable_the_settings_read_is_in_env_example():
     listed = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (root / ".env.example").read_text(), re.M))
     assert len(read) > 40  # the pattern still finds what the settings read
     assert sorted(read - listed) == []
+
+
+def settings_values(*names: str, **env: str) -> list[str]:
+    shown = ", ".join(f"s.{name}" for name in names)
+    code = f"from django.conf import settings as s; print({shown})"
+    result = manage("shell", "-c", code, **(PRODUCTION | env))
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-1].split()  # after the shell's "objects imported" line
+
+
+def test_hsts_subdomains_and_preload_are_opt_in():
+    names = ("SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD")
+    assert settings_values(*names) == ["31536000", "False", "False"]
+    opted = {"SECURE_HSTS_INCLUDE_SUBDOMAINS": "1", "SECURE_HSTS_PRELOAD": "1"}
+    assert settings_values(*names, **opted) == ["31536000", "True", "True"]
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **(PRODUCTION | opted))
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_unknown_media_serving_mode_refuses_to_start():
+    result = manage("check", **(PRODUCTION | {"STUDIO_MEDIA_SERVING": "nginx"}))
+    assert result.returncode != 0
+    assert "studio.E001" in result.stderr and "STUDIO_MEDIA_SERVING is 'nginx'" in result.stderr

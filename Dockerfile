@@ -17,7 +17,7 @@ RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))
     && rm /tmp/runtime.txt
 
 # Named paths rather than `COPY . .`: the build context may hold .venv, var/ and .git.
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY studio ./studio
 COPY templates ./templates
 COPY static ./static
@@ -31,4 +31,4 @@ RUN useradd --create-home --uid 1000 studio \
 USER studio
 
 EXPOSE 8000
-CMD ["gunicorn", "studio.wsgi:application", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "-c", "gunicorn.conf.py", "studio.wsgi:application"]

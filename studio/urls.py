@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from studio.health import healthz
+
 urlpatterns = [
+    # Answered by studio.health's middleware before any other; the route names it for reverse().
+    path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Django's own password views, in templates/registration/; reset mails go through the

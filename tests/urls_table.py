@@ -380,6 +380,7 @@ GUEST_ROUTES = [
 ]
 
 EXEMPT = {
+    "healthz": "the container's and the proxy's health check: no login, says only ok or 503",
     "login": "the way in: open to everyone",
     "logout": "the way out: open to everyone",
     "gateway_webhook": "the gateway's, not a person's: no login, a signature (test_webhooks.py)",

@@ -2,11 +2,17 @@
 runs gunicorn with gunicorn.conf.py and hands media to nginx, and nginx's internal location is
 the studio's accel prefix. nginx itself checks the file when it is installed."""
 
+import os
 import re
 import shutil
+import socket
 import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 from django.conf import settings
@@ -15,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 NGINX_CONF = (ROOT / "deploy" / "nginx.conf").read_text()
 SERVICES = COMPOSE["services"]
+NGINX = shutil.which("nginx", path="/usr/sbin:/usr/bin")
+ROOT_USER = os.geteuid() == 0
 
 
 def test_compose_has_the_stack():
@@ -55,13 +63,80 @@ def test_the_upload_limit_fits_the_largest_upload():
     assert megabytes * 1024 * 1024 > MUSIC_MAX_BYTES
 
 
-@pytest.mark.skipif(not shutil.which("nginx", path="/usr/sbin:/usr/bin"), reason="no nginx here")
+@pytest.mark.skipif(not NGINX, reason="no nginx here")
 def test_nginx_accepts_the_config(tmp_path):
     # The upstream's name resolves only inside compose; the rest is checked as written.
     conf = tmp_path / "nginx.conf"
     conf.write_text(NGINX_CONF.replace("server web:8000;", "server 127.0.0.1:8000;"))
-    nginx = shutil.which("nginx", path="/usr/sbin:/usr/bin")
     result = subprocess.run(
-        [nginx, "-t", "-c", str(conf)], capture_output=True, text=True, timeout=30
+        [str(NGINX), "-t", "-c", str(conf)], capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0, result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# Not as another user: nginx would fail to create its compiled-in temp directories.
+@pytest.mark.skipif(not (NGINX and ROOT_USER), reason="needs nginx, run as root")
+def test_nginx_serves_an_accel_redirect_with_range_and_hides_the_location(tmp_path):
+    """The config as written, with a stand-in for the studio that answers as studio.ranges does
+    in x-accel mode: nginx sends the named file's requested bytes, keeps the studio's headers,
+    and a browser cannot ask the internal location for a file itself."""
+    media = tmp_path / "media" / "exports"
+    media.mkdir(parents=True)
+    (media / "café cut.mp4").write_bytes(b"0123456789")
+    accel = "/protected-media/exports/caf%C3%A9%20cut.mp4"
+
+    class Studio(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            for name, value in [
+                ("Content-Type", "video/mp4"),
+                ("Cache-Control", "private"),
+                ("Content-Disposition", 'attachment; filename="cut.mp4"'),
+                ("X-Accel-Redirect", accel),
+                ("Content-Length", "0"),
+            ]:
+                self.send_header(name, value)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    upstream = HTTPServer(("127.0.0.1", 0), Studio)
+    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    port = free_port()
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        NGINX_CONF.replace("server web:8000;", f"server 127.0.0.1:{upstream.server_port};")
+        .replace("listen 80;", f"listen 127.0.0.1:{port};")
+        .replace("alias /app/var/media/;", f"alias {tmp_path}/media/;")
+        .replace("pid /tmp/nginx.pid;", f"pid {tmp_path}/nginx.pid;")
+        # As root nginx's workers would drop to nobody, who cannot enter pytest's private tmp.
+        .replace("worker_processes auto;", "worker_processes 1;\nuser root;")
+    )
+    server = subprocess.Popen([NGINX, "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        browser = httpx.Client(trust_env=False)  # straight to 127.0.0.1, never a proxy
+        part = browser.get(base + "/exports/download", headers={"Range": "bytes=2-4"})
+        assert part.status_code == 206 and part.content == b"234"
+        assert part.headers["Content-Range"] == "bytes 2-4/10"
+        assert part.headers["Content-Type"] == "video/mp4"
+        assert part.headers["Cache-Control"] == "private"
+        assert part.headers["Content-Disposition"] == 'attachment; filename="cut.mp4"'
+        assert browser.get(base + accel).status_code == 404
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        upstream.shutdown()

@@ -1,6 +1,7 @@
 """docker-compose.yml and deploy/nginx.conf agree with the studio: the services are there, web
 runs gunicorn with gunicorn.conf.py and hands media to nginx, and nginx's internal location is
-the studio's accel prefix. nginx itself checks the file when it is installed."""
+the studio's accel prefix. nginx itself (Debian's, which .ci/run installs) checks the file and
+serves a stand-in studio's X-Accel-Redirect with it."""
 
 import os
 import re
@@ -21,8 +22,27 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 NGINX_CONF = (ROOT / "deploy" / "nginx.conf").read_text()
 SERVICES = COMPOSE["services"]
-NGINX = shutil.which("nginx", path="/usr/sbin:/usr/bin")
 ROOT_USER = os.geteuid() == 0
+
+
+@pytest.fixture
+def nginx() -> str:
+    found = shutil.which("nginx", path="/usr/sbin:/usr/bin")
+    if found is None:
+        pytest.fail("The proxy's tests need nginx: apt-get install -y nginx-light")
+    return found
+
+
+def runnable(conf: str, tmp_path: Path) -> str:
+    """The config, runnable by anyone from `tmp_path`: the temp directories nginx would make
+    where it was built to (root's) are the test's own."""
+    temp = "".join(
+        f"    {kind}_temp_path {tmp_path}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    return conf.replace("pid /tmp/nginx.pid;", f"pid {tmp_path}/nginx.pid;").replace(
+        "http {\n", "http {\n" + temp, 1
+    )
 
 
 def test_compose_has_the_stack():
@@ -63,13 +83,14 @@ def test_the_upload_limit_fits_the_largest_upload():
     assert megabytes * 1024 * 1024 > MUSIC_MAX_BYTES
 
 
-@pytest.mark.skipif(not NGINX, reason="no nginx here")
-def test_nginx_accepts_the_config(tmp_path):
+def test_nginx_accepts_the_config(nginx, tmp_path):
     # The upstream's name resolves only inside compose; the rest is checked as written.
     conf = tmp_path / "nginx.conf"
-    conf.write_text(NGINX_CONF.replace("server web:8000;", "server 127.0.0.1:8000;"))
+    conf.write_text(
+        runnable(NGINX_CONF.replace("server web:8000;", "server 127.0.0.1:8000;"), tmp_path)
+    )
     result = subprocess.run(
-        [str(NGINX), "-t", "-c", str(conf)], capture_output=True, text=True, timeout=30
+        [nginx, "-e", "stderr", "-t", "-c", str(conf)], capture_output=True, text=True, timeout=30
     )
     assert result.returncode == 0, result.stderr
 
@@ -80,9 +101,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-# Not as another user: nginx would fail to create its compiled-in temp directories.
-@pytest.mark.skipif(not (NGINX and ROOT_USER), reason="needs nginx, run as root")
-def test_nginx_serves_an_accel_redirect_with_range_and_hides_the_location(tmp_path):
+def test_nginx_serves_an_accel_redirect_with_range_and_hides_the_location(nginx, tmp_path):
     """The config as written, with a stand-in for the studio that answers as studio.ranges does
     in x-accel mode: nginx sends the named file's requested bytes, keeps the studio's headers,
     and a browser cannot ask the internal location for a file itself."""
@@ -111,15 +130,20 @@ def test_nginx_serves_an_accel_redirect_with_range_and_hides_the_location(tmp_pa
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port = free_port()
     conf = tmp_path / "nginx.conf"
+    # As root, nginx's workers would drop to nobody, who cannot enter pytest's private tmp.
+    workers = "worker_processes 1;" + ("\nuser root;" if ROOT_USER else "")
     conf.write_text(
-        NGINX_CONF.replace("server web:8000;", f"server 127.0.0.1:{upstream.server_port};")
-        .replace("listen 80;", f"listen 127.0.0.1:{port};")
-        .replace("alias /app/var/media/;", f"alias {tmp_path}/media/;")
-        .replace("pid /tmp/nginx.pid;", f"pid {tmp_path}/nginx.pid;")
-        # As root nginx's workers would drop to nobody, who cannot enter pytest's private tmp.
-        .replace("worker_processes auto;", "worker_processes 1;\nuser root;")
+        runnable(
+            NGINX_CONF.replace("server web:8000;", f"server 127.0.0.1:{upstream.server_port};")
+            .replace("listen 80;", f"listen 127.0.0.1:{port};")
+            .replace("alias /app/var/media/;", f"alias {tmp_path}/media/;")
+            .replace("worker_processes auto;", workers),
+            tmp_path,
+        )
     )
-    server = subprocess.Popen([NGINX, "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [nginx, "-e", "stderr", "-c", str(conf), "-g", "daemon off;"], stderr=subprocess.PIPE
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):

@@ -6,15 +6,13 @@ import os
 import shutil
 
 import pytest
-from django.core.files import File
 from playwright.sync_api import expect, sync_playwright
 
-from devtools.simulator.video import VideoRenderer
 from studio.playlists.services import playlist_add_takes, playlist_create
 from studio.projects.models import Shot
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
-from tests.factories import make_take
+from tests.e2e.rendered import rendered_takes
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
 
@@ -94,8 +92,6 @@ def studio_services(settings, live_server):
 @pytest.fixture
 def finished_takes(studio, tmp_path):
     """Three shots with a finished, approved take each, as if the gateway had made them."""
-    (tmp_path / "renders").mkdir()
-    renderer = VideoRenderer(tmp_path / "renders")
     shots = [studio.shot] + [
         Shot.objects.create(
             storyboard=studio.storyboard,
@@ -107,16 +103,9 @@ def finished_takes(studio, tmp_path):
         )
         for n in (2, 3)
     ]
-    takes = []
-    for shot in shots:
-        path = renderer.render(prompt=f"Shot {shot.position}", duration=2, width=320, height=180)
-        take = make_take(shot, ratio="16:9", length=2)
-        take.resolution = "320x180"
-        with path.result(timeout=120).open("rb") as handle:
-            take.video.save("take.mp4", File(handle))
+    takes = rendered_takes(shots, tmp_path, length=2, ratio="16:9", resolution="320x180")
+    for take in takes:
         review_decide(target=take, state=ReviewState.APPROVED, user=studio.rita)
-        takes.append(take)
-    renderer.close()
     return takes
 
 

@@ -13,9 +13,9 @@ from studio.projects.models import Shot
 from tests.factories import make_take
 
 
-def rendered_takes(shots: list[Shot], tmp_path: Path, *, length: int = 4) -> list[Take]:
+def rendered_takes(shots: list[Shot], tmp_path: Path, *, length: int = 4, **fields) -> list[Take]:
     """A finished take of each shot (a shot named twice gets two), `length` seconds at 320x180,
-    rendered side by side."""
+    rendered side by side; `fields` as make_take takes them."""
     folder = tmp_path / "renders"
     folder.mkdir(exist_ok=True)
     renderer = VideoRenderer(folder)
@@ -28,7 +28,7 @@ def rendered_takes(shots: list[Shot], tmp_path: Path, *, length: int = 4) -> lis
         ]
         takes = []
         for n, (shot, render) in enumerate(zip(shots, renders, strict=True), start=1):
-            take = make_take(shot, length=length)
+            take = make_take(shot, length=length, **fields)
             video = render.result(timeout=120)
             with video.open("rb") as handle:
                 take.video.save("take.mp4", File(handle))

@@ -302,6 +302,27 @@ AIGATEWAY_RPM = int(os.environ.get("AIGATEWAY_RPM", "600"))
 STUDIO_BUDGET_REDIS_URL = os.environ.get(
     "STUDIO_BUDGET_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
+# The cache: what many members ask for at once (a storyboard drawn at one version) is drawn once
+# and shared by every web process through Redis. Cache keys carry what their answer shows, so
+# nothing is invalidated by hand and a process that keeps its own cache (without a Redis: the
+# embedded broker of `make run`) is only less shared, never stale. Keys carry the prefix too.
+STUDIO_CACHE_REDIS_URL = os.environ.get("STUDIO_CACHE_REDIS_URL", STUDIO_BUDGET_REDIS_URL)
+
+
+def cache_settings(redis_url: str) -> dict[str, dict[str, object]]:
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"{STUDIO_REDIS_PREFIX}:cache",
+            "TIMEOUT": 600,
+        }
+    }
+
+
+CACHES = cache_settings(STUDIO_CACHE_REDIS_URL)
 # A step handed out or claimed is left alone this long (a gateway call, or storing one video,
 # fits well inside: a batch renews each take's lease as it stores it); after that it is handed
 # out again. The sweep calls a submit stale, or an unapplied webhook event lost, this long after

@@ -15,6 +15,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
 
+from studio import settings as studio_settings
 from studio.catalog.models import VideoModel
 from studio.generation.models import Take
 from studio.playlists.models import Playlist
@@ -189,17 +190,23 @@ def pytest_configure(config: pytest.Config) -> None:
         "CELERY_BROKER_URL": f"{base}/0",
         "STUDIO_BUDGET_REDIS_URL": f"{base}/1",
         "TEST_BUDGET_REDIS_URL": f"{base}/2",
+        "STUDIO_CACHE_REDIS_URL": f"{base}/3",
     }
     os.environ.update(urls)
     settings.CELERY_BROKER_URL = urls["CELERY_BROKER_URL"]
     settings.STUDIO_BUDGET_REDIS_URL = urls["STUDIO_BUDGET_REDIS_URL"]
+    settings.CACHES = studio_settings.cache_settings(urls["STUDIO_CACHE_REDIS_URL"])
 
 
 @pytest.fixture(autouse=True)
 def fresh_redis(settings):
     """Each test starts with the whole gateway budget (a 429 in one test pauses only that one)
     and an empty test queue (nothing left over from another test's takes)."""
-    for url in (settings.STUDIO_BUDGET_REDIS_URL, settings.CELERY_BROKER_URL):
+    for url in (
+        settings.STUDIO_BUDGET_REDIS_URL,
+        settings.CELERY_BROKER_URL,
+        settings.CACHES["default"]["LOCATION"],
+    ):
         with redis.Redis.from_url(url) as client:
             client.flushdb()
 

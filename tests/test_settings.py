@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import redis
 from django.test import Client
 from django.urls import reverse
 
@@ -98,3 +99,22 @@ def test_an_unknown_media_serving_mode_refuses_to_start():
     result = manage("check", **(PRODUCTION | {"STUDIO_MEDIA_SERVING": "nginx"}))
     assert result.returncode != 0
     assert "studio.E001" in result.stderr and "STUDIO_MEDIA_SERVING is 'nginx'" in result.stderr
+
+
+def test_the_cache_is_shared_in_redis_under_the_prefix_or_kept_per_process_without_one():
+    from studio.settings import cache_settings
+
+    shared = cache_settings("redis://cache.internal:6379/2")["default"]
+    assert shared["LOCATION"] == "redis://cache.internal:6379/2"
+    assert str(shared["KEY_PREFIX"]).startswith("veo-studio:")
+    assert cache_settings("")["default"]["BACKEND"].endswith("LocMemCache")
+
+
+def test_the_tests_cache_is_the_test_session_s_own_redis(settings):
+    from django.core.cache import cache
+
+    cache.set("probe", "1")
+    location = settings.CACHES["default"]["LOCATION"]
+    assert ":6379/" not in location
+    with redis.Redis.from_url(location) as client:
+        assert any(key.endswith(b":probe") for key in client.keys("*"))

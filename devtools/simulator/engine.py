@@ -82,6 +82,9 @@ class SimulatedGateway:
         self._last_poll: dict[tuple[str, str], float] = {}
         # Requests per endpoint, and answers worth counting ("429", "304", ...).
         self._counts: Counter[str] = Counter()
+        # Media requests by the Host they were sent to: workers that reach the gateway by
+        # different names (127.0.0.1, localhost) are told apart (bench/machines.py).
+        self._media_by_host: Counter[str] = Counter()
         self._billed_cents_total = 0
         self._spread_random = _seeded(config.seed)
 
@@ -160,10 +163,14 @@ class SimulatedGateway:
                 job.status = "cancelled"
             return Reply(200, self._record(job, call.origin))
 
-    def media_file(self, job_id: str, expires: str, sig: str, *, with_authorization: bool) -> Path:
-        """The video behind a signed media URL; raises Refused (403 or 404) otherwise."""
+    def media_file(
+        self, job_id: str, expires: str, sig: str, *, with_authorization: bool, host: str = ""
+    ) -> Path:
+        """The video behind a signed media URL; raises Refused (403 or 404) otherwise. `host`
+        is the request's Host header, counted per host."""
         with self._lock:
             self._counts["media"] += 1
+            self._media_by_host[host] += 1
             if with_authorization:
                 self._counts["media_with_authorization"] += 1
             expected = self._sign(job_id, expires).encode()
@@ -193,6 +200,7 @@ class SimulatedGateway:
                 "rate_limited": self._counts["429"],
                 "not_modified": self._counts["304"],
                 "media_requests_with_authorization": self._counts["media_with_authorization"],
+                "media_by_host": dict(self._media_by_host),
                 "faults": self._faults.pending(),
                 "webhooks": self._webhooks.deliveries(),
                 "config": self.config.as_json(),

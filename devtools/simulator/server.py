@@ -107,6 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
             expires=query.get("expires", [""])[0],
             sig=query.get("sig", [""])[0],
             with_authorization="Authorization" in self.headers,
+            host=self.headers["Host"] or "",
         )
         size = path.stat().st_size
         byte_range = parse_range(self.headers["Range"], size)

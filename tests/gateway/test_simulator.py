@@ -266,6 +266,21 @@ def test_media_url_with_a_changed_signature_is_forbidden(simulator):
     assert later.status_code == 403
 
 
+def test_media_requests_are_counted_by_the_host_they_were_sent_to(simulator):
+    """Two workers reaching the gateway by different names are told apart (bench.machines)."""
+    record = complete_now(simulator, post_job(simulator).json()["id"])
+    url = video_url(record)
+    port = url.split("/")[2].split(":")[1]
+
+    httpx.get(url)
+    httpx.get(url, headers={"Host": f"localhost:{port}"})
+    httpx.get(url, headers={"Host": f"localhost:{port}"})
+
+    state = simulator.state()
+    assert state["media_by_host"] == {f"127.0.0.1:{port}": 1, f"localhost:{port}": 2}
+    assert state["requests"]["media"] == 3
+
+
 # Webhooks.
 
 

@@ -1,7 +1,9 @@
 """Serving stored media with HTTP Range support (206), so that seeking works in <video>.
 
 Behind nginx (STUDIO_MEDIA_SERVING = "x-accel") the view still checks access, then hands the
-bytes to the proxy with an internal redirect: no web worker is held for a long download."""
+bytes to the proxy with an internal redirect: no web worker is held for a long download. With
+media in object storage (STUDIO_STORAGE = "s3") the view answers, after the same check, with a
+redirect to a short-lived signed URL of the store, which serves Range itself."""
 
 import re
 from urllib.parse import quote
@@ -10,9 +12,18 @@ from django.conf import settings
 from django.core import checks
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+
+from studio.object_storage import StudioS3Storage, is_object_storage, signed_url
 
 # Offsets past 18 digits (an exabyte) are no file's: such a header is ignored, as RFC 9110
 # lets a server do with a range it cannot satisfy; the whole file is sent.
@@ -21,16 +32,35 @@ CHUNK = 256 * 1024
 
 
 def ranged_file_response(
-    request: HttpRequest, file: File, *, content_type: str
+    request: HttpRequest, file: File, *, content_type: str, attachment: str | None = None
 ) -> HttpResponseBase:
-    """The file, or the part of it the Range header asks for. Marked private: what the access
-    check let through is for this user's browser, never a shared cache."""
+    """The file, or the part of it the Range header asks for; a download named `attachment`
+    when given. Marked private: what the access check let through is for this user's browser,
+    never a shared cache."""
     storage = getattr(file, "storage", None)
+    if is_object_storage(storage):
+        return store_redirect(
+            storage, file.name or "", content_type=content_type, attachment=attachment
+        )
     if settings.STUDIO_MEDIA_SERVING == "x-accel" and isinstance(storage, FileSystemStorage):
         response = _accel(file, content_type)
     else:
         response = _ranged(request, file, content_type)
     patch_cache_control(response, private=True)
+    if attachment is not None:
+        response["Content-Disposition"] = content_disposition_header(True, attachment)
+    return response
+
+
+def store_redirect(
+    storage: StudioS3Storage, name: str, *, content_type: str, attachment: str | None = None
+) -> HttpResponseBase:
+    """A 302 to the object's signed URL. The redirect itself is never stored: the URL in it
+    expires in minutes, and it is this user's."""
+    disposition = None if attachment is None else content_disposition_header(True, attachment)
+    url = signed_url(storage, name, content_type=content_type, disposition=disposition)
+    response = HttpResponseRedirect(url)
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 

@@ -23,6 +23,7 @@ from studio.projects.models import Project, Shot, Storyboard
 from studio.teams.models import Role, Team
 from tests.factories import make_playlist, make_shot, make_take, make_user
 from tests.live_services import redis_server
+from tests.object_store import s3_server, s3_storage  # noqa: F401
 from tests.simulator_fixtures import gateway_client, simulator, simulator_config  # noqa: F401
 from tests.urls_table import build_world
 

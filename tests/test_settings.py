@@ -118,3 +118,47 @@ def test_the_tests_cache_is_the_test_session_s_own_redis(settings):
     assert ":6379/" not in location
     with redis.Redis.from_url(location) as client:
         assert any(key.endswith(b":probe") for key in client.keys("*"))
+
+
+def test_an_unknown_or_bucketless_storage_refuses_to_start():
+    unknown = manage("check", **(PRODUCTION | {"STUDIO_STORAGE": "disk"}))
+    assert unknown.returncode != 0
+    assert "studio.E002" in unknown.stderr and "STUDIO_STORAGE is 'disk'" in unknown.stderr
+    bucketless = manage("check", **(PRODUCTION | {"STUDIO_STORAGE": "s3"}))
+    assert bucketless.returncode != 0
+    assert "studio.E003" in bucketless.stderr
+
+
+MINIO = {
+    "STUDIO_STORAGE": "s3",
+    "STUDIO_S3_BUCKET": "studio-media",
+    "STUDIO_S3_ENDPOINT_URL": "http://minio:9000",
+    "STUDIO_S3_PUBLIC_ENDPOINT_URL": "https://media.example.com",
+}
+
+
+def media_policy(**env: str) -> list[str]:
+    code = (
+        "from django.conf import settings as s; "
+        "print(' '.join(s.SECURE_CSP['img-src'][2:] + ['|'] + s.SECURE_CSP['media-src'][1:]))"
+    )
+    result = manage("shell", "-c", code, **(PRODUCTION | env))
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-1].split()
+
+
+def test_the_media_policy_allows_the_store_s_public_origin_only_when_media_is_there():
+    assert media_policy() == ["|"]
+    assert media_policy(**MINIO) == ["https://media.example.com", "|", "https://media.example.com"]
+    aws = {
+        "STUDIO_STORAGE": "s3",
+        "STUDIO_S3_BUCKET": "acme-media",
+        "STUDIO_S3_REGION": "eu-west-1",
+    }
+    origin = "https://acme-media.s3.eu-west-1.amazonaws.com"
+    assert media_policy(**aws) == [origin, "|", origin]
+
+
+def test_deploy_check_is_clean_with_media_in_s3():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **(PRODUCTION | MINIO))
+    assert result.returncode == 0, result.stderr

@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -123,7 +124,7 @@ def brand_kit_delete(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 
 @login_required
 @require_GET
-def brand_kit_logo(request: AuthenticatedHttpRequest, uuid) -> FileResponse:
+def brand_kit_logo(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase:
     return logo_response(get_brand_kit(request, uuid))
 
 

@@ -95,10 +95,10 @@ def delivery_package(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBas
     delivery = get_delivery(request, uuid)
     if delivery.status != DeliveryStatus.READY or not delivery.package:
         return _not_ready()
-    response = ranged_file_response(request, delivery.package, content_type="application/zip")
     name = (delivery.package.name or "").rsplit("/", 1)[-1]
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return ranged_file_response(
+        request, delivery.package, content_type="application/zip", attachment=name
+    )
 
 
 @login_required

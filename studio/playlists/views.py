@@ -320,10 +320,10 @@ def export_download(request: AuthenticatedHttpRequest, uuid) -> HttpResponseBase
     export = get_object_or_404(Export.objects.for_user(request.user), uuid=uuid)
     if not export.video:
         return HttpResponse("This export is not ready.", status=404, content_type="text/plain")
-    response = ranged_file_response(request, export.video, content_type="video/mp4")
-    if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
-    return response
+    attachment = export.file_name if request.GET.get("download") else None
+    return ranged_file_response(
+        request, export.video, content_type="video/mp4", attachment=attachment
+    )
 
 
 @login_required

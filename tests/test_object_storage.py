@@ -1,0 +1,33 @@
+"""Media in a private S3 bucket: what the store accepts, what it refuses, and what the studio
+asks of it. The store is moto's server (tests/object_store.py), a real S3 API on a real port."""
+
+import httpx
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from studio.object_storage import StudioS3Storage, signed_url
+
+
+def test_the_default_storage_is_the_bucket_while_s3_is_on(s3_storage):
+    assert isinstance(default_storage, StudioS3Storage)
+    name = default_storage.save("takes/clip.mp4", ContentFile(b"x" * 1000))
+    assert s3_storage.keys() == [name]
+
+
+def test_a_signed_url_serves_a_range_and_a_tampered_or_unsigned_one_is_refused(s3_storage):
+    name = default_storage.save("takes/clip.mp4", ContentFile(bytes(range(256)) * 4))
+    url = signed_url(
+        default_storage,
+        name,
+        content_type="video/mp4",
+        disposition='attachment; filename="Hero cut.mp4"',
+    )
+
+    answer = httpx.get(url, headers={"Range": "bytes=0-99"})
+    assert answer.status_code == 206
+    assert answer.content == bytes(range(100))
+    assert answer.headers["Content-Type"] == "video/mp4"
+    assert answer.headers["Content-Disposition"] == 'attachment; filename="Hero cut.mp4"'
+
+    assert httpx.get(url.replace("video%2Fmp4", "text%2Fhtml")).status_code == 403
+    assert httpx.get(url.split("?")[0]).status_code == 403

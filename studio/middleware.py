@@ -1,6 +1,7 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 
 
 def revalidate_pages(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -14,3 +15,20 @@ def revalidate_pages(get_response: Callable[[HttpRequest], HttpResponse]):
         return response
 
     return middleware
+
+
+class CompressHtml(GZipMiddleware):
+    """Gzip for the studio's own HTML answers only: a 300-shot storyboard is a few hundred KB
+    of markup that repeats itself. Never media (a video compresses to nothing and its Range
+    answers would break), never a streamed or partial answer, never what is encoded already.
+    Django's GZipMiddleware does the compressing, with its BREACH mitigation (random bytes in
+    the gzip header, so that the length of a page carrying a CSRF token says nothing)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if (
+            response.streaming
+            or response.status_code != 200
+            or not response.get("Content-Type", "").startswith("text/html")
+        ):
+            return response
+        return super().process_response(request, response)

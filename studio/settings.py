@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "studio.health.answer_health_checks",  # first: the probe needs no host, https or session
+    "studio.middleware.CompressHtml",  # sees the answer last: gzips the studio's HTML only
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -2,12 +2,15 @@
 signed URL a media view redirects to once it has checked access."""
 
 import threading
+from pathlib import Path
 from typing import TypeGuard
 
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.core import checks
 from django.core.files.storage import Storage
 from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 STORAGE_CHOICES = ("local", "s3")
 
@@ -45,6 +48,16 @@ class StudioS3Storage(S3Storage):
             ExpiresIn=self.querystring_expire if expire is None else expire,
             HttpMethod=http_method,
         )
+
+    def download(self, name: str, target: Path) -> None:
+        """Stream the object into the file `target` (in parts, never whole in memory)."""
+        key = self._normalize_name(clean_name(name))
+        try:
+            self.bucket.Object(key).download_file(str(target), Config=self.transfer_config)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}:
+                raise FileNotFoundError(f"{name} is not in the bucket.") from error
+            raise
 
 
 def is_object_storage(storage: Storage | None) -> TypeGuard[StudioS3Storage]:

@@ -192,6 +192,9 @@ def s3_storage_settings(
             "file_overwrite": False,
             "signature_version": "s3v4",
             "addressing_style": "path" if endpoint_url else "virtual",
+            # A file read through the storage (a delivery zipping its exports) is fetched
+            # into a temporary file: past this size on disk, not in the process's memory.
+            "max_memory_size": 8 * 1024 * 1024,
         },
     }
 

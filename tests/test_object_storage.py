@@ -1,11 +1,16 @@
 """Media in a private S3 bucket: what the store accepts, what it refuses, and what the studio
 asks of it. The store is moto's server (tests/object_store.py), a real S3 API on a real port."""
 
+from pathlib import Path
+
 import httpx
+import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from studio.object_storage import StudioS3Storage, signed_url
+from studio.stored_files import local_copy
+from tests.factories import make_take
 
 
 def test_the_default_storage_is_the_bucket_while_s3_is_on(s3_storage):
@@ -31,3 +36,23 @@ def test_a_signed_url_serves_a_range_and_a_tampered_or_unsigned_one_is_refused(s
 
     assert httpx.get(url.replace("video%2Fmp4", "text%2Fhtml")).status_code == 403
     assert httpx.get(url.split("?")[0]).status_code == 403
+
+
+def test_a_local_copy_on_the_local_disk_is_the_stored_file_itself(studio, tmp_path):
+    take = make_take(studio.shot)
+    take.video.save("take.mp4", ContentFile(b"local bytes"))
+    run = tmp_path / "run"
+    run.mkdir()
+    assert local_copy(take.video, run) == Path(take.video.path)
+    assert not any(run.iterdir())
+
+
+def test_a_local_copy_from_the_store_is_made_once_in_the_work_folder(studio, tmp_path, s3_storage):
+    take = make_take(studio.shot)
+    take.video.save("take.mp4", ContentFile(b"stored bytes"))
+    copy = local_copy(take.video, tmp_path)
+    assert copy.is_relative_to(tmp_path) and copy.read_bytes() == b"stored bytes"
+    s3_storage.client.delete_object(Bucket=s3_storage.bucket, Key=take.video.name)
+    assert local_copy(take.video, tmp_path) == copy  # the copy already made
+    with pytest.raises(FileNotFoundError):
+        local_copy(take.video, tmp_path / "another-run")

@@ -22,6 +22,7 @@ from studio.activity.models import Verb
 from studio.activity.services import activity_record
 from studio.stitch import ExportError, FinishedExport, Framing, Segment, finish, stitch
 from studio.stitch.framing import Fill
+from studio.stored_files import local_copy
 
 from .finish_spec import FinishSpec, finish_spec
 from .models import PLATFORM_SIZES, Export, ExportStatus, Playlist, PlaylistItem
@@ -133,23 +134,24 @@ def _render_and_store(export: Export, *, claimed_at: datetime) -> _Rendered:
     """Join the playlist's takes, with its finishing if it has any, and store the result."""
     items = list(export.playlist.items.select_related("take__shot"))
     width, height = export_size(export.playlist, items)
-    segments = [
-        Segment(
-            path=Path(item.take.video.path),
-            trim_in=item.trim_in,
-            trim_out=item.trim_out,
-            # The choices are the engine's fills (and the engine refuses any other).
-            framing=Framing(
-                fill=cast(Fill, item.framing), centre_x=item.crop_x, centre_y=item.crop_y
-            ),
-        )
-        for item in items
-    ]
-    spec = finish_spec(export.playlist, items)
     progress = _progress(export, claimed_at=claimed_at)
     method: str
     manifest: dict
     with tempfile.TemporaryDirectory(prefix="export-") as workdir:
+        # Inputs in object storage are copied into the work folder first: ffmpeg reads paths.
+        segments = [
+            Segment(
+                path=local_copy(item.take.video, Path(workdir)),
+                trim_in=item.trim_in,
+                trim_out=item.trim_out,
+                # The choices are the engine's fills (and the engine refuses any other).
+                framing=Framing(
+                    fill=cast(Fill, item.framing), centre_x=item.crop_x, centre_y=item.crop_y
+                ),
+            )
+            for item in items
+        ]
+        spec = finish_spec(export.playlist, items, workdir=Path(workdir))
         target = Path(workdir) / export.file_name
         if spec is None:
             result = stitch(segments, target, width=width, height=height, on_progress=progress)

@@ -17,6 +17,7 @@ from studio.stitch import (
     TextStyle,
     Transition,
 )
+from studio.stored_files import local_copy
 
 from .models import Playlist, PlaylistItem
 from .music import music_bed, music_manifest
@@ -35,8 +36,11 @@ class FinishSpec:
     manifest: dict  # what was asked for, as the export's manifest keeps it
 
 
-def finish_spec(playlist: Playlist, items: list[PlaylistItem]) -> FinishSpec | None:
-    """The finishing of these items (the playlist's, in order), or None if they have none.
+def finish_spec(
+    playlist: Playlist, items: list[PlaylistItem], *, workdir: Path
+) -> FinishSpec | None:
+    """The finishing of these items (the playlist's, in order), or None if they have none. The
+    logo and music it names are read from `workdir` when their storage has no paths.
 
     Crossfades are taken as the preview plays them (studio/playlists/timeline.py): none after
     the last item, never longer than a neighbour, so the export matches what was watched."""
@@ -57,11 +61,13 @@ def finish_spec(playlist: Playlist, items: list[PlaylistItem]) -> FinishSpec | N
             for item, fade in zip(items, fades, strict=True)
         ),
         caption_style=_caption_style(kit, font) if captioned else None,
-        end_card=end_card_spec(playlist, kit, font) if playlist.end_card else None,
+        end_card=end_card_spec(playlist, kit, font, logo=_logo(kit, workdir))
+        if playlist.end_card
+        else None,
         loudness=Loudness(
             integrated=Decimal(playlist.loudness_target), true_peak=TRUE_PEAK_CEILING
         ),
-        music=music_bed(playlist),
+        music=music_bed(playlist, workdir=workdir),
     )
     manifest = _manifest(finishing, kit, font) | {"music": music_manifest(playlist)}
     return FinishSpec(finishing, manifest)
@@ -80,7 +86,9 @@ def _caption_style(kit: BrandKit | None, font: Font) -> TextStyle:
     return TextStyle(font=font.file, text_colour=_readable_on(box), box_colour=box)
 
 
-def end_card_spec(playlist: Playlist, kit: BrandKit | None, font: Font) -> EndCard:
+def end_card_spec(
+    playlist: Playlist, kit: BrandKit | None, font: Font, *, logo: Path | None
+) -> EndCard:
     background = kit.primary_colour if kit is not None else BLACK
     text = kit.secondary_colour if kit is not None else WHITE
     if _contrast(text, background) < READABLE_CONTRAST:
@@ -92,15 +100,15 @@ def end_card_spec(playlist: Playlist, kit: BrandKit | None, font: Font) -> EndCa
         text_colour=text,
         font=font.file,
         length=playlist.end_card_length,
-        logo=_logo(kit),
+        logo=logo,
     )
 
 
-def _logo(kit: BrandKit | None) -> Path | None:
+def _logo(kit: BrandKit | None, workdir: Path) -> Path | None:
     """The kit's logo, PNG or SVG (the engine rasterises an SVG at the size it is drawn)."""
     if kit is None or not kit.logo:
         return None
-    return Path(kit.logo.path)
+    return local_copy(kit.logo, workdir)
 
 
 def _manifest(finishing: Finishing, kit: BrandKit | None, font: Font) -> dict:

@@ -22,6 +22,7 @@ from studio.activity.services import activity_record
 from studio.media_probe import Unplayable, probe_audio
 from studio.stitch import MusicBed
 from studio.stitch.finishing import MUSIC_MAX_SECONDS
+from studio.stored_files import local_copy
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
@@ -222,11 +223,12 @@ def _delete_unless_shared(storage, name: str) -> None:
         storage.delete(name)
 
 
-def music_bed(playlist: Playlist) -> MusicBed | None:
-    """The engine's music bed of this playlist, or None without one."""
+def music_bed(playlist: Playlist, *, workdir: Path) -> MusicBed | None:
+    """The engine's music bed of this playlist, or None without one (read from `workdir` when
+    its storage has no paths)."""
     if not playlist.music:
         return None
-    return MusicBed(Path(playlist.music.path), gain=Decimal(playlist.music_gain))
+    return MusicBed(local_copy(playlist.music, workdir), gain=Decimal(playlist.music_gain))
 
 
 def music_manifest(playlist: Playlist) -> dict | None:

@@ -76,7 +76,7 @@ def end_card(
     if not playlist.end_card:
         return None
     kit = playlist.project.brand_kit
-    spec = end_card_spec(playlist, kit, kit_font(kit))
+    spec = end_card_spec(playlist, kit, kit_font(kit), logo=None)  # drawn from its URL
     return {
         "kind": "end_card",
         "label": "End card",

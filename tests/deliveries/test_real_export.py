@@ -29,7 +29,17 @@ def clip(tmp_path_factory) -> Path:
         renderer.close()
 
 
-def test_export_all_renders_each_deliverable_and_packs_what_was_rendered(studio, clip):
+@pytest.fixture(params=["local", "s3"])
+def storage(request) -> str:
+    """Each way media may be kept: on this machine's disk, or in a bucket of the test's S3."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_storage")
+    return request.param
+
+
+def test_export_all_renders_each_deliverable_and_packs_what_was_rendered(
+    studio, clip, storage, media_root
+):
     take = make_take(studio.shot, ratio="16:9", length=1)
     take.resolution = "320x180"
     with clip.open("rb") as handle:
@@ -65,3 +75,4 @@ def test_export_all_renders_each_deliverable_and_packs_what_was_rendered(studio,
             if facts:  # an engine that states the file's facts: the sheet shows them
                 assert row["Resolution"] == f"{facts['width']}x{facts['height']}"
                 assert row["SHA-256"] == facts["sha256"]
+    assert media_root.exists() == (storage == "local")

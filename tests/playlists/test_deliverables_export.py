@@ -56,12 +56,15 @@ def ad(studio, shots, media) -> Playlist:
     return ad
 
 
-def test_a_deliverable_always_goes_through_finishing(studio, ad):
+def test_a_deliverable_always_goes_through_finishing(tmp_path, studio, ad):
     items = list(ad.items.select_related("take"))
-    assert finish_spec(ad, items) is None  # the ad itself: a plain join
+    assert finish_spec(ad, items, workdir=tmp_path) is None  # the ad itself: a plain join
     made = deliverables_make(user=studio.bob, playlist=ad, platforms=["vertical"], lengths=[None])
     deliverable = made.playlists[0]
-    assert finish_spec(deliverable, list(deliverable.items.select_related("take"))) is not None
+    assert (
+        finish_spec(deliverable, list(deliverable.items.select_related("take")), workdir=tmp_path)
+        is not None
+    )
 
 
 def test_a_vertical_deliverable_renders_at_1080x1920_with_its_manifest(studio, ad):

@@ -132,10 +132,34 @@ def test_caption_crossfade_and_end_card_export_to_the_planned_length_and_loudnes
     assert [item["shot"] for item in export.manifest["items"]] == [1, 2]  # kept as started
 
 
-def test_a_playlist_without_finishing_still_joins_by_stream_copy(studio, playlist, shots, media):
+def test_with_media_in_object_storage_an_export_reads_its_inputs_and_stores_its_file_there(
+    studio, playlist, shots, media, s3_storage, media_root, tmp_path
+):
+    playlist = finished_playlist(studio, playlist, shots, media)
+    bed = tmp_path / "bed.m4a"
+    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=220:duration=6", "-c:a", "aac", str(bed))
+    with bed.open("rb") as handle:
+        playlist.music.save("bed.m4a", File(handle))
+    inputs = set(s3_storage.keys())  # two takes, the logo and the music bed
+
+    export = run_export(studio.bob, playlist)
+
+    assert export.status == ExportStatus.DONE, export.error_message
+    assert set(s3_storage.keys()) == inputs | {export.video.name}
+    assert not media_root.exists()  # nothing on this machine's disk, inputs or output
+    rendered = tmp_path / "rendered.mp4"
+    rendered.write_bytes(s3_storage.read(export.video.name))
+    assert abs(probe_video(rendered).duration - export.duration) <= FRAME
+    assert export.manifest["finishing"]["end_card"]["logo"] == "png"
+    assert export.manifest["music"] is not None
+
+
+def test_a_playlist_without_finishing_still_joins_by_stream_copy(
+    tmp_path, studio, playlist, shots, media
+):
     takes = [stored_take(shots[0], media["blue"]), stored_take(shots[1], media["green"])]
     services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
-    assert finish_spec(playlist, list(playlist.items.all())) is None
+    assert finish_spec(playlist, list(playlist.items.all()), workdir=tmp_path) is None
 
     export = run_export(studio.bob, playlist)
 
@@ -168,9 +192,9 @@ def test_a_caption_too_long_for_the_frame_fails_the_export_with_the_engines_reas
     assert not export.video
 
 
-def test_an_svg_logo_is_drawn_on_the_end_card_like_a_png(studio, playlist, shots, media):
+def test_an_svg_logo_is_drawn_on_the_end_card_like_a_png(tmp_path, studio, playlist, shots, media):
     playlist = finished_playlist(studio, playlist, shots, media, kit_logo="svg")
-    spec = finish_spec(playlist, list(playlist.items.select_related("take")))
+    spec = finish_spec(playlist, list(playlist.items.select_related("take")), workdir=tmp_path)
 
     assert spec is not None and spec.finishing.end_card is not None
     assert spec.finishing.end_card.logo == Path(playlist.project.brand_kit.logo.path)
@@ -178,7 +202,7 @@ def test_an_svg_logo_is_drawn_on_the_end_card_like_a_png(studio, playlist, shots
 
 
 def test_captions_stay_legible_on_a_pale_brand_colour_and_need_no_kit(
-    studio, playlist, shots, media
+    tmp_path, studio, playlist, shots, media
 ):
     takes = [stored_take(shots[0], media["blue"])]
     (item,) = services.playlist_add_takes(user=studio.bob, playlist=playlist, takes=takes)
@@ -187,7 +211,8 @@ def test_captions_stay_legible_on_a_pale_brand_colour_and_need_no_kit(
     )
     items = list(playlist.items.all())
 
-    spec = finish_spec(playlist, items)  # no brand kit: the first bundled font, white on black
+    # No brand kit: the first bundled font, white on black.
+    spec = finish_spec(playlist, items, workdir=tmp_path)
     assert spec is not None and spec.finishing.caption_style is not None
     style = spec.finishing.caption_style
     assert (style.font.name, style.text_colour, style.box_colour) == (
@@ -199,7 +224,7 @@ def test_captions_stay_legible_on_a_pale_brand_colour_and_need_no_kit(
 
     make_brand_kit(studio.project, primary_colour="#FFE000", font="roboto-slab")
     playlist.project.refresh_from_db()
-    spec = finish_spec(playlist, items)
+    spec = finish_spec(playlist, items, workdir=tmp_path)
     assert spec is not None and spec.finishing.caption_style is not None
     style = spec.finishing.caption_style
     assert (style.font.name, style.text_colour, style.box_colour) == (

@@ -280,18 +280,20 @@ def test_a_duplicate_keeps_the_bed_and_removing_it_from_one_keeps_the_others(
 # -- The export's finishing spec
 
 
-def test_a_playlist_with_music_gets_a_finishing_spec_with_the_bed(studio, playlist, sounds):
-    assert finish_spec(playlist, []) is None
+def test_a_playlist_with_music_gets_a_finishing_spec_with_the_bed(
+    tmp_path, studio, playlist, sounds
+):
+    assert finish_spec(playlist, [], workdir=tmp_path) is None
     playlist = set_music(studio, playlist, sounds["wav"], name="bed.wav", gain=-18)
-    spec = finish_spec(Playlist.objects.get(pk=playlist.pk), [])
+    spec = finish_spec(Playlist.objects.get(pk=playlist.pk), [], workdir=tmp_path)
     assert spec is not None
     assert spec.finishing.music == MusicBed(Path(playlist.music.path), gain=Decimal(-18))
     assert spec.manifest["music"] == {"name": "bed.wav", "seconds": "1.500", "gain": "-18"}
 
 
-def test_without_music_the_manifest_says_none(studio, playlist):
+def test_without_music_the_manifest_says_none(tmp_path, studio, playlist):
     playlist.end_card = True
-    spec = finish_spec(playlist, [])
+    spec = finish_spec(playlist, [], workdir=tmp_path)
     assert spec is not None and spec.finishing.music is None
     assert spec.manifest["music"] is None
 

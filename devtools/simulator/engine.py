@@ -85,6 +85,8 @@ class SimulatedGateway:
         # Media requests by the Host they were sent to: workers that reach the gateway by
         # different names (127.0.0.1, localhost) are told apart (bench/machines.py).
         self._media_by_host: Counter[str] = Counter()
+        # The most requests one key had in its rolling window: how close it came to the limit.
+        self._window_peak = 0
         self._billed_cents_total = 0
         self._spread_random = _seeded(config.seed)
 
@@ -128,6 +130,7 @@ class SimulatedGateway:
                 )
             )
         window.append(now)
+        self._window_peak = max(self._window_peak, len(window))
         return api_key
 
     def _submit(self, api_key: str, call: ApiCall) -> Reply:
@@ -198,6 +201,7 @@ class SimulatedGateway:
                     name: self._counts[name] for name in ("submit", "poll", "cancel", "media")
                 },
                 "rate_limited": self._counts["429"],
+                "rate_window_peak": self._window_peak,
                 "not_modified": self._counts["304"],
                 "media_requests_with_authorization": self._counts["media_with_authorization"],
                 "media_by_host": dict(self._media_by_host),

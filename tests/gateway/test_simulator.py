@@ -76,6 +76,19 @@ def test_each_key_has_its_own_rate_limit(simulator):
     assert post_job(simulator, headers={"Authorization": "Bearer sk-aig-other"}).status_code == 202
 
 
+def test_the_fullest_rate_window_of_any_key_is_counted(simulator):
+    """How close the callers came to the limit (bench.machines holds it against the budget)."""
+    simulator.configure(rpm=3)
+    for _ in range(3):
+        post_job(simulator)
+    post_job(simulator, headers={"Authorization": "Bearer sk-aig-other"})
+    assert simulator.state()["rate_window_peak"] == 3
+
+    assert post_job(simulator).status_code == 429  # refused: not in the window
+
+    assert simulator.state()["rate_window_peak"] == 3
+
+
 def test_early_poll_gets_304_with_an_empty_body(simulator):
     simulator.configure(min_poll_interval=3)
     job_id = post_job(simulator).json()["id"]

@@ -1,13 +1,9 @@
 """Storyboarding sessions: shots edited in place (with conflicts shown side by side),
 reordered, moved, duplicated, deleted with undo, and everyone's changes shown live."""
 
-import math
-from datetime import UTC, datetime, timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -17,33 +13,20 @@ from django.views.decorators.http import require_GET, require_POST
 
 from studio.access import get_shot, get_storyboard
 from studio.catalog.models import VideoModel
-from studio.generation.models import ACTIVE_STATUSES
 from studio.htmx import AuthenticatedHttpRequest, parse_id
 from studio.teams.models import Action
 from studio.teams.services import require_action, user_can
 
-from . import services
+from . import live, services
 from .forms import ShotEditForm, ShotForm
 from .fragments import (
-    SESSION_TEMPLATE,
-    live_token,
     shot_card,
     shot_part,
     storyboard_changed,
     storyboard_page,
     storyboard_refused,
-    storyboard_shots,
-    takes_in_progress,
 )
-from .models import Shot, Storyboard
-
-# imported from CSV, and everyone's changes shown live.
-
-# Live updates re-read this far behind the viewer's token: a change whose transaction took its
-# timestamp before the last read but committed after it is still picked up. The page skips
-# cards it already shows at the same stamp, so the overlap costs bytes, not flicker.
-LIVE_OVERLAP = timedelta(seconds=5)
-MAX_TOKEN_SECONDS = 253_402_300_000  # 9999-12-31, the last moment a datetime holds
+from .models import Shot
 
 
 def edit_form_for(request: HttpRequest, shot: Shot) -> ShotEditForm:
@@ -202,52 +185,22 @@ def shot_move(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
 # Live updates
 
 
-def since_token(value: str) -> datetime | None:
-    """The page's last-read time; None (send everything) for anything that is not a time
-    since 1970 that the overlap can be taken from."""
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    if not math.isfinite(seconds) or not 0 <= seconds < MAX_TOKEN_SECONDS:
-        return None
-    return datetime.fromtimestamp(seconds, tz=UTC)
-
-
-def changed_shots(storyboard: Storyboard, since: datetime | None) -> QuerySet[Shot]:
-    """Shots to draw again: edited, moved, deleted or restored since the token, or with a take
-    that changed or is still rendering (its progress moves). Deleted ones come too, so every
-    page drops them. No token: all of them."""
-    shots = Shot.all_objects.filter(storyboard=storyboard)
-    if since is not None:
-        window = since - LIVE_OVERLAP
-        shots = shots.filter(
-            Q(updated_at__gte=window)
-            | Q(takes__updated_at__gte=window)
-            | Q(takes__status__in=ACTIVE_STATUSES)
-        ).distinct()
-    return storyboard_shots(shots)
-
-
 @login_required
 @require_GET
 def storyboard_live(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse:
     """One request per page per interval, whatever the page shows: what changed since the
-    page's token, who else is here, and the next token."""
+    page's token (drawn once for everyone at the same version, see live.py), who else is here,
+    and the next token. A board that has not changed since the token draws no shot at all."""
     storyboard = get_storyboard(request, uuid)
     now = timezone.now()
     services.presence_touch(storyboard=storyboard, user=request.user, now=now)
-    shots = list(changed_shots(storyboard, since_token(request.GET.get("since", ""))))
-    for shot in shots:
-        # They are all this storyboard's: the cards reach its project and team without a query
-        # each (the storyboard page gets this from the related manager).
-        shot.storyboard = storyboard
+    since_version, since = live.parse_token(request.GET.get("since", ""))
+    version, rendering = live.live_version(storyboard, now)
     context = {
         "storyboard": storyboard,
-        "shots": shots,
-        "can_edit": user_can(request, storyboard.project.team, Action.EDIT),
-        "live_token": live_token(now),
+        "live_shots": live.shared_shots(request, storyboard, since_version, since, version),
+        "live_token": live.token_for(version, live.first_answered(storyboard, version, now)),
         "present": services.present_users(storyboard, now),
-        "in_progress": takes_in_progress(shots),
+        "in_progress": rendering,
     }
-    return TemplateResponse(request, f"{SESSION_TEMPLATE}#live-update", context)
+    return TemplateResponse(request, "projects/storyboard_live.html", context)

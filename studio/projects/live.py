@@ -1,0 +1,182 @@
+"""Live answers shared by everyone on a storyboard: what changed between two versions of the
+board is drawn once per kind of member and kept in the cache (Redis, shared by the web
+processes), so two hundred pages polling every 3 s cost a few renders per change, and a poll
+at the current version costs none.
+
+The version a page holds travels in its token, `<version>-<seconds>`: the live version of the
+board it has drawn, and the moment that version was first answered (the same for everyone who
+got it, so that their answers are the same and can be shared). A plain number of seconds (a
+token of an older page) still works; such an answer is drawn for that request alone."""
+
+import hashlib
+import math
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from studio.generation.models import ACTIVE_STATUSES
+from studio.teams.models import Action
+from studio.teams.services import user_can
+
+from .fragments import storyboard_shots
+from .models import Shot, Storyboard
+from .versions import storyboard_version
+
+# Live answers re-read this far behind the version's first answer: a change whose transaction
+# took its timestamp before that answer's read but committed after it is still picked up. The
+# page skips cards it already shows at the same stamp, so the overlap costs bytes, not flicker.
+LIVE_OVERLAP = timedelta(seconds=5)
+MAX_TOKEN_SECONDS = 253_402_300_000  # 9999-12-31, the last moment a datetime holds
+# While a take renders, its card's elapsed time and progress move without a write: the
+# version then moves on every tick of the page's interval (storyboard.js: 3 s).
+RENDERING_TICK_SECONDS = 3
+# The storyboard version (versions.py) reads seven aggregates: about ten times what a quiet
+# poll costs otherwise. What moves often (shots, takes and, through the take's updated_at,
+# its reviews) is read on every poll by one query (`pulse`); the rest (roles, the brand kit,
+# prices, titles, guests' links) is read again this often, so such a change shows within it.
+SLOW_PARTS_SECONDS = 5
+# An answer is shared while members hold its from-version; a page is rarely more than a few
+# versions behind, so a minute covers them and keeps the cache small.
+ANSWER_SECONDS = 60
+# The moment a version was first answered outlives its answers: a page left open holds it.
+SEEN_SECONDS = 24 * 60 * 60
+# The forms' CSRF token in a shared answer: put in per answer (one string replace), so that
+# each member's forms carry their own.
+CSRF_SLOT = "csrf-token-of-this-live-answer"
+
+
+def parse_token(token: str) -> tuple[str | None, datetime | None]:
+    """The version a page holds and the moment it stands for. (None, None), send everything,
+    for anything that is not a time since 1970 that the overlap can be taken from."""
+    version, _, seconds_text = token.rpartition("-")
+    try:
+        seconds = float(seconds_text)
+    except ValueError:
+        return None, None
+    if not math.isfinite(seconds) or not 0 <= seconds < MAX_TOKEN_SECONDS:
+        return None, None
+    if version and not version.isalnum():
+        return None, None
+    return version or None, datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def pulse(storyboard: Storyboard) -> dict:
+    """What moves often, in one query: shots (deleted ones too: a deletion, an undo and a
+    renumbering set updated_at), takes (status, selection; a decision or comment touches the
+    take), and how many takes are rendering."""
+    return Shot.all_objects.filter(storyboard=storyboard).aggregate(
+        shot_count=Count("pk", distinct=True),
+        shot_last=Max("updated_at"),
+        take_count=Count("takes", distinct=True),
+        take_last=Max("takes__updated_at"),
+        rendering=Count("takes", distinct=True, filter=Q(takes__status__in=ACTIVE_STATUSES)),
+    )
+
+
+def live_version(storyboard: Storyboard, now: datetime) -> tuple[str, int]:
+    """The board's live version and how many takes are rendering."""
+    moving = pulse(storyboard)
+    slow = cache.get_or_set(
+        f"live:slow:{storyboard.pk}",
+        lambda: storyboard_version(storyboard, now=now),
+        SLOW_PARTS_SECONDS,
+    )
+    tick = int(now.timestamp() // RENDERING_TICK_SECONDS) if moving["rendering"] else None
+    digest = hashlib.blake2b(repr((moving, slow, tick)).encode(), digest_size=8).hexdigest()
+    return digest, moving["rendering"]
+
+
+def first_answered(storyboard: Storyboard, version: str, now: datetime) -> datetime:
+    """When this version was first answered: now, unless someone got it before."""
+    key = f"live:seen:{storyboard.pk}:{version}"
+    cache.add(key, now, SEEN_SECONDS)
+    return cache.get(key) or now
+
+
+def token_for(version: str, seen: datetime) -> str:
+    return f"{version}-{seen.timestamp():.6f}"
+
+
+def changed_shots(storyboard: Storyboard, since: datetime | None) -> QuerySet[Shot]:
+    """Shots to draw again: edited, moved, deleted or restored since then, or with a take that
+    changed or is still rendering (its progress moves). Deleted ones come too, so every page
+    drops them. No time: all of them."""
+    shots = Shot.all_objects.filter(storyboard=storyboard)
+    if since is not None:
+        window = since - LIVE_OVERLAP
+        shots = shots.filter(
+            Q(updated_at__gte=window)
+            | Q(takes__updated_at__gte=window)
+            | Q(takes__status__in=ACTIVE_STATUSES)
+        ).distinct()
+    return storyboard_shots(shots)
+
+
+def nobody() -> HttpRequest:
+    """The request a shared answer is drawn for: a member of no particular name (the review
+    tags find no decision of theirs to show pressed)."""
+    request = HttpRequest()
+    request.user = AnonymousUser()
+    return request
+
+
+def draw_shots(
+    storyboard: Storyboard, since: datetime | None, *, can_edit: bool, can_review: bool, stamp: str
+) -> str:
+    """The changed shots as the page merges them, drawn for a kind of member, not a person:
+    nothing of one user's (their CSRF token, their own review decision) gets into an answer
+    that others are sent."""
+    shots = list(changed_shots(storyboard, since))
+    for shot in shots:
+        # They are all this storyboard's: the cards reach its project and team without a query
+        # each (the storyboard page gets this from the related manager).
+        shot.storyboard = storyboard
+    context = {
+        "request": nobody(),
+        "storyboard": storyboard,
+        "shots": shots,
+        "can_edit": can_edit,
+        "can_review": can_review,
+        # A rendering take's stamp: its card is drawn again on every answer that carries it.
+        "live_token": stamp,
+        "csrf_token": CSRF_SLOT,
+    }
+    return render_to_string("projects/storyboard_live.html#shots", context)
+
+
+def shared_shots(
+    request: HttpRequest,
+    storyboard: Storyboard,
+    since_version: str | None,
+    since: datetime | None,
+    version: str,
+) -> SafeString:
+    """The shots that changed between the page's version and this one: nothing when they are
+    the same (not even the member's rights are read); drawn once per (from, to, kind of
+    member) otherwise."""
+    if since_version == version:
+        return SafeString("")
+    team = storyboard.project.team
+    can_edit = user_can(request, team, Action.EDIT)
+    can_review = user_can(request, team, Action.REVIEW)
+    draw = partial(
+        draw_shots, storyboard, since, can_edit=can_edit, can_review=can_review, stamp=version
+    )
+    if since_version is None:
+        # A token without a version (an older page's): its own moment, its own answer.
+        drawn = draw()
+    else:
+        key = f"live:answer:{storyboard.pk}:{since_version}:{version}:{can_edit:d}{can_review:d}"
+        drawn = cache.get(key)
+        if drawn is None:
+            drawn = draw()
+            cache.set(key, drawn, ANSWER_SECONDS)
+    # The markup was escaped when drawn; the token is letters and digits.
+    return mark_safe(drawn.replace(CSRF_SLOT, get_token(request)))  # noqa: S308

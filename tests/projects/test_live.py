@@ -1,0 +1,173 @@
+"""Live answers shared per storyboard version (studio/projects/live.py): a board that has not
+changed draws nothing, members at the same version share one drawing of what changed, and
+nothing of one member's gets into another's answer."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from studio.generation.models import Take
+from studio.projects import live
+from studio.projects.models import Shot
+from tests.factories import take_row
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture(autouse=True)
+def slow_parts_stay_cached(monkeypatch):
+    # Roles, kit and prices are read again every SLOW_PARTS_SECONDS of real time (Redis
+    # expires the key): on a loaded machine a test could cross that and count seven more.
+    monkeypatch.setattr(live, "SLOW_PARTS_SECONDS", 600)
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[tuple[bool, bool]]:
+    """Each drawing of shots, with the kind of member it was drawn for."""
+    drawn: list[tuple[bool, bool]] = []
+    draw = live.draw_shots
+
+    def counted(*args, **kwargs):
+        drawn.append((kwargs["can_edit"], kwargs["can_review"]))
+        return draw(*args, **kwargs)
+
+    monkeypatch.setattr(live, "draw_shots", counted)
+    return drawn
+
+
+def poll(client, studio, since: str = ""):
+    url = reverse("storyboard_live", args=[studio.storyboard.uuid])
+    return client.get(url, {"since": since}, **HTMX)
+
+
+def token_of(response) -> str:
+    return response.text.split('data-token="')[1].split('"')[0]
+
+
+def save_prompt(client, studio, prompt: str) -> None:
+    shot = Shot.objects.get(pk=studio.shot.pk)
+    prefix = f"edit-{shot.pk}"
+    data = {
+        "title": shot.title,
+        "prompt": prompt,
+        "duration": shot.duration,
+        "aspect_ratio": shot.aspect_ratio,
+        "video_model": shot.video_model_id,
+        "notes": shot.notes,
+        "version": shot.version,
+    }
+    url = reverse("shot_update", args=[shot.uuid])
+    response = client.post(url, {f"{prefix}-{name}": value for name, value in data.items()}, **HTMX)
+    assert response.status_code == 200 and "data-editing" not in response.text
+
+
+def count_queries(client, studio, since: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = poll(client, studio, since)
+    assert response.status_code == 200
+    return len(queries), response.text
+
+
+def test_token_carries_the_version_and_when_it_was_first_answered():
+    assert live.parse_token("0a1b2c3d4e5f6071-1764280000.500000") == (
+        "0a1b2c3d4e5f6071",
+        datetime(2025, 11, 27, 21, 46, 40, 500000, tzinfo=UTC),
+    )
+    # An older page's token, a time alone: no version to share an answer under.
+    assert live.parse_token("1764280000.5") == (
+        None,
+        datetime(2025, 11, 27, 21, 46, 40, 500000, tzinfo=UTC),
+    )
+    for nonsense in ("", "soon", "abc-", "abc-nan", "abc--1", "abc-1e300"):
+        assert live.parse_token(nonsense) == (None, None)
+
+
+def test_unchanged_board_answers_without_drawing_shots(
+    client, studio, django_assert_num_queries, renders
+):
+    client.force_login(studio.bob)
+    token = token_of(poll(client, studio))  # present now, and the slow parts cached
+    renders.clear()
+    # session, user, storyboard (+project, team), presence fresh?, the pulse (shots and takes),
+    # who is here, the pause banner: no shot, take or membership read.
+    with django_assert_num_queries(7):
+        response = poll(client, studio, token)
+    assert "<template" not in response.text and renders == []
+    assert token_of(response) == token
+    assert "bob here" in response.text
+
+
+def test_second_member_at_the_same_version_gets_the_drawn_answer(client, studio, renders):
+    Take.objects.bulk_create([take_row(studio.shot, 1)])
+    client.force_login(studio.alice)
+    token = token_of(poll(client, studio))
+    client.force_login(studio.bob)
+    save_prompt(client, studio, "A lake at dawn")
+    renders.clear()
+    drawing, first = count_queries(client, studio, token)
+    client.force_login(studio.alice)  # an owner: the same rights on the page as an editor
+    shared, second = count_queries(client, studio, token)
+
+    assert renders == [(True, True)]  # drawn once, for both
+    assert "A lake at dawn" in first and "A lake at dawn" in second
+    assert first.count("<template data-shot") == second.count("<template data-shot") == 1
+    # The second reads no shot, take or review; the rights it is drawn for, it does.
+    assert shared == 8 < drawing
+
+
+def test_an_edit_moves_the_version_and_the_next_poll_carries_the_shot(client, studio):
+    client.force_login(studio.vera)
+    token = token_of(poll(client, studio))
+    assert "<template" not in poll(client, studio, token).text
+    client.force_login(studio.bob)
+    save_prompt(client, studio, "A lake at dusk")
+    client.force_login(studio.vera)
+    response = poll(client, studio, token)
+    assert token_of(response) != token
+    assert f'<template data-shot="{studio.shot.uuid}"' in response.text
+    assert "A lake at dusk" in response.text
+    assert "<template" not in poll(client, studio, token_of(response)).text
+
+
+def test_viewer_and_editor_get_their_own_drawing_with_their_own_token(client, studio, renders):
+    client.force_login(studio.vera)
+    token = token_of(poll(client, studio))
+    client.force_login(studio.bob)
+    save_prompt(client, studio, "A lake at noon")
+    renders.clear()
+    answers = {}
+    for name in ("vera", "bob", "alice"):
+        client.force_login(getattr(studio, name))
+        answers[name] = poll(client, studio, token).text, client.cookies["csrftoken"].value
+    assert sorted(renders) == [(False, False), (True, True)]
+    viewer, _ = answers["vera"]
+    assert "A lake at noon" in viewer and "Delete shot 1" not in viewer
+    for name in ("bob", "alice"):
+        text, secret = answers[name]
+        assert "Delete shot 1" in text and live.CSRF_SLOT not in text
+        tokens = {
+            value.split('"')[0] for value in text.split('name="csrfmiddlewaretoken" value="')[1:]
+        }
+        assert tokens and {_unmask_cipher_token(each) for each in tokens} == {secret}
+
+
+def test_outsider_gets_404(client, studio):
+    client.force_login(studio.oscar)
+    assert poll(client, studio).status_code == 404
+
+
+def test_a_rendering_take_is_drawn_again_on_every_tick(client, studio, time_machine):
+    Take.objects.bulk_create([take_row(studio.shot, 1, status="running")])
+    client.force_login(studio.vera)
+    time_machine.move_to(datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC), tick=False)
+    token = token_of(poll(client, studio))
+    assert "<template" not in poll(client, studio, token).text
+    time_machine.move_to(datetime(2026, 11, 27, 12, 0, live.RENDERING_TICK_SECONDS, tzinfo=UTC))
+    response = poll(client, studio, token)
+    assert f'<template data-shot="{studio.shot.uuid}"' in response.text
+    assert "1 take in progress" in response.text

@@ -146,6 +146,7 @@ def test_with_media_in_object_storage_an_export_reads_its_inputs_and_stores_its_
 
     assert export.status == ExportStatus.DONE, export.error_message
     assert set(s3_storage.keys()) == inputs | {export.video.name}
+    assert export.video.name == f"exports/{export.uuid}/{export.file_name}"  # not guessable
     assert not media_root.exists()  # nothing on this machine's disk, inputs or output
     rendered = tmp_path / "rendered.mp4"
     rendered.write_bytes(s3_storage.read(export.video.name))

@@ -189,6 +189,6 @@ def test_query_count_is_constant(studio, django_assert_num_queries, count):
         shot = make_shot(studio.storyboard, n, video_model=studio.veo)
         take = make_take(shot)
         Comment.objects.create(take=take, body="Hm", author=studio.rita)
-    # The project row, shots and takes, decisions, comments, members, kit elements, prices.
-    with django_assert_num_queries(7):
+    # One row of aggregates, the kit's elements, the prices.
+    with django_assert_num_queries(3):
         storyboard_version(studio.storyboard)

@@ -47,7 +47,7 @@ def runnable(conf: str, tmp_path: Path) -> str:
 
 def test_compose_has_the_stack():
     expected = {"migrate", "web", "nginx", "worker", "exports", "beat", "redis", "postgres"}
-    assert set(SERVICES) == expected
+    assert set(SERVICES) == expected | {"minio", "minio-bucket"}
 
 
 def test_web_runs_gunicorn_with_its_config_and_hands_media_to_nginx():
@@ -65,6 +65,45 @@ def test_nginx_mounts_its_config_and_the_media_read_only():
     assert "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro" in nginx["volumes"]
     assert "media:/app/var/media:ro" in nginx["volumes"]
     assert nginx["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "exports", "beat"])
+def test_every_studio_process_keeps_media_in_minio_s_bucket_once_it_is_made(name):
+    service = SERVICES[name]
+    env = service["environment"]
+    assert env["STUDIO_STORAGE"] == "${STUDIO_STORAGE:-s3}"
+    assert env["STUDIO_S3_ENDPOINT_URL"] == "http://minio:9000"
+    assert env["STUDIO_S3_BUCKET"] == "${STUDIO_S3_BUCKET:-studio-media}"
+    assert env["STUDIO_S3_PUBLIC_ENDPOINT_URL"].endswith(":-http://localhost:9000}")
+    assert env["STUDIO_S3_SECRET_ACCESS_KEY"].startswith("${STUDIO_S3_SECRET_ACCESS_KEY:?")
+    bucket = service["depends_on"]["minio-bucket"]
+    assert bucket["condition"] == "service_completed_successfully"
+
+
+def test_minio_keeps_its_data_on_a_volume_and_is_checked_before_the_bucket_is_made():
+    minio, bucket = SERVICES["minio"], SERVICES["minio-bucket"]
+    assert minio["image"] == "minio/minio" and minio["command"] == ["server", "/data"]
+    assert "minio:/data" in minio["volumes"] and "minio" in COMPOSE["volumes"]
+    assert minio["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
+    # Browsers fetch signed URLs from it: published where the public endpoint says.
+    assert minio["ports"] == ["${MINIO_PORT:-9000}:9000"]
+    # Its root key is the studio's key: one secret, set once in .env.
+    studio_env = SERVICES["web"]["environment"]
+    assert minio["environment"]["MINIO_ROOT_USER"] == studio_env["STUDIO_S3_ACCESS_KEY_ID"]
+    assert minio["environment"]["MINIO_ROOT_PASSWORD"] == studio_env["STUDIO_S3_SECRET_ACCESS_KEY"]
+    assert bucket["image"] == "minio/mc" and bucket["restart"] == "no"
+    assert bucket["depends_on"]["minio"]["condition"] == "service_healthy"
+    script = bucket["entrypoint"][-1]
+    # Made if missing (a restart is harmless), and private: no anonymous access.
+    assert "mc mb --ignore-existing store/$$BUCKET" in script
+    assert "mc anonymous set none store/$$BUCKET" in script
+    assert bucket["environment"]["BUCKET"] == studio_env["STUDIO_S3_BUCKET"]
+
+
+def test_the_variables_compose_reads_are_in_env_example():
+    used = set(re.findall(r"\$\{([A-Z0-9_]+)", (ROOT / "docker-compose.yml").read_text()))
+    listed = set(re.findall(r"^#? ?([A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert sorted(used - listed) == []
 
 
 def test_the_internal_location_is_the_studios_accel_prefix_aliased_to_media():

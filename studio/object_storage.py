@@ -24,6 +24,15 @@ class StudioS3Storage(S3Storage):
         super().__init__(**options)
         self._signers = threading.local()
 
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_signers", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        self._signers = threading.local()
+
     def get_default_settings(self) -> dict:
         return {**super().get_default_settings(), "public_endpoint_url": None}
 

@@ -1,6 +1,7 @@
 """Media in a private S3 bucket: what the store accepts, what it refuses, and what the studio
 asks of it. The store is moto's server (tests/object_store.py), a real S3 API on a real port."""
 
+import copy
 from pathlib import Path
 
 import httpx
@@ -56,3 +57,27 @@ def test_a_local_copy_from_the_store_is_made_once_in_the_work_folder(studio, tmp
     assert local_copy(take.video, tmp_path) == copy  # the copy already made
     with pytest.raises(FileNotFoundError):
         local_copy(take.video, tmp_path / "another-run")
+
+
+def test_urls_are_signed_for_the_public_address_and_match_the_media_policy():
+    from studio.settings import s3_public_origin, s3_storage_settings
+
+    for config in (
+        s3_storage_settings(
+            bucket="acme-media", region="eu-west-1", access_key="k", secret_key="s"
+        ),
+        s3_storage_settings(
+            bucket="studio-media",
+            endpoint_url="http://minio:9000",
+            public_endpoint_url="https://media.example.com",
+            access_key="k",
+            secret_key="s",
+        ),
+    ):
+        storage = StudioS3Storage(**config["OPTIONS"])
+        url = signed_url(storage, "takes/a b.mp4", content_type="video/mp4")
+        origin = s3_public_origin(config["OPTIONS"])
+        assert url.startswith(origin + "/") and "X-Amz-Expires=300" in url
+        assert copy.deepcopy(storage).url("x.mp4").startswith(origin + "/")
+    assert origin == "https://media.example.com"
+    assert url.startswith("https://media.example.com/studio-media/takes/a%20b.mp4?")

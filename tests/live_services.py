@@ -44,6 +44,21 @@ def worker_environment(*, broker_url: str, gateway_url: str) -> dict[str, str]:
     return env
 
 
+def machine_environment(
+    env: dict[str, str], root: Path, *, gateway_url: str | None = None
+) -> dict[str, str]:
+    """`env` for a worker on a machine of its own: a local disk of its own under `root` (media,
+    temporary files, var), which no other worker sees; the database, the broker and the object
+    store stay shared as `env` has them. `gateway_url` is how this machine names the gateway."""
+    disk = {"MEDIA_ROOT": root / "media", "TMPDIR": root / "tmp", "STUDIO_VAR_DIR": root / "var"}
+    for folder in disk.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    machine = {name: str(folder) for name, folder in disk.items()}
+    if gateway_url is not None:
+        machine["AIGATEWAY_BASE_URL"] = gateway_url
+    return env | machine
+
+
 @contextmanager
 def celery_worker(
     env: dict[str, str], *, beat: bool = True, name: str = "worker"

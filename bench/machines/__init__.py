@@ -1,0 +1,1 @@
+"""python -m bench.machines: the studio's workers on two machines (issue 15)."""

@@ -1,0 +1,5 @@
+import sys
+
+from bench.machines.run import main
+
+sys.exit(main())

@@ -1,0 +1,142 @@
+"""What the machines bench starts besides the bench's own Redis and simulator: moto's S3 server
+with one bucket (the object store both machines share), and a Celery worker per machine, each with
+a local disk of its own (media, temporary files, beat's schedule) that the other never sees."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+from devtools.processes import (
+    celery_worker_command,
+    descendants,
+    free_port,
+    port_accepts,
+    start,
+    stop,
+    wait_until_ready,
+)
+
+BUCKET = "studio-bench-machines"
+REGION = "us-east-1"
+ACCESS_KEY = "AKIABENCHMACHINES001"
+SECRET_KEY = "bench-machines-secret-key"  # noqa: S105 -- moto's, for this run only
+
+
+def s3_client(endpoint_url: str):
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )
+
+
+@contextmanager
+def object_store(workdir: Path) -> Iterator[dict[str, str]]:
+    """moto's S3 server in its own process (its request threads do not share a core's
+    interpreter lock with the bench) and an empty bucket; yields the studio's settings for it."""
+    port = free_port()
+    log = workdir / "moto.log"
+    with log.open("wb") as output:
+        argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+        process = start(argv, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_until_ready(
+            "moto's S3 server", lambda: port_accepts(port), timeout=30, process=process, log=log
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        s3_client(endpoint).create_bucket(Bucket=BUCKET)
+        yield {
+            "STUDIO_STORAGE": "s3",
+            "STUDIO_S3_BUCKET": BUCKET,
+            "STUDIO_S3_ENDPOINT_URL": endpoint,
+            "STUDIO_S3_REGION": REGION,
+            "STUDIO_S3_ACCESS_KEY_ID": ACCESS_KEY,
+            "STUDIO_S3_SECRET_ACCESS_KEY": SECRET_KEY,
+        }
+    finally:
+        stop(process, grace=10)
+
+
+def bucket_keys(endpoint_url: str) -> list[str]:
+    pages = s3_client(endpoint_url).get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
+    return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+
+@dataclass
+class Machine:
+    name: str
+    root: Path  # its own disk
+    gateway_url: str  # how it names the gateway: the simulator counts downloads by this host
+    beat: bool
+    process: subprocess.Popen[bytes]
+
+    @property
+    def host(self) -> str:
+        return self.gateway_url.split("://", 1)[1]
+
+    @property
+    def disk(self) -> list[Path]:
+        """Where the studio could leave a take on this machine: media and temporary files."""
+        return [self.root / "media", self.root / "tmp"]
+
+
+@contextmanager
+def machine(
+    name: str, root: Path, env: dict[str, str], *, gateway_url: str, beat: bool, concurrency: int
+) -> Iterator[Machine]:
+    """`celery worker` (prefork, `concurrency` processes; beat inside it if `beat`) on a disk of
+    its own under `root`; everything else it shares comes in `env`."""
+    for folder in ("media", "tmp", "var"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    own = {
+        "MEDIA_ROOT": str(root / "media"),
+        "TMPDIR": str(root / "tmp"),
+        "STUDIO_VAR_DIR": str(root / "var"),
+        "AIGATEWAY_BASE_URL": gateway_url,
+    }
+    command = celery_worker_command(
+        hostname=f"{name}@%h",
+        concurrency=concurrency,
+        beat_schedule=root / "var" / "beat-schedule" if beat else None,
+    )
+    log = root / "worker.log"
+    with log.open("wb") as output:
+        process = start(command, env=env | own, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_until_ready(
+            f"{name}'s worker",
+            lambda: b" ready." in log.read_bytes(),
+            timeout=60,
+            process=process,
+            log=log,
+        )
+        yield Machine(name, root, gateway_url, beat, process)
+    finally:
+        stop(process, grace=20)
+
+
+def files_on(folders: list[Path]) -> list[Path]:
+    return [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its living descendants (the prefork pool,
+    beat), from /proc."""
+    ticks = 0
+    for each in [pid, *descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -1,0 +1,5 @@
+import sys
+
+from bench.live_load.run import main
+
+sys.exit(main())

@@ -1,6 +1,6 @@
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
 
@@ -24,7 +24,9 @@ class CompressHtml(GZipMiddleware):
     Django's GZipMiddleware does the compressing, with its BREACH mitigation (random bytes in
     the gzip header, so that the length of a page carrying a CSRF token says nothing)."""
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if (
             response.streaming
             or response.status_code != 200

@@ -94,6 +94,11 @@ def test_every_page_is_valid_html_for_an_owner_a_viewer_and_a_guest(studio, worl
         client.force_login(user)
         for name, body in pages(client, world).items():
             found[f"{user.get_username()}-{name}"] = body
+        # The storyboard opens on the board: its list of cards too.
+        storyboard = reverse("storyboard_detail", args=[world["storyboard"]])
+        found[f"{user.get_username()}-storyboard-list"] = client.get(
+            storyboard, {"view": "list"}
+        ).content.decode()
     guest = Client()
     link = ShareLink.objects.get(uuid=world["share_link"])
     found["guest-share"] = guest.get(reverse("share_open", args=[link.token])).content.decode()

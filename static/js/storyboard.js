@@ -107,7 +107,11 @@
       var video = mine.querySelector("video");
       if (video && !video.paused) return; // someone is watching it: the next change redraws
       if (inUse(mine)) return; // a comment half typed stays: the next change redraws
-      replace(mine, take);
+      var reading = mine.querySelector("details.review-fold[open]");
+      var copy = replace(mine, take);
+      // A review someone has open stays open (opening it fetches it afresh).
+      var fold = reading && copy.querySelector("details.review-fold");
+      if (fold) fold.open = true;
     });
   }
 

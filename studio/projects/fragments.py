@@ -2,15 +2,21 @@
 makes the page fetch live changes, a refused change. The board's views, its session views and the
 generation views answer with these."""
 
+import hashlib
 from datetime import datetime
+from functools import cache
 from uuid import UUID
 
+from django.core.cache import cache as shared_cache
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import get_template, render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django_htmx.http import trigger_client_event
 
 from studio.generation.models import Take
@@ -21,7 +27,8 @@ from studio.teams.services import user_can
 
 from . import services
 from .forms import ShotForm
-from .models import Shot, Storyboard
+from .models import Shot, Storyboard, visible_shots
+from .versions import storyboard_version
 
 SESSION_TEMPLATE = "projects/storyboard_detail.html"
 
@@ -83,11 +90,79 @@ VIEWS = ("board", "list")
 
 
 def board_view(request: HttpRequest) -> bool:
-    """Is this user's storyboard page the board? ?view= chooses, and is remembered."""
+    """Is this user's storyboard page the board? ?view= chooses, and is remembered. The board
+    unless the list was chosen: the frames are what a storyboard is looked at for, and they
+    are a page of a few hundred KB where the list of every take is megabytes."""
     chosen = request.GET.get("view")
     if chosen in VIEWS and request.session.get(VIEW_KEY) != chosen:
         request.session[VIEW_KEY] = chosen
-    return request.session.get(VIEW_KEY) == "board"
+    return request.session.get(VIEW_KEY) != "list"
+
+
+# The shots as drawn (the board's frames, or the list's cards) are cached under the
+# storyboard's version: every member on the same version and with the same rights gets the
+# same markup, drawn once. Nothing per person or per request is in it: the forms' CSRF token
+# is this placeholder, put in per answer (one string replace), so that the forms keep working
+# without JavaScript; the review blocks (who decided what, the reviewer's own decision) are
+# fetched when opened. A version no one asks for any more just expires.
+CSRF_SLOT = "csrf-token-of-this-answer"
+DRAWN_SECONDS = 15 * 60
+
+
+@cache
+def template_revision() -> str:
+    """The page template's own revision, in the key: a deploy that changes its markup never
+    serves what the previous one drew."""
+    source = get_template(SESSION_TEMPLATE).template.source  # type: ignore[attr-defined]
+    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+
+
+def drawn_shots(
+    storyboard: Storyboard,
+    shots: QuerySet[Shot],
+    *,
+    board: bool,
+    can_edit: bool,
+    in_progress: int,
+    open_shot: Shot | None,
+    edit: dict,
+    live: str,
+    csrf_token: str,
+) -> SafeString:
+    """The page's shots, as frames or as cards: from the cache, or drawn from `shots` and
+    kept. Drawn for this answer alone when they show something of it: a frame marked open
+    (the drawer's shot), a card in its edit form, or cards whose takes' clocks tick (the
+    board's frames show no clock)."""
+    partial = "frames" if board else "cards"
+    context = {
+        "shots": shots,
+        "storyboard": storyboard,
+        "can_edit": can_edit,
+        "open_shot": open_shot,
+        "edit": edit,
+        "live_token": live,
+        "csrf_token": CSRF_SLOT,
+    }
+    if open_shot or edit or (in_progress and not board):
+        html = render_to_string(f"{SESSION_TEMPLATE}#{partial}", context)
+    else:
+        version = storyboard_version(storyboard)
+        rights = "edit" if can_edit else "view"
+        key = f"storyboard:{storyboard.pk}:{version}:{partial}:{rights}:{template_revision()}"
+        html = shared_cache.get(key)
+        if html is None:
+            html = render_to_string(f"{SESSION_TEMPLATE}#{partial}", context)
+            shared_cache.set(key, html, DRAWN_SECONDS)
+    # The markup was escaped when drawn; the token is letters and digits.
+    return mark_safe(html.replace(CSRF_SLOT, csrf_token))  # noqa: S308
+
+
+def takes_active(storyboard: Storyboard) -> int:
+    """Takes in progress on the storyboard, counted by the database: the page need not load
+    its shots to say so."""
+    return (
+        Take.objects.filter(visible_shots("shot__"), shot__storyboard=storyboard).active().count()
+    )
 
 
 def storyboard_page(
@@ -105,18 +180,35 @@ def storyboard_page(
     now = timezone.now()
     board = board_view(request)
     wanted = open_uuid or (edit or {}).get("uuid")
+    open_shot = shots.filter(uuid=wanted).first() if board and wanted else None
+    in_progress = takes_active(storyboard)
+    can_edit = user_can(request, storyboard.project.team, Action.EDIT)
+    token = live_token(now)
+    # One token for the whole page, its own forms and the shots' alike (as {% csrf_token %}
+    # would give every form of one page).
+    csrf_token = get_token(request)
     context = {
         "board": board,
-        # Picked from the shots the page draws anyway: no query of its own.
-        "open_shot": next((shot for shot in shots if shot.uuid == wanted), None) if board else None,
-        "in_progress": takes_in_progress(shots),
+        "open_shot": open_shot,
+        "in_progress": in_progress,
         "storyboard": storyboard,
         "project": storyboard.project,
-        "shots": shots,
-        "can_edit": user_can(request, storyboard.project.team, Action.EDIT),
+        "drawn_shots": drawn_shots(
+            storyboard,
+            shots,
+            board=board,
+            can_edit=can_edit,
+            in_progress=in_progress,
+            open_shot=open_shot,
+            edit=edit or {},
+            live=token,
+            csrf_token=csrf_token,
+        ),
+        "csrf_token": csrf_token,
+        "can_edit": can_edit,
         "shot_form": shot_form,
         "edit": edit or {},
-        "live_token": live_token(now),
+        "live_token": token,
         "present": services.present_users(storyboard, now),
     }
     return TemplateResponse(request, "projects/storyboard_detail.html", context)

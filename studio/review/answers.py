@@ -19,6 +19,7 @@ from . import services
 from .forms import CommentForm
 
 TAKE_REVIEW = "review/take_review.html"
+TAKE_REVIEW_PAGE = "review/take_review_page.html"
 PLAYLIST_REVIEW = "review/playlist_review.html"
 
 
@@ -27,9 +28,12 @@ def allows(membership: Membership | None, action: str) -> bool:
 
 
 def take_review_answer(
-    request: HtmxHttpRequest, take: Take, membership: Membership | None
+    request: HtmxHttpRequest, take: Take, membership: Membership | None, *, page: bool = False
 ) -> HttpResponse:
-    if not request.htmx:
+    """The take's review block, for htmx; after a change sent without JavaScript, back to the
+    take on its storyboard; as a `page` of its own, what a closed review's link opens
+    without JavaScript."""
+    if not request.htmx and not page:
         storyboard = take.shot.storyboard
         return redirect(f"{reverse('storyboard_detail', args=[storyboard.uuid])}#take-{take.uuid}")
     if not hasattr(take, "prefetched_decisions"):
@@ -40,7 +44,7 @@ def take_review_answer(
         "can_review": allows(membership, Action.REVIEW),
         "can_edit": allows(membership, Action.EDIT),
     }
-    return TemplateResponse(request, TAKE_REVIEW, context)
+    return TemplateResponse(request, TAKE_REVIEW_PAGE if page else TAKE_REVIEW, context)
 
 
 def playlist_review_answer(request: HtmxHttpRequest, playlist: Playlist, **extra) -> HttpResponse:

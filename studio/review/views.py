@@ -40,10 +40,11 @@ SHARE = "review/share.html"
 @require_GET
 @vary_on_headers("HX-Request")
 def take_review(request: AuthenticatedHttpRequest, uuid) -> HttpResponse:
-    """A take card's review block, for cards drawn without it (after a live update)."""
+    """A take card's review block, fetched when the card's review is opened (the card is
+    drawn with it closed), or as a page of its own without JavaScript."""
     take = get_take(request, uuid)
     membership = membership_in(request, take.shot.storyboard.project.team)
-    return take_review_answer(request, take, membership)
+    return take_review_answer(request, take, membership, page=not request.htmx)
 
 
 @login_required

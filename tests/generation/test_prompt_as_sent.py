@@ -12,6 +12,9 @@ from studio.projects.models import PROMPT_MAX_LENGTH
 from tests.factories import make_brand_kit, make_shot
 from tests.helpers import HTMX, new_take, sim_state
 
+# The storyboard as a list of cards (the page opens on the board unless the list was chosen).
+LIST = {"view": "list"}
+
 pytestmark = pytest.mark.django_db
 
 SNEAKER = "white leather running sneaker with a teal swoosh"
@@ -124,7 +127,7 @@ def test_a_style_line_over_its_limit_is_refused(studio, kit):
 def test_shot_card_shows_the_prompt_as_sent_and_the_take_card_what_was_sent(client, studio, kit):
     take = new_take(studio)
     client.force_login(studio.vera)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     assert page.count(f"A runner laces {SNEAKER} by @lake. {STYLE}") == 2  # shot and take
     assert "Unknown element @lake" in page
     assert take.prompt in page
@@ -132,7 +135,7 @@ def test_shot_card_shows_the_prompt_as_sent_and_the_take_card_what_was_sent(clie
 
 def test_a_shots_generate_confirms_in_its_card_with_the_style_line_to_change(client, studio, kit):
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     target = f"shot-{studio.shot.uuid}-confirm"
     confirm_url = reverse("batch_confirm", args=[studio.storyboard.uuid])
     assert f'hx-post="{confirm_url}" hx-target="#{target}"' in page
@@ -170,6 +173,6 @@ def test_a_confirmation_target_is_a_shots_or_the_storyboards_never_anything_else
 def test_without_a_style_line_a_shots_generate_asks_in_one_line(client, studio):
     make_brand_kit(studio.project, style_line="")
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     assert f'hx-post="{reverse("shot_generate", args=[studio.shot.uuid])}"' in page
     assert f'id="shot-{studio.shot.uuid}-confirm"' in page  # there, and empty

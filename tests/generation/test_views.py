@@ -8,13 +8,16 @@ from django.urls import reverse
 from studio.generation.models import Take, TakeStatus
 from tests.factories import make_take
 
+# The storyboard as a list of cards (the page opens on the board unless the list was chosen).
+LIST = {"view": "list"}
+
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_generate_adds_a_queued_take_through_the_live_updates(client, studio):
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]))
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST)
     response = client.post(reverse("shot_generate", args=[studio.shot.uuid]), **HTMX)
     take = Take.objects.get()
     assert take.status == TakeStatus.PENDING and take.created_by == studio.bob
@@ -40,7 +43,7 @@ def test_generate_over_budget_shows_why_and_creates_nothing(client, studio):
 
 def test_generate_button_confirms_with_the_cost(client, studio):
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     assert 'hx-confirm="Generate a 4 s take of shot 1 for $1.60?"' in page
 
 
@@ -63,7 +66,7 @@ def finished_take(studio):
 
 def test_completed_take_shows_a_player_with_poster(client, studio, finished_take):
     client.force_login(studio.vera)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     assert f'poster="{reverse("take_poster", args=[finished_take.uuid])}"' in page
     assert f'src="{reverse("take_video", args=[finished_take.uuid])}"' in page
     assert '<video class="ratio-169" controls' in page
@@ -88,7 +91,7 @@ def test_take_video_answers_range_requests(client, studio, finished_take):
 def test_cancel_button_on_a_running_take_swaps_in_the_cancelling_card(client, studio):
     take = make_take(studio.shot, status=TakeStatus.RUNNING, gateway_job_id="job_1")
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     assert 'hx-confirm="Cancel take 1? A cancelled take is not charged."' in page
     response = client.post(reverse("take_cancel", args=[take.uuid]), **HTMX)
     assert "Cancelling at the gateway" in response.text
@@ -111,7 +114,7 @@ def test_unconfirmed_take_offers_check_again_and_retry(client, studio):
         error_message="The gateway may or may not have...",
     )
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     assert ">Check again</button>" in page and ">Retry</button>" in page
     assert "The unconfirmed one may be charged too." in page
     response = client.post(reverse("take_check_again", args=[take.uuid]), **HTMX)
@@ -138,9 +141,9 @@ def test_selecting_a_take_marks_it_for_the_ad(client, studio):
     assert response.text.count("is-selected") == 1  # the ring, beside the label
     assert ">Use take 1 as selected</button>" in response.text
     assert ">Use take 2 as selected</button>" not in response.text
-    # The redrawn card carries its takes' reviews: no block has to fetch itself afterwards.
+    # The redrawn card carries its takes' reviews, closed, to be fetched when opened.
     for take in (first, second):
-        assert f'<section id="take-{take.uuid}-review" class="review"' in response.text
+        assert f'<details class="review-fold" id="take-{take.uuid}-fold"' in response.text
     running = make_take(studio.shot, status=TakeStatus.RUNNING)
     refused = client.post(reverse("take_select", args=[running.uuid]), **HTMX)
     assert "Only a finished take can be the shot&#x27;s selected take." in refused.text

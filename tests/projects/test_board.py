@@ -3,8 +3,10 @@ switch remembered for the user, and the take cards and prompts inside the cards.
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from studio.generation.models import TakeStatus
+from studio.projects.models import Shot
 from tests.factories import make_shot, make_take
 
 pytestmark = pytest.mark.django_db
@@ -21,17 +23,17 @@ def frame_of(text: str, shot) -> str:
     return text[start : text.index("</li>", start)]
 
 
-def test_the_list_is_the_page_until_the_board_is_chosen_and_then_it_stays(client, studio):
+def test_the_board_is_the_page_until_the_list_is_chosen_and_then_it_stays(client, studio):
     client.force_login(studio.bob)
     first = page(client, studio).text
-    assert 'id="shot-list"' in first and 'id="shot-board"' not in first
-    assert '<a class="button small current" href="' in first and "?view=list" in first
-    chosen = page(client, studio, view="board").text
-    assert 'id="shot-board"' in chosen and 'aria-current="page">Board</a>' in chosen
-    # Remembered for this user: the plain address is the board now, until List is chosen.
-    assert 'id="shot-board"' in page(client, studio).text
-    assert 'id="shot-list"' in page(client, studio, view="list").text
+    assert 'id="shot-board"' in first and 'id="shot-list"' not in first
+    assert 'aria-current="page">Board</a>' in first and "?view=list" in first
+    chosen = page(client, studio, view="list").text
+    assert 'id="shot-list"' in chosen and 'aria-current="page">List</a>' in chosen
+    # Remembered for this user: the plain address is the list now, until Board is chosen.
     assert 'id="shot-list"' in page(client, studio).text
+    assert 'id="shot-board"' in page(client, studio, view="board").text
+    assert 'id="shot-board"' in page(client, studio).text
 
 
 def test_a_frame_shows_the_selected_take_else_the_latest_else_a_placeholder(client, studio):
@@ -50,7 +52,7 @@ def test_a_frame_shows_the_selected_take_else_the_latest_else_a_placeholder(clie
     assert ">No take</span>" in empty and "<img" not in empty
 
     done.selected_take = first
-    done.save(update_fields=["selected_take"])
+    done.save(update_fields=["selected_take", "updated_at"])  # as take_select saves it
     text = page(client, studio).text
     assert reverse("take_poster", args=[first.uuid]) in frame_of(text, done)
     assert ">Selected</span>" in frame_of(text, done)
@@ -163,7 +165,7 @@ def test_the_page_offers_skip_links_to_the_shots_and_the_new_shot_form(client, s
 
 def test_a_prompt_has_a_more_toggle_for_the_script_to_offer(client, studio):
     client.force_login(studio.vera)
-    text = page(client, studio).text
+    text = page(client, studio, view="list").text
     prompt = f'id="shot-{studio.shot.uuid}-prompt" data-clamp'
     assert prompt in text
     assert f'aria-expanded="false" aria-controls="shot-{studio.shot.uuid}-prompt" hidden>' in text
@@ -173,9 +175,9 @@ def test_a_take_card_leads_with_the_player_and_keeps_the_rest_in_a_menu(client, 
     chosen, other = make_take(studio.shot), make_take(studio.shot)
     failed = make_take(studio.shot, status=TakeStatus.FAILED)
     studio.shot.selected_take = chosen
-    studio.shot.save(update_fields=["selected_take"])
+    studio.shot.save(update_fields=["selected_take", "updated_at"])
     client.force_login(studio.bob)
-    text = page(client, studio).text
+    text = page(client, studio, view="list").text
     card = text[text.index(f'id="take-{other.uuid}"') :]
     card = card[: card.index("</li>")]
     assert card.index("<video") < card.index("take-head") < card.index('class="take-menu"')
@@ -189,18 +191,53 @@ def test_a_take_card_leads_with_the_player_and_keeps_the_rest_in_a_menu(client, 
     assert 'class="take-menu"' in retry and ">Retry</button>" in retry[: retry.index("</li>")]
 
 
-def test_the_board_costs_the_same_queries_however_many_shots(
-    client, studio, django_assert_num_queries
-):
-    for position in range(2, 8):
+def add_shots(studio, first: int, last: int) -> None:
+    for position in range(first, last + 1):
         shot = make_shot(studio.storyboard, position, video_model=studio.veo)
         make_take(shot)
         make_take(shot, status=TakeStatus.RUNNING)
+
+
+# session, user, storyboard (+project, team), default model, models count, takes in progress,
+# the user's memberships, the storyboard's version (a row of aggregates, the kit's elements,
+# the prices), who is here, the gateway's pause banner
+PAGE_QUERIES = 12
+# ... and, when this version of the board has not been drawn yet: shots (+model), takes, their
+# review decisions and comments
+DRAWING_QUERIES = 4
+
+
+@pytest.mark.parametrize("last", [7, 14])
+def test_the_board_costs_the_same_queries_however_many_shots(
+    client, studio, django_assert_num_queries, last
+):
+    add_shots(studio, 2, last)
     client.force_login(studio.bob)
-    page(client, studio, view="board")
-    # session, user, storyboard (+project, team), default model, models count, shots (+model),
-    # takes, their review decisions and comments, who is here, the user's memberships, the
-    # gateway's pause banner: the list's count, the frames drawn from the same rows
-    with django_assert_num_queries(12):
-        text = page(client, studio).text
-    assert text.count('class="frame card') == 7 and text.count(">Generating</span>") == 6
+    with django_assert_num_queries(PAGE_QUERIES + DRAWING_QUERIES):
+        drawn = page(client, studio).text
+    assert (
+        drawn.count('class="frame card') == last and drawn.count(">Generating</span>") == last - 1
+    )
+    # Drawn once per version: the next member with the same rights gets it from the cache.
+    client.force_login(studio.alice)
+    with django_assert_num_queries(PAGE_QUERIES):
+        cached = page(client, studio).text
+    assert cached.count('class="frame card') == last
+
+
+def test_the_board_is_drawn_again_when_the_storyboard_changes(client, studio):
+    client.force_login(studio.vera)
+    assert "<strong>Shot 2</strong>" not in page(client, studio).text
+    add_shots(studio, 2, 2)
+    assert "<strong>Shot 2</strong>" in page(client, studio).text
+    Shot.objects.filter(pk=studio.shot.pk).update(title="Lake", updated_at=timezone.now())
+    assert "<strong>Shot 1</strong> Lake" in page(client, studio).text
+
+
+def test_editors_and_viewers_get_their_own_drawing(client, studio):
+    client.force_login(studio.bob)
+    assert 'class="frame-tick"' in page(client, studio).text
+    client.force_login(studio.vera)  # the same version, drawn for those who may not edit
+    assert 'class="frame-tick"' not in page(client, studio).text
+    client.force_login(studio.alice)
+    assert 'class="frame-tick"' in page(client, studio).text

@@ -9,13 +9,16 @@ from studio.projects import services
 from studio.projects.models import PROMPT_MAX_LENGTH, Shot
 from tests.factories import make_shot
 
+# The storyboard as a list of cards (the page opens on the board unless the list was chosen).
+LIST = {"view": "list"}
+
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def test_the_prompt_is_counted_not_cut(client, studio):
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     field = page[page.index('<textarea name="prompt"') :]
     field = field[: field.index(">")]
     assert "maxlength" not in field and f'data-limit="{PROMPT_MAX_LENGTH}"' in field
@@ -73,7 +76,7 @@ def test_a_length_is_written_with_the_article_it_is_read_with(seconds, said):
 def test_an_8_second_shot_asks_to_generate_an_8_s_take(client, studio):
     Shot.objects.filter(pk=studio.shot.pk).update(duration=8)
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     assert 'hx-confirm="Generate an 8 s take of shot 1 for $3.20?"' in page
 
 

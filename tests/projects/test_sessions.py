@@ -338,6 +338,7 @@ def test_storyboard_page_with_300_shots_has_the_same_query_count(
 
     client.force_login(studio.bob)
     url = reverse("storyboard_detail", args=[studio.storyboard.uuid])
+    client.get(url, {"view": "list"})  # the list of cards (the page opens on the board)
     Shot.objects.all().delete()
     add_shots(studio, 1, takes=3)
     with CaptureQueriesContext(connection) as one:

@@ -11,6 +11,9 @@ from studio.activity.models import Activity
 from studio.projects import services
 from studio.projects.models import Part, Shot
 
+# The storyboard as a list of cards (the page opens on the board unless the list was chosen).
+LIST = {"view": "list"}
+
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -73,7 +76,7 @@ def test_a_duplicate_is_another_alternative_of_the_same_part(studio):
 def test_the_card_offers_the_part_menu_with_a_label_to_editors(client, studio):
     Shot.objects.filter(pk=studio.shot.pk).update(part="body")
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     menu = f'<label for="part-{studio.shot.uuid}" class="small">Part</label>'
     assert menu in page
     assert '<option value="body" selected>Body</option>' in page
@@ -83,7 +86,7 @@ def test_the_card_offers_the_part_menu_with_a_label_to_editors(client, studio):
 def test_a_viewer_sees_the_part_but_no_menu(client, studio):
     Shot.objects.filter(pk=studio.shot.pk).update(part="cta")
     client.force_login(studio.vera)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
     assert f"part-{studio.shot.uuid}" not in page
     assert '<span class="chip part">Call to action</span>' in page
 

@@ -104,7 +104,7 @@ def test_an_outsider_gets_404_for_takes_and_exports(client, studio, four_takes, 
 
 def test_the_storyboard_links_to_the_comparison_once_two_takes_are_finished(client, studio):
     client.force_login(studio.vera)
-    url = reverse("storyboard_detail", args=[studio.storyboard.uuid])
+    url = reverse("storyboard_detail", args=[studio.storyboard.uuid]) + "?view=list"
     make_take(studio.shot, 1)
     make_take(studio.shot, 2, status=TakeStatus.FAILED)
     assert "Compare takes of shot 1" not in client.get(url).text

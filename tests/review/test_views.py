@@ -12,6 +12,9 @@ from studio.review.models import Comment, Decision, ReviewState, ShareLink
 from studio.review.services import Guest
 from tests.factories import make_link, make_take
 
+# The storyboard as a list of cards (the page opens on the board unless the list was chosen).
+LIST = {"view": "list"}
+
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -54,6 +57,7 @@ def test_storyboard_page_queries_do_not_grow_with_reviewed_takes(client, studio,
     once per page, not once per take."""
     client.force_login(getattr(studio, user))
     url = reverse("storyboard_detail", args=[studio.storyboard.uuid])
+    client.get(url, LIST)
     add_shots(studio, 2, 2)
     with CaptureQueriesContext(connection) as one:
         client.get(url)
@@ -61,20 +65,29 @@ def test_storyboard_page_queries_do_not_grow_with_reviewed_takes(client, studio,
     with CaptureQueriesContext(connection) as twenty:
         page = client.get(url).text
     assert len(twenty) == len(one), [q["sql"][:120] for q in twenty.captured_queries]
-    assert page.count('class="review"') == 40  # 20 reviewed shots x 2 finished takes
-    # Each take: Rita approved, the guest Clara rejected, and a rejection outweighs.
+    # 20 reviewed shots x 2 finished takes, each review drawn closed with its state: Rita
+    # approved, the guest Clara rejected, and a rejection outweighs.
+    assert page.count('class="review-fold"') == 40
     assert page.count('<span class="badge review-rejected">Rejected</span>') == 40
-    assert page.count("Clara (guest)</span>") == 40
-    assert page.count('data-seek="1.5"') == 40
-    assert page.count("Approve: take 1") == 20
+    assert page.count("2 open comments</span>") == 40
+    # Who decided what, the comments and the buttons come when a review is opened.
+    assert "Clara (guest)" not in page and 'data-seek="1.5"' not in page
+    assert "Approve: take 1" not in page
+    take = Take.objects.filter(shot__position=21, take_number=1).get()
+    opened = client.get(reverse("take_review", args=[take.uuid]), **HTMX).text
+    assert "Clara (guest)</span>" in opened and 'data-seek="1.5"' in opened
+    assert "Approve: take 1" in opened
 
 
 def test_viewer_sees_reviews_without_buttons(client, studio):
     add_shots(studio, 2, 3)
     client.force_login(studio.vera)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
-    assert ">Rejected</span>" in page and "Warmer" in page
-    assert "Approve: take" not in page and "Add comment" not in page
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]), LIST).text
+    assert ">Rejected</span>" in page
+    take = Take.objects.filter(shot__position=2, take_number=1).get()
+    opened = client.get(reverse("take_review", args=[take.uuid]), **HTMX).text
+    assert ">Rejected</span>" in opened and "Warmer" in opened
+    assert "Approve: take" not in opened and "Add comment" not in opened
 
 
 def test_take_review_fragment_query_count(client, studio, takes, django_assert_num_queries):
@@ -106,7 +119,7 @@ def test_deciding_on_a_take_answers_with_its_review_block(
 def test_changes_requested_offers_to_regenerate_with_the_prompt(client, studio, takes):
     services.review_decide(target=takes[0], state="changes_requested", user=studio.rita)
     client.force_login(studio.bob)
-    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
+    page = client.get(reverse("take_review", args=[takes[0].uuid]), **HTMX).text
     shot = studio.shot.uuid
     link = f"/storyboards/{studio.storyboard.uuid}/?edit={shot}#shot-{shot}"
     assert f'href="{link}">Regenerate with this prompt</a>' in page

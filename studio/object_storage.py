@@ -96,7 +96,7 @@ def check_storage(**kwargs) -> list[checks.CheckMessage]:
                 id="studio.E002",
             )
         ]
-    if value == "s3" and not settings.STUDIO_S3_BUCKET:
+    if value == "s3" and not settings.STORAGES["default"]["OPTIONS"]["bucket_name"]:
         return [
             checks.Error(
                 "STUDIO_STORAGE is 's3' but STUDIO_S3_BUCKET is empty.",

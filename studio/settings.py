@@ -13,6 +13,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from studio.storage_settings import media_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("STUDIO_VAR_DIR", BASE_DIR / "var"))
 
@@ -150,82 +152,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 # the start-up checks (studio.ranges.check_media_serving).
 STUDIO_MEDIA_SERVING = os.environ.get("STUDIO_MEDIA_SERVING", "django").strip().lower()
 STUDIO_MEDIA_ACCEL_PREFIX = os.environ.get("STUDIO_MEDIA_ACCEL_PREFIX", "/protected-media/")
-# Where media lives: "local" (the default, what `make run` uses) is MEDIA_ROOT on this machine's
-# disk; "s3" is a private bucket of any S3 API (AWS, MinIO), shared by every web process and
-# worker of a deployment on several machines. The bucket is never public: every read is a signed
-# URL, handed out by a media view after its access check, and good for STUDIO_S3_URL_SECONDS.
-# A name already taken gets a random suffix, never overwritten. STUDIO_S3_PUBLIC_ENDPOINT_URL is
-# the address browsers reach the store at when it differs from the studio's (compose: minio:9000
-# inside, localhost:9000 outside): a signed URL is signed for the host it names. A bucketless or
-# unknown choice fails the start-up checks (studio.object_storage.check_storage).
-STUDIO_STORAGE = os.environ.get("STUDIO_STORAGE", "local").strip().lower()
-STUDIO_S3_BUCKET = os.environ.get("STUDIO_S3_BUCKET", "").strip()
-
-
-def s3_storage_settings(
-    *,
-    bucket: str,
-    endpoint_url: str = "",
-    public_endpoint_url: str = "",
-    region: str = "us-east-1",
-    access_key: str = "",
-    secret_key: str = "",
-    url_seconds: int = 300,
-) -> dict:
-    """The default storage's entry in STORAGES for a private S3 bucket (the tests build theirs
-    here too, so that they run what a deployment runs). Without an endpoint it is AWS, where the
-    bucket is addressed by host name; a self-hosted store (MinIO) takes it in the path."""
-    return {
-        "BACKEND": "studio.object_storage.StudioS3Storage",
-        "OPTIONS": {
-            "bucket_name": bucket,
-            "endpoint_url": endpoint_url or None,
-            "public_endpoint_url": public_endpoint_url
-            or endpoint_url
-            or f"https://s3.{region}.amazonaws.com",
-            "region_name": region,
-            "access_key": access_key or None,
-            "secret_key": secret_key or None,
-            "default_acl": None,  # the bucket's own: private
-            "querystring_auth": True,
-            "querystring_expire": url_seconds,
-            "file_overwrite": False,
-            "signature_version": "s3v4",
-            "addressing_style": "path" if endpoint_url else "virtual",
-            # A file read through the storage (a delivery zipping its exports) is fetched
-            # into a temporary file: past this size on disk, not in the process's memory.
-            "max_memory_size": 8 * 1024 * 1024,
-        },
-    }
-
-
-def s3_public_origin(options: dict) -> str:
-    """The origin browsers fetch signed URLs from, for the Content Security Policy."""
-    scheme, _, host = options["public_endpoint_url"].partition("://")
-    host = host.split("/")[0]
-    if options["addressing_style"] == "virtual":
-        host = f"{options['bucket_name']}.{host}"
-    return f"{scheme}://{host}"
-
-
-S3_STORAGE = (
-    s3_storage_settings(
-        bucket=STUDIO_S3_BUCKET,
-        endpoint_url=os.environ.get("STUDIO_S3_ENDPOINT_URL", "").strip(),
-        public_endpoint_url=os.environ.get("STUDIO_S3_PUBLIC_ENDPOINT_URL", "").strip(),
-        region=os.environ.get("STUDIO_S3_REGION", "").strip() or "us-east-1",
-        access_key=os.environ.get("STUDIO_S3_ACCESS_KEY_ID", ""),
-        secret_key=os.environ.get("STUDIO_S3_SECRET_ACCESS_KEY", ""),
-        url_seconds=int(os.environ.get("STUDIO_S3_URL_SECONDS", "300")),
-    )
-    if STUDIO_STORAGE == "s3"
-    else None
-)
-# Browsers load media from the store's signed URLs (the media views redirect there): the
-# Content Security Policy below lets players and images reach that origin, and only that one.
-MEDIA_STORE_ORIGINS = [s3_public_origin(S3_STORAGE["OPTIONS"])] if S3_STORAGE else []
+MEDIA_STORAGE = media_storage(os.environ)  # local or s3: see studio/storage_settings.py
+STUDIO_STORAGE = MEDIA_STORAGE.choice
 STORAGES = {
-    "default": S3_STORAGE or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE.backend,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -319,8 +249,8 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", *MEDIA_STORE_ORIGINS],
-    "media-src": [CSP.SELF, *MEDIA_STORE_ORIGINS],
+    "img-src": [CSP.SELF, "data:", *MEDIA_STORAGE.origins],
+    "media-src": [CSP.SELF, *MEDIA_STORAGE.origins],
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],

@@ -21,7 +21,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from devtools.processes import free_port
-from studio.settings import s3_storage_settings
+from studio.storage_settings import s3_storage_settings
 
 ACCESS_KEY = "AKIASTUDIOTESTS00001"
 SECRET_KEY = "studio-tests-secret-key"
@@ -83,7 +83,6 @@ def s3_storage(settings, s3_server) -> ObjectStore:
         "STUDIO_S3_SECRET_ACCESS_KEY": SECRET_KEY,
     }
     settings.STUDIO_STORAGE = "s3"
-    settings.STUDIO_S3_BUCKET = bucket
     # A new STORAGES makes Django drop its cached storages, default_storage included
     # (django.test.signals.storages_changed), so every FileField stores here from now on.
     settings.STORAGES = {

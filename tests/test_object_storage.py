@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from studio.object_storage import StudioS3Storage, signed_url
+from studio.storage_settings import s3_public_origin, s3_storage_settings
 from studio.stored_files import local_copy
 from tests.factories import make_take
 
@@ -60,8 +61,6 @@ def test_a_local_copy_from_the_store_is_made_once_in_the_work_folder(studio, tmp
 
 
 def test_urls_are_signed_for_the_public_address_and_match_the_media_policy():
-    from studio.settings import s3_public_origin, s3_storage_settings
-
     for config in (
         s3_storage_settings(
             bucket="acme-media", region="eu-west-1", access_key="k", secret_key="s"

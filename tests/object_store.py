@@ -108,9 +108,15 @@ class _SigningMotoServer(ThreadedMotoServer):
             create_backend_app,
         )
 
+        class QuietHandler(MotoRequestHandler):
+            """No line per request on stderr: a test's failure report shows what matters."""
+
+            def log_request(self, *args, **kwargs) -> None:
+                pass
+
         app = _RefuseBadSignatures(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(
-            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            self._ip_address, self._port, app, True, request_handler=QuietHandler
         )
         self._server_ready_event.set()
         self._server.serve_forever()

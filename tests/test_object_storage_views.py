@@ -17,7 +17,8 @@ from studio.deliveries.models import Delivery, package_upload_to
 from studio.generation.models import Take, take_upload_to
 from studio.object_storage import StudioS3Storage
 from studio.playlists import music
-from studio.playlists.models import Export, Playlist
+from studio.playlists.models import Export, ExportStatus, Playlist
+from studio.review.models import ShareLink
 
 # (route, world key, the file field's owner and field, the Content-Type served)
 MEDIA = [
@@ -154,3 +155,22 @@ def test_the_store_costs_the_media_views_no_query(
         getattr(response, "streaming_content", None)
     counts["local"] = len(queries)
     assert counts["s3"] == counts["local"]
+
+
+def test_a_share_link_s_guest_is_redirected_too_and_a_forged_token_asks_the_store_nothing(
+    client, studio, stored, monkeypatch
+):
+    link = ShareLink.objects.get(uuid=stored["share_link"])  # the world's playlist
+    client.post(reverse("share_name", args=[link.token]), {"name": "Clara"})
+    Export.objects.filter(uuid=stored["export"]).update(status=ExportStatus.DONE)
+    for route, key in (("share_take_video", "take"), ("share_export_video", "export")):
+        response = client.get(reverse(route, args=[link.token, stored[key]]))
+        assert response.status_code == 302, route
+        assert httpx.get(response["Location"], headers={"Range": "bytes=0-9"}).status_code == 206
+
+    def no_call(*args, **kwargs):
+        raise AssertionError("the store was asked before the token was checked")
+
+    monkeypatch.setattr(StudioS3Storage, "url", no_call)
+    forged = reverse("share_take_video", args=["x" * len(link.token), stored["take"]])
+    assert client.get(forged).status_code == 404

@@ -15,13 +15,19 @@ Exits 1 when a check fails."""
 import argparse
 import contextlib
 import os
+import sys
 import time
 import warnings
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
+
 from bench import env
 from bench.jobs import DEFAULT_SCALE, job_times
+from bench.machines.report import render
+from bench.machines.services import object_store
+from bench.services import simulator
 
 RPM = 600
 
@@ -48,10 +54,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if not database_answers(args.database_url):
+        print(
+            f"No PostgreSQL answers at {args.database_url}: start one, or name another with "
+            "--database-url (sqlite:///PATH works too).",
+            file=sys.stderr,
+        )
+        return 2
     warnings.filterwarnings("ignore", message="No directory at")  # no collected static files
-    from bench.machines.services import object_store
-    from bench.services import simulator
-
     with (
         env.prepared(rpm=args.rpm, keep=args.keep) as workdir,
         object_store(workdir) as store,
@@ -72,10 +82,19 @@ def main(argv: list[str] | None = None) -> int:
         with throwaway_database() as database:
             print(f"machines bench: {os.cpu_count()} cores, {database}, work folder {workdir}")
             run, results = measure(args, sim, workdir)
-    from bench.machines.report import render
-
     print(render(run, results))
+    print("load average at the end: " + " ".join(f"{load:.1f}" for load in os.getloadavg()))
     return 0 if all(ok for _, _, ok in results) else 1
+
+
+def database_answers(url: str) -> bool:
+    if not url.startswith("postgres"):
+        return True
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return False
+    return True
 
 
 def database_url() -> str:

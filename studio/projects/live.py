@@ -6,12 +6,12 @@ at the current version costs none.
 The version a page holds travels in its token, `<version>-<seconds>`: the live version of the
 board it has drawn, and the moment that version was first answered (the same for everyone who
 got it, so that their answers are the same and can be shared). A plain number of seconds (a
-token of an older page) still works; such an answer is drawn for that request alone."""
+token of an older page) still works: pages whose times fall in the same few seconds share
+the answer."""
 
 import hashlib
 import math
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
@@ -45,6 +45,8 @@ SLOW_PARTS_SECONDS = 5
 # An answer is shared while members hold its from-version; a page is rarely more than a few
 # versions behind, so a minute covers them and keeps the cache small.
 ANSWER_SECONDS = 60
+# A token that is a time alone is answered from the start of its slice of this many seconds.
+TIME_TOKEN_SECONDS = 5
 # The moment a version was first answered outlives its answers: a page left open holds it.
 SEEN_SECONDS = 24 * 60 * 60
 # The forms' CSRF token in a shared answer: put in per answer (one string replace), so that
@@ -151,6 +153,15 @@ def draw_shots(
     return render_to_string("projects/storyboard_live.html#shots", context)
 
 
+def rights(request: HttpRequest, storyboard: Storyboard) -> dict[str, bool]:
+    """What tells one kind of member's drawing from another's."""
+    team = storyboard.project.team
+    return {
+        "can_edit": user_can(request, team, Action.EDIT),
+        "can_review": user_can(request, team, Action.REVIEW),
+    }
+
+
 def shared_shots(
     request: HttpRequest,
     storyboard: Storyboard,
@@ -163,20 +174,22 @@ def shared_shots(
     member) otherwise."""
     if since_version == version:
         return SafeString("")
-    team = storyboard.project.team
-    can_edit = user_can(request, team, Action.EDIT)
-    can_review = user_can(request, team, Action.REVIEW)
-    draw = partial(
-        draw_shots, storyboard, since, can_edit=can_edit, can_review=can_review, stamp=version
-    )
-    if since_version is None:
-        # A token without a version (an older page's): its own moment, its own answer.
-        drawn = draw()
+    if since is None:
+        # No token (a page that has none): every shot, for this request alone.
+        drawn = draw_shots(storyboard, None, **rights(request, storyboard), stamp=version)
     else:
-        key = f"live:answer:{storyboard.pk}:{since_version}:{version}:{can_edit:d}{can_review:d}"
+        if since_version is None:
+            # A time alone (an older page's token): answered from the start of its few
+            # seconds, so that pages opened together share it (a few more shots, never fewer).
+            seconds = since.timestamp() // TIME_TOKEN_SECONDS * TIME_TOKEN_SECONDS
+            since = datetime.fromtimestamp(seconds, tz=UTC)
+            since_version = f"t{seconds:.0f}"
+        can = rights(request, storyboard)
+        key = f"live:answer:{storyboard.pk}:{since_version}:{version}"
+        key += f":{can['can_edit']:d}{can['can_review']:d}"
         drawn = cache.get(key)
         if drawn is None:
-            drawn = draw()
+            drawn = draw_shots(storyboard, since, **can, stamp=version)
             cache.set(key, drawn, ANSWER_SECONDS)
     # The markup was escaped when drawn; the token is letters and digits.
     return mark_safe(drawn.replace(CSRF_SLOT, get_token(request)))  # noqa: S308

@@ -171,3 +171,16 @@ def test_a_rendering_take_is_drawn_again_on_every_tick(client, studio, time_mach
     response = poll(client, studio, token)
     assert f'<template data-shot="{studio.shot.uuid}"' in response.text
     assert "1 take in progress" in response.text
+
+
+def test_pages_opened_together_share_the_answer_to_their_time_tokens(client, studio, renders):
+    # Tokens of an older page (a time alone), a second apart in the same slice of seconds.
+    opened = datetime.now(tz=UTC).timestamp() // live.TIME_TOKEN_SECONDS * live.TIME_TOKEN_SECONDS
+    client.force_login(studio.bob)
+    save_prompt(client, studio, "A lake at night")
+    answers = []
+    for name, seconds in (("bob", opened), ("alice", opened + 1)):
+        client.force_login(getattr(studio, name))
+        answers.append(poll(client, studio, f"{seconds:.6f}").text)
+    assert renders == [(True, True)]
+    assert all("A lake at night" in answer for answer in answers)

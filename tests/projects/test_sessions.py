@@ -325,7 +325,8 @@ def test_live_query_count_does_not_grow_with_changes(
     assert queries_for_changes(1) == queries_for_changes(30)
     # session, user, storyboard (+project, team), presence fresh?, the board's pulse (its live
     # version), the user's memberships, shots (+model), takes, the takes' review decisions,
-    # their comments, who is here, the gateway's pause banner
+    # their comments, who is here, the gateway's pause banner; drawn, since the board changed
+    add_shots(studio, 1)
     with django_assert_num_queries(queries):
         live(client, studio, "0")
 

@@ -3,108 +3,127 @@ answer draws changes, so that drawn fragments can be cached under it and never i
 hand (a write anywhere, by any process, moves it; nothing has to remember to).
 
 Three queries, however many shots, takes, decisions and comments there are: one row of
-aggregates (each a subquery on the storyboard's shots: counts, the latest timestamps and
-primary keys), the kit's elements and the catalog's prices. Max() of a timestamp or of a
-primary key reads the same through joins, and every Count() is distinct, so rows multiplied
-by a join count once.
+aggregates (counts, the latest timestamps and primary keys of the storyboard's shots, takes,
+reviews and team), the kit's elements and the catalog's prices.
 
-The review tables sit above projects in the import layers: they are reached through the
-shots' relation names (takes__review_decisions, ...) rather than imported."""
+The row is one statement of plain SQL, written once per process: the ORM took 25 ms to
+compile the same aggregates as nineteen subqueries, on every call, where the database
+answers in one or two. Tables and columns are read from the models; the review tables, which
+sit above projects in the import layers, are reached through the shots' relations rather than
+imported."""
 
 import hashlib
 from datetime import datetime
+from functools import cache
 
-from django.db.models import Aggregate, Count, Max, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import Model
 from django.utils import timezone
 
-from studio.brands.models import Element
+from studio.brands.models import BrandKit, Element
 from studio.catalog.models import VideoModel
-from studio.teams.models import Membership, Role
+from studio.teams.models import Membership, Role, Team
 
-from .models import Shot, Storyboard
-
-DECISIONS = "takes__review_decisions"
-COMMENTS = "takes__review_comments"
+from .models import Project, Shot, Storyboard
 
 
-def _of_shots(aggregate: Aggregate) -> Subquery:
-    """`aggregate` over the storyboard's shots, deleted ones included (a deletion, an undo and
-    a renumbering all set updated_at; a shot removed for good lowers the count)."""
-    shots = Shot.all_objects.filter(storyboard=OuterRef("pk")).order_by()
-    return Subquery(shots.values("storyboard").annotate(value=aggregate).values("value"))
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-def _of_members(aggregate: Aggregate) -> Subquery:
-    members = Membership.objects.filter(team=OuterRef("project__team")).order_by()
-    return Subquery(members.values("team").annotate(value=aggregate).values("value"))
+def _column(model: type[Model], field: str) -> str:
+    column = model._meta.get_field(field).column  # type: ignore[union-attr]
+    assert isinstance(column, str)  # a concrete field's, not a reverse relation's
+    return connection.ops.quote_name(column)
 
 
-def _aggregates(now: datetime) -> dict:
-    # A take's updated_at moves with its status, and with every decision and comment on it
-    # (studio.review.services touches it); the review tables are counted too. A decision is
-    # never edited, but what it counts for changes without a write to it: a guest's counts
-    # while their link is live (revoked or expired, it stops), and a deleted account's stays
-    # superseded (decided_by becomes null). Comments are added, and resolved or reopened; a
-    # drawing comes with its comment.
-    live_guest = (
-        Q(**{f"{DECISIONS}__share_link__revoked_at__isnull": True})
-        & Q(**{f"{DECISIONS}__share_link__expires_at__gt": now})
-        & ~Q(**{f"{DECISIONS}__guest_name": ""})
+def _related(model: type[Model], field: str) -> type[Model]:
+    related = model._meta.get_field(field).related_model
+    assert isinstance(related, type)
+    return related
+
+
+@cache
+def _row_sql() -> str:
+    """The row's statement. Its parameters: now (for guests' links), the storyboard four
+    times (shots, takes, decisions, comments), the roles, the storyboard (its team's
+    members), the storyboard (its own row)."""
+    take = _related(Shot, "takes")
+    decision = _related(take, "review_decisions")
+    comment = _related(take, "review_comments")
+    link = _related(decision, "share_link")
+    t, c = _table, _column
+    shot_of = f"{c(Shot, 'storyboard')} = %s"
+    to_shot = f"JOIN {t(Shot)} s ON s.{c(Shot, 'id')} = t.{c(take, 'shot')}"
+    on_storyboard = f"s.{c(Shot, 'storyboard')} = %s"
+    roles = ", ".join(
+        f"SUM(CASE WHEN {c(Membership, 'role')} = %s THEN 1 ELSE 0 END)" for _ in Role.values
     )
-    no_one = {"decided_by__isnull": True, "guest_name": ""}
-    return {
-        "shot_count": _of_shots(Count("pk", distinct=True)),
-        "shot_last": _of_shots(Max("updated_at")),
-        "take_count": _of_shots(Count("takes", distinct=True)),
-        "take_last": _of_shots(Max("takes__updated_at")),
-        "decision_count": _of_shots(Count(DECISIONS, distinct=True)),
-        "decision_last": _of_shots(Max(f"{DECISIONS}__pk")),
-        "decisions_of_no_one": _of_shots(
-            Count(
-                DECISIONS,
-                distinct=True,
-                filter=Q(**{f"{DECISIONS}__{k}": v for k, v in no_one.items()}),
-            )
-        ),
-        "decisions_of_live_guests": _of_shots(Count(DECISIONS, distinct=True, filter=live_guest)),
-        "comment_count": _of_shots(Count(COMMENTS, distinct=True)),
-        "comment_last": _of_shots(Max(f"{COMMENTS}__pk")),
-        "comments_resolved": _of_shots(
-            Count(COMMENTS, distinct=True, filter=Q(**{f"{COMMENTS}__resolved": True}))
-        ),
-        "comment_resolved_last": _of_shots(Max(f"{COMMENTS}__resolved_at")),
-        "comments_of_no_one": _of_shots(
-            Count(
-                COMMENTS,
-                distinct=True,
-                filter=Q(**{f"{COMMENTS}__author__isnull": True, f"{COMMENTS}__guest_name": ""}),
-            )
-        ),
-        # An owner's decision weighs more under some review rules; a role changed is no new
-        # row; the rights of each member are in the cache keys beside the version.
-        "member_count": _of_members(Count("pk")),
-        "member_last": _of_members(Max("pk")),
-        **{f"role_{role}": _of_members(Count("pk", filter=Q(role=role))) for role in Role.values},
-    }
+    # Identifiers from the models, quoted by the backend; every value is a parameter.
+    return f"""
+SELECT sb.{c(Storyboard, "title")}, p.{c(Project, "name")}, team.{c(Team, "review_rule")},
+       p.{c(Project, "brand_kit")}, kit.{c(BrandKit, "updated_at")},
+       shots.*, takes.*, decisions.*, comments.*, members.*
+FROM {t(Storyboard)} sb
+JOIN {t(Project)} p ON p.{c(Project, "id")} = sb.{c(Storyboard, "project")}
+JOIN {t(Team)} team ON team.{c(Team, "id")} = p.{c(Project, "team")}
+LEFT JOIN {t(BrandKit)} kit ON kit.{c(BrandKit, "id")} = p.{c(Project, "brand_kit")}
+CROSS JOIN (
+    -- Deleted shots included: a deletion, an undo and a renumbering all set updated_at.
+    SELECT COUNT(*), MAX({c(Shot, "updated_at")}) FROM {t(Shot)} WHERE {shot_of}
+) shots
+CROSS JOIN (
+    -- A take's updated_at moves with its status, and with every decision and comment on it.
+    SELECT COUNT(*), MAX(t.{c(take, "updated_at")}) FROM {t(take)} t {to_shot}
+    WHERE {on_storyboard}
+) takes
+CROSS JOIN (
+    -- Never edited, but what a decision counts for changes without a write to it: a guest's
+    -- while their link is live, a deleted account's not (decided_by becomes null).
+    SELECT COUNT(*), MAX(d.{c(decision, "id")}),
+        SUM(CASE WHEN d.{c(decision, "decided_by")} IS NULL
+                  AND d.{c(decision, "guest_name")} = '' THEN 1 ELSE 0 END),
+        SUM(CASE WHEN d.{c(decision, "guest_name")} <> ''
+                  AND l.{c(link, "revoked_at")} IS NULL
+                  AND l.{c(link, "expires_at")} > %s THEN 1 ELSE 0 END)
+    FROM {t(decision)} d
+    JOIN {t(take)} t ON t.{c(take, "id")} = d.{c(decision, "take")} {to_shot}
+    LEFT JOIN {t(link)} l ON l.{c(link, "id")} = d.{c(decision, "share_link")}
+    WHERE {on_storyboard}
+) decisions
+CROSS JOIN (
+    -- Added, resolved or reopened; a drawing comes with its comment.
+    SELECT COUNT(*), MAX(m.{c(comment, "id")}),
+        SUM(CASE WHEN m.{c(comment, "resolved")} THEN 1 ELSE 0 END),
+        MAX(m.{c(comment, "resolved_at")}),
+        SUM(CASE WHEN m.{c(comment, "author")} IS NULL
+                  AND m.{c(comment, "guest_name")} = '' THEN 1 ELSE 0 END)
+    FROM {t(comment)} m
+    JOIN {t(take)} t ON t.{c(take, "id")} = m.{c(comment, "take")} {to_shot}
+    WHERE {on_storyboard}
+) comments
+CROSS JOIN (
+    -- An owner's decision weighs more under some review rules; a changed role is no new row.
+    SELECT COUNT(*), MAX({c(Membership, "id")}), {roles}
+    FROM {t(Membership)} WHERE {c(Membership, "team")} = (
+        SELECT p2.{c(Project, "team")} FROM {t(Project)} p2
+        JOIN {t(Storyboard)} sb2 ON sb2.{c(Storyboard, "project")} = p2.{c(Project, "id")}
+        WHERE sb2.{c(Storyboard, "id")} = %s
+    )
+) members
+WHERE sb.{c(Storyboard, "id")} = %s
+"""  # noqa: S608
 
 
-def _row(storyboard: Storyboard, now: datetime) -> dict:
+def _row(storyboard: Storyboard, now: datetime) -> tuple:
     # The titles in the page's head, the team's review rule, and the project's brand kit: its
     # style line changes the prompt as sent and the Generate button (updated_at covers it).
-    aggregates = _aggregates(now)
-    return dict(
-        Storyboard.objects.filter(pk=storyboard.pk)
-        .annotate(**aggregates)
-        .values(
-            "title",
-            "project__name",
-            "project__team__review_rule",
-            "project__brand_kit_id",
-            "project__brand_kit__updated_at",
-            *aggregates,
-        )
-        .get()
-    )
+    at = connection.ops.adapt_datetimefield_value(now)
+    pk = storyboard.pk
+    params = [pk, pk, at, pk, pk, *Role.values, pk, pk]
+    with connection.cursor() as cursor:
+        cursor.execute(_row_sql(), params)
+        return cursor.fetchone()
 
 
 def _elements(kit_id: int | None) -> list:
@@ -128,5 +147,5 @@ def storyboard_version(storyboard: Storyboard, *, now: datetime | None = None) -
     something different (who is present aside: that is drawn per request); `now` decides
     which guests' links are still live."""
     row = _row(storyboard, now or timezone.now())
-    parts = [row, _elements(row["project__brand_kit_id"]), _prices()]
+    parts = [row, _elements(row[3]), _prices()]
     return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()

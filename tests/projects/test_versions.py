@@ -1,5 +1,5 @@
 """storyboard_version moves with everything the board draws, and with nothing else, in a
-fixed number of queries."""
+fixed number of queries. Its row is plain SQL: these run on PostgreSQL too (`make test`)."""
 
 from dataclasses import replace
 from datetime import timedelta
@@ -28,6 +28,9 @@ from studio.review.services import Guest, comment_add, comment_resolve, review_d
 from studio.teams.models import Membership, ReviewRule, Role
 from studio.teams.services import membership_set_role, team_set_review_rule
 from tests.factories import make_brand_kit, make_link, make_shot, make_take
+
+
+pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture

@@ -131,12 +131,12 @@ def files_on(folders: list[Path]) -> list[Path]:
 
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process and its living descendants (the prefork pool,
-    beat), from /proc."""
+    beat), with that of the children they have waited for (ffmpeg's poster frames), from /proc."""
     ticks = 0
     for each in [pid, *descendants(pid)]:
         try:
             fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        ticks += sum(map(int, fields[11:15]))  # utime, stime, cutime, cstime (fields 14-17)
     return ticks / os.sysconf("SC_CLK_TCK")

@@ -196,6 +196,12 @@ class Take(models.Model):
     # from this, not from when the studio noticed, which would teach ever later first polls.
     last_seen_running_at = models.DateTimeField(null=True, blank=True)
     gateway_done_at = models.DateTimeField(null=True, blank=True)
+    # When the studio first heard the job was done: the first poll answer that said so, or the
+    # webhook's arrival. With last_seen_running_at (none: done before the first poll) it is
+    # the interval render times are fitted to (render_fit.py); a webhook's is taken as exact.
+    # finished_at minus gateway_done_at is the take's lag, as far as the studio can tell.
+    done_seen_at = models.DateTimeField(null=True, blank=True)
+    done_seen_by_webhook = models.BooleanField(default=False)
     # When the worker should next act on this take (submit, poll or cancel). The dispatcher
     # (every second, from beat) hands out the steps falling due; while a step is handed out or
     # running, this holds the end of its lease, and a lease that ran out is handed out again.

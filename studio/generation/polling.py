@@ -1,7 +1,8 @@
 """When to ask the gateway about a job: hardly before it can plausibly be done, then often
 enough that completion is noticed within seconds.
 
-Render times are learned from finished takes of the same model and duration. They spread
+Render times are learned from finished takes of the same model and duration, by maximum
+likelihood from what polling saw of them (render_fit.py says why not from points). They spread
 roughly log-normally (about 30% around a median). The target is a p95 lag of at most 6 s: 5%
 of takes may be noticed later, and the cheapest place to let them through is the start, where
 a poll is paid by nearly every job (few are done yet) and later ones only by the few still
@@ -12,17 +13,22 @@ once the job is past the 99th percentile. Without history, polls start often and
 
 The grace is in seconds, not a percentile, because the lag target is: a percentile would let
 more of the slower (longer, wider) takes through late. The 3.5th percentile, not the 5th,
-because the percentile is estimated from a few hundred takes and the lag target is what users
-notice. For render times spread like the gateway's, no polling plan saves 4x the calls of a
-3 s poller with a p95 lag of 6 s, except with exact knowledge of the spread and right at 6 s
-(`python -m bench.bound`); this plan saves about 3.9x. BENCHMARKS.md has the plans measured.
+because the takes a user watches are a sample too: with the 5th exactly, half of all samples
+would have more than 5% done before it. The percentile's own error, which shrinks as more takes
+finish, moves the first poll earlier still (Z_MARGIN), and the studio watches the lag it gets
+(RenderTimes.lag_p95) and polls sooner while it is over the target.
+
+For render times spread like the gateway's, no polling plan saves 4x the calls of a 3 s poller
+with a p95 lag of 6 s, except with exact knowledge of the spread and right at 6 s (`python -m
+bench.bound`); this plan saves about 3.7x. BENCHMARKS.md has the plans measured.
 """
 
 import math
-import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from . import render_fit
 
 
 @dataclass(frozen=True)
@@ -38,62 +44,84 @@ class Intervals:
     unlearned_max: timedelta  # nothing learned yet: polls thin out to this
 
 
-DEFAULT_SPREAD = 0.3  # sigma of log render time, until enough takes have finished
+DEFAULT_SPREAD = 0.3  # sigma of log render times, until enough takes have finished
 MIN_SAMPLES = 10  # finished takes of a model and duration before their times are trusted
 Z_EARLY, Z_LATE = -1.812, 2.326  # the 3.5th and 99th percentiles of a normal distribution
+# The first poll's percentile is learned from a sample, so it is off by about its standard
+# error: the first poll comes this many standard errors earlier. One: over the bench's ten
+# samples (BENCHMARKS.md) a p95 lag within 6 s on every one, at about 3.7x fewer calls than a
+# 3 s poller; 1.645 cost a tenth of that saving for no lag that one did not already hold.
+Z_MARGIN = 1.0
+LAG_TARGET = 6.0  # seconds: the p95 lag the plan is made for (real time; the bench's is its own)
+# When the recent p95 lag (render_fit.lag_percentile) drifts over the target, the first poll's
+# grace shrinks by the ratio, down to this share of itself: the plan spends its 5% late takes
+# before the first poll, so that is where it takes them back.
+MIN_GRACE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
 class RenderTimes:
-    """Expected render time of one kind of take, in seconds."""
+    """Expected render time of one kind of take, in seconds. `margin`: the standard error of
+    the first poll's log-percentile (0 when known exactly); `lag_p95`: the recent p95 lag of
+    such takes, as far as the studio can tell (None when too few)."""
 
     median: float
     spread: float
     learned: bool
+    margin: float = 0.0
+    lag_p95: float | None = None
 
     @classmethod
-    def from_samples(
-        cls, seconds: list[float], *, fallback: float, peers: Iterable[list[float]] = ()
+    def learn(
+        cls,
+        own: list[render_fit.Observation],
+        *,
+        fallback: float,
+        peers: Iterable[list[render_fit.Observation]] = (),
+        lags: Sequence[tuple[render_fit.Observation, float]] = (),
     ) -> "RenderTimes":
-        """`seconds`: render times of takes like this one. `peers`: those of the model's other
-        durations, which spread alike around their own medians: they make the spread, on which
-        the first poll hangs, known from more takes."""
-        logs = _logs(seconds)
-        if len(logs) < MIN_SAMPLES:
+        """`own`: what polling saw of finished takes like this one. `peers`: of the model's
+        other durations, which spread alike around their own medians: they make the spread,
+        on which the first poll hangs, known from more takes. `lags`: of the own takes, each
+        with the seconds from its `high` until the studio had it completed."""
+        own = [obs for obs in own if obs.high > 0]
+        if len(own) < MIN_SAMPLES:
             # A few takes could be the odd ones: one slow take would hold the next takes' first
             # poll back for minutes. Until there are more, polls come often (see poll_delay).
             return cls(median=fallback, spread=DEFAULT_SPREAD, learned=False)
-        middle = statistics.median(logs)
-        deviations = [value - middle for value in logs]
-        for group in map(_logs, peers):
-            if len(group) >= MIN_SAMPLES:
-                group_middle = statistics.median(group)
-                deviations += [value - group_middle for value in group]
-        return cls(median=math.exp(middle), spread=_upper_spread(deviations), learned=True)
+        groups = [own, *(group for group in peers if len(group) >= MIN_SAMPLES)]
+        fitted = render_fit.fit(groups)
+        mu, sigma = fitted.mu[0], fitted.sigma
+        lag_p95 = (
+            render_fit.lag_percentile(lags, 0.05, mu=mu, sigma=sigma)
+            if len(lags) >= MIN_SAMPLES
+            else None
+        )
+        return cls(
+            median=math.exp(mu),
+            spread=sigma,
+            learned=True,
+            margin=fitted.log_percentile_se(0, Z_EARLY),
+            lag_p95=lag_p95,
+        )
 
     def percentile(self, z: float) -> float:
         return self.median * math.exp(z * self.spread)
 
+    def grace_share(self) -> float:
+        """1, or less while the recent p95 lag is over the target."""
+        if self.lag_p95 is None or self.lag_p95 <= LAG_TARGET:
+            return 1.0
+        return max(MIN_GRACE_SHARE, LAG_TARGET / self.lag_p95)
+
     def first_poll(self, grace: timedelta) -> float:
         """Seconds after the submit: a take done before then was most likely seen in time.
-        `grace`: Intervals.first_poll_grace."""
-        return self.percentile(Z_EARLY) + grace.total_seconds()
-
-
-def _logs(seconds: list[float]) -> list[float]:
-    return [math.log(value) for value in seconds if value > 0]
-
-
-def _upper_spread(deviations: list[float]) -> float:
-    """The spread (sigma) of log render times, from the takes slower than their median only.
-    The faster ones include the takes done before their first poll, whose times are known only
-    as "before that poll": squeezed up against it, they would make the spread look narrower
-    than it is, and the first poll later than it should be. For a normal distribution the mean
-    distance above the median is sigma times sqrt(2 / pi)."""
-    above = [value for value in deviations if value > 0]
-    if len(above) < MIN_SAMPLES // 2:
-        return DEFAULT_SPREAD
-    return statistics.fmean(above) * math.sqrt(math.pi / 2)
+        The 3.5th percentile moved earlier by Z_MARGIN standard errors (a sample of 20 takes
+        knows it to about 7%, one of 200 to about 3%), then `grace` (Intervals.first_poll_grace,
+        shrunk while the lag is over target). With the render times known exactly and the lag
+        on target, the 3.5th percentile plus the grace."""
+        early = self.percentile(Z_EARLY) * math.exp(-Z_MARGIN * self.margin)
+        return early + grace.total_seconds() * self.grace_share()
 
 
 def poll_delay(

@@ -56,6 +56,8 @@ def take_store_result(
         result_url=record.video_url or "",
         billed_cost=billed,
         gateway_done_at=take.gateway_done_at or timezone.now(),
+        done_seen_at=take.done_seen_at,
+        done_seen_by_webhook=take.done_seen_by_webhook,
         finished_at=timezone.now(),
         next_check_at=None,
         error_code="",

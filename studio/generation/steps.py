@@ -2,15 +2,14 @@
 at the gateway. Each is run by a thin task (tasks.py), claims its take first and says what to
 do next; a web request never calls the gateway."""
 
+import math
 import os
-from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -18,7 +17,7 @@ from django.utils.module_loading import import_string
 from studio.gateway import GatewayClient, JobRecord, JobStatus
 from studio.gateway import errors as gw
 
-from . import polling
+from . import polling, render_fit, render_history
 from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus
 from .results import take_store_result
 from .throttle import backoff, request_slots, slow_everyone_down, wait_for_slot
@@ -67,25 +66,14 @@ def webhook_url_for(take: Take) -> str | None:
     return settings.STUDIO_PUBLIC_URL + reverse("gateway_webhook", args=[take.idempotency_key])
 
 
-RENDER_SAMPLES = 200  # the latest takes of the duration, and of the others: recent, not last year
-
-
 def render_times(take: Take) -> polling.RenderTimes:
-    """What recent finished takes of this model and duration took at the gateway; the model's
-    other durations help to learn the spread."""
-    history = Take.objects.filter(
-        video_model=take.video_model, status=TakeStatus.COMPLETED, submitted_at__isnull=False
-    ).order_by("-finished_at")
-    times = Coalesce("gateway_done_at", "finished_at")
-    own = history.filter(duration=take.duration).values_list("submitted_at", times)
-    peers: dict[int, list[float]] = defaultdict(list)
-    others = history.exclude(duration=take.duration).values_list("duration", "submitted_at", times)
-    for duration, sent, done in others[:RENDER_SAMPLES]:
-        peers[duration].append((done - sent).total_seconds())
-    return polling.RenderTimes.from_samples(
-        [(done - sent).total_seconds() for sent, done in own[:RENDER_SAMPLES]],
-        fallback=float(take.video_model.typical_render_seconds),
-        peers=peers.values(),
+    """What recent finished takes of this model and duration took at the gateway, as polling
+    saw them; the model's other durations help to learn the spread."""
+    history = render_history.finished(take.video_model_id)
+    own = history.filter(duration=take.duration)[: render_history.RENDER_SAMPLES]
+    others = history.exclude(duration=take.duration)[: render_history.RENDER_SAMPLES]
+    return render_history.durations([*own, *others]).render_times(
+        take.duration, fallback=float(take.video_model.typical_render_seconds)
     )
 
 
@@ -350,14 +338,10 @@ def _apply_record(
 ) -> NextStep | None:
     now = seen_at or timezone.now()
     if record.status == JobStatus.COMPLETED:
-        # Learned from later: between the last poll that saw it running and this one. A job
-        # already done at its first poll was, most likely, done shortly before it (the first
-        # poll is where few jobs are done yet): taking the submit as the last sign of life
-        # would teach render times half as long as they were.
-        seen_running = take.last_seen_running_at or max(
-            take.submitted_at or now, now - poll_intervals().near
-        )
-        take.gateway_done_at = seen_running + (now - seen_running) / 2
+        # Render times are learned from the interval (last_seen_running_at, done_seen_at];
+        # gateway_done_at is the take's own best guess inside it, for its lag.
+        take.done_seen_at = now
+        take.gateway_done_at = likely_done(take, now)
         return take_store_result(take=take, record=record, from_statuses=from_statuses, lease=lease)
     if record.status == JobStatus.FAILED:
         fail(
@@ -387,6 +371,27 @@ def _apply_record(
         retries=0,
     )
     return NextStep("poll", delay)
+
+
+def likely_done(take: Take, seen: datetime) -> datetime:
+    """When the gateway most likely finished a job first seen done at `seen`: the gateway's
+    record says only that it is done, so this is the median inside the interval polling left,
+    of the render times the take was planned with (render_fit.likely_done). Without a plan, or
+    for a take whose submit a webhook filled in, the interval's middle."""
+    sent = take.submitted_at or seen
+    running = take.last_seen_running_at
+    low = (running - sent).total_seconds() if running and running < seen else 0.0
+    seen_as = render_fit.Observation(low=low, high=(seen - sent).total_seconds())
+    if take.expected_ready_at is None or take.latest_ready_at is None or seen_as.high <= 0:
+        return sent + timedelta(seconds=(seen_as.low + seen_as.high) / 2)
+    median = (take.expected_ready_at - sent).total_seconds()
+    latest = (take.latest_ready_at - sent).total_seconds()
+    if median <= 0 or latest <= median:
+        return sent + timedelta(seconds=(seen_as.low + seen_as.high) / 2)
+    # The plan keeps the median and the 99th percentile: the spread is their ratio's log.
+    spread = math.log(latest / median) / polling.Z_LATE
+    done = render_fit.likely_done(seen_as, mu=math.log(median), sigma=spread)
+    return sent + timedelta(seconds=done)
 
 
 def take_cancel(*, take_id: int, lease: datetime | None = None) -> NextStep | None:

@@ -54,7 +54,8 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
             return None  # already settled (a poll got there first) or another job's
     if event.event_type != "job.completed":
         return reschedule(take, "poll", timedelta(0), AT_GATEWAY_STATUSES)
-    take.gateway_done_at = event.received_at
+    take.gateway_done_at = take.done_seen_at = event.received_at
+    take.done_seen_by_webhook = True  # within its delivery's second: an exact render time
     usage = data.get("usage") or {}
     record = JobRecord(
         id=job_id,

@@ -1,0 +1,252 @@
+"""Render times learned from what polling saw: a log-normal fitted by maximum likelihood to
+intervals, not to points.
+
+Polling never sees when a job finished. It sees the last answer that said "not done" and the
+first that said "done": the finish lies between the two. A job done before its first poll is
+known only to be done by then (left-censored). A webhook says when, give or take its delivery.
+Taking a point in each interval (its middle, or the first "done" answer) biases exactly the tail
+the first poll hangs on: every job done before the first poll is pushed up against it, so the
+fastest takes look slower than they were, the lower tail looks thin and the spread narrow, and
+the next takes' first poll comes too late for more of them than the plan allows. The likelihood
+of an interval is the chance the distribution gives it, so nothing is pushed anywhere; the
+spread (sigma) is shared by groups (a model's durations) that spread alike around their own
+medians (mu), as render times do.
+
+Pure Python: Newton steps on (mu of each group, log sigma) with the score worked out exactly and
+the Hessian by differencing it, from the naive estimate; a handful of steps suffice. The inverse
+of the (observed) information gives the estimate's own uncertainty, which the poll plan turns
+into a margin (polling.py)."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+
+_SQRT2 = math.sqrt(2.0)
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+_TINY = 1e-300
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One finished job, in seconds after its submit: done after `low` (0 when never seen not
+    done) and by `high`. `low == high` is an exact time (a webhook)."""
+
+    low: float
+    high: float
+
+    @property
+    def exact(self) -> bool:
+        return self.low >= self.high
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Log render times ~ Normal(mu[g], sigma) for each group g; `covariance` is that of
+    (mu[0], ..., mu[G-1], log sigma), from the observed information."""
+
+    mu: tuple[float, ...]
+    sigma: float
+    covariance: tuple[tuple[float, ...], ...]
+
+    def log_percentile(self, group: int, z: float) -> float:
+        return self.mu[group] + z * self.sigma
+
+    def log_percentile_se(self, group: int, z: float) -> float:
+        """Standard error of mu + z * sigma (delta method: d/d log sigma is z * sigma)."""
+        last = len(self.mu)
+        gradient = {group: 1.0, last: z * self.sigma}
+        variance = sum(
+            gradient[i] * gradient[j] * self.covariance[i][j] for i in gradient for j in gradient
+        )
+        return math.sqrt(max(variance, 0.0))
+
+
+def _cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / _SQRT2)
+
+
+def _pdf(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+def _mass(alpha: float, beta: float) -> float:
+    """P(alpha < Z <= beta), computed on the side where it does not cancel away."""
+    if alpha > 0:
+        return max(_cdf(-alpha) - _cdf(-beta), _TINY)
+    return max(_cdf(beta) - _cdf(alpha), _TINY)
+
+
+def _terms(obs: Observation, mu: float, sigma: float) -> tuple[float, float, float]:
+    """log-likelihood of one observation, and its derivatives by mu and by log sigma."""
+    if obs.exact:
+        z = (math.log(obs.high) - mu) / sigma
+        return -0.5 * z * z - _LOG_SQRT_2PI - math.log(sigma), z / sigma, z * z - 1
+    beta = (math.log(obs.high) - mu) / sigma
+    if obs.low > 0:
+        alpha = (math.log(obs.low) - mu) / sigma
+        a_pdf, a_term = _pdf(alpha), alpha * _pdf(alpha)
+    else:
+        alpha, a_pdf, a_term = -math.inf, 0.0, 0.0
+    mass = _mass(alpha, beta)
+    b_pdf = _pdf(beta)
+    d_mu = -(b_pdf - a_pdf) / (sigma * mass)
+    d_log_sigma = -(beta * b_pdf - a_term) / mass
+    return math.log(mass), d_mu, d_log_sigma
+
+
+def _loglik_and_score(
+    groups: Sequence[Sequence[Observation]], params: list[float]
+) -> tuple[float, list[float]]:
+    sigma = math.exp(params[-1])
+    total, score = 0.0, [0.0] * len(params)
+    for g, group in enumerate(groups):
+        for obs in group:
+            value, d_mu, d_log_sigma = _terms(obs, params[g], sigma)
+            total += value
+            score[g] += d_mu
+            score[-1] += d_log_sigma
+    return total, score
+
+
+def _start(groups: Sequence[Sequence[Observation]]) -> list[float]:
+    """The naive estimate: each job at the middle of its interval (the submit for a job done
+    before its first poll counts as half the first poll)."""
+    mus, deviations = [], []
+    for group in groups:
+        logs = [
+            math.log((obs.low + obs.high) / 2 if obs.low > 0 else obs.high / 2) for obs in group
+        ]
+        mu = sum(logs) / len(logs)
+        mus.append(mu)
+        deviations += [(value - mu) ** 2 for value in logs]
+    sigma = math.sqrt(sum(deviations) / max(len(deviations) - 1, 1)) or 0.3
+    return [*mus, math.log(sigma)]
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """matrix^-1 vector by Gaussian elimination with partial pivoting (a few unknowns)."""
+    size = len(vector)
+    rows = [[*matrix[i], vector[i]] for i in range(size)]
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        if abs(rows[col][col]) < 1e-12:
+            raise ZeroDivisionError("singular information")
+        for r in range(size):
+            if r != col:
+                factor = rows[r][col] / rows[col][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[col], strict=True)]
+    return [rows[i][size] / rows[i][i] for i in range(size)]
+
+
+def _information(groups: Sequence[Sequence[Observation]], params: list[float]) -> list[list[float]]:
+    """Minus the Hessian of the log-likelihood, by central differences of the exact score."""
+    size, step = len(params), 1e-5
+    columns = []
+    for i in range(size):
+        up, down = list(params), list(params)
+        up[i] += step
+        down[i] -= step
+        score_up = _loglik_and_score(groups, up)[1]
+        score_down = _loglik_and_score(groups, down)[1]
+        columns.append([-(a - b) / (2 * step) for a, b in zip(score_up, score_down, strict=True)])
+    # Symmetric by nature; averaging removes the differencing's asymmetry.
+    return [[(columns[i][j] + columns[j][i]) / 2 for j in range(size)] for i in range(size)]
+
+
+def fit(groups: Sequence[Sequence[Observation]], *, steps: int = 25) -> Fit:
+    """Maximum likelihood for log-normal render times with a shared spread; `groups` must each
+    hold at least two observations. Newton steps, halved while they do not raise the
+    likelihood, until the step is below a thousandth (in log seconds)."""
+    params = _start(groups)
+    value, score = _loglik_and_score(groups, params)
+    information = _information(groups, params)
+    for _ in range(steps):
+        try:
+            step = _solve(information, score)
+        except ZeroDivisionError:
+            break
+        scale = 1.0
+        while scale > 1e-4:
+            trial = [p + scale * s for p, s in zip(params, step, strict=True)]
+            trial_value, trial_score = _loglik_and_score(groups, trial)
+            if trial_value >= value:
+                break
+            scale /= 2
+        else:
+            break
+        params, value, score = trial, trial_value, trial_score
+        information = _information(groups, params)
+        if max(abs(scale * s) for s in step) < 1e-3:
+            break
+    size = len(params)
+    try:
+        covariance = [
+            _solve(information, [float(i == j) for i in range(size)]) for j in range(size)
+        ]
+    except ZeroDivisionError:
+        covariance = [[math.inf if i == j else 0.0 for i in range(size)] for j in range(size)]
+    return Fit(
+        mu=tuple(params[:-1]),
+        sigma=math.exp(params[-1]),
+        covariance=tuple(tuple(row) for row in covariance),
+    )
+
+
+def likely_done(obs: Observation, *, mu: float, sigma: float) -> float:
+    """When the job most likely finished, in seconds after its submit: the median of the
+    fitted distribution inside the observation's interval (for a short interval about its
+    middle; for a job done before its first poll, well before that poll, where the fit says
+    the fast jobs finish, not halfway back to the submit)."""
+    if obs.exact:
+        return obs.high
+    high = (math.log(obs.high) - mu) / sigma
+    low = (math.log(obs.low) - mu) / sigma if obs.low > 0 else -math.inf
+    p_low, p_high = _cdf(low), _cdf(high)
+    if p_high - p_low < 1e-9:
+        return (obs.low + obs.high) / 2
+    middle = _inverse_cdf((p_low + p_high) / 2)
+    return min(max(math.exp(mu + sigma * middle), obs.low), obs.high)
+
+
+def late_share(
+    lags: Sequence[tuple[Observation, float]], over: float, *, mu: float, sigma: float
+) -> float:
+    """The expected share of these jobs seen more than `over` seconds after they finished:
+    each is (observation, seconds from `high` until the studio had the take completed), and
+    its finish is spread over its interval as the fit says."""
+    if not lags:
+        return 0.0
+    total = 0.0
+    for obs, storing in lags:
+        cutoff = obs.high + storing - over  # finished before this: seen late
+        if obs.exact:
+            total += float(cutoff > obs.high)
+            continue
+        if cutoff <= obs.low:
+            continue
+        high = (math.log(obs.high) - mu) / sigma
+        low = (math.log(obs.low) - mu) / sigma if obs.low > 0 else -math.inf
+        cut = (math.log(cutoff) - mu) / sigma if cutoff > 0 else -math.inf
+        total += min(1.0, _mass(low, min(cut, high)) / _mass(low, high)) if cut > low else 0.0
+    return total / len(lags)
+
+
+def lag_percentile(
+    lags: Sequence[tuple[Observation, float]], share: float, *, mu: float, sigma: float
+) -> float:
+    """The lag that only `share` of these jobs exceed, as far as the fit can tell: bisection on
+    late_share, which falls as the lag grows."""
+    low, high = 0.0, max((obs.high - obs.low + storing for obs, storing in lags), default=0.0)
+    for _ in range(40):
+        middle = (low + high) / 2
+        if late_share(lags, middle, mu=mu, sigma=sigma) > share:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _inverse_cdf(p: float) -> float:
+    return NormalDist().inv_cdf(min(max(p, 1e-12), 1 - 1e-12))

@@ -1,0 +1,132 @@
+"""Finished takes read as what polling saw of them: the observations render times are learned
+from (render_fit.py), and each take's lag, for the plan (steps.render_times) and the polling
+page (views.polling_watch)."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+
+from studio.catalog.models import VideoModel
+
+from . import polling
+from .models import Take, TakeStatus
+from .render_fit import Observation
+
+RENDER_SAMPLES = 200  # the latest takes of each duration: recent, not last year
+WATCHED_DURATIONS = 4  # the polling page reads this many durations' worth of a model's takes
+
+FIELDS = (
+    "duration",
+    "submitted_at",
+    "last_seen_running_at",
+    "done_seen_at",
+    "gateway_done_at",
+    "done_seen_by_webhook",
+    "finished_at",
+)
+
+type Row = tuple[int, datetime, datetime | None, datetime | None, datetime | None, bool, datetime]
+
+
+def finished(video_model_id: int) -> QuerySet:
+    """The model's finished takes as rows, newest first (the clip_render_history index)."""
+    return (
+        Take.objects.filter(
+            video_model_id=video_model_id,
+            status=TakeStatus.COMPLETED,
+            submitted_at__isnull=False,
+            finished_at__isnull=False,
+        )
+        .order_by("-finished_at")
+        .values_list(*FIELDS)
+    )
+
+
+def observation(row: Row) -> Observation:
+    _, sent, running, seen, done, by_webhook, finished_at = row
+    if seen is None:
+        # Finished before done_seen_at was stored: taken as it was learned then, at its
+        # estimated time; without one, done by the time it was finished.
+        if done is not None:
+            return Observation(
+                low=(done - sent).total_seconds(), high=(done - sent).total_seconds()
+            )
+        seen = finished_at
+    high = (seen - sent).total_seconds()
+    if by_webhook:
+        return Observation(low=high, high=high)
+    low = (running - sent).total_seconds() if running and running < seen else 0.0
+    return Observation(low=max(low, 0.0), high=high)
+
+
+@dataclass
+class Durations:
+    """A model's recent finished takes, by duration: observations, and each with the seconds
+    from when it was seen done until the studio had it completed (storing its video)."""
+
+    observations: dict[int, list[Observation]] = field(default_factory=lambda: defaultdict(list))
+    lags: dict[int, list[tuple[Observation, float]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def add(self, row: Row) -> None:
+        duration, sent, finished_at = row[0], row[1], row[6]
+        if len(self.observations[duration]) >= RENDER_SAMPLES:
+            return
+        seen_as = observation(row)
+        self.observations[duration].append(seen_as)
+        storing = (finished_at - sent).total_seconds() - seen_as.high
+        self.lags[duration].append((seen_as, max(storing, 0.0)))
+
+    def render_times(self, duration: int, *, fallback: float) -> polling.RenderTimes:
+        return polling.RenderTimes.learn(
+            self.observations.get(duration, []),
+            fallback=fallback,
+            peers=[group for other, group in self.observations.items() if other != duration],
+            lags=self.lags.get(duration, []),
+        )
+
+
+def durations(rows: Iterable[Row]) -> Durations:
+    history = Durations()
+    for row in rows:
+        history.add(row)
+    return history
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One model and duration on the polling page."""
+
+    model: str
+    duration: int
+    takes: int
+    times: polling.RenderTimes
+    first_poll: float  # seconds after the submit, for a take submitted now
+
+
+def watch(*, grace: timedelta) -> list[Watched]:
+    """What the plan has learned of each model's recent takes, and their p95 lag. One query for
+    the models, one per model for its takes (the latest RENDER_SAMPLES of each duration among
+    its latest few hundred)."""
+    rows = []
+    for model in VideoModel.objects.filter(
+        pk__in=Take.objects.filter(status=TakeStatus.COMPLETED).values("video_model")
+    ).order_by("name"):
+        history = durations(finished(model.pk)[: RENDER_SAMPLES * WATCHED_DURATIONS])
+        fallback = float(model.typical_render_seconds)
+        for duration in sorted(history.observations):
+            times = history.render_times(duration, fallback=fallback)
+            rows.append(
+                Watched(
+                    model=model.name,
+                    duration=duration,
+                    takes=len(history.observations[duration]),
+                    times=times,
+                    first_poll=times.first_poll(grace),
+                )
+            )
+    return rows

@@ -355,6 +355,7 @@ ACCOUNT_ROUTES = [
     Route("get", "team_create"),
     Route("post", "team_create"),
     Route("post", "submissions_resume"),  # tests/generation/test_safety.py: who may resume
+    Route("get", "polling_watch"),  # tests/generation/test_polling_watch.py: staff only
     # tests/teams/test_invitations.py: only the invited account (404 for anyone else)
     Route("post", "invitation_join", "invitation"),
     Route("post", "invitation_decline", "invitation"),

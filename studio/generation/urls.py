@@ -12,6 +12,7 @@ urlpatterns = [
     path("takes/<uuid:uuid>/select/", views.take_select, name="take_select"),
     path("takes/<uuid:uuid>/check-again/", views.take_check_again, name="take_check_again"),
     path("gateway/resume/", views.submissions_resume, name="submissions_resume"),
+    path("gateway/polling/", views.polling_watch, name="polling_watch"),
     path("hooks/gateway/<uuid:key>/", views.gateway_webhook, name="gateway_webhook"),
     path("takes/<uuid:uuid>/video.mp4", views.take_video, name="take_video"),
     path("takes/<uuid:uuid>/poster.jpg", views.take_poster, name="take_poster"),

@@ -26,7 +26,7 @@ from studio.projects.models import PROMPT_MAX_LENGTH, Shot, Storyboard
 from studio.teams.models import Action
 from studio.teams.services import require_action
 
-from . import services, webhooks
+from . import polling, render_history, services, steps, webhooks
 from .media import take_media
 from .models import Take
 
@@ -209,6 +209,18 @@ def submissions_resume(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
         target = reverse("dashboard")
     return redirect(target)
+
+
+@login_required
+@require_GET
+def polling_watch(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The poll plan as learned, and the recent p95 lag, for operators: staff only, since it
+    spans every team's takes (others get the 404 of a page that is not there)."""
+    if not request.user.is_staff:
+        raise Http404("No such page.")
+    rows = render_history.watch(grace=steps.poll_intervals().first_poll_grace)
+    context = {"rows": rows, "target": polling.LAG_TARGET}
+    return TemplateResponse(request, "generation/polling_watch.html", context)
 
 
 @csrf_exempt

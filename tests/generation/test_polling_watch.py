@@ -1,0 +1,130 @@
+"""What the studio records of each take's finish (the interval polling saw, its lag), what
+the plan learns from it, and the polling page that shows operators the recent p95 lag."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+
+from studio.generation import polling, render_history, steps
+from studio.generation.models import Take
+from studio.generation.render_fit import Observation
+from tests.factories import make_take
+from tests.helpers import new_take, poll_until_done
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_poll_that_sees_the_take_done_records_the_interval_and_a_time_inside_it(gateway, studio):
+    take = new_take(studio)
+    steps.take_submit(take_id=take.pk)
+    take = poll_until_done(take)
+    assert take.done_seen_at is not None and not take.done_seen_by_webhook
+    assert take.last_seen_running_at is not None  # the simulator's job queues first
+    assert take.last_seen_running_at <= take.gateway_done_at <= take.done_seen_at
+    assert take.done_seen_at <= take.finished_at
+
+
+def finished_takes(studio, lags: list[tuple[float, float, float, float]], **fields) -> None:
+    """Takes finished an hour ago: each (last seen running, first seen done, had completed,
+    took), in seconds after its submit; `took` is where gateway_done_at puts its finish."""
+    studio.project.budget = Decimal("10000.00")  # the history was paid for
+    studio.project.save()
+    base = timezone.now() - timedelta(hours=1)
+    for index, (running, seen, completed, took) in enumerate(lags):
+        sent = base + timedelta(seconds=index)
+        make_take(
+            studio.shot,
+            index + 1,
+            submitted_at=sent,
+            last_seen_running_at=sent + timedelta(seconds=running) if running else None,
+            done_seen_at=sent + timedelta(seconds=seen),
+            gateway_done_at=sent + timedelta(seconds=took),
+            finished=sent + timedelta(seconds=completed),
+            **fields,
+        )
+
+
+def test_render_history_reads_polls_as_intervals_webhooks_as_exact_and_old_takes_as_before():
+    now = timezone.now()
+
+    def seconds(value: float):
+        return now + timedelta(seconds=value)
+
+    polled = (4, now, seconds(60), seconds(65.6), seconds(62), False, seconds(65.8))
+    early = (4, now, None, seconds(45), seconds(41), False, seconds(45.2))
+    hooked = (4, now, seconds(30), seconds(70), seconds(70), True, seconds(70.2))
+    before = (4, now, seconds(60), None, seconds(62.8), False, seconds(66))
+    assert render_history.observation(polled) == Observation(60, 65.6)
+    assert render_history.observation(early) == Observation(0, 45)
+    assert render_history.observation(hooked) == Observation(70, 70)
+    assert render_history.observation(before) == Observation(62.8, 62.8)
+
+
+def test_a_lag_over_target_brings_the_next_takes_first_poll_forward(
+    studio, django_assert_num_queries
+):
+    """Twenty takes seen by polls 5.6 s apart but completed 10 s after that (a slow store):
+    their p95 lag is over 10 s, so the next take's first poll keeps only 6/10 of its grace or
+    less, and no less than half."""
+    slow = [(60.0 + i, 65.6 + i, 75.6 + i, 63.0 + i) for i in range(20)]
+    finished_takes(studio, slow)
+    take = Take.objects.get(pk=new_take(studio).pk)
+    # The take's model (its fallback), then its duration's takes and the others'.
+    with django_assert_num_queries(3):
+        times = steps.render_times(take)
+    assert times.learned and times.lag_p95 is not None and 12 < times.lag_p95 <= 15.6
+    assert times.grace_share() == polling.MIN_GRACE_SHARE
+    grace = steps.poll_intervals().first_poll_grace
+    on_time = polling.RenderTimes(times.median, times.spread, True, times.margin, lag_p95=5.0)
+    assert times.first_poll(grace) == pytest.approx(on_time.first_poll(grace) - 5.8 / 2)
+
+
+def watched_page(client, studio, django_assert_num_queries):
+    """The page as staff see it: the session and the user, the models with finished takes and
+    one query per such model for its takes, then the base page's teams and pause banner."""
+    staff = User.objects.create_user("operator", is_staff=True)
+    client.force_login(staff)
+    with django_assert_num_queries(6):
+        return client.get(reverse("polling_watch"))
+
+
+def test_staff_see_each_models_learned_times_and_recent_p95_lag(
+    client, studio, django_assert_num_queries
+):
+    fine = [(55.0 + i, 60.6 + i, 60.8 + i, 58.0 + i) for i in range(30)]
+    finished_takes(studio, fine)
+    response = watched_page(client, studio, django_assert_num_queries)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Veo 3.1" in page and "30" in page
+    (row,) = response.context["rows"]
+    assert row.duration == studio.shot.duration and row.takes == 30
+    assert row.times.lag_p95 is not None and 4.5 < row.times.lag_p95 <= 5.8  # polls 5.6 s apart
+    assert f"{row.times.lag_p95:.1f} s" in page and "over target" not in page
+
+
+def test_a_lag_over_target_is_flagged_on_the_page(client, studio, django_assert_num_queries):
+    slow = [(60.0 + i, 65.6 + i, 75.6 + i, 63.0 + i) for i in range(20)]
+    finished_takes(studio, slow)
+    response = watched_page(client, studio, django_assert_num_queries)
+    (row,) = response.context["rows"]
+    page = response.content.decode()
+    assert row.times.lag_p95 > polling.LAG_TARGET and f"{row.times.lag_p95:.1f} s" in page
+    assert "over target: first polls 0.50 of the grace" in page
+
+
+@pytest.mark.parametrize("who", ["alice", "oscar"])
+def test_members_and_outsiders_get_404(client, studio, who):
+    """It spans every team's takes: a team's owner is no operator, and an outsider less so."""
+    finished_takes(studio, [(55.0, 60.6, 60.8, 58.0)] * 12)
+    client.force_login(getattr(studio, who))
+    assert client.get(reverse("polling_watch")).status_code == 404
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("polling_watch"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))

@@ -22,12 +22,21 @@ from decimal import Decimal
 from pathlib import Path
 
 import psycopg
+from django.conf import settings
 
 from bench import env
 from bench.jobs import DEFAULT_SCALE, job_times
-from bench.machines.report import render
-from bench.machines.services import object_store
-from bench.services import simulator
+from bench.machines.report import Check, MachineRun, Run, checks, render
+from bench.machines.services import (
+    Machine,
+    bucket_keys,
+    cpu_seconds,
+    files_on,
+    machine,
+    object_store,
+)
+from bench.scale import TIMINGS
+from bench.services import Simulator, rss_kib, simulator
 
 RPM = 600
 
@@ -108,16 +117,8 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def measure(args: argparse.Namespace, sim, workdir: Path):
-    from django.conf import settings
-
+def measure(args: argparse.Namespace, sim: Simulator, workdir: Path) -> tuple[Run, list[Check]]:
     from bench import world as w
-    from bench.machines.report import MachineRun, Run, checks
-    from bench.machines.services import bucket_keys, cpu_seconds, files_on, machine
-    from bench.scale import TIMINGS
-    from bench.services import rss_kib
-    from studio.generation import ledger
-    from studio.generation.models import Take, TakeStatus
 
     # The workers' timings, scaled; read from their environment as settings.py reads them.
     scaled = {name: str(getattr(settings, name) * args.time_scale) for name in TIMINGS}
@@ -142,28 +143,58 @@ def measure(args: argparse.Namespace, sim, workdir: Path):
         studio = w.build("machines")
         started = time.monotonic()
         ids = w.create_takes(studio, args.takes, over_seconds=0, deadline=started + args.seconds)
-        made = time.monotonic() - started
-        print(f"  {len(ids)} takes made in {made:.0f} s")
-        deadline, report_at = started + args.seconds, 0.0
-        while (left := w.active_count(ids)) and time.monotonic() < deadline:
-            if time.monotonic() >= report_at:
-                requests = sim.state()["requests"]
-                print(
-                    f"  {time.monotonic() - started:4.0f} s: {left} takes active, "
-                    f"{requests['submit']} submits, {requests['poll']} polls"
-                )
-                report_at = time.monotonic() + 20
-            time.sleep(1)
+        print(f"  {len(ids)} takes made in {time.monotonic() - started:.0f} s")
+        wait_settled(sim, ids, started=started, deadline=started + args.seconds)
         seconds = time.monotonic() - started
         usage = {
             m.name: (cpu_seconds(m.process.pid) - cpu_before[m.name], rss_kib(m.process.pid))
             for m in machines
         }
-    state = sim.state()
+    run = outcome(
+        args,
+        sim.state(),
+        ids,
+        studio.shots[0].storyboard.project,
+        seconds=seconds,
+        machines=[(m, *usage[m.name]) for m in machines],
+    )
+    return run, checks(run)
+
+
+def wait_settled(sim: Simulator, ids: list[int], *, started: float, deadline: float) -> None:
+    """Until no take is active (or the deadline), saying how far they are every 20 s."""
+    from bench import world as w
+
+    report_at = 0.0
+    while (left := w.active_count(ids)) and time.monotonic() < deadline:
+        if time.monotonic() >= report_at:
+            requests = sim.state()["requests"]
+            print(
+                f"  {time.monotonic() - started:4.0f} s: {left} takes active, "
+                f"{requests['submit']} submits, {requests['poll']} polls"
+            )
+            report_at = time.monotonic() + 20
+        time.sleep(1)
+
+
+def outcome(
+    args: argparse.Namespace,
+    state: dict,
+    ids: list[int],
+    project,
+    *,
+    seconds: float,
+    machines: list[tuple[Machine, float, int]],
+) -> Run:
+    """What the run did, from the simulator's state, the database and the bucket; `machines`
+    with the CPU seconds and KiB of memory each used."""
+    from studio.generation import ledger
+    from studio.generation.models import Take, TakeStatus
+
     takes = list(Take.objects.filter(pk__in=ids))
-    costs, _ = ledger.project_costs(studio.shots[0].storyboard.project)
+    costs, _ = ledger.project_costs(project)
     requests = state["requests"]
-    run = Run(
+    return Run(
         takes=len(ids),
         completed=sum(take.status == TakeStatus.COMPLETED for take in takes),
         seconds=seconds,
@@ -185,11 +216,10 @@ def measure(args: argparse.Namespace, sim, workdir: Path):
                 name=m.name,
                 beat=m.beat,
                 stores=state["media_by_host"].get(m.host, 0),
-                cpu_seconds=usage[m.name][0],
-                rss_mib=usage[m.name][1] / 1024,
+                cpu_seconds=cpu,
+                rss_mib=kib / 1024,
                 local_files=len(files_on(m.disk)),
             )
-            for m in machines
+            for m, cpu, kib in machines
         ],
     )
-    return run, checks(run)

@@ -3,6 +3,7 @@ makes the page fetch live changes, a refused change. The board's views, its sess
 generation views answer with these."""
 
 import hashlib
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from uuid import UUID
@@ -27,7 +28,7 @@ from studio.teams.services import user_can
 
 from . import services
 from .forms import ShotForm
-from .models import Shot, Storyboard, visible_shots
+from .models import Shot, Storyboard
 from .versions import storyboard_version
 
 SESSION_TEMPLATE = "projects/storyboard_detail.html"
@@ -117,58 +118,61 @@ def template_revision() -> str:
     return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
 
 
+@dataclass(frozen=True)
+class Drawn:
+    html: SafeString
+    in_progress: int  # takes in progress among them, for the page's live status
+
+
 def drawn_shots(
     storyboard: Storyboard,
     shots: QuerySet[Shot],
     *,
     board: bool,
     can_edit: bool,
-    in_progress: int,
     open_shot: Shot | None,
     edit: dict,
     live: str,
     csrf_token: str,
-) -> SafeString:
-    """The page's shots, as frames or as cards: from the cache, or drawn from `shots` and
-    kept. Drawn for this answer alone when they show something of it: a frame marked open
-    (the drawer's shot), a card in its edit form, or cards whose takes' clocks tick (the
-    board's frames show no clock)."""
+) -> Drawn:
+    """The page's shots, as frames or as cards, and how many of their takes are in progress:
+    from the cache, or drawn from `shots` and kept. Drawn for this answer alone when they show
+    something of it: a frame marked open (the drawer's shot), a card in its edit form, or
+    cards whose takes' clocks tick (the board's frames show no clock)."""
     partial = "frames" if board else "cards"
-    context = {
-        "shots": shots,
-        "storyboard": storyboard,
-        "can_edit": can_edit,
-        "open_shot": open_shot,
-        "edit": edit,
-        "live_token": live,
-        "csrf_token": CSRF_SLOT,
-    }
-    if open_shot or edit or (in_progress and not board):
+
+    def draw() -> tuple[str, int]:
+        context = {
+            "shots": shots,
+            "storyboard": storyboard,
+            "can_edit": can_edit,
+            "open_shot": open_shot,
+            "edit": edit,
+            "live_token": live,
+            "csrf_token": CSRF_SLOT,
+        }
         html = render_to_string(f"{SESSION_TEMPLATE}#{partial}", context)
+        return html, takes_in_progress(shots)  # the shots as the drawing loaded them
+
+    if open_shot or edit:
+        html, in_progress = draw()
     else:
         version = storyboard_version(storyboard)
         rights = "edit" if can_edit else "view"
         key = f"storyboard:{storyboard.pk}:{version}:{partial}:{rights}:{template_revision()}"
-        html = shared_cache.get(key)
-        if html is None:
-            html = render_to_string(f"{SESSION_TEMPLATE}#{partial}", context)
-            shared_cache.set(key, html, DRAWN_SECONDS)
+        drawn = shared_cache.get(key)
+        if drawn is None or (drawn[1] and not board):
+            drawn = draw()
+            shared_cache.set(key, drawn, DRAWN_SECONDS)
+        html, in_progress = drawn
     # The markup was escaped when drawn; the token is letters and digits.
-    return mark_safe(html.replace(CSRF_SLOT, csrf_token))  # noqa: S308
-
-
-def takes_active(storyboard: Storyboard) -> int:
-    """Takes in progress on the storyboard, counted by the database: the page need not load
-    its shots to say so."""
-    return (
-        Take.objects.filter(visible_shots("shot__"), shot__storyboard=storyboard).active().count()
-    )
+    return Drawn(mark_safe(html.replace(CSRF_SLOT, csrf_token)), in_progress)  # noqa: S308
 
 
 def storyboard_page(
     request: HttpRequest,
     storyboard: Storyboard,
-    shot_form: ShotForm,
+    shot_form: ShotForm | None,
     edit: dict | None = None,
     *,
     open_uuid: UUID | None = None,
@@ -181,29 +185,28 @@ def storyboard_page(
     board = board_view(request)
     wanted = open_uuid or (edit or {}).get("uuid")
     open_shot = shots.filter(uuid=wanted).first() if board and wanted else None
-    in_progress = takes_active(storyboard)
     can_edit = user_can(request, storyboard.project.team, Action.EDIT)
     token = live_token(now)
     # One token for the whole page, its own forms and the shots' alike (as {% csrf_token %}
     # would give every form of one page).
     csrf_token = get_token(request)
+    drawn = drawn_shots(
+        storyboard,
+        shots,
+        board=board,
+        can_edit=can_edit,
+        open_shot=open_shot,
+        edit=edit or {},
+        live=token,
+        csrf_token=csrf_token,
+    )
     context = {
         "board": board,
         "open_shot": open_shot,
-        "in_progress": in_progress,
+        "in_progress": drawn.in_progress,
         "storyboard": storyboard,
         "project": storyboard.project,
-        "drawn_shots": drawn_shots(
-            storyboard,
-            shots,
-            board=board,
-            can_edit=can_edit,
-            in_progress=in_progress,
-            open_shot=open_shot,
-            edit=edit or {},
-            live=token,
-            csrf_token=csrf_token,
-        ),
+        "drawn_shots": drawn.html,
         "csrf_token": csrf_token,
         "can_edit": can_edit,
         "shot_form": shot_form,

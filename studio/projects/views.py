@@ -151,7 +151,9 @@ def storyboard_detail(request: AuthenticatedHttpRequest, uuid) -> TemplateRespon
         shot = storyboard.shots.select_related("video_model").filter(uuid=editing).first()
         if shot is not None:
             edit = {"uuid": shot.uuid, "form": ShotEditForm.for_shot(shot)}
-    form = ShotForm(video_model=default_video_model(request))
+    # The New shot form is for those who may add shots: a viewer's page reads no models.
+    may_edit = user_can(request, storyboard.project.team, Action.EDIT)
+    form = ShotForm(video_model=default_video_model(request)) if may_edit else None
     return storyboard_page(request, storyboard, form, edit, open_uuid=opened)
 
 

@@ -198,12 +198,12 @@ def add_shots(studio, first: int, last: int) -> None:
         make_take(shot, status=TakeStatus.RUNNING)
 
 
-# session, user, storyboard (+project, team), default model, models count, takes in progress,
-# the user's memberships, the storyboard's version (a row of aggregates, the kit's elements,
-# the prices), who is here, the gateway's pause banner
-PAGE_QUERIES = 12
+# session, user, storyboard (+project, team), the user's memberships, default model, models
+# count, the storyboard's version (a row of aggregates, the kit's elements, the prices), who
+# is here, the gateway's pause banner
+PAGE_QUERIES = 11
 # ... and, when this version of the board has not been drawn yet: shots (+model), takes, their
-# review decisions and comments
+# review decisions and comments (which also say how many takes are in progress)
 DRAWING_QUERIES = 4
 
 

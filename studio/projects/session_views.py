@@ -193,14 +193,14 @@ def storyboard_live(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
     and the next token. A board that has not changed since the token draws no shot at all."""
     storyboard = get_storyboard(request, uuid)
     now = timezone.now()
-    services.presence_touch(storyboard=storyboard, user=request.user, now=now)
+    present = live.here(storyboard, request.user, now)
     since_version, since = live.parse_token(request.GET.get("since", ""))
     version, rendering = live.live_version(storyboard, now)
     context = {
         "storyboard": storyboard,
         "live_shots": live.shared_shots(request, storyboard, since_version, since, version),
         "live_token": live.token_for(version, live.first_answered(storyboard, version, now)),
-        "present": services.present_users(storyboard, now),
+        "present": present,
         "in_progress": rendering,
     }
     return TemplateResponse(request, "projects/storyboard_live.html", context)

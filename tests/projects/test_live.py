@@ -20,10 +20,11 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture(autouse=True)
-def slow_parts_stay_cached(monkeypatch):
-    # Roles, kit and prices are read again every SLOW_PARTS_SECONDS of real time (Redis
-    # expires the key): on a loaded machine a test could cross that and count seven more.
-    monkeypatch.setattr(live, "SLOW_PARTS_SECONDS", 600)
+def cached_parts_stay(monkeypatch):
+    # Roles, kit and prices, and presence, are read again after seconds of real time (Redis
+    # expires the keys): on a loaded machine a test could cross that and count more queries.
+    for name in ("SLOW_PARTS_SECONDS", "MARKED_SECONDS", "PRESENT_SECONDS"):
+        monkeypatch.setattr(live, name, 600)
 
 
 @pytest.fixture
@@ -93,9 +94,9 @@ def test_unchanged_board_answers_without_drawing_shots(
     client.force_login(studio.bob)
     token = token_of(poll(client, studio))  # present now, and the slow parts cached
     renders.clear()
-    # session, user, storyboard (+project, team), presence fresh?, the pulse (shots and takes),
-    # who is here, the pause banner: no shot, take or membership read.
-    with django_assert_num_queries(7):
+    # session, user, storyboard (+project, team), the pulse (shots and takes), the pause
+    # banner: no shot, take or membership read, and presence from the cache.
+    with django_assert_num_queries(5):
         response = poll(client, studio, token)
     assert "<template" not in response.text and renders == []
     assert token_of(response) == token
@@ -117,7 +118,7 @@ def test_second_member_at_the_same_version_gets_the_drawn_answer(client, studio,
     assert "A lake at dawn" in first and "A lake at dawn" in second
     assert first.count("<template data-shot") == second.count("<template data-shot") == 1
     # The second reads no shot, take or review; the rights it is drawn for, it does.
-    assert shared == 8 < drawing
+    assert shared == 6 < drawing
 
 
 def test_an_edit_moves_the_version_and_the_next_poll_carries_the_shot(client, studio):

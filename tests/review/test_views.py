@@ -271,3 +271,14 @@ def test_a_card_drawn_without_its_review_loads_it_by_itself(client, studio, take
     assert f'hx-get="/takes/{take.uuid}/review/"' in html and 'hx-trigger="load"' in html
     running = make_take(take.shot, 9, status=TakeStatus.RUNNING)
     assert render_to_string("review/take_review.html", {"take": running}).strip() == ""
+
+
+def test_a_closed_review_opens_on_a_page_of_its_own_without_javascript(client, studio, takes):
+    services.review_decide(target=takes[0], state="approved", user=studio.rita)
+    client.force_login(studio.rita)
+    page = client.get(reverse("take_review", args=[takes[0].uuid])).text
+    assert "<title>Review of take 1, shot 1 · Veo Studio</title>" in page
+    assert f'<section id="take-{takes[0].uuid}-review" class="review"' in page
+    assert "Approve: take 1" in page and "rita" in page
+    client.force_login(studio.oscar)
+    assert client.get(reverse("take_review", args=[takes[0].uuid])).status_code == 404

@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 from django.conf import settings
 
@@ -24,6 +25,8 @@ from bench.stats import fmt, percentile, ratio, table
 from studio.gateway import GatewayClient, JobStatus
 from studio.generation import steps
 from studio.generation.models import Take, TakeStatus
+
+FIFTH = NormalDist().inv_cdf(0.05)
 
 
 @dataclass
@@ -139,7 +142,8 @@ def run_studio(
 
 def compare_learned(studio: w.World, duration: int, actual: list[float], scale: float) -> str:
     """What the studio has learned about render times (from its own finished takes) against
-    what the gateway took in this run, in real-equivalent seconds."""
+    what the gateway took in this run, in real-equivalent seconds: median, spread and 5th
+    percentile side by side."""
     shot = next(shot for shot in studio.shots if shot.duration == duration)
     sample = Take.objects.filter(shot=shot).select_related("video_model").last()
     learned = steps.render_times(sample)
@@ -149,10 +153,11 @@ def compare_learned(studio: w.World, duration: int, actual: list[float], scale: 
     median, spread = math.exp(statistics.median(logs)), statistics.stdev(logs)
     first_poll = learned.first_poll(steps.poll_intervals().first_poll_grace)
     return (
-        f"{duration} s takes: learned median {learned.median / scale:.0f} s, spread "
-        f"{learned.spread:.2f}, first poll at {first_poll / scale:.0f} s"
-        f"; at the gateway median {median:.0f} s, spread {spread:.2f}, "
-        f"5th percentile {percentile(actual, 5):.0f} s"
+        f"{duration} s takes: learned median {learned.median / scale:.1f} s, spread "
+        f"{learned.spread:.3f}, 5th percentile {learned.percentile(FIFTH) / scale:.1f} s "
+        f"(standard error {learned.margin:.3f}), first poll at {first_poll / scale:.1f} s"
+        f"; at the gateway median {median:.1f} s, spread {spread:.3f}, "
+        f"5th percentile {percentile(actual, 5):.1f} s"
     )
 
 

@@ -26,9 +26,10 @@ def take(studio, tmp_path):
 
 def open_storyboard(page, live_server, studio, take):
     log_in(page, live_server.url, "rita")
-    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list")
     loaded(page)
     card = page.locator(f"#take-{take.uuid}")
+    card.locator("details.review-fold > summary").click()  # the review, fetched when opened
     card.locator("details.comments summary").click()
     return card
 
@@ -114,6 +115,8 @@ def test_a_box_drawn_on_a_paused_frame_shows_over_the_video_at_its_moment(
     page.reload()
     loaded(page)
     card = page.locator(f"#take-{take.uuid}")
+    # The drawings come with the comments, when the review is opened.
+    card.locator("details.review-fold > summary").click()
     video = card.locator("video")
     video.evaluate("v => { v.preload = 'auto'; v.load(); }")
     wait_until(page, video, "v.readyState >= 1")
@@ -190,6 +193,7 @@ def test_escape_while_drawing_in_the_drawer_cancels_the_drawing_not_the_drawer(
     loaded(page)
     drawer = page.locator("#shot-drawer")
     card = drawer.locator(f"#take-{take.uuid}")
+    card.locator("details.review-fold > summary").click()
     card.locator("details.comments summary").click()
     video = card.locator("video")
     video.evaluate("v => { v.preload = 'auto'; v.load(); }")

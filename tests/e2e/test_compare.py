@@ -17,7 +17,7 @@ def two_takes(studio, tmp_path):
 
 def test_two_takes_play_in_sync_side_by_side_and_with_a_wipe(page, live_server, studio, two_takes):
     log_in(page, live_server.url, "vera")
-    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list")
     page.get_by_role("link", name="Compare takes of shot 1").click()
     expect(page.get_by_role("heading", name="Compare takes of shot 1")).to_be_visible()
     loaded(page)

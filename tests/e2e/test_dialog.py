@@ -22,7 +22,7 @@ def test_generate_asks_in_the_studios_dialog(page, live_server, studio):
     browser_dialogs: list[str] = []
     page.on("dialog", lambda dialog: (browser_dialogs.append(dialog.message), dialog.dismiss()))
     log_in(page, live_server.url, "bob")
-    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list")
     loaded(page)
     card = page.locator(f"#shot-{studio.shot.uuid}")
     generate = card.get_by_role("button", name="Generate", exact=True)
@@ -89,7 +89,7 @@ def test_a_plain_forms_delete_waits_for_the_dialog(page, live_server, studio):
 def test_cancelling_a_take_asks_with_words_that_cannot_be_mistaken(page, live_server, studio):
     take = make_take(studio.shot, status=TakeStatus.RUNNING)
     log_in(page, live_server.url, "bob")
-    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list")
     loaded(page)
     card = page.locator(f"#take-{take.uuid}")
     card.get_by_text("Actions").click()

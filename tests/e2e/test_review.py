@@ -69,8 +69,15 @@ def test_a_reviewer_pins_a_comment_to_a_take_and_it_seeks_there(
 ):
     (take,) = rendered_takes([studio.shot], tmp_path)
     log_in(page, live_server.url, "rita")
-    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list")
     card = page.locator(f"#take-{take.uuid}")
+    # The review is drawn closed; opening it fetches it, and the keyboard stays where it was.
+    fold = card.locator("details.review-fold > summary")
+    expect(fold).to_contain_text("In review")
+    fold.focus()
+    page.keyboard.press("Enter")
+    expect(card.locator(".review-state")).to_be_visible()
+    expect(fold).to_be_focused()
     card.locator("details.comments summary").click()
     card.get_by_label("Comment on take 1").fill("Hold the lake a beat longer")
     card.get_by_label("At (s, optional)").fill("2.5")

@@ -33,7 +33,7 @@ def test_two_people_see_each_others_changes_live(
     page, new_page, live_server, studio_services, studio
 ):
     alice, bob = page, new_page()
-    storyboard_url = f"{live_server.url}/storyboards/{studio.storyboard.uuid}/"
+    storyboard_url = f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list"
     for browser_page, name in ((alice, "alice"), (bob, "bob")):
         log_in(browser_page, live_server.url, name)
         browser_page.goto(storyboard_url)
@@ -94,9 +94,14 @@ def test_two_people_see_each_others_changes_live(
     expect(review).to_contain_text("Love the light")
     clara.get_by_role("button", name="Approve: take 1").click()
     expect(review.locator(".review-state")).to_contain_text("Approved")
-    # Bob, still on the storyboard, sees the decision arrive without a reload.
+    # Bob, still on the storyboard, sees the decision arrive without a reload, on the take's
+    # closed review; opened, it shows who decided and what they wrote.
+    bob_fold = bob.locator(f"#take-{take_uuid(studio)}-fold > summary")
+    expect(bob_fold).to_contain_text("Approved", timeout=8_000)
+    expect(bob_fold).to_contain_text("1 open comment")
+    bob_fold.click()
     bob_review = bob.locator(f"#take-{take_uuid(studio)}-review")
-    expect(bob_review.locator(".reviewer-decisions")).to_contain_text("Clara", timeout=8_000)
+    expect(bob_review.locator(".reviewer-decisions")).to_contain_text("Clara")
     expect(bob_review).to_contain_text("Love the light")
 
 
@@ -115,7 +120,7 @@ def test_dragging_a_shot_reorders_the_storyboard(page, live_server, studio):
             video_model=studio.veo,
         )
     log_in(page, live_server.url, "bob")
-    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list")
     shots = page.locator("#shot-list > li.shot")
     drag(page, shots.nth(2).locator(".drag-handle"), shots.nth(0))
     # The numbers follow from the server: the dragged shot is now shot 1, for everyone.

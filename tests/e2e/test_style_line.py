@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_a_shots_style_line_is_changed_in_its_card_before_generate(page, live_server, studio):
     make_brand_kit(studio.project, style_line="Warm golden light")
     log_in(page, live_server.url, "bob")
-    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list")
     loaded(page)
     card = page.locator(f"#shot-{studio.shot.uuid}")
     card.get_by_role("button", name="Generate", exact=True).click()

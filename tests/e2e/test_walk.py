@@ -38,6 +38,11 @@ def test_new_user_generates_and_plays_a_take(
     page.get_by_label("Title").fill("Hero spot")
     page.get_by_role("button", name="Create storyboard").click()
     expect(page.get_by_role("heading", name="Hero spot", exact=True)).to_be_visible()
+    # The storyboard opens on the board; the walk works in the list of cards.
+    page.get_by_role("navigation", name="Show the shots as").get_by_role(
+        "link", name="List"
+    ).click()
+    expect(page.locator("#shot-list")).to_be_attached()
     loaded(page)
 
     page.get_by_label("Duration (seconds)").fill("4")

@@ -107,15 +107,21 @@ def board_view(request: HttpRequest) -> bool:
 # without JavaScript; the review blocks (who decided what, the reviewer's own decision) are
 # fetched when opened. A version no one asks for any more just expires.
 CSRF_SLOT = "csrf-token-of-this-answer"
-DRAWN_SECONDS = 15 * 60
+# A drawing is a few hundred KB (the board) to a few MB (the list of a 300-shot storyboard),
+# and every edit makes a new version: kept a few minutes, the time members open the page at
+# one version, so that a busy day does not fill Redis with versions no one will ask for.
+DRAWN_SECONDS = 5 * 60
+# The templates a drawing is made of (the page's partials and what they include).
+DRAWN_FROM = (SESSION_TEMPLATE, "review/take_review_fold.html", "projects/prompt_sent.html")
 
 
 @cache
 def template_revision() -> str:
-    """The page template's own revision, in the key: a deploy that changes its markup never
-    serves what the previous one drew."""
-    source = get_template(SESSION_TEMPLATE).template.source  # type: ignore[attr-defined]
-    return hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+    """The drawing templates' own revision, in the key: a deploy that changes their markup
+    never serves what the previous one drew (a change in a template tag's code shows within
+    DRAWN_SECONDS)."""
+    sources = (get_template(name).template.source for name in DRAWN_FROM)  # type: ignore[attr-defined]
+    return hashlib.blake2b("".join(sources).encode(), digest_size=6).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ served over real HTTP in this process (Django's threaded WSGI server, the middle
 login as in production, DEBUG off) together with a minimal view that only returns "ok", and
 each load shape is run against both, so the ratio says what the studio's own work costs:
 
-- one after another: one member loads the storyboard page N times (as a viewer, then as an
-  editor, whose page carries a form per shot and per take);
+- one after another: one member loads the storyboard page N times as it opens (the board), as
+  a viewer, then as an editor, then as an editor with a shot saved before each load (the board
+  drawn afresh, not from the cache), and then the list of cards (`?view=list`); gzip accepted,
+  and sizes reported both on the wire and uncompressed;
 - paced: every member polls the live endpoint as the page does, every 3 s with the token of
   the previous answer (`?since=`), the pages opened at moments spread over the first interval;
 - back-to-back: the same polls, each sent as soon as the previous answer is in, so that all 50

@@ -20,6 +20,7 @@ class Endpoint:
     median_ms: float
     p95_ms: float
     per_second: float
+    kilobytes: float  # per answer, as sent (Locust asks for gzip, as browsers do)
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Step:
     endpoints: dict[str, Endpoint]
     cpu: dict[str, float]  # CPU seconds per process group over the whole step, ramp-up included
     tally: dict[str, int] = field(default_factory=dict)  # what the locustfile counted
+    drawn: int = 0  # live answers drawn (the others were the cache's), ramp-up included
 
     @property
     def live(self) -> Endpoint:
@@ -61,6 +63,7 @@ def read_stats(path: Path) -> dict[str, Endpoint]:
                 median_ms=float(row["50%"]),
                 p95_ms=float(row["95%"]),
                 per_second=float(row["Requests/s"]),
+                kilobytes=float(row["Average Content Size"]) / 1000,
             )
             for row in csv.DictReader(stats)
             # A name with no request after the ramp-up has no percentiles ("N/A").
@@ -117,9 +120,10 @@ def render(
     p95_limit_ms: float,
 ) -> str:
     lines = [
-        "| step | offered live req/s | live req/s | live p50 | live p95 | answers with shots"
-        " | saves (p50) | CPU ms/request: gunicorn | PostgreSQL | Redis | server | Locust |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| step | offered live req/s | live req/s | live p50 | live p95 | KB/answer"
+        " | answers with shots | drawn | saves (p50) | CPU ms/request: gunicorn | PostgreSQL"
+        " | Redis | server | Locust |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for step in steps:
         live, save = step.live, step.endpoints.get(SAVE)
@@ -128,7 +132,8 @@ def render(
         cpu = [step.cpu_ms_per_request(who) for who in (*SERVER, "Locust")]
         lines.append(
             f"| {step.name} | {offered} | {live.per_second:.1f} | {live.median_ms:.0f} ms"
-            f" | {live.p95_ms:.0f} ms | {100 * carried:.0f} %"
+            f" | {live.p95_ms:.0f} ms | {live.kilobytes:.1f} | {100 * carried:.0f} %"
+            f" | {step.drawn}"
             f" | {save.requests if save else 0} ({save.median_ms if save else 0:.0f} ms)"
             f" | {cpu[0]:.2f} | {cpu[1]:.2f} | {cpu[2]:.2f} | {step.server_ms_per_request:.2f}"
             f" | {cpu[3]:.2f} |"

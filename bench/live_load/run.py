@@ -113,13 +113,20 @@ def postgres_backends() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
+def drawn_answers(redis_url: str) -> list[bytes]:
+    """The live answers in the cache (studio/projects/live.py keeps each for a minute): one
+    per drawing, whoever it was sent to."""
+    with redis.Redis.from_url(redis_url) as client:
+        return list(client.scan_iter(match="*:live:answer:*", count=1000))
+
+
 def children_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
 def run_step(
-    load: Load, *, base_url: str, members: int, env: dict, workdir: Path, pids: dict
+    load: Load, *, base_url: str, members: int, env: dict, workdir: Path, server: dict
 ) -> Step:
     """One Locust run; the CPU each side spent meanwhile."""
     prefix = workdir / "-".join(["step", *load.name.replace(".", "_").split()])
@@ -141,10 +148,11 @@ def run_step(
         "-u", str(members + 1), "-r", f"{spawn_rate:g}", "-t", f"{load.seconds}s",
         "--reset-stats", "--only-summary", "--csv", str(prefix), "--loglevel", "WARNING",
     ]  # fmt: skip
+    drawn_before = set(drawn_answers(server["redis_url"]))
     backends = postgres_backends()
     before = {
-        "gunicorn": tree_cpu_seconds(pids["gunicorn"]),
-        "Redis": cpu_seconds(pids["Redis"]),
+        "gunicorn": tree_cpu_seconds(server["gunicorn"]),
+        "Redis": cpu_seconds(server["Redis"]),
         "Locust": children_cpu_seconds(),
         "PostgreSQL": sum(map(cpu_seconds, backends)),
     }
@@ -155,8 +163,8 @@ def run_step(
     # bench keeps them open: --conn-max-age).
     after_backends = postgres_backends()
     after = {
-        "gunicorn": tree_cpu_seconds(pids["gunicorn"]),
-        "Redis": cpu_seconds(pids["Redis"]),
+        "gunicorn": tree_cpu_seconds(server["gunicorn"]),
+        "Redis": cpu_seconds(server["Redis"]),
         "Locust": children_cpu_seconds(),
         "PostgreSQL": sum(map(cpu_seconds, after_backends))
         - sum(cpu_seconds(pid) for pid in backends if pid in after_backends),
@@ -170,6 +178,7 @@ def run_step(
         endpoints=read_stats(stats),
         cpu={who: after[who] - (0.0 if who == "PostgreSQL" else before[who]) for who in after},
         tally=json.loads(tally.read_text()) if tally.exists() else {},
+        drawn=len(set(drawn_answers(server["redis_url"])) - drawn_before),
     )
 
 
@@ -234,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
                     "LIVE_LOAD_EDIT_PACING": str(args.edit_every),
                 }
                 with gunicorn(env, workdir / "gunicorn.log") as (base_url, pid):
-                    pids = {
+                    server = {
+                        "redis_url": redis_url,
                         "gunicorn": pid,
                         "Redis": int(redis.Redis.from_url(redis_url).info("server")["process_id"]),
                     }
@@ -244,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                     warm_up = Load("warm-up", args.interval, math.ceil(args.interval) + 3)
                     run_step(
                         warm_up, base_url=base_url, members=args.members, env=env,
-                        workdir=workdir, pids=pids,
+                        workdir=workdir, server=server,
                     )  # fmt: skip
                     steps = [
                         run_step(
@@ -253,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                             members=args.members,
                             env=env,
                             workdir=workdir,
-                            pids=pids,
+                            server=server,
                         )
                         for load in loads(
                             args.members, args.interval, args.seconds, args.step_seconds, faster

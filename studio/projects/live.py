@@ -107,8 +107,11 @@ def live_version(storyboard: Storyboard, now: datetime) -> tuple[str, int]:
 def first_answered(storyboard: Storyboard, version: str, now: datetime) -> datetime:
     """When this version was first answered: now, unless someone got it before."""
     key = f"live:seen:{storyboard.pk}:{version}"
-    cache.add(key, now, SEEN_SECONDS)
-    return cache.get(key) or now
+    seen = cache.get(key)  # usually there: one read, not an add and a read
+    if seen is None:
+        cache.add(key, now, SEEN_SECONDS)
+        seen = cache.get(key, now)
+    return seen
 
 
 def here(storyboard: Storyboard, user, now: datetime) -> list[str]:

@@ -22,7 +22,7 @@ POST,save,20,0,25,26,15,60,3000,0.7,0.0,25,27,28,30,40,45,60,60,60,60,60
 
 
 def step(name: str, offered: float, live_per_second: float, p95: float, cpu: float) -> Step:
-    endpoints = {"live": Endpoint(3000, 0, 9.0, p95, live_per_second)}
+    endpoints = {"live": Endpoint(3000, 0, 9.0, p95, live_per_second, 2.5)}
     tally = {"polls": 3000, "answers with shots": 1000, "edits": 20, "saves": 20}
     return Step(name, offered, endpoints, {"gunicorn": cpu, "PostgreSQL": 1.0}, tally)
 
@@ -33,7 +33,7 @@ def test_statistics_are_read_by_request_name(tmp_path):
     stats = read_stats(path)
     assert set(stats) == {"edit form", "live", "save"}
     assert stats["live"] == Endpoint(
-        requests=2000, failures=0, median_ms=9.0, p95_ms=24.0, per_second=66.5
+        requests=2000, failures=0, median_ms=9.0, p95_ms=24.0, per_second=66.5, kilobytes=0.9
     )
 
 
@@ -51,7 +51,7 @@ def test_capacity_is_the_most_served_within_the_p95():
     report = render(steps, checks(steps), cores=2, target=200 / 3, p95_limit_ms=250)
     assert "140 req/s = 2.1x the 67 req/s asked" in report
     assert "468 req/s = 7.0x" in report
-    assert "| twice | 133 | 140.0 | 9 ms | 90 ms | 33 % |" in report
+    assert "| twice | 133 | 140.0 | 9 ms | 90 ms | 2.5 | 33 % | 0 |" in report
     assert "FAIL" not in report
 
 

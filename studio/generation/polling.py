@@ -48,10 +48,11 @@ DEFAULT_SPREAD = 0.3  # sigma of log render times, until enough takes have finis
 MIN_SAMPLES = 10  # finished takes of a model and duration before their times are trusted
 Z_EARLY, Z_LATE = -1.812, 2.326  # the 3.5th and 99th percentiles of a normal distribution
 # The first poll's percentile is learned from a sample, so it is off by about its standard
-# error: the first poll comes this many standard errors earlier. One: over the bench's ten
-# samples (BENCHMARKS.md) a p95 lag within 6 s on every one, at about 3.7x fewer calls than a
-# 3 s poller; 1.645 cost a tenth of that saving for no lag that one did not already hold.
-Z_MARGIN = 1.0
+# error: the first poll comes this many standard errors earlier (a one-sided 77% allowance).
+# Replayed on the bench's ten samples (python -m bench.replay): 0.75 keeps the p95 lag within
+# 5.7 s on every one at 3.62x fewer calls than a 3 s poller; 1 within 5.7 s at 3.59x; 0.5 let
+# one sample reach 5.94 s (3.64x); none let seed 7 reach 6.48 s.
+Z_MARGIN = 0.75
 LAG_TARGET = 6.0  # seconds: the p95 lag the plan is made for (real time; the bench's is its own)
 # When the recent p95 lag (render_fit.lag_percentile) drifts over the target, the first poll's
 # grace shrinks by the ratio, down to this share of itself: the plan spends its 5% late takes
@@ -117,7 +118,7 @@ class RenderTimes:
     def first_poll(self, grace: timedelta) -> float:
         """Seconds after the submit: a take done before then was most likely seen in time.
         The 3.5th percentile moved earlier by Z_MARGIN standard errors (a sample of 20 takes
-        knows it to about 7%, one of 200 to about 3%), then `grace` (Intervals.first_poll_grace,
+        knows it to about 10%, one of 200 to about 3%), then `grace` (Intervals.first_poll_grace,
         shrunk while the lag is over target). With the render times known exactly and the lag
         on target, the 3.5th percentile plus the grace."""
         early = self.percentile(Z_EARLY) * math.exp(-Z_MARGIN * self.margin)

@@ -106,7 +106,7 @@ def test_known_exactly_the_first_poll_is_a_fixed_grace_after_the_3_5th_percentil
 
 def test_the_fewer_takes_finished_the_earlier_the_first_poll():
     """The percentile learned from 20 takes may be off by more than one learned from 200: the
-    first poll keeps a margin of one standard error, which shrinks as takes finish."""
+    first poll keeps a margin of its standard error, which shrinks as takes finish."""
     few = RenderTimes.learn(exactly(lognormal(100, 20)), fallback=90)
     many = RenderTimes.learn(exactly(lognormal(100, 200)), fallback=90)
     assert few.margin > 2 * many.margin > 0

@@ -158,8 +158,8 @@ def test_a_submit_learns_its_first_poll_from_the_models_finished_takes(gateway, 
     first_poll = (take.earliest_ready_at - take.submitted_at).total_seconds()
     assert round(expected_at) == 60
     # 5.8 s after the 3.5th percentile: from the 4 s takes alone that would be at 61 s, after
-    # more than half of such takes are done; with the 8 s takes' spread, 42.3 s, and a
-    # standard error earlier (twenty takes know their median to about 6%), 40 s.
+    # more than half of such takes are done; with the 8 s takes' spread, 42.3 s, and three
+    # quarters of a standard error earlier (twenty takes know it to about 7%), 40.5 s.
     assert 39 < first_poll < 41
     assert take.next_check_at == take.earliest_ready_at
 

@@ -2,9 +2,10 @@
 answer draws changes, so that drawn fragments can be cached under it and never invalidated by
 hand (a write anywhere, by any process, moves it; nothing has to remember to).
 
-Three queries, however many shots, takes, decisions and comments there are: one row of
-aggregates (counts, the latest timestamps and primary keys of the storyboard's shots, takes,
-reviews and team), the kit's elements and the catalog's prices.
+Three queries at most, however many shots, takes, decisions and comments there are: one row
+of aggregates (counts, the latest timestamps and primary keys of the storyboard's shots,
+takes, reviews and team), the kit's elements (when the project has a kit) and the catalog's
+prices.
 
 The row is one statement of plain SQL, written once per process: the ORM took 25 ms to
 compile the same aggregates as nineteen subqueries, on every call, where the database
@@ -128,7 +129,9 @@ def _row(storyboard: Storyboard, now: datetime) -> tuple:
 
 def _elements(kit_id: int | None) -> list:
     # An element edited keeps its row and has no timestamp: its text is read (a kit holds a
-    # handful), since @name expands into every prompt as sent.
+    # handful), since @name expands into every prompt as sent. No kit, nothing to read.
+    if kit_id is None:
+        return []
     rows = Element.objects.filter(kit_id=kit_id).order_by("pk")
     return list(rows.values_list("name", "description"))
 

@@ -199,9 +199,9 @@ def add_shots(studio, first: int, last: int) -> None:
 
 
 # session, user, storyboard (+project, team), the user's memberships, default model, models
-# count, the storyboard's version (a row of aggregates, the kit's elements, the prices), who
-# is here, the gateway's pause banner
-PAGE_QUERIES = 11
+# count, the storyboard's version (a row of aggregates, the prices: the project has no kit),
+# who is here, the gateway's pause banner
+PAGE_QUERIES = 10
 # ... and, when this version of the board has not been drawn yet: shots (+model), takes, their
 # review decisions and comments (which also say how many takes are in progress)
 DRAWING_QUERIES = 4

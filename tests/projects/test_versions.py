@@ -29,7 +29,6 @@ from studio.teams.models import Membership, ReviewRule, Role
 from studio.teams.services import membership_set_role, team_set_review_rule
 from tests.factories import make_brand_kit, make_link, make_shot, make_take
 
-
 pytestmark = pytest.mark.postgres
 
 
@@ -192,6 +191,9 @@ def test_query_count_is_constant(studio, django_assert_num_queries, count):
         shot = make_shot(studio.storyboard, n, video_model=studio.veo)
         take = make_take(shot)
         Comment.objects.create(take=take, body="Hm", author=studio.rita)
-    # One row of aggregates, the kit's elements, the prices.
+    # One row of aggregates, the prices; and the kit's elements when there is a kit.
+    with django_assert_num_queries(2):
+        storyboard_version(studio.storyboard)
+    make_brand_kit(studio.project, {"hero": "A lemon"})
     with django_assert_num_queries(3):
         storyboard_version(studio.storyboard)

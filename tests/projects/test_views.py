@@ -143,10 +143,10 @@ def test_storyboard_page_query_count_does_not_grow_with_shots(
     client.get(url, LIST)  # the list, remembered in the session
     # session, user, storyboard (+project, team), the user's memberships (what the page
     # offers, and the team switcher), default model, models count, the storyboard's version
-    # (a row of aggregates, the kit's elements, the prices), shots (+model), takes, their
-    # review decisions and comments, who is here, the gateway's pause banner. Takes in
-    # progress tick: the cards are drawn for this answer, not taken from the cache.
-    with django_assert_num_queries(15):
+    # (a row of aggregates, the prices), shots (+model), takes, their review decisions and
+    # comments, who is here, the gateway's pause banner. Takes in progress tick: the cards
+    # are drawn for this answer, not taken from the cache.
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.text.count('class="take card') == 20
     assert "10 takes in progress" in response.text

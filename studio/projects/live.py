@@ -26,7 +26,7 @@ from studio.teams.models import Action
 from studio.teams.services import user_can
 
 from . import services
-from .fragments import storyboard_shots
+from .fragments import CSRF_SLOT, storyboard_shots, template_revision
 from .models import Shot, Storyboard
 from .versions import storyboard_version
 
@@ -58,9 +58,6 @@ SEEN_SECONDS = 24 * 60 * 60
 # queries: at 200 members, 130 a second.
 MARKED_SECONDS = int(services.PRESENCE_REFRESH.total_seconds())
 PRESENT_SECONDS = 2
-# The forms' CSRF token in a shared answer: put in per answer (one string replace), so that
-# each member's forms carry their own.
-CSRF_SLOT = "csrf-token-of-this-live-answer"
 
 
 def parse_token(token: str) -> tuple[str | None, datetime | None]:
@@ -172,6 +169,7 @@ def draw_shots(
         "can_review": can_review,
         # A rendering take's stamp: its card is drawn again on every answer that carries it.
         "live_token": stamp,
+        # Each member's own, put in per answer (one string replace): fragments.CSRF_SLOT.
         "csrf_token": CSRF_SLOT,
     }
     return render_to_string("projects/storyboard_live.html#shots", context)
@@ -209,8 +207,10 @@ def shared_shots(
             since = datetime.fromtimestamp(seconds, tz=UTC)
             since_version = f"t{seconds:.0f}"
         can = rights(request, storyboard)
+        # With the templates' revision: a deploy that changes the cards' markup never sends
+        # what the previous one drew.
         key = f"live:answer:{storyboard.pk}:{since_version}:{version}"
-        key += f":{can['can_edit']:d}{can['can_review']:d}"
+        key += f":{can['can_edit']:d}{can['can_review']:d}:{template_revision()}"
         drawn = cache.get(key)
         if drawn is None:
             drawn = draw_shots(storyboard, since, **can, stamp=version)

@@ -132,7 +132,6 @@ class Drawn:
 
 def drawn_shots(
     storyboard: Storyboard,
-    shots: QuerySet[Shot],
     *,
     board: bool,
     can_edit: bool,
@@ -142,12 +141,14 @@ def drawn_shots(
     csrf_token: str,
 ) -> Drawn:
     """The page's shots, as frames or as cards, and how many of their takes are in progress:
-    from the cache, or drawn from `shots` and kept. Drawn for this answer alone when they show
+    from the cache, or drawn and kept. Drawn for this answer alone when they show
     something of it: a frame marked open (the drawer's shot), a card in its edit form, or
     cards whose takes' clocks tick (the board's frames show no clock)."""
     partial = "frames" if board else "cards"
 
     def draw() -> tuple[str, int]:
+        # Built only to draw: even unread, the queryset and its prefetches cost a millisecond.
+        shots = storyboard_shots(storyboard.shots.all())
         context = {
             "shots": shots,
             "storyboard": storyboard,
@@ -186,11 +187,12 @@ def storyboard_page(
     """The whole page. `edit` opens one shot's edit form in place (a link from elsewhere, or a
     form that came back with errors or a conflict when JavaScript is off); on the board, in
     the drawer, as does `open_uuid` (a frame's link without JavaScript)."""
-    shots = storyboard_shots(storyboard.shots.all())
     now = timezone.now()
     board = board_view(request)
     wanted = open_uuid or (edit or {}).get("uuid")
-    open_shot = shots.filter(uuid=wanted).first() if board and wanted else None
+    open_shot = None
+    if board and wanted:
+        open_shot = storyboard_shots(storyboard.shots.filter(uuid=wanted)).first()
     can_edit = user_can(request, storyboard.project.team, Action.EDIT)
     token = live_token(now)
     # One token for the whole page, its own forms and the shots' alike (as {% csrf_token %}
@@ -198,7 +200,6 @@ def storyboard_page(
     csrf_token = get_token(request)
     drawn = drawn_shots(
         storyboard,
-        shots,
         board=board,
         can_edit=can_edit,
         open_shot=open_shot,

@@ -21,7 +21,7 @@ from statistics import NormalDist
 from bench.jobs import DURATIONS, job_times
 from bench.stats import percentile
 from studio.generation import polling
-from studio.generation.render_fit import Observation
+from studio.generation.render_fit import Observation, likely_done
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # The settings' defaults (studio/settings.py, STUDIO_POLL_*), in real seconds.
@@ -42,7 +42,7 @@ class Finished:
     at: float  # when the studio had it completed, seconds into the stage's clock
     duration: int
     seen: Observation
-    storing: float
+    lag: float | None  # as the studio records it; None when polled before anything was learned
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Replay:
             [item.seen for item in own],
             fallback=90,
             peers=list(peers.values()),
-            lags=[(item.seen, item.storing) for item in own],
+            lags=[item.lag for item in own if item.lag is not None],
         )
 
     def follow(self, render: float, times: polling.RenderTimes) -> tuple[Observation, float, int]:
@@ -94,9 +94,13 @@ class Replay:
             times = self.learn(duration, submitted)
             learned[duration] = times
             seen, seen_at, made = self.follow(render, times)
+            recorded = None
+            if times.learned:  # steps.likely_done, with the plan the take was polled on
+                likely = likely_done(seen, mu=math.log(times.median), sigma=times.spread)
+                recorded = seen_at - likely + self.storing
             bisect.insort(
                 self.history,
-                Finished(submitted + seen_at + self.storing, duration, seen, self.storing),
+                Finished(submitted + seen_at + self.storing, duration, seen, recorded),
                 key=lambda item: item.at,
             )
             lags.append(seen_at - render + self.storing)

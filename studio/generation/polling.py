@@ -54,10 +54,13 @@ Z_EARLY, Z_LATE = -1.812, 2.326  # the 3.5th and 99th percentiles of a normal di
 # one sample reach 5.94 s (3.64x); none let seed 7 reach 6.48 s.
 Z_MARGIN = 0.75
 LAG_TARGET = 6.0  # seconds: the p95 lag the plan is made for (real time; the bench's is its own)
-# When the recent p95 lag (render_fit.lag_percentile) drifts over the target, the first poll's
-# grace shrinks by the ratio, down to this share of itself: the plan spends its 5% late takes
-# before the first poll, so that is where it takes them back.
+# When the recent p95 lag (of finished_at - gateway_done_at) drifts over the target, the first
+# poll's grace shrinks by the ratio, down to this share of itself: the plan spends its 5% late
+# takes before the first poll, so that is where it takes them back.
 MIN_GRACE_SHARE = 0.5
+# Planned takes of a model and duration before their p95 lag is watched: of fewer, the few
+# done before their first poll make it.
+MIN_LAG_SAMPLES = 100
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,13 @@ class RenderTimes:
         *,
         fallback: float,
         peers: Iterable[list[render_fit.Observation]] = (),
-        lags: Sequence[tuple[render_fit.Observation, float]] = (),
+        lags: Sequence[float] = (),
     ) -> "RenderTimes":
         """`own`: what polling saw of finished takes like this one. `peers`: of the model's
         other durations, which spread alike around their own medians: they make the spread,
-        on which the first poll hangs, known from more takes. `lags`: of the own takes, each
-        with the seconds from its `high` until the studio had it completed."""
+        on which the first poll hangs, known from more takes. `lags`: of the own takes polled
+        on a learned plan, the seconds from when each most likely finished until the studio
+        had it completed."""
         own = [obs for obs in own if obs.high > 0]
         if len(own) < MIN_SAMPLES:
             # A few takes could be the odd ones: one slow take would hold the next takes' first
@@ -93,11 +97,7 @@ class RenderTimes:
         groups = [own, *(group for group in peers if len(group) >= MIN_SAMPLES)]
         fitted = render_fit.fit(groups)
         mu, sigma = fitted.mu[0], fitted.sigma
-        lag_p95 = (
-            render_fit.lag_percentile(lags, 0.05, mu=mu, sigma=sigma)
-            if len(lags) >= MIN_SAMPLES
-            else None
-        )
+        lag_p95 = _p95(lags) if len(lags) >= MIN_LAG_SAMPLES else None
         return cls(
             median=math.exp(mu),
             spread=sigma,
@@ -123,6 +123,12 @@ class RenderTimes:
         on target, the 3.5th percentile plus the grace."""
         early = self.percentile(Z_EARLY) * math.exp(-Z_MARGIN * self.margin)
         return early + grace.total_seconds() * self.grace_share()
+
+
+def _p95(values: Sequence[float]) -> float:
+    """Nearest rank, as the bench reports it."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(0.95 * len(ordered))) - 1]
 
 
 def poll_delay(

@@ -210,43 +210,5 @@ def likely_done(obs: Observation, *, mu: float, sigma: float) -> float:
     return min(max(math.exp(mu + sigma * middle), obs.low), obs.high)
 
 
-def late_share(
-    lags: Sequence[tuple[Observation, float]], over: float, *, mu: float, sigma: float
-) -> float:
-    """The expected share of these jobs seen more than `over` seconds after they finished:
-    each is (observation, seconds from `high` until the studio had the take completed), and
-    its finish is spread over its interval as the fit says."""
-    if not lags:
-        return 0.0
-    total = 0.0
-    for obs, storing in lags:
-        cutoff = obs.high + storing - over  # finished before this: seen late
-        if obs.exact:
-            total += float(cutoff > obs.high)
-            continue
-        if cutoff <= obs.low:
-            continue
-        high = (math.log(obs.high) - mu) / sigma
-        low = (math.log(obs.low) - mu) / sigma if obs.low > 0 else -math.inf
-        cut = (math.log(cutoff) - mu) / sigma if cutoff > 0 else -math.inf
-        total += min(1.0, _mass(low, min(cut, high)) / _mass(low, high)) if cut > low else 0.0
-    return total / len(lags)
-
-
-def lag_percentile(
-    lags: Sequence[tuple[Observation, float]], share: float, *, mu: float, sigma: float
-) -> float:
-    """The lag that only `share` of these jobs exceed, as far as the fit can tell: bisection on
-    late_share, which falls as the lag grows."""
-    low, high = 0.0, max((obs.high - obs.low + storing for obs, storing in lags), default=0.0)
-    for _ in range(40):
-        middle = (low + high) / 2
-        if late_share(lags, middle, mu=mu, sigma=sigma) > share:
-            low = middle
-        else:
-            high = middle
-    return high
-
-
 def _inverse_cdf(p: float) -> float:
     return NormalDist().inv_cdf(min(max(p, 1e-12), 1 - 1e-12))

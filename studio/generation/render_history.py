@@ -26,9 +26,19 @@ FIELDS = (
     "gateway_done_at",
     "done_seen_by_webhook",
     "finished_at",
+    "earliest_ready_at",
 )
 
-type Row = tuple[int, datetime, datetime | None, datetime | None, datetime | None, bool, datetime]
+type Row = tuple[
+    int,
+    datetime,
+    datetime | None,
+    datetime | None,
+    datetime | None,
+    bool,
+    datetime,
+    datetime | None,
+]
 
 
 def finished(video_model_id: int) -> QuerySet:
@@ -46,7 +56,7 @@ def finished(video_model_id: int) -> QuerySet:
 
 
 def observation(row: Row) -> Observation:
-    _, sent, running, seen, done, by_webhook, finished_at = row
+    _, sent, running, seen, done, by_webhook, finished_at, _ = row
     if seen is None:
         # Finished before done_seen_at was stored: taken as it was learned then, at its
         # estimated time; without one, done by the time it was finished.
@@ -64,22 +74,25 @@ def observation(row: Row) -> Observation:
 
 @dataclass
 class Durations:
-    """A model's recent finished takes, by duration: observations, and each with the seconds
-    from when it was seen done until the studio had it completed (storing its video)."""
+    """A model's recent finished takes, by duration: what polling saw of each, and the lag of
+    those polled on a learned plan (finished_at - gateway_done_at: from when it most likely
+    finished, steps.likely_done, until the studio had it completed)."""
 
     observations: dict[int, list[Observation]] = field(default_factory=lambda: defaultdict(list))
-    lags: dict[int, list[tuple[Observation, float]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    lags: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, row: Row) -> None:
-        duration, sent, finished_at = row[0], row[1], row[6]
+        duration, finished_at = row[0], row[6]
         if len(self.observations[duration]) >= RENDER_SAMPLES:
             return
         seen_as = observation(row)
         self.observations[duration].append(seen_as)
-        storing = (finished_at - sent).total_seconds() - seen_as.high
-        self.lags[duration].append((seen_as, max(storing, 0.0)))
+        if row[7] is None:
+            # Polled before anything was learned (every few seconds, thinning out): its lag is
+            # not the plan's, and polling sooner after the percentile would not change it.
+            return
+        done = row[4] or finished_at
+        self.lags[duration].append(max((finished_at - done).total_seconds(), 0.0))
 
     def render_times(self, duration: int, *, fallback: float) -> polling.RenderTimes:
         return polling.RenderTimes.learn(

@@ -6,13 +6,7 @@ import statistics
 
 import pytest
 
-from studio.generation.render_fit import (
-    Observation,
-    fit,
-    lag_percentile,
-    late_share,
-    likely_done,
-)
+from studio.generation.render_fit import Observation, fit, likely_done
 
 MEDIAN, SPREAD = 70.0, 0.3
 TRUE_P5 = MEDIAN * math.exp(-1.645 * SPREAD)
@@ -116,22 +110,3 @@ def test_likely_done_lies_in_the_interval_and_well_before_a_first_poll():
     done = likely_done(Observation(0, first), mu=mu, sigma=sigma)
     assert done == pytest.approx(MEDIAN * math.exp(-1.812 * SPREAD), rel=0.01)
     assert likely_done(Observation(80, 80), mu=mu, sigma=sigma) == 80
-
-
-def test_the_lag_percentile_counts_the_takes_done_before_their_first_poll():
-    """Takes seen by a regular poll wait at most its interval; of those done before the first
-    poll, the fit says how many waited longer than the target."""
-    mu, sigma = math.log(MEDIAN), SPREAD
-    regular = [(Observation(60, 65.6), 0.16)] * 95
-    assert lag_percentile(regular, 0.05, mu=mu, sigma=sigma) <= 5.6 + 0.16 + 1e-6
-    first = MEDIAN * math.exp(-1.476 * SPREAD)  # 7% done before it
-    early = [(Observation(0, first), 0.16)] * 7
-    mixed = regular[:93] + early
-    # About half the early ones finished more than 6 s before the poll that saw them.
-    share = late_share(mixed, 6.0, mu=mu, sigma=sigma)
-    assert 0.02 < share < 0.05
-    assert 5.6 < lag_percentile(mixed, 0.05, mu=mu, sigma=sigma) < 6.0
-    late = regular[:85] + early * 2 + [(Observation(0, first + 10), 0.16)]
-    assert lag_percentile(late, 0.05, mu=mu, sigma=sigma) > 6.0
-    webhooks = [(Observation(70, 70), 0.2)] * 20
-    assert lag_percentile(webhooks, 0.05, mu=mu, sigma=sigma) == pytest.approx(0.2, abs=1e-6)

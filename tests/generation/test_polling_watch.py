@@ -28,9 +28,12 @@ def test_a_poll_that_sees_the_take_done_records_the_interval_and_a_time_inside_i
     assert take.done_seen_at <= take.finished_at
 
 
-def finished_takes(studio, lags: list[tuple[float, float, float, float]], **fields) -> None:
+def finished_takes(
+    studio, lags: list[tuple[float, float, float, float]], *, planned: bool = True
+) -> None:
     """Takes finished an hour ago: each (last seen running, first seen done, had completed,
-    took), in seconds after its submit; `took` is where gateway_done_at puts its finish."""
+    took), in seconds after its submit; `took` is where gateway_done_at puts its finish.
+    `planned`: polled on a learned plan (its first poll 40 s after the submit)."""
     studio.project.budget = Decimal("10000.00")  # the history was paid for
     studio.project.save()
     base = timezone.now() - timedelta(hours=1)
@@ -44,7 +47,7 @@ def finished_takes(studio, lags: list[tuple[float, float, float, float]], **fiel
             done_seen_at=sent + timedelta(seconds=seen),
             gateway_done_at=sent + timedelta(seconds=took),
             finished=sent + timedelta(seconds=completed),
-            **fields,
+            earliest_ready_at=sent + timedelta(seconds=40) if planned else None,
         )
 
 
@@ -54,10 +57,11 @@ def test_render_history_reads_polls_as_intervals_webhooks_as_exact_and_old_takes
     def seconds(value: float):
         return now + timedelta(seconds=value)
 
-    polled = (4, now, seconds(60), seconds(65.6), seconds(62), False, seconds(65.8))
-    early = (4, now, None, seconds(45), seconds(41), False, seconds(45.2))
-    hooked = (4, now, seconds(30), seconds(70), seconds(70), True, seconds(70.2))
-    before = (4, now, seconds(60), None, seconds(62.8), False, seconds(66))
+    planned = seconds(45)
+    polled = (4, now, seconds(60), seconds(65.6), seconds(62), False, seconds(65.8), planned)
+    early = (4, now, None, seconds(45), seconds(41), False, seconds(45.2), planned)
+    hooked = (4, now, seconds(30), seconds(70), seconds(70), True, seconds(70.2), planned)
+    before = (4, now, seconds(60), None, seconds(62.8), False, seconds(66), planned)
     assert render_history.observation(polled) == Observation(60, 65.6)
     assert render_history.observation(early) == Observation(0, 45)
     assert render_history.observation(hooked) == Observation(70, 70)
@@ -67,20 +71,28 @@ def test_render_history_reads_polls_as_intervals_webhooks_as_exact_and_old_takes
 def test_a_lag_over_target_brings_the_next_takes_first_poll_forward(
     studio, django_assert_num_queries
 ):
-    """Twenty takes seen by polls 5.6 s apart but completed 10 s after that (a slow store):
-    their p95 lag is over 10 s, so the next take's first poll keeps only 6/10 of its grace or
-    less, and no less than half."""
-    slow = [(60.0 + i, 65.6 + i, 75.6 + i, 63.0 + i) for i in range(20)]
+    """A hundred takes seen by polls 5.6 s apart, each finished most likely 2.6 s before the
+    poll that saw it, but completed 10 s after that poll (a slow store): their lag is 12.6 s,
+    so the next take's first poll keeps 6/12.6 of its grace, or rather the least, half."""
+    slow = [(60.0 + i / 10, 65.6 + i / 10, 75.6 + i / 10, 63.0 + i / 10) for i in range(100)]
     finished_takes(studio, slow)
     take = Take.objects.get(pk=new_take(studio).pk)
     # The take's model (its fallback), then its duration's takes and the others'.
     with django_assert_num_queries(3):
         times = steps.render_times(take)
-    assert times.learned and times.lag_p95 is not None and 12 < times.lag_p95 <= 15.6
+    assert times.learned and times.lag_p95 == pytest.approx(12.6)
     assert times.grace_share() == polling.MIN_GRACE_SHARE
     grace = steps.poll_intervals().first_poll_grace
     on_time = polling.RenderTimes(times.median, times.spread, True, times.margin, lag_p95=5.0)
     assert times.first_poll(grace) == pytest.approx(on_time.first_poll(grace) - 5.8 / 2)
+
+
+def test_takes_polled_before_anything_was_learned_teach_render_times_but_not_the_lag(studio):
+    """Polled every few seconds, thinning out to 8 s, their lag says nothing of the plan's."""
+    slow = [(60.0 + i / 10, 68.0 + i / 10, 78.2 + i / 10, 64.0 + i / 10) for i in range(100)]
+    finished_takes(studio, slow, planned=False)
+    times = steps.render_times(Take.objects.get(pk=new_take(studio).pk))
+    assert times.learned and times.lag_p95 is None and times.grace_share() == 1
 
 
 def watched_page(client, studio, django_assert_num_queries):
@@ -95,20 +107,20 @@ def watched_page(client, studio, django_assert_num_queries):
 def test_staff_see_each_models_learned_times_and_recent_p95_lag(
     client, studio, django_assert_num_queries
 ):
-    fine = [(55.0 + i, 60.6 + i, 60.8 + i, 58.0 + i) for i in range(30)]
+    fine = [(55.0 + i / 10, 60.6 + i / 10, 60.8 + i / 10, 58.0 + i / 10) for i in range(120)]
     finished_takes(studio, fine)
     response = watched_page(client, studio, django_assert_num_queries)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Veo 3.1" in page and "30" in page
+    assert "Veo 3.1" in page and "<td>120</td>" in page
     (row,) = response.context["rows"]
-    assert row.duration == studio.shot.duration and row.takes == 30
-    assert row.times.lag_p95 is not None and 4.5 < row.times.lag_p95 <= 5.8  # polls 5.6 s apart
+    assert row.duration == studio.shot.duration and row.takes == 120
+    assert row.times.lag_p95 == pytest.approx(2.8)
     assert f"{row.times.lag_p95:.1f} s" in page and "over target" not in page
 
 
 def test_a_lag_over_target_is_flagged_on_the_page(client, studio, django_assert_num_queries):
-    slow = [(60.0 + i, 65.6 + i, 75.6 + i, 63.0 + i) for i in range(20)]
+    slow = [(60.0 + i / 10, 65.6 + i / 10, 75.6 + i / 10, 63.0 + i / 10) for i in range(100)]
     finished_takes(studio, slow)
     response = watched_page(client, studio, django_assert_num_queries)
     (row,) = response.context["rows"]

@@ -11,6 +11,7 @@ the answer."""
 
 import hashlib
 import math
+import re
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
@@ -35,6 +36,7 @@ from .versions import storyboard_version
 # page skips cards it already shows at the same stamp, so the overlap costs bytes, not flicker.
 LIVE_OVERLAP = timedelta(seconds=5)
 MAX_TOKEN_SECONDS = 253_402_300_000  # 9999-12-31, the last moment a datetime holds
+VERSION = re.compile(r"[0-9a-f]{16}")  # live_version's digest
 # While a take renders, its card's elapsed time and progress move without a write: the
 # version then moves on every tick of the page's interval (storyboard.js: 3 s).
 RENDERING_TICK_SECONDS = 3
@@ -70,7 +72,7 @@ def parse_token(token: str) -> tuple[str | None, datetime | None]:
         return None, None
     if not math.isfinite(seconds) or not 0 <= seconds < MAX_TOKEN_SECONDS:
         return None, None
-    if version and not version.isalnum():
+    if version and not VERSION.fullmatch(version):
         return None, None
     return version or None, datetime.fromtimestamp(seconds, tz=UTC)
 
@@ -101,9 +103,13 @@ def live_version(storyboard: Storyboard, now: datetime) -> tuple[str, int]:
     return digest, moving["rendering"]
 
 
+def seen_key(storyboard: Storyboard, version: str) -> str:
+    return f"live:seen:{storyboard.pk}:{version}"
+
+
 def first_answered(storyboard: Storyboard, version: str, now: datetime) -> datetime:
     """When this version was first answered: now, unless someone got it before."""
-    key = f"live:seen:{storyboard.pk}:{version}"
+    key = seen_key(storyboard, version)
     seen = cache.get(key)  # usually there: one read, not an add and a read
     if seen is None:
         cache.add(key, now, SEEN_SECONDS)
@@ -213,6 +219,11 @@ def shared_shots(
         key += f":{can['can_edit']:d}{can['can_review']:d}:{template_revision()}"
         drawn = cache.get(key)
         if drawn is None:
+            # Drawn from when the version was first answered, as the cache remembers it, not
+            # from the moment this token claims: the answer others are sent is the same
+            # whatever token brought it here (the token's is for when the cache forgot).
+            if VERSION.fullmatch(since_version):
+                since = cache.get(seen_key(storyboard, since_version)) or since
             drawn = draw_shots(storyboard, since, **can, stamp=version)
             cache.set(key, drawn, ANSWER_SECONDS)
     # The markup was escaped when drawn; the token is letters and digits.

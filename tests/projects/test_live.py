@@ -84,7 +84,7 @@ def test_token_carries_the_version_and_when_it_was_first_answered():
         None,
         datetime(2025, 11, 27, 21, 46, 40, 500000, tzinfo=UTC),
     )
-    for nonsense in ("", "soon", "abc-", "abc-nan", "abc--1", "abc-1e300"):
+    for nonsense in ("", "soon", "abc-", "abc-nan", "abc--1", "abc-1e300", "t1764280000-1"):
         assert live.parse_token(nonsense) == (None, None)
 
 
@@ -185,3 +185,19 @@ def test_pages_opened_together_share_the_answer_to_their_time_tokens(client, stu
         answers.append(poll(client, studio, f"{seconds:.6f}").text)
     assert renders == [(True, True)]
     assert all("A lake at night" in answer for answer in answers)
+
+
+def test_a_token_cannot_widen_the_answer_others_share(client, studio):
+    other = Shot.objects.create(
+        storyboard=studio.storyboard, position=2, prompt="A pier", duration=4,
+        aspect_ratio="16:9", video_model=studio.veo,
+    )  # fmt: skip
+    Shot.objects.filter(pk=other.pk).update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
+    client.force_login(studio.vera)
+    version = token_of(poll(client, studio)).split("-")[0]
+    client.force_login(studio.bob)
+    save_prompt(client, studio, "A lake in the rain")
+    client.force_login(studio.vera)
+    # The version as it was, with a time long before it: drawn from when it was first answered.
+    answer = poll(client, studio, f"{version}-0.000000").text
+    assert answer.count("<template data-shot") == 1 and "A lake in the rain" in answer

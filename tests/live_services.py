@@ -83,6 +83,26 @@ def celery_worker(
 
 
 @contextmanager
+def celery_beat(env: dict[str, str], *, name: str = "beat") -> Iterator[subprocess.Popen[bytes]]:
+    """`celery beat` as a process of its own, as compose and `make run` run it. Its log is
+    `<name>.log` beside MEDIA_ROOT. (Beat inside a worker, forked from it, fails to write its
+    schedule (dbm.sqlite3: disk I/O error) once two workers share one SQLite database.)"""
+    workdir = Path(env["MEDIA_ROOT"]).parent
+    log = workdir / f"{name}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = processes.celery_beat_command(schedule=workdir / f"{name}-schedule")
+    with log.open("wb") as output:
+        process = processes.start(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            wait_until_ready(
+                "celery beat", lambda: b"beat: Starting..." in log.read_bytes(), timeout=60
+            )
+            yield process
+        finally:
+            processes.stop(process)
+
+
+@contextmanager
 def celery_broker(url: str) -> Iterator[None]:
     """Point this process's Celery app at the test's broker. Its connection and producer pools
     (kombu keeps them in a process-wide registry) are bound to the first broker they met, so

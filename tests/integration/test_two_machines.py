@@ -3,14 +3,16 @@ temporary files), sharing one database, one Redis (the broker and the request bu
 object store. Each machine reaches the gateway by a name of its own (127.0.0.1, localhost), so the
 simulator can say which one downloaded each video.
 
-Beat runs on both machines here: the documented layout runs it on one, and this shows that a
-second one, started by mistake, is safe. The dispatcher leases each step with a conditional
-UPDATE before handing it out, and every gateway request asks the shared budget first.
+Each machine runs beat too, as a process of its own: the documented layout runs one beat for the
+whole deployment, and this shows that a second one, started by mistake, is safe. The dispatcher
+leases each step with a conditional UPDATE before handing it out, and every gateway request asks
+the shared budget first.
 
 The gateway's limit is tight enough that two machines with a budget each would break it: 20
 takes need at least 40 requests, and a budget per machine would let each send almost 30 a minute,
 twice the gateway's 30 between them."""
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from tests.integration.helpers import (
     wait_until,
 )
 from tests.live_services import (
+    celery_beat,
     celery_broker,
     celery_worker,
     machine_environment,
@@ -71,19 +74,12 @@ def test_two_machines_store_each_take_once_in_the_bucket_within_one_budget(
         shared.update(s3_storage.env, STUDIO_BUDGET_REDIS_URL=redis_url, AIGATEWAY_RPM=str(RPM))
         hosts = {"machine-1": f"127.0.0.1:{port}", "machine-2": f"localhost:{port}"}
         roots = {name: tmp_path / name for name in MACHINES}
-        with (
-            celery_broker(redis_url),
-            celery_worker(
-                machine_environment(shared, roots["machine-1"], gateway_url=simulator.url),
-                name="machine-1",
-            ),
-            celery_worker(
-                machine_environment(
-                    shared, roots["machine-2"], gateway_url=f"http://{hosts['machine-2']}"
-                ),
-                name="machine-2",
-            ),
-        ):
+        with contextlib.ExitStack() as machines:
+            machines.enter_context(celery_broker(redis_url))
+            for name in MACHINES:
+                env = machine_environment(shared, roots[name], gateway_url=f"http://{hosts[name]}")
+                machines.enter_context(celery_worker(env, beat=False, name=name))
+                machines.enter_context(celery_beat(env, name=f"{name}-beat"))  # on both: above
             shots = [
                 add_shot(studio, prompt="Two machines: a lemonade pour"),
                 add_shot(studio, prompt="Two machines: a lemonade pour", duration=2),
@@ -119,5 +115,7 @@ def test_two_machines_store_each_take_once_in_the_bucket_within_one_budget(
         # Nothing of the takes stayed on either machine's own disk.
         assert files_under(root / "media") == [], name
         assert files_under(root / "tmp") == [], name
-        # Both machines worked: each took gateway steps from the shared queues.
+        # Both machines worked: each took gateway steps from the shared queues, and each one's
+        # beat sent its ticks.
         assert STEP_RECEIVED.search((root / f"{name}.log").read_bytes()), name
+        assert b"Sending due task" in (root / f"{name}-beat.log").read_bytes(), name

@@ -30,13 +30,12 @@ from bench.machines.report import Check, MachineRun, Run, checks, render
 from bench.machines.services import (
     Machine,
     bucket_keys,
-    cpu_seconds,
     files_on,
     machine,
     object_store,
 )
 from bench.scale import TIMINGS
-from bench.services import Simulator, rss_kib, simulator
+from bench.services import Simulator, simulator
 
 RPM = 600
 
@@ -139,17 +138,14 @@ def measure(args: argparse.Namespace, sim: Simulator, workdir: Path) -> tuple[Ru
             )
             for number, (name, url) in enumerate(names.items(), start=1)
         ]
-        cpu_before = {m.name: cpu_seconds(m.process.pid) for m in machines}
+        cpu_before = {m.name: m.cpu_seconds() for m in machines}
         studio = w.build("machines")
         started = time.monotonic()
         ids = w.create_takes(studio, args.takes, over_seconds=0, deadline=started + args.seconds)
         print(f"  {len(ids)} takes made in {time.monotonic() - started:.0f} s")
         wait_settled(sim, ids, started=started, deadline=started + args.seconds)
         seconds = time.monotonic() - started
-        usage = {
-            m.name: (cpu_seconds(m.process.pid) - cpu_before[m.name], rss_kib(m.process.pid))
-            for m in machines
-        }
+        usage = {m.name: (m.cpu_seconds() - cpu_before[m.name], m.rss_kib()) for m in machines}
     run = outcome(
         args,
         sim.state(),

@@ -2,6 +2,7 @@
 with one bucket (the object store both machines share), and a Celery worker per machine, each with
 a local disk of its own (media, temporary files, beat's schedule) that the other never sees."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -13,7 +14,9 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
+from bench.services import rss_kib
 from devtools.processes import (
+    celery_beat_command,
     celery_worker_command,
     descendants,
     free_port,
@@ -77,8 +80,11 @@ class Machine:
     name: str
     root: Path  # its own disk
     gateway_url: str  # how it names the gateway: the simulator counts downloads by this host
-    beat: bool
-    process: subprocess.Popen[bytes]
+    processes: list[subprocess.Popen[bytes]]  # its worker, and its beat if it runs one
+
+    @property
+    def beat(self) -> bool:
+        return len(self.processes) > 1
 
     @property
     def host(self) -> str:
@@ -89,40 +95,53 @@ class Machine:
         """Where the studio could leave a take on this machine: media and temporary files."""
         return [self.root / "media", self.root / "tmp"]
 
+    def cpu_seconds(self) -> float:
+        return sum(cpu_seconds(process.pid) for process in self.processes)
+
+    def rss_kib(self) -> int:
+        return sum(rss_kib(process.pid) for process in self.processes)
+
 
 @contextmanager
 def machine(
     name: str, root: Path, env: dict[str, str], *, gateway_url: str, beat: bool, concurrency: int
 ) -> Iterator[Machine]:
-    """`celery worker` (prefork, `concurrency` processes; beat inside it if `beat`) on a disk of
-    its own under `root`; everything else it shares comes in `env`."""
+    """`celery worker` (prefork, `concurrency` processes) on a disk of its own under `root`, and
+    `celery beat` beside it if `beat` (a process of its own, as compose runs it); everything else
+    it shares comes in `env`."""
     for folder in ("media", "tmp", "var"):
         (root / folder).mkdir(parents=True, exist_ok=True)
-    own = {
+    own = env | {
         "MEDIA_ROOT": str(root / "media"),
         "TMPDIR": str(root / "tmp"),
         "STUDIO_VAR_DIR": str(root / "var"),
         "AIGATEWAY_BASE_URL": gateway_url,
     }
-    command = celery_worker_command(
-        hostname=f"{name}@%h",
-        concurrency=concurrency,
-        beat_schedule=root / "var" / "beat-schedule" if beat else None,
-    )
-    log = root / "worker.log"
-    with log.open("wb") as output:
-        process = start(command, env=env | own, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        wait_until_ready(
-            f"{name}'s worker",
-            lambda: b" ready." in log.read_bytes(),
-            timeout=60,
-            process=process,
-            log=log,
+    commands = {
+        "worker": (
+            celery_worker_command(hostname=f"{name}@%h", concurrency=concurrency),
+            b" ready.",
         )
-        yield Machine(name, root, gateway_url, beat, process)
-    finally:
-        stop(process, grace=20)
+    }
+    if beat:
+        schedule = root / "var" / "beat-schedule"
+        commands["beat"] = (celery_beat_command(schedule=schedule), b"beat: Starting...")
+    with contextlib.ExitStack() as stack:
+        processes = []
+        for what, (command, ready) in commands.items():
+            log = root / f"{what}.log"
+            with log.open("wb") as output:
+                process = start(command, env=own, stdout=output, stderr=subprocess.STDOUT)
+            stack.callback(stop, process, grace=20)
+            wait_until_ready(
+                f"{name}'s {what}",
+                lambda log=log, ready=ready: ready in log.read_bytes(),
+                timeout=60,
+                process=process,
+                log=log,
+            )
+            processes.append(process)
+        yield Machine(name, root, gateway_url, processes)
 
 
 def files_on(folders: list[Path]) -> list[Path]:

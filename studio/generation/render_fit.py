@@ -49,9 +49,6 @@ class Fit:
     sigma: float
     covariance: tuple[tuple[float, ...], ...]
 
-    def log_percentile(self, group: int, z: float) -> float:
-        return self.mu[group] + z * self.sigma
-
     def log_percentile_se(self, group: int, z: float) -> float:
         """Standard error of mu + z * sigma (delta method: d/d log sigma is z * sigma)."""
         last = len(self.mu)

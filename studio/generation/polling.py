@@ -89,13 +89,15 @@ class RenderTimes:
         on which the first poll hangs, known from more takes. `lags`: of the own takes polled
         on a learned plan, the seconds from when each most likely finished until the studio
         had it completed."""
-        own = [obs for obs in own if obs.high > 0]
-        if len(own) < MIN_SAMPLES:
+        unlearned = cls(median=fallback, spread=DEFAULT_SPREAD, learned=False)
+        groups = [[obs for obs in group if obs.high > 0] for group in (own, *peers)]
+        if sum(1 for obs in groups[0] if obs.low > 0) < MIN_SAMPLES:
             # A few takes could be the odd ones: one slow take would hold the next takes' first
             # poll back for minutes. Until there are more, polls come often (see poll_delay).
-            return cls(median=fallback, spread=DEFAULT_SPREAD, learned=False)
-        groups = [own, *(group for group in peers if len(group) >= MIN_SAMPLES)]
-        fitted = render_fit.fit(groups)
+            # Nor do takes known only as done before their first poll teach anything alone:
+            # with no lower bounds, the likeliest median is zero.
+            return unlearned
+        fitted = render_fit.fit([group for group in groups if len(group) >= MIN_SAMPLES])
         mu, sigma = fitted.mu[0], fitted.sigma
         lag_p95 = _p95(lags) if len(lags) >= MIN_LAG_SAMPLES else None
         return cls(

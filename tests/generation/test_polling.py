@@ -143,3 +143,9 @@ def test_a_lag_over_target_brings_the_first_poll_forward_within_bounds():
     assert on_target.first_poll(grace) == on_target.percentile(-1.812) + 5.8
     assert drifted.first_poll(grace) == pytest.approx(drifted.percentile(-1.812) + 5.8 * 6 / 8)
     assert far_off.first_poll(grace) == pytest.approx(far_off.percentile(-1.812) + 5.8 / 2)
+
+
+def test_takes_all_done_before_their_first_poll_teach_nothing_yet():
+    """Upper bounds alone have their likeliest median at zero: polls stay frequent instead."""
+    bounds = [Observation(low=0, high=40 + i) for i in range(20)]
+    assert RenderTimes.learn(bounds, fallback=90) == RenderTimes(90, 0.3, learned=False)

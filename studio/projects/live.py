@@ -40,10 +40,11 @@ VERSION = re.compile(r"[0-9a-f]{16}")  # live_version's digest
 # While a take renders, its card's elapsed time and progress move without a write: the
 # version then moves on every tick of the page's interval (storyboard.js: 3 s).
 RENDERING_TICK_SECONDS = 3
-# The storyboard version (versions.py) reads seven aggregates: about ten times what a quiet
-# poll costs otherwise. What moves often (shots, takes and, through the take's updated_at,
-# its reviews) is read on every poll by one query (`pulse`); the rest (roles, the brand kit,
-# prices, titles, guests' links) is read again this often, so such a change shows within it.
+# The storyboard version (versions.py) aggregates everything the board draws, in a few
+# queries over every shot, take, decision and comment. What moves often (shots, takes and,
+# through the take's updated_at, its reviews) is read on every poll by one query (`pulse`);
+# the rest (roles, the brand kit, prices, titles, guests' links) is read again this often,
+# so such a change shows within it.
 SLOW_PARTS_SECONDS = 5
 # An answer is shared while members hold its from-version; a page is rarely more than a few
 # versions behind, so a minute covers them and keeps the cache small.

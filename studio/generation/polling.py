@@ -23,6 +23,7 @@ with a p95 lag of 6 s, except with exact knowledge of the spread and right at 6 
 bench.bound`); this plan saves about 3.7x. BENCHMARKS.md has the plans measured.
 """
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ class RenderTimes:
             # Nor do takes known only as done before their first poll teach anything alone:
             # with no lower bounds, the likeliest median is zero.
             return unlearned
-        fitted = render_fit.fit([group for group in groups if len(group) >= MIN_SAMPLES])
+        fitted = _fit(tuple(tuple(group) for group in groups if len(group) >= MIN_SAMPLES))
         mu, sigma = fitted.mu[0], fitted.sigma
         lag_p95 = _p95(lags) if len(lags) >= MIN_LAG_SAMPLES else None
         return cls(
@@ -125,6 +126,13 @@ class RenderTimes:
         on target, the 3.5th percentile plus the grace."""
         early = self.percentile(Z_EARLY) * math.exp(-Z_MARGIN * self.margin)
         return early + grace.total_seconds() * self.grace_share()
+
+
+@functools.lru_cache(maxsize=32)
+def _fit(groups: tuple[tuple[render_fit.Observation, ...], ...]) -> render_fit.Fit:
+    """The fit takes 20 to 45 ms for 400 takes; takes submitted while none finishes (a batch of
+    shots, a worker's backlog) learn from the same ones, and get the same fit from here."""
+    return render_fit.fit(groups)
 
 
 def _p95(values: Sequence[float]) -> float:

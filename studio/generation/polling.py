@@ -130,7 +130,7 @@ class RenderTimes:
 
 @functools.lru_cache(maxsize=32)
 def _fit(groups: tuple[tuple[render_fit.Observation, ...], ...]) -> render_fit.Fit:
-    """The fit takes 20 to 45 ms for 400 takes; takes submitted while none finishes (a batch of
+    """The fit takes 10 to 20 ms for 400 takes; takes submitted while none finishes (a batch of
     shots, a worker's backlog) learn from the same ones, and get the same fit from here."""
     return render_fit.fit(groups)
 

@@ -137,17 +137,18 @@ def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
     return [rows[i][size] / rows[i][i] for i in range(size)]
 
 
-def _information(groups: Sequence[Sequence[Observation]], params: list[float]) -> list[list[float]]:
-    """Minus the Hessian of the log-likelihood, by central differences of the exact score."""
-    size, step = len(params), 1e-5
+def _information(
+    groups: Sequence[Sequence[Observation]], params: list[float], score: list[float]
+) -> list[list[float]]:
+    """Minus the Hessian of the log-likelihood, by forward differences of the exact score
+    (`score` is the score at `params`): one pass over the takes per parameter."""
+    size, step = len(params), 1e-6
     columns = []
     for i in range(size):
-        up, down = list(params), list(params)
-        up[i] += step
-        down[i] -= step
-        score_up = _loglik_and_score(groups, up)[1]
-        score_down = _loglik_and_score(groups, down)[1]
-        columns.append([-(a - b) / (2 * step) for a, b in zip(score_up, score_down, strict=True)])
+        moved = list(params)
+        moved[i] += step
+        score_moved = _loglik_and_score(groups, moved)[1]
+        columns.append([-(a - b) / step for a, b in zip(score_moved, score, strict=True)])
     # Symmetric by nature; averaging removes the differencing's asymmetry.
     return [[(columns[i][j] + columns[j][i]) / 2 for j in range(size)] for i in range(size)]
 
@@ -158,7 +159,7 @@ def fit(groups: Sequence[Sequence[Observation]], *, steps: int = 25) -> Fit:
     likelihood, until the step is below a thousandth (in log seconds)."""
     params = _start(groups)
     value, score = _loglik_and_score(groups, params)
-    information = _information(groups, params)
+    information = _information(groups, params, score)
     for _ in range(steps):
         try:
             step = _solve(information, score)
@@ -174,7 +175,7 @@ def fit(groups: Sequence[Sequence[Observation]], *, steps: int = 25) -> Fit:
         else:
             break
         params, value, score = trial, trial_value, trial_score
-        information = _information(groups, params)
+        information = _information(groups, params, score)
         if max(abs(scale * s) for s in step) < 1e-3:
             break
     size = len(params)

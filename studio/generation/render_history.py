@@ -1,7 +1,8 @@
 """Finished takes read as what polling saw of them: the observations render times are learned
 from (render_fit.py), and each take's lag, for the plan (steps.render_times) and the polling
-page (views.polling_watch)."""
+page (views.polling_watch); and, as a take is seen done, when it most likely finished."""
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from django.db.models import QuerySet
 
 from studio.catalog.models import VideoModel
 
-from . import polling
+from . import polling, render_fit
 from .models import Take, TakeStatus
 from .render_fit import Observation
 
@@ -143,3 +144,24 @@ def watch(*, grace: timedelta) -> list[Watched]:
                 )
             )
     return rows
+
+
+def likely_done(take: Take, seen: datetime) -> datetime:
+    """When the gateway most likely finished a job first seen done at `seen`: the gateway's
+    record says only that it is done, so this is the median inside the interval polling left,
+    of the render times the take was planned with (render_fit.likely_done). Without a plan, or
+    for a take whose submit a webhook filled in, the interval's middle."""
+    sent = take.submitted_at or seen
+    running = take.last_seen_running_at
+    low = (running - sent).total_seconds() if running and running < seen else 0.0
+    seen_as = Observation(low=low, high=(seen - sent).total_seconds())
+    if take.expected_ready_at is None or take.latest_ready_at is None or seen_as.high <= 0:
+        return sent + timedelta(seconds=(seen_as.low + seen_as.high) / 2)
+    median = (take.expected_ready_at - sent).total_seconds()
+    latest = (take.latest_ready_at - sent).total_seconds()
+    if median <= 0 or latest <= median:
+        return sent + timedelta(seconds=(seen_as.low + seen_as.high) / 2)
+    # The plan keeps the median and the 99th percentile: the spread is their ratio's log.
+    spread = math.log(latest / median) / polling.Z_LATE
+    done = render_fit.likely_done(seen_as, mu=math.log(median), sigma=spread)
+    return sent + timedelta(seconds=done)

@@ -2,7 +2,6 @@
 at the gateway. Each is run by a thin task (tasks.py), claims its take first and says what to
 do next; a web request never calls the gateway."""
 
-import math
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +16,7 @@ from django.utils.module_loading import import_string
 from studio.gateway import GatewayClient, JobRecord, JobStatus
 from studio.gateway import errors as gw
 
-from . import polling, render_fit, render_history
+from . import polling, render_history
 from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus
 from .results import take_store_result
 from .throttle import backoff, request_slots, slow_everyone_down, wait_for_slot
@@ -341,7 +340,7 @@ def _apply_record(
         # Render times are learned from the interval (last_seen_running_at, done_seen_at];
         # gateway_done_at is the take's own best guess inside it, for its lag.
         take.done_seen_at = now
-        take.gateway_done_at = likely_done(take, now)
+        take.gateway_done_at = render_history.likely_done(take, now)
         return take_store_result(take=take, record=record, from_statuses=from_statuses, lease=lease)
     if record.status == JobStatus.FAILED:
         fail(
@@ -371,27 +370,6 @@ def _apply_record(
         retries=0,
     )
     return NextStep("poll", delay)
-
-
-def likely_done(take: Take, seen: datetime) -> datetime:
-    """When the gateway most likely finished a job first seen done at `seen`: the gateway's
-    record says only that it is done, so this is the median inside the interval polling left,
-    of the render times the take was planned with (render_fit.likely_done). Without a plan, or
-    for a take whose submit a webhook filled in, the interval's middle."""
-    sent = take.submitted_at or seen
-    running = take.last_seen_running_at
-    low = (running - sent).total_seconds() if running and running < seen else 0.0
-    seen_as = render_fit.Observation(low=low, high=(seen - sent).total_seconds())
-    if take.expected_ready_at is None or take.latest_ready_at is None or seen_as.high <= 0:
-        return sent + timedelta(seconds=(seen_as.low + seen_as.high) / 2)
-    median = (take.expected_ready_at - sent).total_seconds()
-    latest = (take.latest_ready_at - sent).total_seconds()
-    if median <= 0 or latest <= median:
-        return sent + timedelta(seconds=(seen_as.low + seen_as.high) / 2)
-    # The plan keeps the median and the 99th percentile: the spread is their ratio's log.
-    spread = math.log(latest / median) / polling.Z_LATE
-    done = render_fit.likely_done(seen_as, mu=math.log(median), sigma=spread)
-    return sent + timedelta(seconds=done)
 
 
 def take_cancel(*, take_id: int, lease: datetime | None = None) -> NextStep | None:

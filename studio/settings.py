@@ -319,7 +319,7 @@ def cache_settings(redis_url: str) -> dict[str, dict[str, object]]:
         return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "studio.cache.SharedCache",  # Redis down: a miss, not a 500
             "LOCATION": redis_url,
             "KEY_PREFIX": f"{STUDIO_REDIS_PREFIX}:cache",
             "TIMEOUT": 600,

@@ -1,0 +1,99 @@
+"""The shared cache's backend: Django's Redis cache, for which an unreachable Redis is an empty
+one. A cache only makes answers less shared, never broken: while Redis is down or slow every
+read is a miss and every write is dropped, so the pages are drawn afresh rather than answered
+with a 500."""
+
+import logging
+import time
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+# Without a timeout, a Redis that does not answer (a host gone, a full network buffer) holds
+# every request until the system gives up, minutes later. Redis answers in a millisecond and
+# the largest value (a 300-shot list) is a few MB, well within these.
+SOCKET_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 2}
+# Once Redis failed, it is left alone this long: a page asks the cache several times, and each
+# failed ask costs its retries (tens of ms refused, seconds unanswered).
+RESTING_SECONDS = 5
+
+
+class SharedCache(RedisCache):
+    warned = False  # per process: every request would otherwise log it, several times
+
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        options = params.get("OPTIONS", {})
+        super().__init__(server, {**params, "OPTIONS": {**SOCKET_OPTIONS, **options}})
+        self.resting_until = 0.0
+
+    def reachable(self) -> bool:
+        return time.monotonic() >= self.resting_until
+
+    def unreachable(self, error: Exception) -> None:
+        self.resting_until = time.monotonic() + RESTING_SECONDS
+        if not SharedCache.warned:
+            SharedCache.warned = True
+            log.warning("The cache's Redis is unreachable; answers are drawn afresh: %s", error)
+
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        if self.reachable():
+            try:
+                return super().get(key, default, version)
+            except UNREACHABLE as error:
+                self.unreachable(error)
+        return default
+
+    def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
+        if self.reachable():
+            try:
+                return super().get_many(keys, version)
+            except UNREACHABLE as error:
+                self.unreachable(error)
+        return {}
+
+    def add(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> bool:
+        """Added, as far as the caller knows: what a caller adds to do once (mark a member
+        present) it then does each time, as it would with no cache at all."""
+        if self.reachable():
+            try:
+                return super().add(key, value, timeout, version)
+            except UNREACHABLE as error:
+                self.unreachable(error)
+        return True
+
+    # get_or_set is Django's, made of get and add: a miss, then the default.
+
+    def set(
+        self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> None:
+        if self.reachable():
+            try:
+                super().set(key, value, timeout, version)
+            except UNREACHABLE as error:
+                self.unreachable(error)
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        if self.reachable():
+            try:
+                return super().set_many(data, timeout, version)
+            except UNREACHABLE as error:
+                self.unreachable(error)
+        return list(data)
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        if self.reachable():
+            try:
+                return super().delete(key, version)
+            except UNREACHABLE as error:
+                self.unreachable(error)
+        return False

@@ -1,0 +1,61 @@
+"""The shared cache makes answers less shared, never broken: with its Redis down, the
+storyboard page and its live poll are drawn afresh and answered."""
+
+import logging
+import socket
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from studio.cache import SharedCache
+from tests.factories import make_take
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache pointed at a port on which nothing listens (taken, then freed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "studio.cache.SharedCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    SharedCache.warned = False
+
+
+def test_the_storyboard_page_is_drawn_without_redis(client, studio, redis_down):
+    make_take(studio.shot)
+    client.force_login(studio.vera)
+    url = reverse("storyboard_detail", args=[studio.storyboard.uuid])
+    for view in ("board", "list"):
+        response = client.get(url, {"view": view})
+        assert response.status_code == 200
+        assert f'id="shot-{studio.shot.uuid}"' in response.text or view == "board"
+
+
+def test_the_live_poll_is_answered_without_redis(client, studio, redis_down):
+    client.force_login(studio.vera)
+    url = reverse("storyboard_live", args=[studio.storyboard.uuid])
+    first = client.get(url, {"since": ""}, HTTP_HX_REQUEST="true")
+    assert first.status_code == 200
+    token = first.text.split('data-token="')[1].split('"')[0]
+    assert client.get(url, {"since": token}, HTTP_HX_REQUEST="true").status_code == 200
+
+
+def test_an_unreachable_redis_is_a_miss_and_is_logged_once(redis_down, caplog):
+    with caplog.at_level(logging.WARNING, logger="studio.cache"):
+        assert cache.get("drawn", "missing") == "missing"
+        assert cache.get_many(["a", "b"]) == {}
+        assert cache.get_or_set("slow", lambda: 5, 3) == 5
+        assert cache.add("marked", True) is True  # done as if there were no cache
+        cache.set("drawn", "x")
+        cache.set_many({"a": 1})
+        cache.delete("drawn")
+    assert len(caplog.records) == 1

@@ -10,6 +10,14 @@ from dataclasses import dataclass
 
 LOCAL = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
+# How long a signed media URL stays good (STUDIO_S3_URL_SECONDS). A <video> follows the
+# studio's redirect once, then makes every later Range request (a seek, the rest after a
+# pause) to the signed URL itself: once it expires the store answers 403 mid-playback. An
+# hour outlasts a review's pauses. The price is that a URL, once handed out, opens its one
+# object for that hour: to whoever it leaks to, and to a member removed from the team in the
+# meantime (access is checked when the URL is made, not when it is used).
+URL_SECONDS = 3600
+
 
 @dataclass(frozen=True)
 class MediaStorage:
@@ -29,7 +37,7 @@ def media_storage(environ: Mapping[str, str]) -> MediaStorage:
         region=environ.get("STUDIO_S3_REGION", "").strip() or "us-east-1",
         access_key=environ.get("STUDIO_S3_ACCESS_KEY_ID", ""),
         secret_key=environ.get("STUDIO_S3_SECRET_ACCESS_KEY", ""),
-        url_seconds=int(environ.get("STUDIO_S3_URL_SECONDS", "300")),
+        url_seconds=int(environ.get("STUDIO_S3_URL_SECONDS", URL_SECONDS)),
     )
     return MediaStorage(choice, backend, [s3_public_origin(backend["OPTIONS"])])
 
@@ -42,7 +50,7 @@ def s3_storage_settings(
     region: str = "us-east-1",
     access_key: str = "",
     secret_key: str = "",
-    url_seconds: int = 300,
+    url_seconds: int = URL_SECONDS,
 ) -> dict:
     """The default storage's entry in STORAGES for a private S3 bucket (the tests build theirs
     here too, so that they run what a deployment runs). Without an endpoint it is AWS, where the

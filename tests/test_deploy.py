@@ -1,8 +1,10 @@
-"""docker-compose.yml and deploy/nginx.conf agree with the studio: the services are there, web
-runs gunicorn with gunicorn.conf.py and hands media to nginx, and nginx's internal location is
-the studio's accel prefix. nginx itself (Debian's, which .ci/run installs) checks the file and
-serves a stand-in studio's X-Accel-Redirect with it."""
+"""docker-compose.yml and deploy/ agree with the studio: the services are there, web runs
+gunicorn with gunicorn.conf.py and hands media to nginx, nginx's internal location is the
+studio's accel prefix, and the studio reaches MinIO as a user limited to its bucket, never as
+root. nginx itself (Debian's, which .ci/run installs) checks the file and serves a stand-in
+studio's X-Accel-Redirect with it."""
 
+import json
 import os
 import re
 import shutil
@@ -21,7 +23,9 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 NGINX_CONF = (ROOT / "deploy" / "nginx.conf").read_text()
+MINIO_POLICY = json.loads((ROOT / "deploy" / "minio-studio-policy.json").read_text())
 SERVICES = COMPOSE["services"]
+STUDIO_PROCESSES = ["migrate", "web", "worker", "exports", "beat"]
 ROOT_USER = os.geteuid() == 0
 
 
@@ -67,37 +71,117 @@ def test_nginx_mounts_its_config_and_the_media_read_only():
     assert nginx["depends_on"]["web"]["condition"] == "service_healthy"
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "exports", "beat"])
+@pytest.mark.parametrize("name", STUDIO_PROCESSES)
 def test_every_studio_process_keeps_media_in_minio_s_bucket_once_it_is_made(name):
     service = SERVICES[name]
     env = service["environment"]
     assert env["STUDIO_STORAGE"] == "${STUDIO_STORAGE:-s3}"
     assert env["STUDIO_S3_ENDPOINT_URL"] == "http://minio:9000"
-    assert env["STUDIO_S3_BUCKET"] == "${STUDIO_S3_BUCKET:-studio-media}"
+    assert env["STUDIO_S3_BUCKET"] == "studio-media"
     assert env["STUDIO_S3_PUBLIC_ENDPOINT_URL"].endswith(":-http://localhost:9000}")
     assert env["STUDIO_S3_SECRET_ACCESS_KEY"].startswith("${STUDIO_S3_SECRET_ACCESS_KEY:?")
-    bucket = service["depends_on"]["minio-bucket"]
-    assert bucket["condition"] == "service_completed_successfully"
+    if name != "migrate":  # which makes the database, not media
+        bucket = service["depends_on"]["minio-bucket"]
+        assert bucket["condition"] == "service_completed_successfully"
+
+
+def interpolated(value: str) -> set[str]:
+    """The .env variables a compose value is built from."""
+    return set(re.findall(r"\$\{([A-Z0-9_]+)", value))
+
+
+@pytest.mark.parametrize("name", STUDIO_PROCESSES)
+def test_no_studio_process_holds_minio_s_root_key(name):
+    env = SERVICES[name]["environment"]
+    root = SERVICES["minio"]["environment"]
+    studio_key = interpolated(env["STUDIO_S3_ACCESS_KEY_ID"] + env["STUDIO_S3_SECRET_ACCESS_KEY"])
+    root_key = interpolated(root["MINIO_ROOT_USER"] + root["MINIO_ROOT_PASSWORD"])
+    assert studio_key == {"STUDIO_S3_ACCESS_KEY_ID", "STUDIO_S3_SECRET_ACCESS_KEY"}
+    assert root_key == {"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"}
+    # env_file hands every process all of .env, the root's key included: blanked over it.
+    assert SERVICES[name]["env_file"] == ".env"
+    assert env["MINIO_ROOT_USER"] == "" and env["MINIO_ROOT_PASSWORD"] == ""
+    assert not any(interpolated(str(value)) & root_key for value in env.values())
+
+
+def test_only_minio_and_the_bucket_maker_are_given_the_root_key():
+    holders = {
+        name
+        for name, service in SERVICES.items()
+        if any(
+            interpolated(str(value)) & {"MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD"}
+            for value in service.get("environment", {}).values()
+        )
+    }
+    assert holders == {"minio", "minio-bucket"}
+    # Required: compose refuses to start without them, rather than run MinIO with a default.
+    root = SERVICES["minio"]["environment"]
+    assert root["MINIO_ROOT_USER"].startswith("${MINIO_ROOT_USER:?")
+    assert root["MINIO_ROOT_PASSWORD"].startswith("${MINIO_ROOT_PASSWORD:?")
+
+
+def test_the_bucket_maker_gives_the_studio_a_user_of_its_own_under_the_policy():
+    bucket = SERVICES["minio-bucket"]
+    env, studio_env = bucket["environment"], SERVICES["web"]["environment"]
+    assert env["MC_HOST_store"].startswith("http://${MINIO_ROOT_USER:?")
+    assert env["STUDIO_KEY"] == studio_env["STUDIO_S3_ACCESS_KEY_ID"]
+    assert env["STUDIO_SECRET"] == studio_env["STUDIO_S3_SECRET_ACCESS_KEY"]
+    assert env["BUCKET"] == studio_env["STUDIO_S3_BUCKET"]
+    assert "./deploy/minio-studio-policy.json:/policy.json:ro" in bucket["volumes"]
+    assert bucket["entrypoint"][:2] == ["sh", "-c"]
+    steps = [step.strip() for step in bucket["entrypoint"][2].split("&&")]
+    assert steps == [
+        # Made if missing (a restart is harmless), and private: no anonymous access.
+        "mc mb --ignore-existing store/$$BUCKET",
+        "mc anonymous set none store/$$BUCKET",
+        "mc admin policy create store studio /policy.json",
+        'mc admin user add store "$$STUDIO_KEY" "$$STUDIO_SECRET"',
+        'mc admin policy attach store studio --user "$$STUDIO_KEY"',
+    ]
+
+
+def test_the_studio_s_policy_grants_object_reads_and_writes_on_its_bucket_only():
+    bucket = SERVICES["web"]["environment"]["STUDIO_S3_BUCKET"]
+    granted = {}
+    for statement in MINIO_POLICY["Statement"]:
+        assert statement["Effect"] == "Allow" and set(statement) == {
+            "Effect",
+            "Action",
+            "Resource",
+        }
+        for resource in statement["Resource"]:
+            granted.setdefault(resource, set()).update(statement["Action"])
+    assert granted == {
+        f"arn:aws:s3:::{bucket}": {"s3:ListBucket"},
+        f"arn:aws:s3:::{bucket}/*": {
+            "s3:GetObject",  # HeadObject too
+            "s3:PutObject",  # multipart uploads' parts too
+            "s3:DeleteObject",
+            "s3:AbortMultipartUpload",  # boto3 gives up a failed multipart upload
+        },
+    }
 
 
 def test_minio_keeps_its_data_on_a_volume_and_is_checked_before_the_bucket_is_made():
     minio, bucket = SERVICES["minio"], SERVICES["minio-bucket"]
-    assert minio["image"] == "minio/minio" and minio["command"] == ["server", "/data"]
+    assert minio["command"] == ["server", "/data"]
     assert "minio:/data" in minio["volumes"] and "minio" in COMPOSE["volumes"]
     assert minio["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
-    # Browsers fetch signed URLs from it: published where the public endpoint says.
-    assert minio["ports"] == ["${MINIO_PORT:-9000}:9000"]
-    # Its root key is the studio's key: one secret, set once in .env.
-    studio_env = SERVICES["web"]["environment"]
-    assert minio["environment"]["MINIO_ROOT_USER"] == studio_env["STUDIO_S3_ACCESS_KEY_ID"]
-    assert minio["environment"]["MINIO_ROOT_PASSWORD"] == studio_env["STUDIO_S3_SECRET_ACCESS_KEY"]
-    assert bucket["image"] == "minio/mc" and bucket["restart"] == "no"
+    assert bucket["restart"] == "no"
     assert bucket["depends_on"]["minio"]["condition"] == "service_healthy"
-    script = bucket["entrypoint"][-1]
-    # Made if missing (a restart is harmless), and private: no anonymous access.
-    assert "mc mb --ignore-existing store/$$BUCKET" in script
-    assert "mc anonymous set none store/$$BUCKET" in script
-    assert bucket["environment"]["BUCKET"] == studio_env["STUDIO_S3_BUCKET"]
+
+
+def test_minio_is_published_on_this_host_only_unless_told():
+    # Browsers fetch signed URLs from it; in production through TLS in front of it.
+    assert SERVICES["minio"]["ports"] == ["${MINIO_BIND:-127.0.0.1}:${MINIO_PORT:-9000}:9000"]
+
+
+@pytest.mark.parametrize("name", ["minio", "minio-bucket"])
+def test_minio_images_are_pinned_releases_from_quay(name):
+    # Docker Hub no longer serves minio/minio nor minio/mc; quay.io keeps the releases.
+    image = SERVICES[name]["image"]
+    repository = {"minio": "quay.io/minio/minio", "minio-bucket": "quay.io/minio/mc"}[name]
+    assert re.fullmatch(re.escape(repository) + r":RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ", image)
 
 
 def test_the_variables_compose_reads_are_in_env_example():

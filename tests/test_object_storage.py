@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from studio.object_storage import StudioS3Storage, signed_url
-from studio.storage_settings import s3_public_origin, s3_storage_settings
+from studio.storage_settings import media_storage, s3_public_origin, s3_storage_settings
 from studio.stored_files import local_copy
 from tests.factories import make_take
 
@@ -76,7 +76,16 @@ def test_urls_are_signed_for_the_public_address_and_match_the_media_policy():
         storage = StudioS3Storage(**config["OPTIONS"])
         url = signed_url(storage, "takes/a b.mp4", content_type="video/mp4")
         origin = s3_public_origin(config["OPTIONS"])
-        assert url.startswith(origin + "/") and "X-Amz-Expires=300" in url
+        assert url.startswith(origin + "/") and "X-Amz-Expires=3600" in url
         assert copy.deepcopy(storage).url("x.mp4").startswith(origin + "/")
     assert origin == "https://media.example.com"
     assert url.startswith("https://media.example.com/studio-media/takes/a%20b.mp4?")
+
+
+def test_signed_urls_last_an_hour_unless_told_otherwise():
+    """Long enough for a paused <video> to go on with the URL it was redirected to (its Range
+    requests never come back to the studio): see URL_SECONDS."""
+    env = {"STUDIO_STORAGE": "s3", "STUDIO_S3_BUCKET": "studio-media"}
+    assert media_storage(env).backend["OPTIONS"]["querystring_expire"] == 3600
+    told = media_storage({**env, "STUDIO_S3_URL_SECONDS": "600"})
+    assert told.backend["OPTIONS"]["querystring_expire"] == 600

@@ -3,6 +3,7 @@ makes the page fetch live changes, a refused change. The board's views, its sess
 generation views answer with these."""
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -76,7 +77,7 @@ def storyboard_refused(
     return storyboard_changed(refused(request, error, where, back))
 
 
-def takes_in_progress(shots) -> int:
+def takes_in_progress(shots: Iterable[Shot]) -> int:
     return sum(take.is_active for shot in shots for take in shot.takes.all())
 
 
@@ -106,7 +107,9 @@ def board_view(request: HttpRequest) -> bool:
 # is this placeholder, put in per answer (one string replace), so that the forms keep working
 # without JavaScript; the review blocks (who decided what, the reviewer's own decision) are
 # fetched when opened. A version no one asks for any more just expires.
-CSRF_SLOT = "csrf-token-of-this-answer"
+# The slot is put in unescaped and holds a "<": text a member typed is drawn escaped, so it can
+# never read as the slot and be rewritten with someone's token.
+CSRF_SLOT = mark_safe("<csrf-token-of-this-answer>")
 # A drawing is a few hundred KB (the board) to a few MB (the list of a 300-shot storyboard),
 # and every edit makes a new version: kept a few minutes, the time members open the page at
 # one version, so that a busy day does not fill Redis with versions no one will ask for.
@@ -130,6 +133,11 @@ class Drawn:
     in_progress: int  # takes in progress among them, for the page's live status
 
 
+def ticks(shot: Shot) -> bool:
+    """Does the shot's card show a clock (a take in progress: its elapsed time moves)?"""
+    return any(take.is_active for take in shot.takes.all())
+
+
 def drawn_shots(
     storyboard: Storyboard,
     *,
@@ -141,37 +149,66 @@ def drawn_shots(
     csrf_token: str,
 ) -> Drawn:
     """The page's shots, as frames or as cards, and how many of their takes are in progress:
-    from the cache, or drawn and kept. Drawn for this answer alone when they show
-    something of it: a frame marked open (the drawer's shot), a card in its edit form, or
-    cards whose takes' clocks tick (the board's frames show no clock)."""
-    partial = "frames" if board else "cards"
-
-    def draw() -> tuple[str, int]:
+    from the cache, or drawn and kept. Drawn for this answer alone when they show something
+    of it: a frame marked open (the drawer's shot) or a card in its edit form; and in the
+    list, the cards whose takes' clocks tick, alone (the other cards come from the cache;
+    the board's frames show no clock)."""
+    context = {
+        "storyboard": storyboard,
+        "can_edit": can_edit,
+        "open_shot": open_shot,
+        "edit": edit,
+        "live_token": live,
+        "csrf_token": CSRF_SLOT,
+    }
+    if open_shot or edit:
+        shots = storyboard_shots(storyboard.shots.all())
+        partial = "frames" if board else "cards"
+        html = render_to_string(f"{SESSION_TEMPLATE}#{partial}", {**context, "shots": shots})
+        return with_token(html, csrf_token, takes_in_progress(shots))
+    version = storyboard_version(storyboard)
+    rights = "edit" if can_edit else "view"
+    # The list is kept card by card (the cards that tick are drawn for each answer).
+    kind = "frames" if board else "card-pieces"
+    key = f"storyboard:{storyboard.pk}:{version}:{kind}:{rights}:{template_revision()}"
+    drawn = shared_cache.get(key)
+    loaded: dict[int, Shot] = {}
+    if drawn is None:
         # Built only to draw: even unread, the queryset and its prefetches cost a millisecond.
         shots = storyboard_shots(storyboard.shots.all())
-        context = {
-            "shots": shots,
-            "storyboard": storyboard,
-            "can_edit": can_edit,
-            "open_shot": open_shot,
-            "edit": edit,
-            "live_token": live,
-            "csrf_token": CSRF_SLOT,
-        }
-        html = render_to_string(f"{SESSION_TEMPLATE}#{partial}", context)
-        return html, takes_in_progress(shots)  # the shots as the drawing loaded them
+        drawn = draw_frames(shots, context) if board else draw_cards(shots, context)
+        shared_cache.set(key, drawn, DRAWN_SECONDS)
+        loaded = {shot.pk: shot for shot in shots}  # as the drawing loaded them
+    if board:
+        return with_token(drawn[0], csrf_token, drawn[1])
+    # The cards that tick, drawn now: from their shots alone, when the drawing came from the
+    # cache (a shot edited since is a new version, so they are the ones the drawing knew).
+    ticking = [piece for piece in drawn if isinstance(piece, int)]
+    if ticking and not loaded:
+        loaded = {s.pk: s for s in storyboard_shots(storyboard.shots.filter(pk__in=ticking))}
+    card = get_template(f"{SESSION_TEMPLATE}#shot")
+    cards = "".join(
+        piece if isinstance(piece, str) else card.render({**context, "shot": loaded[piece]})
+        for piece in drawn
+        if isinstance(piece, str) or piece in loaded
+    )
+    in_progress = takes_in_progress(loaded[pk] for pk in ticking if pk in loaded)
+    return with_token(cards, csrf_token, in_progress)
 
-    if open_shot or edit:
-        html, in_progress = draw()
-    else:
-        version = storyboard_version(storyboard)
-        rights = "edit" if can_edit else "view"
-        key = f"storyboard:{storyboard.pk}:{version}:{partial}:{rights}:{template_revision()}"
-        drawn = shared_cache.get(key)
-        if drawn is None or (drawn[1] and not board):
-            drawn = draw()
-            shared_cache.set(key, drawn, DRAWN_SECONDS)
-        html, in_progress = drawn
+
+def draw_frames(shots: QuerySet[Shot], context: dict) -> tuple[str, int]:
+    html = render_to_string(f"{SESSION_TEMPLATE}#frames", {**context, "shots": shots})
+    return html, takes_in_progress(shots)  # the shots as the drawing loaded them
+
+
+def draw_cards(shots: QuerySet[Shot], context: dict) -> list[str | int]:
+    """Each shot's card, or, for one whose clock ticks, its id: drawn for each answer. (Only a
+    card with a take in progress ticks, so the others count none in progress.)"""
+    card = get_template(f"{SESSION_TEMPLATE}#shot")
+    return [shot.pk if ticks(shot) else card.render({**context, "shot": shot}) for shot in shots]
+
+
+def with_token(html: str, csrf_token: str, in_progress: int) -> Drawn:
     # The markup was escaped when drawn; the token is letters and digits.
     return Drawn(mark_safe(html.replace(CSRF_SLOT, csrf_token)), in_progress)  # noqa: S308
 

@@ -2,17 +2,25 @@
 asks of it. The store is moto's server (tests/object_store.py), a real S3 API on a real port."""
 
 import copy
+import json
+import uuid
 from pathlib import Path
 
+import boto3
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from moto.core.authorization import enable_iam_authentication
 
 from studio.object_storage import StudioS3Storage, signed_url
 from studio.storage_settings import media_storage, s3_public_origin, s3_storage_settings
 from studio.stored_files import local_copy
 from tests.factories import make_take
+from tests.object_store import ACCESS_KEY, REGION, SECRET_KEY, s3_client
+
+POLICY = Path(__file__).resolve().parent.parent / "deploy" / "minio-studio-policy.json"
 
 
 def test_the_default_storage_is_the_bucket_while_s3_is_on(s3_storage):
@@ -89,3 +97,84 @@ def test_signed_urls_last_an_hour_unless_told_otherwise():
     assert media_storage(env).backend["OPTIONS"]["querystring_expire"] == 3600
     told = media_storage({**env, "STUDIO_S3_URL_SECONDS": "600"})
     assert told.backend["OPTIONS"]["querystring_expire"] == 600
+
+
+@pytest.fixture
+def policy_user(s3_server):
+    """The bucket compose's policy (deploy/minio-studio-policy.json) names, another bucket, and
+    the keys of a user under that policy alone; while the test runs, moto checks every request
+    against its IAM as AWS does, so that a call the policy does not allow is refused."""
+    bucket = json.loads(POLICY.read_text())["Statement"][0]["Resource"][0].split(":::")[1]
+    other = f"studio-other-{uuid.uuid4().hex[:12]}"
+    root = s3_client(s3_server)
+    iam = boto3.client(
+        "iam",
+        endpoint_url=s3_server,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+    user = f"studio-{uuid.uuid4().hex[:12]}"
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="studio", PolicyDocument=POLICY.read_text())
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    for name in (bucket, other):
+        root.create_bucket(Bucket=name)
+    root.put_object(Bucket=other, Key="secret.txt", Body=b"not the studio's")
+    try:
+        with enable_iam_authentication():
+            yield bucket, other, key["AccessKeyId"], key["SecretAccessKey"]
+    finally:
+        for name in (bucket, other):
+            for item in root.list_objects_v2(Bucket=name).get("Contents", []):
+                root.delete_object(Bucket=name, Key=item["Key"])
+            root.delete_bucket(Bucket=name)
+
+
+def test_the_policy_compose_gives_the_studio_allows_what_it_does_and_nothing_else(
+    policy_user, s3_server, tmp_path
+):
+    bucket, other, access_key, secret_key = policy_user
+    options = s3_storage_settings(
+        bucket=bucket,
+        endpoint_url=s3_server,
+        region=REGION,
+        access_key=access_key,
+        secret_key=secret_key,
+    )["OPTIONS"]
+    storage = StudioS3Storage(**options)
+
+    clip = storage.save("takes/clip.mp4", ContentFile(b"x" * 1000))
+    # A name already taken is found taken (HEAD) and another one chosen.
+    assert storage.save("takes/clip.mp4", ContentFile(b"y")) != clip
+    # Past boto3's 8 MB threshold: a multipart upload, and a download in parts.
+    cut = storage.save("exports/cut.mp4", ContentFile(b"z" * (9 * 1024 * 1024)))
+    storage.download(cut, tmp_path / "cut.mp4")
+    assert (tmp_path / "cut.mp4").stat().st_size == storage.size(cut) == 9 * 1024 * 1024
+    with storage.open(clip) as stored:
+        assert stored.read() == b"x" * 1000
+    assert not storage.exists("takes/missing.mp4")
+    assert len(storage.listdir("takes")[1]) == 2
+    storage.delete(clip)
+    assert not storage.exists(clip)
+
+    studio = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name=REGION,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+    )
+    refused = [
+        lambda: studio.get_object(Bucket=other, Key="secret.txt"),
+        lambda: studio.put_object(Bucket=other, Key="x.mp4", Body=b"x"),
+        lambda: studio.list_objects_v2(Bucket=other),
+        lambda: studio.create_bucket(Bucket=f"studio-new-{uuid.uuid4().hex[:12]}"),
+        lambda: studio.delete_bucket(Bucket=bucket),
+        lambda: studio.put_bucket_policy(Bucket=bucket, Policy=POLICY.read_text()),
+        lambda: studio.put_object_acl(Bucket=bucket, Key=cut, ACL="public-read"),
+    ]
+    for call in refused:
+        with pytest.raises(ClientError) as denied:
+            call()
+        assert denied.value.response["Error"]["Code"] == "AccessDenied"

@@ -5,18 +5,25 @@ at the current version costs none.
 
 The version a page holds travels in its token, `<version>-<seconds>`: the live version of the
 board it has drawn, and the moment that version was first answered (the same for everyone who
-got it, so that their answers are the same and can be shared). A plain number of seconds (a
-token of an older page) still works: pages whose times fall in the same few seconds share
-the answer."""
+got it, so that their answers are the same and can be shared). The cache remembers each
+version it answered: when, and the version of the slow parts (versions.slow_version) in it;
+when those moved, every card is sent again. A token whose version it does not remember is
+answered with every shot, for that request alone.
+
+A plain number of seconds is the token of a page as drawn (fragments.live_token): the moment
+it was drawn. Pages whose times fall in the same few seconds of the last minute share the
+answer; an older or a future time is answered for that request alone, from no later than now,
+so that no token chooses what the cache keeps."""
 
 import hashlib
 import math
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -29,7 +36,7 @@ from studio.teams.services import user_can
 from . import services
 from .fragments import CSRF_SLOT, storyboard_shots, template_revision
 from .models import Shot, Storyboard
-from .versions import storyboard_version
+from .versions import EpochMicroseconds, slow_version
 
 # Live answers re-read this far behind the version's first answer: a change whose transaction
 # took its timestamp before that answer's read but committed after it is still picked up. The
@@ -43,14 +50,17 @@ RENDERING_TICK_SECONDS = 3
 # The storyboard version (versions.py) aggregates everything the board draws, in a few
 # queries over every shot, take, decision and comment. What moves often (shots, takes and,
 # through the take's updated_at, its reviews) is read on every poll by one query (`pulse`);
-# the rest (roles, the brand kit, prices, titles, guests' links) is read again this often,
-# so such a change shows within it.
+# the rest (roles, the brand kit, prices, titles, guests' links: versions.slow_version) is
+# read again this often, so such a change shows within it.
 SLOW_PARTS_SECONDS = 5
 # An answer is shared while members hold its from-version; a page is rarely more than a few
 # versions behind, so a minute covers them and keeps the cache small.
 ANSWER_SECONDS = 60
-# A token that is a time alone is answered from the start of its slice of this many seconds.
+# A token that is a time alone is answered from the start of its slice of this many seconds,
+# shared while the time is this recent (a page polls within seconds of being drawn): at most
+# a dozen slices a minute, whatever times are sent.
 TIME_TOKEN_SECONDS = 5
+SHARED_TIME_TOKENS = timedelta(seconds=ANSWER_SECONDS)
 # The moment a version was first answered outlives its answers: a page left open holds it.
 SEEN_SECONDS = 24 * 60 * 60
 # Presence stays in the database (the page reads it there; it is the record), but the polls
@@ -81,41 +91,57 @@ def parse_token(token: str) -> tuple[str | None, datetime | None]:
 def pulse(storyboard: Storyboard) -> dict:
     """What moves often, in one query: shots (deleted ones too: a deletion, an undo and a
     renumbering set updated_at), takes (status, selection; a decision or comment touches the
-    take), and how many takes are rendering."""
+    take), and how many takes are rendering. The sums of the timestamps move with a write
+    that leaves the latest alone (a clock behind, a transaction that took its time before
+    another committed); the shots' counts each shot once per take (the join), which still
+    moves with any of them."""
     return Shot.all_objects.filter(storyboard=storyboard).aggregate(
         shot_count=Count("pk", distinct=True),
         shot_last=Max("updated_at"),
+        shot_sum=Sum(EpochMicroseconds("updated_at")),
         take_count=Count("takes", distinct=True),
         take_last=Max("takes__updated_at"),
+        take_sum=Sum(EpochMicroseconds("takes__updated_at")),
         rendering=Count("takes", distinct=True, filter=Q(takes__status__in=ACTIVE_STATUSES)),
     )
 
 
-def live_version(storyboard: Storyboard, now: datetime) -> tuple[str, int]:
-    """The board's live version and how many takes are rendering."""
+@dataclass(frozen=True)
+class Live:
+    version: str  # the board's live version
+    slow: str  # the slow parts' version in it
+    rendering: int  # takes rendering
+
+
+def live_version(storyboard: Storyboard, now: datetime) -> Live:
+    """The board's live version, the slow parts' in it, and how many takes are rendering."""
     moving = pulse(storyboard)
-    slow = cache.get_or_set(
-        f"live:slow:{storyboard.pk}",
-        lambda: storyboard_version(storyboard, now=now),
-        SLOW_PARTS_SECONDS,
+    slow = str(
+        cache.get_or_set(
+            f"live:slow:{storyboard.pk}",
+            lambda: slow_version(storyboard, now=now),
+            SLOW_PARTS_SECONDS,
+        )
     )
     tick = int(now.timestamp() // RENDERING_TICK_SECONDS) if moving["rendering"] else None
     digest = hashlib.blake2b(repr((moving, slow, tick)).encode(), digest_size=8).hexdigest()
-    return digest, moving["rendering"]
+    return Live(digest, slow, moving["rendering"])
 
 
 def seen_key(storyboard: Storyboard, version: str) -> str:
-    return f"live:seen:{storyboard.pk}:{version}"
+    return f"live:known:{storyboard.pk}:{version}"
 
 
-def first_answered(storyboard: Storyboard, version: str, now: datetime) -> datetime:
-    """When this version was first answered: now, unless someone got it before."""
-    key = seen_key(storyboard, version)
+def first_answered(storyboard: Storyboard, live: Live, now: datetime) -> datetime:
+    """When this version was first answered: now, unless someone got it before. The cache
+    keeps the slow parts' version beside it (the same for everyone: the version is a digest
+    of it)."""
+    key = seen_key(storyboard, live.version)
     seen = cache.get(key)  # usually there: one read, not an add and a read
     if seen is None:
-        cache.add(key, now, SEEN_SECONDS)
-        seen = cache.get(key, now)
-    return seen
+        cache.add(key, (now, live.slow), SEEN_SECONDS)
+        seen = cache.get(key, (now, live.slow))
+    return seen[0]
 
 
 def here(storyboard: Storyboard, user, now: datetime) -> list[str]:
@@ -196,36 +222,48 @@ def shared_shots(
     storyboard: Storyboard,
     since_version: str | None,
     since: datetime | None,
-    version: str,
+    live: Live,
+    now: datetime,
 ) -> SafeString:
     """The shots that changed between the page's version and this one: nothing when they are
     the same (not even the member's rights are read); drawn once per (from, to, kind of
-    member) otherwise."""
-    if since_version == version:
+    member) otherwise, when the from-version is one the cache answered or a time of the last
+    minute; for this request alone, not kept, when it is not (no token chooses what the cache
+    keeps)."""
+    if since_version == live.version:
         return SafeString("")
-    if since is None:
-        # No token (a page that has none): every shot, for this request alone.
-        drawn = draw_shots(storyboard, None, **rights(request, storyboard), stamp=version)
+    can = rights(request, storyboard)
+    known = since_version and cache.get(seen_key(storyboard, since_version))
+    if known:
+        # Drawn from when the version was first answered, as the cache remembers it, not from
+        # the moment the token claims: the answer others are sent is the same whatever token
+        # brought it here. Every shot when the slow parts moved (a price, the kit, a role):
+        # they show on every card.
+        seen, slow = known
+        start: datetime | None = seen if slow == live.slow else None
+    elif since_version is None and since and now - SHARED_TIME_TOKENS <= since <= now:
+        # A page as drawn (a time alone): answered from the start of its few seconds, so that
+        # pages opened together share it (a few more shots, never fewer).
+        seconds = since.timestamp() // TIME_TOKEN_SECONDS * TIME_TOKEN_SECONDS
+        start = datetime.fromtimestamp(seconds, tz=UTC)
+        since_version = f"t{seconds:.0f}"
     else:
-        if since_version is None:
-            # A time alone (an older page's token): answered from the start of its few
-            # seconds, so that pages opened together share it (a few more shots, never fewer).
-            seconds = since.timestamp() // TIME_TOKEN_SECONDS * TIME_TOKEN_SECONDS
-            since = datetime.fromtimestamp(seconds, tz=UTC)
-            since_version = f"t{seconds:.0f}"
-        can = rights(request, storyboard)
-        # With the templates' revision: a deploy that changes the cards' markup never sends
-        # what the previous one drew.
-        key = f"live:answer:{storyboard.pk}:{since_version}:{version}"
-        key += f":{can['can_edit']:d}{can['can_review']:d}:{template_revision()}"
-        drawn = cache.get(key)
-        if drawn is None:
-            # Drawn from when the version was first answered, as the cache remembers it, not
-            # from the moment this token claims: the answer others are sent is the same
-            # whatever token brought it here (the token's is for when the cache forgot).
-            if VERSION.fullmatch(since_version):
-                since = cache.get(seen_key(storyboard, since_version)) or since
-            drawn = draw_shots(storyboard, since, **can, stamp=version)
-            cache.set(key, drawn, ANSWER_SECONDS)
+        # No token, a version the cache never answered or forgot (what drew the page is
+        # unknown: every shot), or a time too old to share or still to come (from it, and
+        # never from later than now).
+        start = None if since is None or since_version else min(since, now)
+        return with_csrf(request, draw_shots(storyboard, start, **can, stamp=live.version))
+    # With the templates' revision: a deploy that changes the cards' markup never sends what
+    # the previous one drew.
+    key = f"live:answer:{storyboard.pk}:{since_version}:{live.version}"
+    key += f":{can['can_edit']:d}{can['can_review']:d}:{template_revision()}"
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = draw_shots(storyboard, start, **can, stamp=live.version)
+        cache.set(key, drawn, ANSWER_SECONDS)
+    return with_csrf(request, drawn)
+
+
+def with_csrf(request: HttpRequest, drawn: str) -> SafeString:
     # The markup was escaped when drawn; the token is letters and digits.
     return mark_safe(drawn.replace(CSRF_SLOT, get_token(request)))  # noqa: S308

@@ -195,12 +195,12 @@ def storyboard_live(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
     now = timezone.now()
     present = live.here(storyboard, request.user, now)
     since_version, since = live.parse_token(request.GET.get("since", ""))
-    version, rendering = live.live_version(storyboard, now)
+    board = live.live_version(storyboard, now)
     context = {
         "storyboard": storyboard,
-        "live_shots": live.shared_shots(request, storyboard, since_version, since, version),
-        "live_token": live.token_for(version, live.first_answered(storyboard, version, now)),
+        "live_shots": live.shared_shots(request, storyboard, since_version, since, board, now),
+        "live_token": live.token_for(board.version, live.first_answered(storyboard, board, now)),
         "present": present,
-        "in_progress": rendering,
+        "in_progress": board.rendering,
     }
     return TemplateResponse(request, "projects/storyboard_live.html", context)

@@ -2,18 +2,21 @@
 changed draws nothing, members at the same version share one drawing of what changed, and
 nothing of one member's gets into another's answer."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.middleware.csrf import _unmask_cipher_token
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from studio.catalog.models import VideoModel
 from studio.generation.models import Take
 from studio.projects import live
 from studio.projects.models import Shot
-from tests.factories import take_row
+from tests.factories import make_shot, take_row
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -201,3 +204,72 @@ def test_a_token_cannot_widen_the_answer_others_share(client, studio):
     # The version as it was, with a time long before it: drawn from when it was first answered.
     answer = poll(client, studio, f"{version}-0.000000").text
     assert answer.count("<template data-shot") == 1 and "A lake in the rain" in answer
+
+
+def answers_kept() -> set[bytes]:
+    return set(cache._cache.get_client().keys("*live:answer*"))  # type: ignore[attr-defined]
+
+
+def test_a_change_to_the_slow_parts_carries_every_shot(client, studio, time_machine):
+    other = make_shot(studio.storyboard, 2, video_model=studio.veo)
+    time_machine.move_to(datetime.now(tz=UTC) + timedelta(minutes=1))  # the shots are older
+    client.force_login(studio.vera)
+    token = token_of(poll(client, studio))
+    VideoModel.objects.filter(pk=studio.veo.pk).update(price_per_second=Decimal("9.99"))
+    cache.delete(f"live:slow:{studio.storyboard.pk}")  # read again, as SLOW_PARTS_SECONDS on
+    response = poll(client, studio, token)
+    # No shot was written: the price is on every card.
+    assert token_of(response) != token
+    for shot in (studio.shot, other):
+        assert f'<template data-shot="{shot.uuid}"' in response.text
+    assert "$39.96" in response.text  # 4 s at $9.99
+    assert "<template" not in poll(client, studio, token_of(response)).text
+
+
+@pytest.mark.postgres
+def test_a_write_older_than_the_latest_moves_the_version(client, studio):
+    # A worker whose clock is behind: neither the takes' count nor their latest time moves.
+    Take.objects.bulk_create([take_row(studio.shot, 1), take_row(studio.shot, 2)])
+    first, second = Take.objects.order_by("take_number")
+    latest = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    Take.objects.filter(pk=first.pk).update(updated_at=latest - timedelta(seconds=2))
+    Take.objects.filter(pk=second.pk).update(updated_at=latest)
+    client.force_login(studio.vera)
+    token = token_of(poll(client, studio))
+    earlier = latest - timedelta(seconds=1)
+    Take.objects.filter(pk=first.pk).update(status="failed", updated_at=earlier)
+    response = poll(client, studio, token)
+    assert token_of(response) != token
+    assert f'id="take-{first.uuid}"' in response.text
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["0123456789abcdef-0", "0123456789abcdef-1764280000.5", "0", "1.5", "253402299999"],
+)
+def test_a_crafted_token_is_answered_for_its_request_alone(client, studio, token, time_machine):
+    other = make_shot(studio.storyboard, 2, video_model=studio.veo)
+    time_machine.move_to(datetime.now(tz=UTC) + timedelta(minutes=1))  # the shots are older
+    client.force_login(studio.bob)
+    token_of(poll(client, studio))
+    kept = answers_kept()
+    response = poll(client, studio, token)
+    assert response.status_code == 200 and answers_kept() == kept
+    # A version never answered: what drew the page is unknown, so every shot. A time long
+    # ago: every shot changed since. A time to come: from now (nothing changed since).
+    carried = response.text.count("<template data-shot")
+    assert carried == (0 if token == "253402299999" else 2)
+    assert f'data-shot="{other.uuid}"' in response.text or carried == 0
+
+
+def test_a_recent_time_token_is_shared_and_a_future_one_is_not(client, studio, time_machine):
+    time_machine.move_to(datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC), tick=False)
+    client.force_login(studio.bob)
+    now = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC).timestamp()
+    kept = answers_kept()
+    poll(client, studio, f"{now - 2:.6f}")
+    assert len(answers_kept() - kept) == 1
+    kept = answers_kept()
+    poll(client, studio, f"{now + 3600:.6f}")
+    poll(client, studio, f"{now - live.SHARED_TIME_TOKENS.total_seconds() - 1:.6f}")
+    assert answers_kept() == kept

@@ -22,7 +22,7 @@ from studio.projects.services import (
     shot_restore,
     shots_reorder,
 )
-from studio.projects.versions import storyboard_version
+from studio.projects.versions import slow_version, storyboard_version
 from studio.review.models import Comment
 from studio.review.services import Guest, comment_add, comment_resolve, review_decide
 from studio.teams.models import Membership, ReviewRule, Role
@@ -93,6 +93,37 @@ def test_takes_changes_move_it(board, clock):
         clock,
         lambda: queued.transition(from_statuses=[TakeStatus.QUEUED], status=TakeStatus.RUNNING),
     )
+
+
+def test_a_write_older_than_the_latest_moves_it(board, clock):
+    # A worker whose clock is behind, or a transaction that took its time before another
+    # committed: neither the count nor the latest timestamp moves.
+    studio, shots, takes = board
+    latest = timezone.now()
+    Take.objects.filter(pk=takes[2].pk).update(updated_at=latest)
+    Shot.objects.filter(pk=shots[2].pk).update(updated_at=latest)
+    earlier = latest - timedelta(seconds=1)
+    assert moved(
+        studio,
+        clock,
+        lambda: Take.objects.filter(pk=takes[0].pk).update(status="failed", updated_at=earlier),
+    )
+    assert moved(
+        studio,
+        clock,
+        lambda: Shot.objects.filter(pk=shots[0].pk).update(prompt="A dune", updated_at=earlier),
+    )
+
+
+def test_slow_version_moves_with_what_the_pulse_does_not_see(board, clock):
+    studio, shots, _ = board
+    now = timezone.now()
+    before = slow_version(studio.storyboard, now=now)
+    Shot.objects.filter(pk=shots[0].pk).update(prompt="A dune", updated_at=now)
+    make_take(shots[1])
+    assert slow_version(studio.storyboard, now=now) == before
+    VideoModel.objects.filter(pk=studio.veo.pk).update(price_per_second=Decimal("0.9"))
+    assert slow_version(studio.storyboard, now=now) != before
 
 
 def test_review_changes_move_it(board, clock):

@@ -98,21 +98,43 @@
     if (label && title) label.setAttribute("aria-label", "Select " + title.textContent.trim());
   }
 
+  // Take cards that changed while someone was watching or working in them, by id: each is
+  // merged once its video stops or focus leaves it (a live answer is sent only once).
+  var waiting = {};
+
   function mergeTakes(here, fresh, uuid) {
     var list = here.querySelector("#shot-" + uuid + "-takes");
     fresh.querySelectorAll("li.take").forEach(function (take) {
       var mine = document.getElementById(take.id);
       if (!mine) { list.appendChild(adopt(take)); return; }
+      delete waiting[take.id]; // this one is newer
       if (mine.dataset.stamp === take.dataset.stamp) return;
-      var video = mine.querySelector("video");
-      if (video && !video.paused) return; // someone is watching it: the next change redraws
-      if (inUse(mine)) return; // a comment half typed stays: the next change redraws
-      var reading = mine.querySelector("details.review-fold[open]");
-      var copy = replace(mine, take);
-      // A review someone has open stays open (opening it fetches it afresh).
-      var fold = reading && copy.querySelector("details.review-fold");
-      if (fold) fold.open = true;
+      if (busy(mine)) { waiting[take.id] = take; return; }
+      mergeTake(mine, take);
     });
+  }
+
+  function mergeTake(mine, take) {
+    var reading = mine.querySelector("details.review-fold[open]");
+    var copy = replace(mine, take);
+    // A review someone has open stays open (opening it fetches it afresh).
+    var fold = reading && copy.querySelector("details.review-fold");
+    if (fold) fold.open = true;
+  }
+
+  function mergeWaiting() {
+    Object.keys(waiting).forEach(function (id) {
+      var mine = document.getElementById(id);
+      if (mine && busy(mine)) return;
+      if (mine) mergeTake(mine, waiting[id]);
+      delete waiting[id];
+    });
+  }
+
+  // Someone is watching the take, or working in its card.
+  function busy(card) {
+    var video = card.querySelector("video");
+    return (video && !video.paused) || inUse(card);
   }
 
   // Someone is working in this card: focus inside, or text typed that is not sent yet.
@@ -308,7 +330,11 @@
     else clampPrompts(document);
     if (box) keepDrawerToItsShot(box);
     initCounters(document);
+    mergeWaiting(); // a comment sent: its form is empty again
   });
+  // Focus has moved on once focusout is over; a video's pause does not bubble.
+  document.addEventListener("focusout", function () { window.setTimeout(mergeWaiting, 0); });
+  document.addEventListener("pause", mergeWaiting, true);
   document.addEventListener("input", function (event) {
     if (event.target.matches("textarea[data-limit]")) countPrompt(event.target);
   });

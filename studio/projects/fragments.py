@@ -115,7 +115,12 @@ CSRF_SLOT = mark_safe("<csrf-token-of-this-answer>")
 # one version, so that a busy day does not fill Redis with versions no one will ask for.
 DRAWN_SECONDS = 5 * 60
 # The templates a drawing is made of (the page's partials and what they include).
-DRAWN_FROM = (SESSION_TEMPLATE, "review/take_review_fold.html", "projects/prompt_sent.html")
+DRAWN_FROM = (
+    SESSION_TEMPLATE,
+    "review/take_review_fold.html",
+    "review/take_review_state.html",
+    "projects/prompt_sent.html",
+)
 
 
 @cache

@@ -30,12 +30,12 @@ def allows(membership: Membership | None, action: str) -> bool:
 def take_review_answer(
     request: HtmxHttpRequest, take: Take, membership: Membership | None, *, page: bool = False
 ) -> HttpResponse:
-    """The take's review block, for htmx; after a change sent without JavaScript, back to the
-    take on its storyboard; as a `page` of its own, what a closed review's link opens
-    without JavaScript."""
+    """The take's review block, for htmx, with the state in its card's closed review sent out
+    of band (the card itself is not redrawn while it is in use); as a `page` of its own, what
+    a closed review's link opens without JavaScript, and where a change sent without
+    JavaScript comes back to (its forms are there: the board does not show the take)."""
     if not request.htmx and not page:
-        storyboard = take.shot.storyboard
-        return redirect(f"{reverse('storyboard_detail', args=[storyboard.uuid])}#take-{take.uuid}")
+        return redirect(take_back(take))
     if not hasattr(take, "prefetched_decisions"):
         prefetch_related_objects([take], *services.take_review_prefetches())
     context = {
@@ -43,6 +43,7 @@ def take_review_answer(
         "storyboard": take.shot.storyboard,
         "can_review": allows(membership, Action.REVIEW),
         "can_edit": allows(membership, Action.EDIT),
+        "fold_state": not page,
     }
     return TemplateResponse(request, TAKE_REVIEW_PAGE if page else TAKE_REVIEW, context)
 
@@ -55,7 +56,9 @@ def playlist_review_answer(request: HtmxHttpRequest, playlist: Playlist, **extra
 
 
 def take_back(take: Take) -> str:
-    return f"{reverse('storyboard_detail', args=[take.shot.storyboard.uuid])}#take-{take.uuid}"
+    """Where a change to a take's review sent without JavaScript comes back to: the take's
+    review page, where its forms are."""
+    return reverse("take_review", args=[take.uuid])
 
 
 def playlist_back(playlist: Playlist) -> str:

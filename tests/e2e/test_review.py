@@ -9,6 +9,7 @@ from studio.playlists.models import Playlist
 from studio.playlists.services import playlist_add_takes
 from studio.projects.models import Shot
 from studio.review.models import Comment, Decision
+from studio.review.services import review_decide
 from tests.e2e.helpers import loaded, log_in
 from tests.e2e.rendered import rendered_takes
 from tests.factories import make_link
@@ -84,9 +85,31 @@ def test_a_reviewer_pins_a_comment_to_a_take_and_it_seeks_there(
     card.get_by_role("button", name="Add comment").click()
     pin = card.get_by_role("button", name="Play take 1 from 2.5 s")
     expect(pin).to_be_visible()
+    expect(fold).to_contain_text("1 open comment")  # the closed review's state, out of band
     pin.click()
     video = card.locator("video")
     page.wait_for_function("v => Math.abs(v.currentTime - 2.5) < 0.1", arg=video.element_handle())
     card.get_by_role("button", name="Approve: take 1").click()
     expect(card.locator(".review-state")).to_contain_text("Approved")
+    expect(fold).to_contain_text("Approved")
+    assert page.problems == []
+
+
+def test_a_card_in_use_takes_the_news_once_focus_leaves_it(page, live_server, studio, tmp_path):
+    (take,) = rendered_takes([studio.shot], tmp_path)
+    log_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/storyboards/{studio.storyboard.uuid}/?view=list")
+    fold = page.locator(f"#take-{take.uuid} details.review-fold > summary")
+    expect(fold).to_contain_text("In review")
+    fold.focus()
+    token = page.locator("#live-status").get_attribute("data-token")
+    review_decide(target=take, state="approved", user=studio.alice)  # someone else decides
+    # The live answer carrying it came while the card was in use: it waits.
+    page.wait_for_function(
+        "t => document.getElementById('live-status').dataset.token !== t", arg=token
+    )
+    expect(fold).to_contain_text("In review")
+    expect(fold).to_be_focused()
+    page.get_by_role("heading", level=1).click()
+    expect(fold).to_contain_text("Approved")
     assert page.problems == []

@@ -148,10 +148,32 @@ def test_a_pinned_take_comment_seeks_and_resolves(client, studio, takes):
     assert "Resolved</span>" in response.text and ">Reopen</button>" in response.text
 
 
-def test_without_javascript_a_decision_returns_to_the_take(client, studio, takes):
+def test_without_javascript_a_decision_returns_to_the_take_s_review_page(client, studio, takes):
+    """Its forms are there (the storyboard opens on the board, which does not show the take)."""
     client.force_login(studio.rita)
     response = client.post(reverse("take_decide", args=[takes[0].uuid]), {"state": "approved"})
-    assert response.url.endswith(f"#take-{takes[0].uuid}")
+    assert response.url == reverse("take_review", args=[takes[0].uuid])
+    page = client.get(response.url).text
+    assert 'aria-pressed="true" aria-label="Approve: take 1"' in page
+    assert "hx-swap-oob" not in page  # a page of its own has no card to update
+    url = reverse("take_comment", args=[takes[0].uuid])
+    assert client.post(url, {"body": "Flicker"}).url == response.url
+
+
+def test_a_decision_and_a_comment_update_the_closed_review_s_state_out_of_band(
+    client, studio, takes
+):
+    client.force_login(studio.rita)
+    decided = client.post(
+        reverse("take_decide", args=[takes[0].uuid]), {"state": "approved"}, **HTMX
+    ).text
+    state = f'<span id="take-{takes[0].uuid}-state" hx-swap-oob="true">'
+    assert f'{state} <span class="badge review-approved">Approved</span></span>' in decided
+    commented = client.post(
+        reverse("take_comment", args=[takes[0].uuid]), {"body": "Flicker"}, **HTMX
+    ).text
+    assert '<span class="small muted">1 open comment</span></span>' in commented
+    assert commented.index("</section>") < commented.index(state)
 
 
 def test_playlist_review_block_on_the_page_and_after_a_comment(
@@ -282,3 +304,13 @@ def test_a_closed_review_opens_on_a_page_of_its_own_without_javascript(client, s
     assert "Approve: take 1" in page and "rita" in page
     client.force_login(studio.oscar)
     assert client.get(reverse("take_review", args=[takes[0].uuid])).status_code == 404
+
+
+def test_a_card_drawn_again_by_another_view_shows_its_closed_review_s_state(client, studio, takes):
+    """Selecting a take redraws its shot's card (cancel and check again redraw takes that are
+    not finished, which have no review): the closed review keeps its state."""
+    services.review_decide(target=takes[0], state="approved", user=studio.rita)
+    client.force_login(studio.bob)
+    card = client.post(reverse("take_select", args=[takes[0].uuid]), **HTMX).text
+    state = f'<span id="take-{takes[0].uuid}-state">'
+    assert f'{state} <span class="badge review-approved">Approved</span></span>' in card

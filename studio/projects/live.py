@@ -11,9 +11,10 @@ when those moved, every card is sent again. A token whose version it does not re
 answered with every shot, for that request alone.
 
 A plain number of seconds is the token of a page as drawn (fragments.live_token): the moment
-it was drawn. Pages whose times fall in the same few seconds of the last minute share the
-answer; an older or a future time is answered for that request alone, from no later than now,
-so that no token chooses what the cache keeps."""
+it was drawn (the page, drawn from its cache, reads no live version). Pages whose times fall
+in the same few seconds of the last minute share the answer, with every shot if the slow parts
+were seen to move after it; an older or a future time is answered for that request alone,
+from no later than now, so that no token chooses what the cache keeps."""
 
 import hashlib
 import math
@@ -116,16 +117,36 @@ class Live:
 def live_version(storyboard: Storyboard, now: datetime) -> Live:
     """The board's live version, the slow parts' in it, and how many takes are rendering."""
     moving = pulse(storyboard)
-    slow = str(
-        cache.get_or_set(
-            f"live:slow:{storyboard.pk}",
-            lambda: slow_version(storyboard, now=now),
-            SLOW_PARTS_SECONDS,
-        )
-    )
+    key = f"live:slow:{storyboard.pk}"
+    slow = cache.get(key)
+    if slow is None:
+        slow = slow_version(storyboard, now=now)
+        cache.set(key, slow, SLOW_PARTS_SECONDS)
+        slow_read(storyboard, slow, now)
     tick = int(now.timestamp() // RENDERING_TICK_SECONDS) if moving["rendering"] else None
     digest = hashlib.blake2b(repr((moving, slow, tick)).encode(), digest_size=8).hexdigest()
     return Live(digest, slow, moving["rendering"])
+
+
+def slow_read(storyboard: Storyboard, slow: str, now: datetime) -> None:
+    """Remember when the slow parts were seen to move to this version (at most
+    SLOW_PARTS_SECONDS after they did): a page drawn before then may show the one before. On
+    a first reading they were not seen to move."""
+    key = f"live:slow-since:{storyboard.pk}"
+    known = cache.get(key)
+    if known is None:
+        cache.set(key, (slow, None), SEEN_SECONDS)
+    elif known[0] != slow:
+        cache.set(key, (slow, now), SEEN_SECONDS)
+
+
+def slow_moved_after(storyboard: Storyboard, live: Live, moment: datetime) -> bool:
+    """May the slow parts have moved after this moment? Yes if they were seen to move to this
+    version after it, or the cache has no word of this version."""
+    known = cache.get(f"live:slow-since:{storyboard.pk}")
+    if known is None or known[0] != live.slow:
+        return True
+    return known[1] is not None and moment < known[1]
 
 
 def seen_key(storyboard: Storyboard, version: str) -> str:
@@ -243,9 +264,12 @@ def shared_shots(
         start: datetime | None = seen if slow == live.slow else None
     elif since_version is None and since and now - SHARED_TIME_TOKENS <= since <= now:
         # A page as drawn (a time alone): answered from the start of its few seconds, so that
-        # pages opened together share it (a few more shots, never fewer).
+        # pages opened together share it (a few more shots, never fewer). Every shot if the
+        # page may have been drawn before the slow parts were last seen to move.
         seconds = since.timestamp() // TIME_TOKEN_SECONDS * TIME_TOKEN_SECONDS
         start = datetime.fromtimestamp(seconds, tz=UTC)
+        if slow_moved_after(storyboard, live, start):
+            start = None
         since_version = f"t{seconds:.0f}"
     else:
         # No token, a version the cache never answered or forgot (what drew the page is

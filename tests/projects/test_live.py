@@ -82,7 +82,7 @@ def test_token_carries_the_version_and_when_it_was_first_answered():
         "0a1b2c3d4e5f6071",
         datetime(2025, 11, 27, 21, 46, 40, 500000, tzinfo=UTC),
     )
-    # An older page's token, a time alone: no version to share an answer under.
+    # A page's token as drawn, a time alone: no version to share an answer under.
     assert live.parse_token("1764280000.5") == (
         None,
         datetime(2025, 11, 27, 21, 46, 40, 500000, tzinfo=UTC),
@@ -177,17 +177,27 @@ def test_a_rendering_take_is_drawn_again_on_every_tick(client, studio, time_mach
     assert "1 take in progress" in response.text
 
 
-def test_pages_opened_together_share_the_answer_to_their_time_tokens(client, studio, renders):
-    # Tokens of an older page (a time alone), a second apart in the same slice of seconds.
-    opened = datetime.now(tz=UTC).timestamp() // live.TIME_TOKEN_SECONDS * live.TIME_TOKEN_SECONDS
+def test_pages_opened_together_share_the_answer_to_their_time_tokens(
+    client, studio, renders, time_machine
+):
+    other = make_shot(studio.storyboard, 2, video_model=studio.veo)
+    # A minute on (the shots are older), at the start of a slice of seconds.
+    opened = (datetime.now(tz=UTC).timestamp() + 60) // 10 * 10
+    time_machine.move_to(datetime.fromtimestamp(opened - 10, tz=UTC), tick=False)
     client.force_login(studio.bob)
+    poll(client, studio)  # the slow parts seen as they are
+    time_machine.move_to(datetime.fromtimestamp(opened, tz=UTC), tick=False)
     save_prompt(client, studio, "A lake at night")
+    renders.clear()
+    time_machine.move_to(datetime.fromtimestamp(opened + 2, tz=UTC), tick=False)
     answers = []
+    # Tokens of pages as drawn (a time alone), a second apart in the same slice of seconds.
     for name, seconds in (("bob", opened), ("alice", opened + 1)):
         client.force_login(getattr(studio, name))
         answers.append(poll(client, studio, f"{seconds:.6f}").text)
     assert renders == [(True, True)]
     assert all("A lake at night" in answer for answer in answers)
+    assert all(f'data-shot="{other.uuid}"' not in answer for answer in answers)
 
 
 def test_a_token_cannot_widen_the_answer_others_share(client, studio):
@@ -273,3 +283,23 @@ def test_a_recent_time_token_is_shared_and_a_future_one_is_not(client, studio, t
     poll(client, studio, f"{now + 3600:.6f}")
     poll(client, studio, f"{now - live.SHARED_TIME_TOKENS.total_seconds() - 1:.6f}")
     assert answers_kept() == kept
+
+
+def test_a_page_drawn_before_the_slow_parts_moved_gets_every_shot(client, studio, time_machine):
+    other = make_shot(studio.storyboard, 2, video_model=studio.veo)
+    # A minute on (the shots are older), at the start of a slice of seconds.
+    start = (datetime.now(tz=UTC).timestamp() + 60) // 10 * 10
+    time_machine.move_to(datetime.fromtimestamp(start, tz=UTC), tick=False)
+    client.force_login(studio.vera)
+    token_of(poll(client, studio))  # someone else's page: the slow parts as they are
+    time_machine.move_to(datetime.fromtimestamp(start + 10, tz=UTC), tick=False)
+    VideoModel.objects.filter(pk=studio.veo.pk).update(price_per_second=Decimal("9.99"))
+    cache.delete(f"live:slow:{studio.storyboard.pk}")  # read again, as SLOW_PARTS_SECONDS on
+    # This page was drawn at the start, before the change.
+    response = poll(client, studio, f"{start:.6f}")
+    for shot in (studio.shot, other):
+        assert f'<template data-shot="{shot.uuid}"' in response.text
+    assert "$39.96" in response.text
+    # A page drawn after it was seen: only what changed since.
+    time_machine.move_to(datetime.fromtimestamp(start + 20, tz=UTC), tick=False)
+    assert "<template" not in poll(client, studio, f"{start + 15:.6f}").text

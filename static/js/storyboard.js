@@ -78,14 +78,16 @@
     }
     if (here.hasAttribute("data-deleted")) return; // we deleted it; our Undo decides
     here.dataset.position = fresh.dataset.position;
-    mergeBody(here, fresh, uuid);
-    mergeTakes(here, fresh, uuid);
+    // A price, the brand kit or a role changed: the cards differ with the same stamps.
+    var redraw = template.hasAttribute("data-redraw");
+    mergeBody(here, fresh, uuid, redraw);
+    mergeTakes(here, fresh, uuid, redraw);
   };
 
-  function mergeBody(here, fresh, uuid) {
+  function mergeBody(here, fresh, uuid, redraw) {
     var mine = here.querySelector("#shot-" + uuid + "-body");
     var theirs = fresh.querySelector("#shot-" + uuid + "-body");
-    if (!mine || !theirs || mine.dataset.stamp === theirs.dataset.stamp) return;
+    if (!mine || !theirs || (!redraw && mine.dataset.stamp === theirs.dataset.stamp)) return;
     if (mine.hasAttribute("data-editing")) {
       // Never under someone's cursor: say it changed; saving then shows both versions.
       var note = mine.querySelector(".stale-note");
@@ -102,13 +104,13 @@
   // merged once its video stops or focus leaves it (a live answer is sent only once).
   var waiting = {};
 
-  function mergeTakes(here, fresh, uuid) {
+  function mergeTakes(here, fresh, uuid, redraw) {
     var list = here.querySelector("#shot-" + uuid + "-takes");
     fresh.querySelectorAll("li.take").forEach(function (take) {
       var mine = document.getElementById(take.id);
       if (!mine) { list.appendChild(adopt(take)); return; }
       delete waiting[take.id]; // this one is newer
-      if (mine.dataset.stamp === take.dataset.stamp) return;
+      if (!redraw && mine.dataset.stamp === take.dataset.stamp) return;
       if (busy(mine)) { waiting[take.id] = take; return; }
       mergeTake(mine, take);
     });

@@ -223,6 +223,9 @@ def draw_shots(
         "can_review": can_review,
         # A rendering take's stamp: its card is drawn again on every answer that carries it.
         "live_token": stamp,
+        # Every shot: what the page shows is unknown, or drawn before a price, the kit or a
+        # role changed, which move no card's stamp; the page redraws what it would skip.
+        "redraw": since is None,
         # Each member's own, put in per answer (one string replace): fragments.CSRF_SLOT.
         "csrf_token": CSRF_SLOT,
     }

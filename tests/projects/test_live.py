@@ -120,6 +120,7 @@ def test_second_member_at_the_same_version_gets_the_drawn_answer(client, studio,
     assert renders == [(True, True)]  # drawn once, for both
     assert "A lake at dawn" in first and "A lake at dawn" in second
     assert first.count("<template data-shot") == second.count("<template data-shot") == 1
+    assert "data-redraw" not in first  # what changed has new stamps
     # The second reads no shot, take or review; the rights it is drawn for, it does.
     assert shared == 6 < drawing
 
@@ -233,6 +234,8 @@ def test_a_change_to_the_slow_parts_carries_every_shot(client, studio, time_mach
     for shot in (studio.shot, other):
         assert f'<template data-shot="{shot.uuid}"' in response.text
     assert "$39.96" in response.text  # 4 s at $9.99
+    # The cards' stamps have not moved: the page is told to redraw them all the same.
+    assert response.text.count("data-redraw>") == 2
     assert "<template" not in poll(client, studio, token_of(response)).text
 
 

@@ -276,9 +276,13 @@ def shared_shots(
         since_version = f"t{seconds:.0f}"
     else:
         # No token, a version the cache never answered or forgot (what drew the page is
-        # unknown: every shot), or a time too old to share or still to come (from it, and
-        # never from later than now).
-        start = None if since is None or since_version else min(since, now)
+        # unknown: every shot), or a time too old to share or still to come: from it (never
+        # from later than now), or every shot if the slow parts moved since.
+        start = None
+        if since is not None and since_version is None:
+            start = min(since, now)
+            if slow_moved_after(storyboard, live, start):
+                start = None
         return with_csrf(request, draw_shots(storyboard, start, **can, stamp=live.version))
     # With the templates' revision: a deploy that changes the cards' markup never sends what
     # the previous one drew.

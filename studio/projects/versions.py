@@ -38,12 +38,24 @@ def _column(model: type[Model], field: str) -> str:
     return connection.ops.quote_name(column)
 
 
+# What a timestamp adds to a sum: the sum only has to move with any write, and SQLite's
+# integer SUM raises "integer overflow" past 2**63, which whole epoch microseconds (1.8e15
+# each) pass at about 5,000 rows. Modulo 2**40 microseconds (12.7 days) it holds 8 million
+# rows, and a write is missed only if it moves a stamp by a multiple of that to the microsecond.
+STAMP_MODULUS = 2**40
+
+
 def epoch_microseconds(column: str) -> str:
-    """SQL for a datetime column as whole microseconds since 1970, which a SUM can add up
-    exactly. SQLite keeps Django's datetimes as UTC text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'."""
+    """SQL for a datetime column as microseconds since 1970 modulo STAMP_MODULUS, for a SUM
+    that moves with every write and never overflows. SQLite keeps Django's datetimes as UTC
+    text, 'YYYY-MM-DD HH:MM:SS[.ffffff]'; strftime('%s'), not unixepoch(), which needs SQLite
+    3.38 where Django accepts 3.37. Every '%' is doubled: the SQL is run with parameters."""
     if connection.vendor == "postgresql":
-        return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
-    return f"(unixepoch({column}) * 1000000 + CAST(substr({column}, 21, 6) AS INTEGER))"
+        micro = f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+    else:
+        seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+        micro = f"{seconds} * 1000000 + CAST(substr({column}, 21, 6) AS INTEGER)"
+    return f"(({micro}) %% {STAMP_MODULUS})"
 
 
 class EpochMicroseconds(Func):

@@ -7,6 +7,9 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from studio.brands.models import DEFAULT_FONT, Element
@@ -14,6 +17,7 @@ from studio.brands.services import KitFields, brand_kit_update, element_update
 from studio.catalog.models import VideoModel
 from studio.generation.models import Take, TakeStatus
 from studio.generation.services import take_select
+from studio.projects.live import pulse
 from studio.projects.models import Presence, Shot, Storyboard
 from studio.projects.services import (
     presence_touch,
@@ -27,7 +31,7 @@ from studio.review.models import Comment
 from studio.review.services import Guest, comment_add, comment_resolve, review_decide
 from studio.teams.models import Membership, ReviewRule, Role
 from studio.teams.services import membership_set_role, team_set_review_rule
-from tests.factories import make_brand_kit, make_link, make_shot, make_take
+from tests.factories import make_brand_kit, make_link, make_shot, make_take, take_row
 
 pytestmark = pytest.mark.postgres
 
@@ -228,3 +232,35 @@ def test_query_count_is_constant(studio, django_assert_num_queries, count):
     make_brand_kit(studio.project, {"hero": "A lemon"})
     with django_assert_num_queries(3):
         storyboard_version(studio.storyboard)
+
+
+def test_the_sql_runs_on_sqlite_before_unixepoch(studio):
+    # unixepoch() came with SQLite 3.38; Django 6.1 accepts 3.37 (Ubuntu 22.04's).
+    with CaptureQueriesContext(connection) as queries:
+        storyboard_version(studio.storyboard)
+        pulse(studio.storyboard)
+    assert queries.captured_queries
+    assert not any("unixepoch" in query["sql"].lower() for query in queries.captured_queries)
+
+
+def test_thousands_of_takes_do_not_overflow_the_sums(client, studio, clock):
+    # Whole epoch microseconds (1.8e15 each) overflowed SQLite's integer SUM past ~5,000 rows,
+    # and the pulse counts the shot's stamp once per take. The takes are on a deleted shot:
+    # the sums read them all, the page draws none of them (it would take seconds).
+    shot = make_shot(studio.storyboard, 2, video_model=studio.veo)
+    Take.objects.bulk_create([take_row(shot, n) for n in range(1, 6001)], batch_size=500)
+    Shot.all_objects.filter(pk=shot.pk).update(deleted_at=timezone.now())
+    client.force_login(studio.alice)
+    page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid]))
+    assert page.status_code == 200
+    url = reverse("storyboard_live", args=[studio.storyboard.uuid])
+    assert client.get(url, {"since": ""}, HTTP_HX_REQUEST="true").status_code == 200
+    first = Take.objects.filter(shot=shot).order_by("pk").first()
+    assert moved(
+        studio,
+        clock,
+        lambda: Take.objects.filter(pk=first.pk).update(
+            status="failed", updated_at=first.updated_at - timedelta(seconds=1)
+        ),
+    )
+    assert pulse(studio.storyboard)["take_count"] == 6000

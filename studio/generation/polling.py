@@ -99,6 +99,10 @@ class RenderTimes:
             # with no lower bounds, the likeliest median is zero.
             return unlearned
         fitted = _fit(tuple(tuple(group) for group in groups if len(group) >= MIN_SAMPLES))
+        if fitted is None:
+            # No trustworthy maximum (render_fit.fit): polls come often, as with too few takes,
+            # rather than hang on a wrong fit with a confident margin.
+            return unlearned
         mu, sigma = fitted.mu[0], fitted.sigma
         lag_p95 = _p95(lags) if len(lags) >= MIN_LAG_SAMPLES else None
         return cls(
@@ -129,7 +133,7 @@ class RenderTimes:
 
 
 @functools.lru_cache(maxsize=32)
-def _fit(groups: tuple[tuple[render_fit.Observation, ...], ...]) -> render_fit.Fit:
+def _fit(groups: tuple[tuple[render_fit.Observation, ...], ...]) -> render_fit.Fit | None:
     """The fit takes 10 to 20 ms for 400 takes; takes submitted while none finishes (a batch of
     shots, a worker's backlog) learn from the same ones, and get the same fit from here."""
     return render_fit.fit(groups)

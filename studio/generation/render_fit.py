@@ -12,10 +12,10 @@ of an interval is the chance the distribution gives it, so nothing is pushed any
 spread (sigma) is shared by groups (a model's durations) that spread alike around their own
 medians (mu), as render times do.
 
-Pure Python: Newton steps on (mu of each group, log sigma) with the score worked out exactly and
-the Hessian by differencing it, from the naive estimate; a handful of steps suffice. The inverse
-of the (observed) information gives the estimate's own uncertainty, which the poll plan turns
-into a margin (polling.py)."""
+Pure Python: damped Newton steps on (mu of each group, log sigma) with the score worked out
+exactly and the Hessian by differencing it, from the naive estimate; a handful of steps
+suffice. The inverse of the (observed) information gives the estimate's own uncertainty, which
+the poll plan turns into a margin (polling.py); without a maximum there is no fit."""
 
 import math
 from collections.abc import Sequence
@@ -25,6 +25,13 @@ from statistics import NormalDist
 _SQRT2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _TINY = 1e-300
+_SPREAD0 = 0.3  # the spread render times typically have (polling.DEFAULT_SPREAD)
+# Below this spread the fit is degenerate (identical exact times: the likelihood has no
+# maximum), not learned.
+_MIN_SPREAD = 0.01
+# The fit has converged when the Newton decrement (score' information^-1 score: twice the
+# log-likelihood still to gain) is below this.
+_CONVERGED = 1e-4
 
 
 @dataclass(frozen=True)
@@ -107,18 +114,20 @@ def _loglik_and_score(
 
 
 def _start(groups: Sequence[Sequence[Observation]]) -> list[float]:
-    """The naive estimate: each job at the middle of its interval (the submit for a job done
-    before its first poll counts as half the first poll)."""
+    """The naive estimate: each job at the middle of its interval, a job done before its first
+    poll a typical spread before that poll (halfway back to the submit would put the many such
+    jobs of heavy censoring far below the median, where the likelihood is not concave)."""
     mus, deviations = [], []
     for group in groups:
         logs = [
-            math.log((obs.low + obs.high) / 2 if obs.low > 0 else obs.high / 2) for obs in group
+            math.log((obs.low + obs.high) / 2) if obs.low > 0 else math.log(obs.high) - _SPREAD0
+            for obs in group
         ]
         mu = sum(logs) / len(logs)
         mus.append(mu)
         deviations += [(value - mu) ** 2 for value in logs]
-    sigma = math.sqrt(sum(deviations) / max(len(deviations) - 1, 1)) or 0.3
-    return [*mus, math.log(sigma)]
+    sigma = math.sqrt(sum(deviations) / max(len(deviations) - 1, 1))
+    return [*mus, math.log(max(sigma, _SPREAD0))]
 
 
 def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
@@ -153,38 +162,89 @@ def _information(
     return [[(columns[i][j] + columns[j][i]) / 2 for j in range(size)] for i in range(size)]
 
 
-def fit(groups: Sequence[Sequence[Observation]], *, steps: int = 25) -> Fit:
+def _positive_definite(matrix: list[list[float]]) -> bool:
+    """Cholesky without keeping the factor: every pivot must stay positive."""
+    size = len(matrix)
+    factor = [[0.0] * size for _ in range(size)]
+    for i in range(size):
+        for j in range(i + 1):
+            rest = matrix[i][j] - sum(factor[i][k] * factor[j][k] for k in range(j))
+            if i == j:
+                if not rest > 0:
+                    return False
+                factor[i][i] = math.sqrt(rest)
+            else:
+                factor[i][j] = rest / factor[j][j]
+    return True
+
+
+def _damped(information: list[list[float]], damping: float) -> list[list[float]]:
+    return [
+        [value + (damping if i == j else 0.0) for j, value in enumerate(row)]
+        for i, row in enumerate(information)
+    ]
+
+
+def fit(groups: Sequence[Sequence[Observation]], *, steps: int = 60) -> Fit | None:
     """Maximum likelihood for log-normal render times with a shared spread; `groups` must each
-    hold at least two observations. Newton steps, halved while they do not raise the
-    likelihood, until the step is below a thousandth (in log seconds)."""
+    hold at least two observations. None when there is no trustworthy maximum: the caller
+    keeps the unlearned plan rather than a wrong fit with a confident margin.
+
+    Levenberg-Marquardt steps: Newton's where the information is positive-definite and the
+    step raises the likelihood; otherwise the information is damped (its diagonal raised)
+    until it is, which turns the step towards the score (a short gradient step). Where most
+    takes are done before their first poll, the likelihood far from its maximum is not
+    concave, and a plain Newton step there points downhill."""
+    try:
+        return _fit(groups, steps)
+    except (OverflowError, ValueError, ZeroDivisionError):
+        # Extreme data (identical exact times, all done before the first poll) can push the
+        # spread to 0 or infinity on the way: not learned, never a crashed submit.
+        return None
+
+
+def _fit(groups: Sequence[Sequence[Observation]], steps: int) -> Fit | None:
     params = _start(groups)
     value, score = _loglik_and_score(groups, params)
     information = _information(groups, params, score)
+    damping = 0.0
     for _ in range(steps):
-        try:
-            step = _solve(information, score)
-        except ZeroDivisionError:
-            break
-        scale = 1.0
-        while scale > 1e-4:
-            trial = [p + scale * s for p, s in zip(params, step, strict=True)]
-            trial_value, trial_score = _loglik_and_score(groups, trial)
-            if trial_value >= value:
-                break
-            scale /= 2
-        else:
-            break
+        # Raised until the damped information is positive-definite: the step then raises the
+        # likelihood for a large enough damping, which a refused step increases.
+        while not _positive_definite(_damped(information, damping)):
+            damping = max(
+                damping * 10, 1e-3 * max(1.0, *(abs(row[i]) for i, row in enumerate(information)))
+            )
+        step = _solve(_damped(information, damping), score)
+        trial = [p + s for p, s in zip(params, step, strict=True)]
+        trial_value, trial_score = (
+            _loglik_and_score(groups, trial)
+            if trial[-1] >= math.log(_MIN_SPREAD)
+            else (-math.inf, score)
+        )
+        if not trial_value >= value:
+            damping = max(damping * 10, 1e-3)
+            continue
+        decrement = sum(s * g for s, g in zip(step, score, strict=True))  # the step's own gain
         params, value, score = trial, trial_value, trial_score
         information = _information(groups, params, score)
-        if max(abs(scale * s) for s in step) < 1e-3:
+        damping /= 10
+        if decrement < _CONVERGED * 1e-2:
             break
-    size = len(params)
-    try:
-        covariance = [
-            _solve(information, [float(i == j) for i in range(size)]) for j in range(size)
-        ]
-    except ZeroDivisionError:
-        covariance = [[math.inf if i == j else 0.0 for i in range(size)] for j in range(size)]
+    # Converged only at a maximum: positive-definite information (positive variances, not the
+    # 0 that a negative one clipped to) and the score spent.
+    if not _positive_definite(information):
+        return None
+    covariance = [
+        _solve(information, [float(i == j) for i in range(len(params))]) for j in range(len(params))
+    ]
+    decrement = sum(
+        score[i] * covariance[i][j] * score[j]
+        for i in range(len(params))
+        for j in range(len(params))
+    )
+    if decrement > _CONVERGED or params[-1] < math.log(_MIN_SPREAD):
+        return None
     return Fit(
         mu=tuple(params[:-1]),
         sigma=math.exp(params[-1]),

@@ -135,6 +135,12 @@ def test_a_few_takes_are_not_trusted_yet_so_polls_stay_frequent():
     assert RenderTimes.learn(exactly([60, 62, 300, *[61] * 7]), fallback=90).learned
 
 
+def test_takes_with_no_likeliest_time_are_not_learned_and_the_submit_goes_on():
+    """Identical exact times (the spread has no maximum above 0) overflowed math.exp inside
+    the fit and crashed the submit that asked; now they leave the plan unlearned."""
+    assert RenderTimes.learn(exactly([61] * 12), fallback=90) == RenderTimes(90, 0.3, learned=False)
+
+
 def test_a_lag_over_target_brings_the_first_poll_forward_within_bounds():
     grace = PLAN.first_poll_grace
     on_target = RenderTimes(median=100, spread=0.3, learned=True, lag_p95=5.9)

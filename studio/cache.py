@@ -1,7 +1,8 @@
 """The shared cache's backend: Django's Redis cache, for which an unreachable Redis is an empty
 one. A cache only makes answers less shared, never broken: while Redis is down or slow every
 read is a miss and every write is dropped, so the pages are drawn afresh rather than answered
-with a 500."""
+with a 500. So is a write (or read) that Redis refuses: out of memory under maxmemory
+noeviction, READONLY from a replica after a failover."""
 
 import logging
 import time
@@ -10,6 +11,7 @@ from typing import Any
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,7 @@ RESTING_SECONDS = 5
 
 class SharedCache(RedisCache):
     warned = False  # per process: every request would otherwise log it, several times
+    refused = False  # the same, for an error Redis answered with
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         options = params.get("OPTIONS", {})
@@ -34,6 +37,14 @@ class SharedCache(RedisCache):
 
     def reachable(self) -> bool:
         return time.monotonic() >= self.resting_until
+
+    def failed(self, error: RedisError) -> None:
+        if isinstance(error, UNREACHABLE):
+            self.unreachable(error)
+        elif not SharedCache.refused:
+            # It answers: no rest (reads may still work; a refused write is dropped).
+            SharedCache.refused = True
+            log.warning("The cache's Redis refused a command; it is dropped: %s", error)
 
     def unreachable(self, error: Exception) -> None:
         self.resting_until = time.monotonic() + RESTING_SECONDS
@@ -45,16 +56,16 @@ class SharedCache(RedisCache):
         if self.reachable():
             try:
                 return super().get(key, default, version)
-            except UNREACHABLE as error:
-                self.unreachable(error)
+            except RedisError as error:
+                self.failed(error)
         return default
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
         if self.reachable():
             try:
                 return super().get_many(keys, version)
-            except UNREACHABLE as error:
-                self.unreachable(error)
+            except RedisError as error:
+                self.failed(error)
         return {}
 
     def add(
@@ -65,8 +76,8 @@ class SharedCache(RedisCache):
         if self.reachable():
             try:
                 return super().add(key, value, timeout, version)
-            except UNREACHABLE as error:
-                self.unreachable(error)
+            except RedisError as error:
+                self.failed(error)
         return True
 
     # get_or_set is Django's, made of get and add: a miss, then the default.
@@ -77,8 +88,8 @@ class SharedCache(RedisCache):
         if self.reachable():
             try:
                 super().set(key, value, timeout, version)
-            except UNREACHABLE as error:
-                self.unreachable(error)
+            except RedisError as error:
+                self.failed(error)
 
     def set_many(
         self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
@@ -86,14 +97,14 @@ class SharedCache(RedisCache):
         if self.reachable():
             try:
                 return super().set_many(data, timeout, version)
-            except UNREACHABLE as error:
-                self.unreachable(error)
+            except RedisError as error:
+                self.failed(error)
         return list(data)
 
     def delete(self, key: Any, version: int | None = None) -> bool:
         if self.reachable():
             try:
                 return super().delete(key, version)
-            except UNREACHABLE as error:
-                self.unreachable(error)
+            except RedisError as error:
+                self.failed(error)
         return False

@@ -7,6 +7,7 @@ import socket
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from redis.exceptions import ResponseError
 
 from studio.cache import SharedCache
 from tests.factories import make_take
@@ -59,3 +60,29 @@ def test_an_unreachable_redis_is_a_miss_and_is_logged_once(redis_down, caplog):
         cache.set_many({"a": 1})
         cache.delete("drawn")
     assert len(caplog.records) == 1
+
+
+class Refusing:
+    """A Redis client whose server answers every command with an error (maxmemory reached
+    under noeviction; a replica's READONLY is the same kind of answer)."""
+
+    def __getattr__(self, name):
+        def refuse(*args, **kwargs):
+            raise ResponseError("OOM command not allowed when used memory > 'maxmemory'.")
+
+        return refuse
+
+
+def test_a_refusing_redis_is_a_miss_and_is_logged_once(monkeypatch, caplog):
+    refusing = SharedCache("redis://127.0.0.1:6399/0", {})
+    monkeypatch.setattr(refusing._cache, "get_client", lambda *args, **kwargs: Refusing())
+    monkeypatch.setattr(SharedCache, "refused", False)
+    with caplog.at_level(logging.WARNING, logger="studio.cache"):
+        refusing.set("drawn", "x")
+        assert refusing.set_many({"a": 1}) == ["a"]
+        assert refusing.add("marked", True) is True
+        assert refusing.delete("drawn") is False
+        assert refusing.get("drawn", "missing") == "missing"
+        assert refusing.get_many(["a", "b"]) == {}
+    assert len(caplog.records) == 1
+    assert refusing.reachable()  # it answers: reads are still asked

@@ -114,9 +114,11 @@ CSRF_SLOT = mark_safe("<csrf-token-of-this-answer>")
 # and every edit makes a new version: kept a few minutes, the time members open the page at
 # one version, so that a busy day does not fill Redis with versions no one will ask for.
 DRAWN_SECONDS = 5 * 60
-# The templates a drawing is made of (the page's partials and what they include).
+# The templates a drawing is made of (the page's partials and what they include), and the
+# live answer's (live.py keys its shared answers by this revision too).
 DRAWN_FROM = (
     SESSION_TEMPLATE,
+    "projects/storyboard_live.html",
     "review/take_review_fold.html",
     "review/take_review_state.html",
     "projects/prompt_sent.html",

@@ -2,6 +2,7 @@
 every answer's forms carry that answer's own CSRF token, which the server still checks."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -128,3 +129,25 @@ def test_typed_text_that_reads_like_the_token_s_slot_is_shown_as_typed(client, s
     assert CSRF_SLOT not in page
     live = client.get(reverse("storyboard_live", args=[studio.storyboard.uuid]), {"since": ""})
     assert f"{shown} at dusk" in live.text and CSRF_SLOT not in live.text
+
+
+@pytest.mark.parametrize("name", fragments.DRAWN_FROM)
+def test_a_deploy_that_changes_a_drawing_template_moves_the_revision(monkeypatch, name):
+    # The live answer's template too: answers drawn before a deploy were served for a minute.
+    assert "projects/storyboard_live.html" in fragments.DRAWN_FROM
+    before = fragments.template_revision()
+    get_template = fragments.get_template
+
+    def deployed(template_name):
+        template = get_template(template_name)
+        if template_name == name:
+            source = template.template.source + "<!-- changed -->"
+            template = SimpleNamespace(template=SimpleNamespace(source=source))
+        return template
+
+    monkeypatch.setattr(fragments, "get_template", deployed)
+    fragments.template_revision.cache_clear()
+    try:
+        assert fragments.template_revision() != before
+    finally:
+        fragments.template_revision.cache_clear()

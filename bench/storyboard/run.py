@@ -19,14 +19,22 @@ from bench.storyboard.load import run_targets
 from bench.storyboard.report import checks, render, summarise
 from bench.storyboard.serve import serving
 from bench.storyboard.world import EDITOR_EVERY, build_world
+from devtools.processes import redis_server
 
 
-def prepare(database_url: str | None) -> Path:
-    """Point this process at a throwaway world before Django starts; returns its folder."""
+def prepare(database_url: str | None, redis_url: str) -> Path:
+    """Point this process at a throwaway world before Django starts; returns its folder.
+    `redis_url`: a redis-server of the bench's own, for the cache the page is drawn from (and
+    the queue an edit may use): never the machine's, whose keys outlive the run and would be
+    read by the next one, whose storyboard has the same primary key."""
     workdir = Path(tempfile.mkdtemp(prefix="storyboard-bench-"))
+    base = redis_url.rsplit("/", 1)[0]
     os.environ.update(
         DJANGO_SETTINGS_MODULE="studio.settings",
         DATABASE_URL=database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
+        CELERY_BROKER_URL=f"{base}/0",
+        STUDIO_BUDGET_REDIS_URL=f"{base}/1",
+        STUDIO_CACHE_REDIS_URL=f"{base}/2",
         STUDIO_VAR_DIR=str(workdir),
         MEDIA_ROOT=str(workdir / "media"),
         # DEBUG off, as served: no query log kept per connection, no template debug info.
@@ -95,7 +103,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    workdir = prepare(args.database_url)
+    with redis_server() as redis_url:
+        return measure(args, redis_url)
+
+
+def measure(args: argparse.Namespace, redis_url: str) -> int:
+    workdir = prepare(args.database_url, redis_url)
     django.setup()
     try:
         with throwaway_database() as database:

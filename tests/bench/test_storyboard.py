@@ -2,6 +2,8 @@
 measured over real HTTP and reported with its query count and its ratio to the minimal view."""
 
 import asyncio
+import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -67,3 +69,18 @@ def test_report_has_every_target_with_query_counts_and_ratios(veo):
     pages = [row for row in rows if row.name in (PAGE_EDITOR, LIST_EDITOR)]
     assert all(0 < row.wire_kilobytes < row.kilobytes for row in pages)
     assert "KB on the wire (at most 300)" in report and "the minimal view's (at most 15x)" in report
+
+
+def test_the_bench_keeps_its_cache_and_queue_in_a_redis_of_its_own(monkeypatch):
+    """Never the machine's Redis: its keys would outlive the run, and the next run's storyboard,
+    with the same primary key, was drawn from them (its quiet live round carried every shot)."""
+    from bench.storyboard.run import prepare
+
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    workdir = prepare(None, "redis://127.0.0.1:50123/0")
+    try:
+        assert os.environ["STUDIO_CACHE_REDIS_URL"] == "redis://127.0.0.1:50123/2"
+        assert os.environ["CELERY_BROKER_URL"] == "redis://127.0.0.1:50123/0"
+        assert os.environ["STUDIO_BUDGET_REDIS_URL"] == "redis://127.0.0.1:50123/1"
+    finally:
+        shutil.rmtree(workdir)

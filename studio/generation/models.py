@@ -198,7 +198,8 @@ class Take(models.Model):
     gateway_done_at = models.DateTimeField(null=True, blank=True)
     # When the studio first heard the job was done: the first poll answer that said so, or the
     # webhook's arrival. With last_seen_running_at (none: done before the first poll) it is
-    # the interval render times are fitted to (render_fit.py); a webhook's is taken as exact.
+    # the interval render times are fitted to (render_fit.py); a webhook's is the second its
+    # event's `created` names (gateway_done_at; done_seen_by_webhook), else the same interval.
     # finished_at minus gateway_done_at is the take's lag, as far as the studio can tell.
     done_seen_at = models.DateTimeField(null=True, blank=True)
     done_seen_by_webhook = models.BooleanField(default=False)

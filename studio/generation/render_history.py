@@ -67,8 +67,12 @@ def observation(row: Row) -> Observation:
             )
         seen = finished_at
     high = (seen - sent).total_seconds()
-    if by_webhook:
-        return Observation(low=high, high=high)
+    if by_webhook and done is not None and done < seen:
+        # The gateway's own time (webhook_events): done within the second it names.
+        low = (done - sent).total_seconds()
+        return Observation(low=low, high=min(low + 1.0, high))
+    # Polled, or a webhook without the gateway's time (or recorded before it was read: its
+    # arrival, which a retried delivery makes late): done since it was last seen running.
     low = (running - sent).total_seconds() if running and running < seen else 0.0
     return Observation(low=max(low, 0.0), high=high)
 

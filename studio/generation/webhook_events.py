@@ -3,7 +3,7 @@ it, completing the take at once instead of waiting for its next poll. The signat
 in webhooks.py, which needs no Django."""
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from studio.gateway import JobRecord, JobStatus
 
-from .models import AT_GATEWAY_STATUSES, TakeStatus, WebhookEvent
+from . import render_history
+from .models import AT_GATEWAY_STATUSES, Take, TakeStatus, WebhookEvent
 from .results import take_store_result
 from .transitions import NextStep, claim_lease, reschedule, transition
 
@@ -54,8 +55,12 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
             return None  # already settled (a poll got there first) or another job's
     if event.event_type != "job.completed":
         return reschedule(take, "poll", timedelta(0), AT_GATEWAY_STATUSES)
-    take.gateway_done_at = take.done_seen_at = event.received_at
-    take.done_seen_by_webhook = True  # within its delivery's second: an exact render time
+    # The gateway retries a delivery for 24 h: its arrival is only when the studio heard, and
+    # the job finished before it, within the second the event's `created` names.
+    take.done_seen_at = event.received_at
+    done = _done_by_gateway_clock(take, event)
+    take.done_seen_by_webhook = done is not None
+    take.gateway_done_at = done or render_history.likely_done(take, event.received_at)
     usage = data.get("usage") or {}
     record = JobRecord(
         id=job_id,
@@ -71,3 +76,21 @@ def webhook_apply(*, event_pk: int) -> NextStep | None:
         raw=event.payload,
     )
     return take_store_result(take=take, record=record, from_statuses=[TakeStatus.RUNNING])
+
+
+def _done_by_gateway_clock(take: Take, event: WebhookEvent) -> datetime | None:
+    """The event's `created` (Unix seconds, made as the job finished, the same on every
+    retry): the job finished within the second after it. None when it is missing, or outside
+    the window the take could have finished in (a clock off by more than that second); the
+    take is then learned from the interval (last seen running, arrival], as a poll's."""
+    created = event.payload.get("created")
+    if not isinstance(created, int) or isinstance(created, bool):
+        return None
+    try:
+        done = datetime.fromtimestamp(created, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    earliest = take.last_seen_running_at or take.submitted_at
+    if earliest is None or not earliest - timedelta(seconds=1) < done < event.received_at:
+        return None
+    return max(done, earliest)

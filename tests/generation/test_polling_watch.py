@@ -51,7 +51,9 @@ def finished_takes(
         )
 
 
-def test_render_history_reads_polls_as_intervals_webhooks_as_exact_and_old_takes_as_before():
+def test_render_history_reads_polls_and_webhooks_as_intervals_and_old_takes_as_before():
+    """A webhook with the gateway's time: the second after it; one recorded at its arrival
+    (before the time was read), since the take was last seen running, as a poll."""
     now = timezone.now()
 
     def seconds(value: float):
@@ -60,11 +62,13 @@ def test_render_history_reads_polls_as_intervals_webhooks_as_exact_and_old_takes
     planned = seconds(45)
     polled = (4, now, seconds(60), seconds(65.6), seconds(62), False, seconds(65.8), planned)
     early = (4, now, None, seconds(45), seconds(41), False, seconds(45.2), planned)
-    hooked = (4, now, seconds(30), seconds(70), seconds(70), True, seconds(70.2), planned)
+    hooked = (4, now, seconds(30), seconds(70), seconds(68), True, seconds(70.2), planned)
+    arrived = (4, now, seconds(30), seconds(70), seconds(70), True, seconds(70.2), planned)
     before = (4, now, seconds(60), None, seconds(62.8), False, seconds(66), planned)
     assert render_history.observation(polled) == Observation(60, 65.6)
     assert render_history.observation(early) == Observation(0, 45)
-    assert render_history.observation(hooked) == Observation(70, 70)
+    assert render_history.observation(hooked) == Observation(68, 69)
+    assert render_history.observation(arrived) == Observation(30, 70)
     assert render_history.observation(before) == Observation(62.8, 62.8)
 
 

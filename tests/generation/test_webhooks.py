@@ -9,9 +9,10 @@ import httpx
 import pytest
 from django.db.models.signals import post_init
 from django.urls import reverse
+from django.utils import timezone
 
 from studio.celery import app as celery_app
-from studio.generation import steps, webhook_events
+from studio.generation import render_history, steps, webhook_events
 from studio.generation.models import Take, TakeStatus, WebhookEvent
 from studio.generation.webhooks import InvalidWebhook, sign, verify_event
 from tests.factories import make_take
@@ -112,6 +113,53 @@ def test_a_replayed_event_is_acknowledged_and_ignored(
         assert post_event(client, take, event).status_code == 204
     assert callbacks == []
     assert WebhookEvent.objects.count() == 1
+
+
+def delivered_late(studio, gateway, client, created: float | None) -> Take:
+    """A take submitted two hours ago and last seen running 30 s later, whose event (made
+    `created` seconds after the submit, or without `created`) arrives only now, after the
+    gateway's retries (the test applies it on leaving its on_commit capture)."""
+    take = submitted_and_finished(studio, gateway)
+    sent = timezone.now() - timedelta(hours=2)
+    Take.objects.filter(pk=take.pk).update(
+        submitted_at=sent, last_seen_running_at=sent + timedelta(seconds=30)
+    )
+    event = completed_event(take, gateway)
+    if created is None:
+        del event["created"]
+    else:
+        event["created"] = int((sent + timedelta(seconds=created)).timestamp())
+    post_event(client, take, event)
+    return take
+
+
+def test_a_retried_delivery_is_learned_at_the_gateways_time_not_its_arrival(
+    gateway, studio, client, tasks_inline, django_capture_on_commit_callbacks
+):
+    """Its arrival two hours on was fitted as an exact render time of two hours; the event's
+    `created` says the job finished within the second after it (made 60 s after the submit)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        take = delivered_late(studio, gateway, client, created=60)
+    take.refresh_from_db()
+    assert take.status == TakeStatus.COMPLETED and take.done_seen_by_webhook
+    seen_as = render_history.observation(render_history.finished(take.video_model_id).get())
+    assert 59 < seen_as.low < 60 and seen_as.high == pytest.approx(seen_as.low + 1)
+    assert take.gateway_done_at == take.submitted_at + timedelta(seconds=seen_as.low)
+
+
+@pytest.mark.parametrize("created", [None, 10, 3 * 3600], ids=["none", "before", "after"])
+def test_an_event_without_a_usable_time_is_learned_as_a_polls_interval(
+    gateway, studio, client, tasks_inline, django_capture_on_commit_callbacks, created
+):
+    """Without `created`, or with one before the take was last seen running or after the
+    event came (a clock that is off): done between the two, as a poll would have seen it."""
+    with django_capture_on_commit_callbacks(execute=True):
+        take = delivered_late(studio, gateway, client, created=created)
+    take.refresh_from_db()
+    assert take.status == TakeStatus.COMPLETED and not take.done_seen_by_webhook
+    seen_as = render_history.observation(render_history.finished(take.video_model_id).get())
+    assert seen_as.low == 30 and seen_as.high == pytest.approx(7200, abs=60)
+    assert take.last_seen_running_at < take.gateway_done_at < take.done_seen_at
 
 
 def test_an_event_for_a_take_whose_submit_answer_was_lost_settles_it(

@@ -76,11 +76,13 @@ lock:
 	rm -rf .lock-venv
 
 # Polling against the gateway simulator, measured; figures and method in BENCHMARKS.md.
-# A few minutes on 2 cores; options: make bench BENCH_ARGS="--help".
+# About 25 minutes on 2 cores (PostgreSQL for the last two); options: make bench BENCH_ARGS="--help".
 bench: $(VENV_STAMP)
 	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 	$(VENV)/bin/python -m bench.export
 	$(VENV)/bin/python -m bench.storyboard
+	$(VENV)/bin/python -m bench.live_load --database-url '$(TEST_POSTGRES_URL)'
+	$(VENV)/bin/python -m bench.machines --database-url '$(TEST_POSTGRES_URL)'
 
 # Prints the interpreter the venv is made with, or stops with what to do.
 python:

@@ -3,14 +3,17 @@ storyboard page and its live poll are drawn afresh and answered."""
 
 import logging
 import socket
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.timezone import now
 from redis.exceptions import ResponseError
 
 from studio.cache import SharedCache
-from tests.factories import make_take
+from studio.projects.models import Shot
+from tests.factories import make_shot, make_take
 
 pytestmark = pytest.mark.django_db
 
@@ -86,3 +89,19 @@ def test_a_refusing_redis_is_a_miss_and_is_logged_once(monkeypatch, caplog):
         assert refusing.get_many(["a", "b"]) == {}
     assert len(caplog.records) == 1
     assert refusing.reachable()  # it answers: reads are still asked
+
+
+def test_without_redis_a_poll_draws_what_changed_not_every_shot(
+    client, studio, redis_down, time_machine
+):
+    # Every version is one the cache forgot: drawn from the token's time, for each request.
+    other = make_shot(studio.storyboard, 2, video_model=studio.veo)
+    time_machine.move_to(datetime.now(tz=UTC) + timedelta(minutes=1))  # the shots are older
+    client.force_login(studio.vera)
+    url = reverse("storyboard_live", args=[studio.storyboard.uuid])
+    first = client.get(url, {"since": ""}, HTTP_HX_REQUEST="true")
+    token = first.text.split('data-token="')[1].split('"')[0]
+    Shot.objects.filter(pk=studio.shot.pk).update(prompt="A lake in the rain", updated_at=now())
+    answer = client.get(url, {"since": token}, HTTP_HX_REQUEST="true").text
+    assert answer.count("<template data-shot") == 1 and "A lake in the rain" in answer
+    assert f'data-shot="{other.uuid}"' not in answer

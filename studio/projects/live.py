@@ -7,8 +7,10 @@ The version a page holds travels in its token, `<version>-<seconds>`: the live v
 board it has drawn, and the moment that version was first answered (the same for everyone who
 got it, so that their answers are the same and can be shared). The cache remembers each
 version it answered: when, and the version of the slow parts (versions.slow_version) in it;
-when those moved, every card is sent again. A token whose version it does not remember is
-answered with every shot, for that request alone.
+when those moved, every card is sent again. A token whose version it does not remember (it
+forgot, or Redis is down and every read is a miss) is answered for that request alone: from
+the token's time (never later than now) when the slow parts' version the live version ends
+with is the board's, with every shot when it is not.
 
 A plain number of seconds is the token of a page as drawn (fragments.live_token): the moment
 it was drawn (the page, drawn from its cache, reads no live version). Pages whose times fall
@@ -44,7 +46,7 @@ from .versions import EpochMicroseconds, slow_version
 # page skips cards it already shows at the same stamp, so the overlap costs bytes, not flicker.
 LIVE_OVERLAP = timedelta(seconds=5)
 MAX_TOKEN_SECONDS = 253_402_300_000  # 9999-12-31, the last moment a datetime holds
-VERSION = re.compile(r"[0-9a-f]{16}")  # live_version's digest
+VERSION = re.compile(r"[0-9a-f]{32}")  # live_version's digest, then the slow parts' version
 # While a take renders, its card's elapsed time and progress move without a write: the
 # version then moves on every tick of the page's interval (storyboard.js: 3 s).
 RENDERING_TICK_SECONDS = 3
@@ -109,7 +111,7 @@ def pulse(storyboard: Storyboard) -> dict:
 
 @dataclass(frozen=True)
 class Live:
-    version: str  # the board's live version
+    version: str  # the board's live version, ending with the slow parts' (`slow`)
     slow: str  # the slow parts' version in it
     rendering: int  # takes rendering
 
@@ -125,7 +127,9 @@ def live_version(storyboard: Storyboard, now: datetime) -> Live:
         slow_read(storyboard, slow, now)
     tick = int(now.timestamp() // RENDERING_TICK_SECONDS) if moving["rendering"] else None
     digest = hashlib.blake2b(repr((moving, slow, tick)).encode(), digest_size=8).hexdigest()
-    return Live(digest, slow, moving["rendering"])
+    # The slow parts' version at the end: a token whose version the cache does not remember
+    # still tells whether what drew its page had today's prices, kit and roles.
+    return Live(digest + slow, slow, moving["rendering"])
 
 
 def slow_read(storyboard: Storyboard, slow: str, now: datetime) -> None:
@@ -275,13 +279,19 @@ def shared_shots(
             start = None
         since_version = f"t{seconds:.0f}"
     else:
-        # No token, a version the cache never answered or forgot (what drew the page is
-        # unknown: every shot), or a time too old to share or still to come: from it (never
-        # from later than now), or every shot if the slow parts moved since.
+        # No token (every shot), a version the cache never answered or forgot, or a time too
+        # old to share or still to come: from its time (never from later than now). A version
+        # answered with other slow parts than now, or a time the slow parts may have moved
+        # after, gets every shot. With Redis down every version is one the cache forgot: from
+        # its time, each poll draws what changed, not every shot for every member.
         start = None
-        if since is not None and since_version is None:
+        if since is not None:
             start = min(since, now)
-            if slow_moved_after(storyboard, live, start):
+            if since_version is not None:
+                stale = not since_version.endswith(live.slow)
+            else:
+                stale = slow_moved_after(storyboard, live, start)
+            if stale:
                 start = None
         return with_csrf(request, draw_shots(storyboard, start, **can, stamp=live.version))
     # With the templates' revision: a deploy that changes the cards' markup never sends what

@@ -78,8 +78,9 @@ def count_queries(client, studio, since: str) -> tuple[int, str]:
 
 
 def test_token_carries_the_version_and_when_it_was_first_answered():
-    assert live.parse_token("0a1b2c3d4e5f6071-1764280000.500000") == (
-        "0a1b2c3d4e5f6071",
+    # The live version, then the slow parts' version in it.
+    assert live.parse_token("0a1b2c3d4e5f60718192a3b4c5d6e7f8-1764280000.500000") == (
+        "0a1b2c3d4e5f60718192a3b4c5d6e7f8",
         datetime(2025, 11, 27, 21, 46, 40, 500000, tzinfo=UTC),
     )
     # A page's token as drawn, a time alone: no version to share an answer under.
@@ -87,8 +88,9 @@ def test_token_carries_the_version_and_when_it_was_first_answered():
         None,
         datetime(2025, 11, 27, 21, 46, 40, 500000, tzinfo=UTC),
     )
-    for nonsense in ("", "soon", "abc-", "abc-nan", "abc--1", "abc-1e300", "t1764280000-1"):
-        assert live.parse_token(nonsense) == (None, None)
+    nonsense = ("", "soon", "abc-", "abc-nan", "abc--1", "abc-1e300", "t1764280000-1")
+    for token in (*nonsense, "0a1b2c3d4e5f6071-1764280000.5"):  # a version without its slow parts
+        assert live.parse_token(token) == (None, None), token
 
 
 def test_unchanged_board_answers_without_drawing_shots(
@@ -258,7 +260,13 @@ def test_a_write_older_than_the_latest_moves_the_version(client, studio):
 
 @pytest.mark.parametrize(
     "token",
-    ["0123456789abcdef-0", "0123456789abcdef-1764280000.5", "0", "1.5", "253402299999"],
+    [
+        "0123456789abcdef0123456789abcdef-0",
+        "0123456789abcdef0123456789abcdef-1764280000.5",
+        "0",
+        "1.5",
+        "253402299999",
+    ],
 )
 def test_a_crafted_token_is_answered_for_its_request_alone(client, studio, token, time_machine):
     other = make_shot(studio.storyboard, 2, video_model=studio.veo)
@@ -268,7 +276,7 @@ def test_a_crafted_token_is_answered_for_its_request_alone(client, studio, token
     kept = answers_kept()
     response = poll(client, studio, token)
     assert response.status_code == 200 and answers_kept() == kept
-    # A version never answered: what drew the page is unknown, so every shot. A time long
+    # A version never answered, with other slow parts than the board's: every shot. A time long
     # ago: every shot changed since. A time to come: from now (nothing changed since).
     carried = response.text.count("<template data-shot")
     assert carried == (0 if token == "253402299999" else 2)
@@ -308,3 +316,33 @@ def test_a_page_drawn_before_the_slow_parts_moved_gets_every_shot(client, studio
     # A page drawn after it was seen: only what changed since.
     time_machine.move_to(datetime.fromtimestamp(start + 20, tz=UTC), tick=False)
     assert "<template" not in poll(client, studio, f"{start + 15:.6f}").text
+
+
+def test_a_version_the_cache_forgot_is_drawn_from_its_time(client, studio, time_machine):
+    # As with Redis down, where every read is a miss: not every shot for every poll.
+    other = make_shot(studio.storyboard, 2, video_model=studio.veo)
+    time_machine.move_to(datetime.now(tz=UTC) + timedelta(minutes=1))  # the shots are older
+    client.force_login(studio.bob)
+    token = token_of(poll(client, studio))
+    cache.clear()
+    save_prompt(client, studio, "A lake in the rain")
+    kept = answers_kept()
+    response = poll(client, studio, token)
+    assert response.text.count("<template data-shot") == 1
+    assert (
+        "A lake in the rain" in response.text and f'data-shot="{other.uuid}"' not in response.text
+    )
+    assert "data-redraw" not in response.text
+    assert answers_kept() == kept  # for its request alone
+
+
+def test_a_forgotten_version_with_other_slow_parts_carries_every_shot(client, studio, time_machine):
+    make_shot(studio.storyboard, 2, video_model=studio.veo)
+    time_machine.move_to(datetime.now(tz=UTC) + timedelta(minutes=1))  # the shots are older
+    client.force_login(studio.vera)
+    token = token_of(poll(client, studio))
+    cache.clear()
+    VideoModel.objects.filter(pk=studio.veo.pk).update(price_per_second=Decimal("9.99"))
+    response = poll(client, studio, token)
+    assert response.text.count("<template data-shot") == 2
+    assert response.text.count("data-redraw>") == 2

@@ -14,18 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-import boto3
 import pytest
-from botocore.config import Config
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+from devtools.object_store import ACCESS_KEY, REGION, SECRET_KEY, s3_client
 from devtools.processes import free_port
 from studio.storage_settings import s3_storage_settings
-
-ACCESS_KEY = "AKIASTUDIOTESTS00001"
-SECRET_KEY = "studio-tests-secret-key"
-REGION = "us-east-1"
 
 
 @dataclass
@@ -43,17 +38,6 @@ class ObjectStore:
     def read(self, key: str) -> bytes:
         body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         return body
-
-
-def s3_client(endpoint_url: str):
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
-
 from bench.services import rss_kib
+from devtools.object_store import ACCESS_KEY, REGION, SECRET_KEY, s3_client
 from devtools.processes import (
     celery_beat_command,
     celery_worker_command,
@@ -27,20 +25,6 @@ from devtools.processes import (
 )
 
 BUCKET = "studio-bench-machines"
-REGION = "us-east-1"
-ACCESS_KEY = "AKIABENCHMACHINES001"
-SECRET_KEY = "bench-machines-secret-key"  # noqa: S105 -- moto's, for this run only
-
-
-def s3_client(endpoint_url: str):
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
 
 
 @contextmanager

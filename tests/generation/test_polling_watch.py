@@ -121,6 +121,9 @@ def test_staff_see_each_models_learned_times_and_recent_p95_lag(
     assert row.duration == studio.shot.duration and row.takes == 120
     assert row.times.lag_p95 == pytest.approx(2.8)
     assert f"{row.times.lag_p95:.1f} s" in page and "over target" not in page
+    # The margin is the standard error of the first poll's log-percentile, not of the spread.
+    assert f"<td>{row.times.spread:.2f}</td>" in page
+    assert f"known to ± {round(row.times.margin * 100)}%" in page
 
 
 def test_a_lag_over_target_is_flagged_on_the_page(client, studio, django_assert_num_queries):

@@ -17,3 +17,11 @@ def job_times(scale: float, seed: int) -> dict:
         "min_poll_interval": 3 * scale,
         "resolution": "160x90",  # small files: the studio downloads and probes every one
     }
+
+
+def warm_up_seed(seed: int) -> int:
+    """The seed of a run's warm-up: a stream of render times the run never draws (the
+    simulator re-seeds at each reset, so with the run's seed the warm-up's takes would be the
+    run's own, and what the studio learned from them would be measured in-sample). No run
+    uses seeds this large (random.Random takes a negative int as its absolute value)."""
+    return 1_000_000 + seed

@@ -20,6 +20,7 @@ from bench import bound
 from bench import world as w
 from bench.driver import Driver, Scheduler, webhooks_arrived
 from bench.env import API_KEY, WEBHOOK_SECRET
+from bench.jobs import warm_up_seed
 from bench.services import Simulator, webhook_server
 from bench.stats import fmt, percentile, ratio, table
 from studio.gateway import GatewayClient, JobStatus
@@ -68,8 +69,10 @@ def completion_times(state: dict) -> dict[str, float]:
 def warm_up(sim: Simulator, studio: w.World, *, per_duration: int, deadline: float) -> int:
     """Finished takes of each duration, so the studio has render times to learn from. Two
     rounds: the first is polled on the unlearned schedule (whose lag would bias the learned
-    times), the second, larger one on the learned schedule, as in a studio that has run a while."""
-    sim.reset()
+    times), the second, larger one on the learned schedule, as in a studio that has run a while.
+    From the warm-up's own seed: the runs, reset to the start seed, get other render times than
+    those the studio learned from."""
+    sim.reset(seed=warm_up_seed(sim.state()["config"]["seed"]))
     ids: list[int] = []
     with Driver():
         for size in (max(5, per_duration // 3), per_duration):

@@ -6,8 +6,9 @@ Part 1 measures the studio as it runs, which on a shared 2-core machine also mea
 neighbours: a poll 50 ms late at the bench's time scale is a second late in real time. This
 replays the same jobs (the n-th job of a seed gets the same render time, as the simulator's
 seeded draw gives it) through the same stages: a warm-up on the unlearned schedule, one on the
-learned schedule, then the run, learning at each submit from the takes finished by then. Each
-take's lag is its poll's wait plus `--storing`; the baseline polls every 3 s."""
+learned schedule, both from the warm-up's own seed (bench.jobs.warm_up_seed: the run is
+measured out of sample), then the run, learning at each submit from the takes finished by then.
+Each take's lag is its poll's wait plus `--storing`; the baseline polls every 3 s."""
 
 import argparse
 import bisect
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from statistics import NormalDist
 
-from bench.jobs import DURATIONS, job_times
+from bench.jobs import DURATIONS, job_times, warm_up_seed
 from bench.stats import percentile
 from studio.generation import polling
 from studio.generation.render_fit import Observation, likely_done
@@ -109,7 +110,8 @@ class Replay:
 
 
 def renders(seed: int, count: int) -> list[tuple[int, float]]:
-    """The simulator's render times for the first `count` jobs of a run, from the submit."""
+    """The simulator's render times for the first `count` jobs after a reset to `seed`, from
+    the submit."""
     times = job_times(scale=1, seed=seed)
     draw = random.Random(seed)  # noqa: S311 -- the simulator's draw, not a secret
     result = []
@@ -136,7 +138,7 @@ class Result:
 def replay(seed: int, *, takes: int, warmup: int, gap: float, storing: float) -> Result:
     replay = Replay(storing=storing)
     first = max(5, warmup // 3) * len(DURATIONS)
-    jobs = renders(seed, first + warmup * len(DURATIONS))
+    jobs = renders(warm_up_seed(seed), first + warmup * len(DURATIONS))
     # The warm-up: one simulator run, two rounds (bench/part1.warm_up), a take every 0.1 bench s.
     replay.stage(jobs[:first], 2.0, 0.0)
     replay.stage(jobs[first:], 2.0, 1e6)

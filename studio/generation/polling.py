@@ -20,7 +20,8 @@ finish, moves the first poll earlier still (Z_MARGIN), and the studio watches th
 
 For render times spread like the gateway's, no polling plan saves 4x the calls of a 3 s poller
 with a p95 lag of 6 s, except with exact knowledge of the spread and right at 6 s (`python -m
-bench.bound`); this plan saves about 3.7x. BENCHMARKS.md has the plans measured.
+bench.bound`); this plan saves about 3.6x (3.63x replayed, below). BENCHMARKS.md has the plans
+measured.
 """
 
 import functools
@@ -50,9 +51,11 @@ MIN_SAMPLES = 10  # finished takes of a model and duration before their times ar
 Z_EARLY, Z_LATE = -1.812, 2.326  # the 3.5th and 99th percentiles of a normal distribution
 # The first poll's percentile is learned from a sample, so it is off by about its standard
 # error: the first poll comes this many standard errors earlier (a one-sided 77% allowance).
-# Replayed on the bench's ten samples (python -m bench.replay): 0.75 keeps the p95 lag within
-# 5.9 s on every one at 3.64x fewer calls than a 3 s poller. (With an earlier lag watch that
-# polled sooner more often: 1 gave 3.59x, 0.5 let seed 7 reach 5.94 s, none 6.48 s.)
+# Replayed on the bench's ten samples (python -m bench.replay), each run on render times its
+# warm-up did not draw: 0.75 keeps the p95 lag within 5.73 s on every one at 3.63x fewer calls
+# than a 3 s poller. (Chosen when the run replayed the warm-up's own times, in sample, with an
+# earlier lag watch that polled sooner more often: 1 gave 3.59x, 0.5 let seed 7 reach 5.94 s,
+# none 6.48 s.)
 Z_MARGIN = 0.75
 LAG_TARGET = 6.0  # seconds: the p95 lag the plan is made for (real time; the bench's is its own)
 # When the recent p95 lag (of finished_at - gateway_done_at) drifts over the target, the first

@@ -3,7 +3,7 @@ intervals, not to points.
 
 Polling never sees when a job finished. It sees the last answer that said "not done" and the
 first that said "done": the finish lies between the two. A job done before its first poll is
-known only to be done by then (left-censored). A webhook says when, give or take its delivery.
+known only to be done by then (left-censored). A webhook's event says when, to the second.
 Taking a point in each interval (its middle, or the first "done" answer) biases exactly the tail
 the first poll hangs on: every job done before the first poll is pushed up against it, so the
 fastest takes look slower than they were, the lower tail looks thin and the spread narrow, and
@@ -37,7 +37,8 @@ _CONVERGED = 1e-4
 @dataclass(frozen=True)
 class Observation:
     """One finished job, in seconds after its submit: done after `low` (0 when never seen not
-    done) and by `high`. `low == high` is an exact time (a webhook)."""
+    done) and by `high`. `low == high` is an exact time (a take stored before intervals
+    were)."""
 
     low: float
     high: float

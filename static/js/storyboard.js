@@ -109,8 +109,10 @@
     fresh.querySelectorAll("li.take").forEach(function (take) {
       var mine = document.getElementById(take.id);
       if (!mine) { list.appendChild(adopt(take)); return; }
-      delete waiting[take.id]; // this one is newer
-      if (!redraw && mine.dataset.stamp === take.dataset.stamp) return;
+      // This one is newer; a redraw still waiting is owed even when its stamp is the same.
+      var pending = waiting[take.id];
+      delete waiting[take.id];
+      if (!redraw && !pending && mine.dataset.stamp === take.dataset.stamp) return;
       if (busy(mine)) { waiting[take.id] = take; return; }
       mergeTake(mine, take);
     });

@@ -217,11 +217,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # One redis-server of the bench's own, for this process (prepare points its settings at it)
+    # and for gunicorn's cache: never the machine's.
+    with redis_server() as redis_url:
+        return measure(args, redis_url)
+
+
+def measure(args: argparse.Namespace, redis_url: str) -> int:
     from bench.storyboard.run import prepare, throwaway_database
     from bench.storyboard.world import EDITOR_EVERY, build_world
 
-    args = parse_args(argv)
-    workdir = prepare(args.database_url)
+    workdir = prepare(args.database_url, redis_url)
     django.setup()
     from django.db import connection
 
@@ -229,46 +236,43 @@ def main(argv: list[str] | None = None) -> int:
         with throwaway_database() as database:
             world = build_world(shots=args.shots, takes=args.takes, members=args.members)
             world_path = world_file(world, workdir)
-            with redis_server(workdir=workdir) as redis_url:
-                env = {
-                    **os.environ,
-                    "DJANGO_SETTINGS_MODULE": "bench.live_load.settings",
-                    "DATABASE_URL": database_url(
-                        args.database_url, connection.settings_dict["NAME"]
-                    ),
-                    "DATABASE_CONN_MAX_AGE": args.conn_max_age,
-                    "STUDIO_CACHE_REDIS_URL": redis_url,
-                    "REDIS_URL": redis_url,
-                    "LIVE_LOAD_WORLD": str(world_path),
-                    "LIVE_LOAD_EDIT_PACING": str(args.edit_every),
+            env = {
+                **os.environ,
+                "DJANGO_SETTINGS_MODULE": "bench.live_load.settings",
+                "DATABASE_URL": database_url(args.database_url, connection.settings_dict["NAME"]),
+                "DATABASE_CONN_MAX_AGE": args.conn_max_age,
+                "STUDIO_CACHE_REDIS_URL": redis_url,
+                "REDIS_URL": redis_url,
+                "LIVE_LOAD_WORLD": str(world_path),
+                "LIVE_LOAD_EDIT_PACING": str(args.edit_every),
+            }
+            with gunicorn(env, workdir / "gunicorn.log") as (base_url, pid):
+                server = {
+                    "redis_url": redis_url,
+                    "gunicorn": pid,
+                    "Redis": int(redis.Redis.from_url(redis_url).info("server")["process_id"]),
                 }
-                with gunicorn(env, workdir / "gunicorn.log") as (base_url, pid):
-                    server = {
-                        "redis_url": redis_url,
-                        "gunicorn": pid,
-                        "Redis": int(redis.Redis.from_url(redis_url).info("server")["process_id"]),
-                    }
-                    faster = [float(each) for each in args.faster.split(",") if each]
-                    # Unmeasured: every worker has compiled its templates and opened its
-                    # connections, and every member is present and holds a token of the board.
-                    warm_up = Load("warm-up", args.interval, math.ceil(args.interval) + 3)
+                faster = [float(each) for each in args.faster.split(",") if each]
+                # Unmeasured: every worker has compiled its templates and opened its
+                # connections, and every member is present and holds a token of the board.
+                warm_up = Load("warm-up", args.interval, math.ceil(args.interval) + 3)
+                run_step(
+                    warm_up, base_url=base_url, members=args.members, env=env,
+                    workdir=workdir, server=server,
+                )  # fmt: skip
+                steps = [
                     run_step(
-                        warm_up, base_url=base_url, members=args.members, env=env,
-                        workdir=workdir, server=server,
-                    )  # fmt: skip
-                    steps = [
-                        run_step(
-                            load,
-                            base_url=base_url,
-                            members=args.members,
-                            env=env,
-                            workdir=workdir,
-                            server=server,
-                        )
-                        for load in loads(
-                            args.members, args.interval, args.seconds, args.step_seconds, faster
-                        )
-                    ]
+                        load,
+                        base_url=base_url,
+                        members=args.members,
+                        env=env,
+                        workdir=workdir,
+                        server=server,
+                    )
+                    for load in loads(
+                        args.members, args.interval, args.seconds, args.step_seconds, faster
+                    )
+                ]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     results = checks(steps)

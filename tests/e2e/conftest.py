@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from studio.playlists.services import playlist_add_takes, playlist_create
-from studio.projects.models import Shot
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
 from tests.e2e.rendered import rendered_takes
+from tests.factories import make_shot
 from tests.live_services import celery_broker, celery_worker, redis_server, worker_environment
 from tests.simulator_fixtures import simulator_subprocess
 
@@ -93,14 +93,7 @@ def studio_services(settings, live_server):
 def finished_takes(studio, tmp_path):
     """Three shots with a finished, approved take each, as if the gateway had made them."""
     shots = [studio.shot] + [
-        Shot.objects.create(
-            storyboard=studio.storyboard,
-            position=n,
-            prompt=f"Scene {n}",
-            duration=2,
-            aspect_ratio="16:9",
-            video_model=studio.veo,
-        )
+        make_shot(studio.storyboard, n, video_model=studio.veo, prompt=f"Scene {n}", duration=2)
         for n in (2, 3)
     ]
     takes = rendered_takes(shots, tmp_path, length=2, ratio="16:9", resolution="320x180")

@@ -474,13 +474,20 @@
   });
   // htmx gives focus back to the element of the same id after a swap, but a Move button that
   // is now disabled (its item reached an end) cannot take it: the item's other button does.
+  // Remembered by the swap that takes the focused element away, and used by that swap's
+  // settle alone: the summary and deliverables answer the same change and swap in between,
+  // when the focus is already on the body.
   var focusedId = "";
-  document.addEventListener("htmx:beforeSwap", function () {
-    focusedId = document.activeElement ? document.activeElement.id : "";
+  var swappedId = "";
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    if (!active || !active.id || !event.detail.target.contains(active)) return;
+    focusedId = active.id;
+    swappedId = event.detail.target.id;
   });
 
   function keepFocus() {
-    if (!focusedId || document.activeElement !== document.body) return;
+    if (document.activeElement !== document.body) return;
     var again = document.getElementById(focusedId);
     if (again && again.disabled) {
       var actions = again.closest(".item-actions");
@@ -489,9 +496,12 @@
     if (again) again.focus();
   }
 
-  document.addEventListener("htmx:afterSettle", function () {
+  document.addEventListener("htmx:afterSettle", function (event) {
     init();
-    keepFocus();
+    if (focusedId && event.detail.elt && event.detail.elt.id === swappedId) {
+      keepFocus();
+      focusedId = swappedId = "";
+    }
     var root = document.getElementById("preview");
     var fresh = document.getElementById("preview-items");
     // Only a change of the items starts the preview over: a comment or a review decision

@@ -123,8 +123,10 @@ def live_version(storyboard: Storyboard, now: datetime) -> Live:
     slow = cache.get(key)
     if slow is None:
         slow = slow_version(storyboard, now=now)
-        cache.set(key, slow, SLOW_PARTS_SECONDS)
+        # When they were seen first: a poll that finds them in the cache must find that too,
+        # or it takes them for moved and sends every shot.
         slow_read(storyboard, slow, now)
+        cache.set(key, slow, SLOW_PARTS_SECONDS)
     tick = int(now.timestamp() // RENDERING_TICK_SECONDS) if moving["rendering"] else None
     digest = hashlib.blake2b(repr((moving, slow, tick)).encode(), digest_size=8).hexdigest()
     # The slow parts' version at the end: a token whose version the cache does not remember

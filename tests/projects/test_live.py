@@ -296,6 +296,32 @@ def test_a_recent_time_token_is_shared_and_a_future_one_is_not(client, studio, t
     assert answers_kept() == kept
 
 
+def test_a_poll_that_finds_the_slow_parts_just_read_by_another_sends_no_shot(
+    client, studio, monkeypatch, time_machine
+):
+    """Pages opened together poll together: one reads the slow parts, and another, a moment
+    later, finds them in the cache. It must also find when they were seen, or it takes them
+    for moved and sends every shot, to everyone who shares its answer."""
+    now = datetime.now(tz=UTC).timestamp() + 600  # ten minutes on: the shots are older
+    time_machine.move_to(datetime.fromtimestamp(now, tz=UTC), tick=False)
+    read = live.slow_read
+    others: list[str] = []
+    interrupted = []
+
+    def with_another_poll(*args):
+        if not interrupted:  # another member's poll, in the middle of this one's reading
+            interrupted.append(True)
+            client.force_login(studio.alice)
+            others.append(poll(client, studio, f"{now:.6f}").text)
+            client.force_login(studio.bob)
+        read(*args)
+
+    monkeypatch.setattr(live, "slow_read", with_another_poll)
+    client.force_login(studio.bob)
+    mine = poll(client, studio, f"{now:.6f}").text
+    assert "<template" not in others[0] and "<template" not in mine
+
+
 def test_a_page_drawn_before_the_slow_parts_moved_gets_every_shot(client, studio, time_machine):
     other = make_shot(studio.storyboard, 2, video_model=studio.veo)
     # Ten minutes on (the shots are older), at the start of a slice of seconds.

@@ -55,6 +55,17 @@ def test_capacity_is_the_most_served_within_the_p95():
     assert "FAIL" not in report
 
 
+def test_a_step_with_no_poll_answered_after_its_ramp_up_is_reported_as_serving_none():
+    # A machine busy enough that no poll came back between the ramp-up and the step's end
+    # (seen in a full test run beside other suites): Locust's statistics have no "live" line.
+    busy = step("every 1 s", 3, 3.0, 20.0, cpu=6.0)
+    del busy.endpoints["live"]
+    steps = [step("paced", 67, 66.0, 20.0, cpu=6.0), busy]
+    report = render(steps, checks(steps), cores=2, target=200 / 3, p95_limit_ms=250)
+    assert "| every 1 s | 3 | 0.0 | 0 ms | 0 ms |" in report
+    assert capacity(steps, p95_limit_ms=250) == 66.0
+
+
 def test_a_step_without_saves_or_shots_fails_its_checks():
     quiet = step("paced", 67, 66.0, 20.0, cpu=6.0)
     quiet.tally = {"polls": 3000}

@@ -8,7 +8,9 @@ replays the same jobs (the n-th job of a seed gets the same render time, as the 
 seeded draw gives it) through the same stages: a warm-up on the unlearned schedule, one on the
 learned schedule, both from the warm-up's own seed (bench.jobs.warm_up_seed: the run is
 measured out of sample), then the run, learning at each submit from the takes finished by then.
-Each take's lag is its poll's wait plus `--storing`; the baseline polls every 3 s."""
+Each take's lag is its poll's wait plus `--storing`; with `--late`, each poll also starts late
+by a random delay of that mean (exponential), as a running worker's do. The baseline polls
+every 3 s."""
 
 import argparse
 import bisect
@@ -49,6 +51,8 @@ class Finished:
 @dataclass
 class Replay:
     storing: float
+    late: float = 0.0  # mean seconds a poll starts after it fell due
+    draw: random.Random = field(default_factory=lambda: random.Random(0))  # noqa: S311
     history: list[Finished] = field(default_factory=list)  # newest last
 
     def learn(self, duration: int, now: float) -> polling.RenderTimes:
@@ -80,6 +84,8 @@ class Replay:
                 now=now,
                 intervals=INTERVALS,
             )
+            if self.late:
+                now += timedelta(seconds=self.draw.expovariate(1 / self.late))
             calls += 1
             seconds = (now - T0).total_seconds()
             if seconds >= render:
@@ -135,8 +141,10 @@ class Result:
     learned: dict[int, tuple[float, float, float, float, float, float]]
 
 
-def replay(seed: int, *, takes: int, warmup: int, gap: float, storing: float) -> Result:
-    replay = Replay(storing=storing)
+def replay(
+    seed: int, *, takes: int, warmup: int, gap: float, storing: float, late: float = 0.0
+) -> Result:
+    replay = Replay(storing=storing, late=late, draw=random.Random(seed))  # noqa: S311
     first = max(5, warmup // 3) * len(DURATIONS)
     jobs = renders(warm_up_seed(seed), first + warmup * len(DURATIONS))
     # The warm-up: one simulator run, two rounds (bench/part1.warm_up), a take every 0.1 bench s.
@@ -174,10 +182,18 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=100, help="takes per duration")
     parser.add_argument("--gap", type=float, default=2.0, help="seconds between submits")
     parser.add_argument("--storing", type=float, default=0.16, help="seconds to store a video")
+    parser.add_argument("--late", type=float, default=0.0, help="mean seconds a poll is late")
     args = parser.parse_args()
     low, _, high = args.seeds.partition("-")
     rows = [
-        replay(seed, takes=args.takes, warmup=args.warmup, gap=args.gap, storing=args.storing)
+        replay(
+            seed,
+            takes=args.takes,
+            warmup=args.warmup,
+            gap=args.gap,
+            storing=args.storing,
+            late=args.late,
+        )
         for seed in range(int(low), int(high or low) + 1)
     ]
     print(

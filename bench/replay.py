@@ -30,8 +30,8 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # The settings' defaults (studio/settings.py, STUDIO_POLL_*), in real seconds.
 INTERVALS = polling.Intervals(
     floor=timedelta(seconds=3),
-    near=timedelta(seconds=5.6),
-    first_poll_grace=timedelta(seconds=5.8),
+    near=timedelta(seconds=5.0),
+    first_poll_grace=timedelta(seconds=5.2),
     early_max=timedelta(seconds=300),
     late_max=timedelta(seconds=20),
     unlearned_max=timedelta(seconds=8),

@@ -343,10 +343,10 @@ STUDIO_POLL_THREADS = int(os.environ.get("STUDIO_POLL_THREADS", "4"))
 # The shortest wait between two polls of one job: the gateway answers 304 to faster polls.
 # Tests shorten it together with their simulator's.
 STUDIO_POLL_FLOOR_SECONDS = float(os.environ.get("STUDIO_POLL_FLOOR_SECONDS", "3"))
-# Between polls while a job is likely to finish: a job is seen done within 6 s.
-STUDIO_POLL_NEAR_SECONDS = float(os.environ.get("STUDIO_POLL_NEAR_SECONDS", "5.6"))
+# Between polls while a job is likely to finish: seen done within 6 s, with 1 s to store it.
+STUDIO_POLL_NEAR_SECONDS = float(os.environ.get("STUDIO_POLL_NEAR_SECONDS", "5.0"))
 # The first poll comes this long after the 3.5th percentile of learned render times.
-STUDIO_POLL_FIRST_GRACE_SECONDS = float(os.environ.get("STUDIO_POLL_FIRST_GRACE_SECONDS", "5.8"))
+STUDIO_POLL_FIRST_GRACE_SECONDS = float(os.environ.get("STUDIO_POLL_FIRST_GRACE_SECONDS", "5.2"))
 # The longest wait before a job's likely window opens (a poll then only sees it queued).
 STUDIO_POLL_EARLY_MAX_SECONDS = float(os.environ.get("STUDIO_POLL_EARLY_MAX_SECONDS", "300"))
 # Past the 99th percentile, polls thin out to one every this many seconds.

@@ -62,13 +62,13 @@ def plan_for(median: float):
     return times, earliest, latest, delay_at
 
 
-def test_learned_times_wait_for_the_window_then_poll_every_five_point_six_seconds():
+def test_learned_times_wait_for_the_window_then_poll_every_five_seconds():
     times, earliest, latest, delay_at = plan_for(120)
     assert times.learned and 110 < times.median < 130
     assert delay_at(T0) == earliest - T0  # one wait, straight to the first poll
     assert delay_at(earliest - seconds(2)) == seconds(3)  # never under the gateway's 3 s
-    assert delay_at(T0 + seconds(times.median)) == seconds(5.6)
-    assert delay_at(latest + seconds(100)) == seconds(15.6)
+    assert delay_at(T0 + seconds(times.median)) == seconds(5)
+    assert delay_at(latest + seconds(100)) == seconds(15)
 
 
 def test_against_a_fixed_3s_poller_far_fewer_calls_and_completion_seen_within_6s():
@@ -84,21 +84,22 @@ def test_against_a_fixed_3s_poller_far_fewer_calls_and_completion_seen_within_6s
         ours.append(1 + polls)
         fixed.append(1 + math.ceil(done / 3))
         lags.append((now - T0).total_seconds() - done)
-    assert statistics.mean(fixed) / statistics.mean(ours) > 3.4  # make bench: 3.7x
+    # Replayed on the bench's jobs, 3.3x (python -m bench.replay); these 120 s jobs, 3.2x.
+    assert statistics.mean(fixed) / statistics.mean(ours) > 3.1
     # The takes done before the first poll are most of the 5% that may be noticed later.
     assert sorted(lags)[int(0.95 * len(lags))] <= 6
 
 
 def test_known_exactly_the_first_poll_is_a_fixed_grace_after_the_3_5th_percentile():
     """Today's plan, with no margin to keep: the grace is what a take done just before the
-    percentile may wait, the same 5.8 s for short and long takes, so that long takes are not
+    percentile may wait, the same 5.2 s for short and long takes, so that long takes are not
     let through late more often."""
     for median in (70, 120):
         times = RenderTimes(median=median, spread=0.3, learned=True)
-        assert times.first_poll(PLAN.first_poll_grace) == times.percentile(-1.812) + 5.8
+        assert times.first_poll(PLAN.first_poll_grace) == times.percentile(-1.812) + 5.2
         fastest = sorted(lognormal(median, 200))
         done_before_percentile = sum(
-            1 for s in fastest if s < times.first_poll(PLAN.first_poll_grace) - 5.8
+            1 for s in fastest if s < times.first_poll(PLAN.first_poll_grace) - 5.2
         )
         assert 5 <= done_before_percentile <= 9  # 3.5% of 200
         assert times.first_poll(PLAN.first_poll_grace) < times.median
@@ -146,9 +147,9 @@ def test_a_lag_over_target_brings_the_first_poll_forward_within_bounds():
     on_target = RenderTimes(median=100, spread=0.3, learned=True, lag_p95=5.9)
     drifted = RenderTimes(median=100, spread=0.3, learned=True, lag_p95=8.0)
     far_off = RenderTimes(median=100, spread=0.3, learned=True, lag_p95=60.0)
-    assert on_target.first_poll(grace) == on_target.percentile(-1.812) + 5.8
-    assert drifted.first_poll(grace) == pytest.approx(drifted.percentile(-1.812) + 5.8 * 6 / 8)
-    assert far_off.first_poll(grace) == pytest.approx(far_off.percentile(-1.812) + 5.8 / 2)
+    assert on_target.first_poll(grace) == on_target.percentile(-1.812) + 5.2
+    assert drifted.first_poll(grace) == pytest.approx(drifted.percentile(-1.812) + 5.2 * 6 / 8)
+    assert far_off.first_poll(grace) == pytest.approx(far_off.percentile(-1.812) + 5.2 / 2)
 
 
 def test_takes_all_done_before_their_first_poll_teach_nothing_yet():

@@ -10,10 +10,10 @@ from studio.generation.render_fit import Observation, fit, likely_done
 
 MEDIAN, SPREAD = 70.0, 0.3
 TRUE_P5 = MEDIAN * math.exp(-1.645 * SPREAD)
-# The schedule the plan gives such takes: the first poll 5.8 s after the 3.5th percentile,
-# then every 5.6 s.
-FIRST_POLL = MEDIAN * math.exp(-1.812 * SPREAD) + 5.8
-EVERY = 5.6
+# The schedule the plan gives such takes: the first poll 5.2 s after the 3.5th percentile,
+# then every 5 s.
+FIRST_POLL = MEDIAN * math.exp(-1.812 * SPREAD) + 5.2
+EVERY = 5.0
 
 
 def polled(done: float) -> Observation:
@@ -113,7 +113,7 @@ def test_likely_done_lies_in_the_interval_and_well_before_a_first_poll():
 
 
 def censored_heavily(first_poll: float, seed: int) -> list[Observation]:
-    """200 takes of median 60 s and spread 0.28 polled first at `first_poll`, then every 5.6 s:
+    """200 takes of median 60 s and spread 0.28 polled first at `first_poll`, then every 5 s:
     at 60 s and later, half or more are known only as done before the first poll."""
     draw = random.Random(seed)
     takes = []

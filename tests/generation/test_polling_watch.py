@@ -88,7 +88,9 @@ def test_a_lag_over_target_brings_the_next_takes_first_poll_forward(
     assert times.grace_share() == polling.MIN_GRACE_SHARE
     grace = steps.poll_intervals().first_poll_grace
     on_time = polling.RenderTimes(times.median, times.spread, True, times.margin, lag_p95=5.0)
-    assert times.first_poll(grace) == pytest.approx(on_time.first_poll(grace) - 5.8 / 2)
+    assert times.first_poll(grace) == pytest.approx(
+        on_time.first_poll(grace) - grace.total_seconds() / 2
+    )
 
 
 def test_takes_polled_before_anything_was_learned_teach_render_times_but_not_the_lag(studio):

@@ -24,7 +24,7 @@ from statistics import NormalDist
 from bench.jobs import DURATIONS, job_times, warm_up_seed
 from bench.stats import percentile
 from studio.generation import polling
-from studio.generation.render_fit import Observation, likely_done
+from studio.generation.render_fit import Observation
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 # The settings' defaults (studio/settings.py, STUDIO_POLL_*), in real seconds.
@@ -45,7 +45,9 @@ class Finished:
     at: float  # when the studio had it completed, seconds into the stage's clock
     duration: int
     seen: Observation
-    lag: float | None  # as the studio records it; None when polled before anything was learned
+    # Seconds after the submit when the studio had it completed; None when polled before
+    # anything was learned (the studio measures no lag of those).
+    completed: float | None
 
 
 @dataclass
@@ -66,7 +68,7 @@ class Replay:
             [item.seen for item in own],
             fallback=90,
             peers=list(peers.values()),
-            lags=[item.lag for item in own if item.lag is not None],
+            planned=[(item.seen, item.completed) for item in own if item.completed is not None],
         )
 
     def follow(self, render: float, times: polling.RenderTimes) -> tuple[Observation, float, int]:
@@ -101,13 +103,12 @@ class Replay:
             times = self.learn(duration, submitted)
             learned[duration] = times
             seen, seen_at, made = self.follow(render, times)
-            recorded = None
-            if times.learned:  # steps.likely_done, with the plan the take was polled on
-                likely = likely_done(seen, mu=math.log(times.median), sigma=times.spread)
-                recorded = seen_at - likely + self.storing
+            completed = seen_at + self.storing
             bisect.insort(
                 self.history,
-                Finished(submitted + seen_at + self.storing, duration, seen, recorded),
+                Finished(
+                    submitted + completed, duration, seen, completed if times.learned else None
+                ),
                 key=lambda item: item.at,
             )
             lags.append(seen_at - render + self.storing)

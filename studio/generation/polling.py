@@ -90,13 +90,16 @@ class RenderTimes:
         *,
         fallback: float,
         peers: Iterable[list[render_fit.Observation]] = (),
-        lags: Sequence[float] = (),
+        planned: Sequence[tuple[render_fit.Observation, float]] = (),
     ) -> "RenderTimes":
         """`own`: what polling saw of finished takes like this one. `peers`: of the model's
         other durations, which spread alike around their own medians: they make the spread,
-        on which the first poll hangs, known from more takes. `lags`: of the own takes polled
-        on a learned plan, the seconds from when each most likely finished until the studio
-        had it completed."""
+        on which the first poll hangs, known from more takes. `planned`: the own takes polled
+        on a learned plan, each as polling saw it and the seconds after its submit when the
+        studio had it completed; their lags are measured from when each most likely finished
+        under what is learned now, not under the plan it was polled on: a plan whose fast tail
+        was too thin put the finish of a take done before its first poll just before that
+        poll, and would never see its own lag grow."""
         unlearned = cls(median=fallback, spread=DEFAULT_SPREAD, learned=False)
         groups = [[obs for obs in group if obs.high > 0] for group in (own, *peers)]
         if sum(1 for obs in groups[0] if obs.low > 0) < MIN_SAMPLES:
@@ -111,6 +114,10 @@ class RenderTimes:
             # rather than hang on a wrong fit with a confident margin.
             return unlearned
         mu, sigma = fitted.mu[0], fitted.sigma
+        lags = [
+            max(completed - render_fit.likely_done(seen, mu=mu, sigma=sigma), 0.0)
+            for seen, completed in planned
+        ]
         lag_p95 = _p95(lags) if len(lags) >= MIN_LAG_SAMPLES else None
         return cls(
             median=math.exp(mu),

@@ -1,6 +1,7 @@
 """Finished takes read as what polling saw of them: the observations render times are learned
-from (render_fit.py), and each take's lag, for the plan (steps.render_times) and the polling
-page (views.polling_watch); and, as a take is seen done, when it most likely finished."""
+from (render_fit.py), and when each was completed, which its lag is measured to, for the plan
+(steps.render_times) and the polling page (views.polling_watch); and, as a take is seen done,
+when it most likely finished under the plan it was polled on (gateway_done_at, its record)."""
 
 import math
 from collections import defaultdict
@@ -79,12 +80,14 @@ def observation(row: Row) -> Observation:
 
 @dataclass
 class Durations:
-    """A model's recent finished takes, by duration: what polling saw of each, and the lag of
-    those polled on a learned plan (finished_at - gateway_done_at: from when it most likely
-    finished, steps.likely_done, until the studio had it completed)."""
+    """A model's recent finished takes, by duration: what polling saw of each, and of those
+    polled on a learned plan, also when the studio had it completed (seconds after the
+    submit), which their lags are measured to (polling.RenderTimes.learn)."""
 
     observations: dict[int, list[Observation]] = field(default_factory=lambda: defaultdict(list))
-    lags: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    planned: dict[int, list[tuple[Observation, float]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def add(self, row: Row) -> None:
         duration, finished_at = row[0], row[6]
@@ -96,15 +99,15 @@ class Durations:
             # Polled before anything was learned (every few seconds, thinning out): its lag is
             # not the plan's, and polling sooner after the percentile would not change it.
             return
-        done = row[4] or finished_at
-        self.lags[duration].append(max((finished_at - done).total_seconds(), 0.0))
+        completed = (finished_at - row[1]).total_seconds()
+        self.planned[duration].append((seen_as, completed))
 
     def render_times(self, duration: int, *, fallback: float) -> polling.RenderTimes:
         return polling.RenderTimes.learn(
             self.observations.get(duration, []),
             fallback=fallback,
             peers=[group for other, group in self.observations.items() if other != duration],
-            lags=self.lags.get(duration, []),
+            planned=self.planned.get(duration, []),
         )
 
 

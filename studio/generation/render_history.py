@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from studio.catalog.models import VideoModel
 
@@ -18,7 +19,6 @@ from .models import Take, TakeStatus
 from .render_fit import Observation
 
 RENDER_SAMPLES = 200  # the latest takes of each duration: recent, not last year
-WATCHED_DURATIONS = 4  # the polling page reads this many durations' worth of a model's takes
 
 FIELDS = (
     "duration",
@@ -43,18 +43,26 @@ type Row = tuple[
 ]
 
 
+def _completed(video_model_id: int) -> QuerySet[Take]:
+    return Take.objects.filter(
+        video_model_id=video_model_id,
+        status=TakeStatus.COMPLETED,
+        submitted_at__isnull=False,
+        finished_at__isnull=False,
+    )
+
+
 def finished(video_model_id: int) -> QuerySet:
     """The model's finished takes as rows, newest first (the clip_render_history index)."""
-    return (
-        Take.objects.filter(
-            video_model_id=video_model_id,
-            status=TakeStatus.COMPLETED,
-            submitted_at__isnull=False,
-            finished_at__isnull=False,
-        )
-        .order_by("-finished_at")
-        .values_list(*FIELDS)
-    )
+    return _completed(video_model_id).order_by("-finished_at").values_list(*FIELDS)
+
+
+def learned_from(rows: list[Row], duration: int) -> "Durations":
+    """What the plan of a take of this duration learns from: the latest RENDER_SAMPLES of its
+    duration and of the model's others together (`rows` newest first)."""
+    own = [row for row in rows if row[0] == duration][:RENDER_SAMPLES]
+    others = [row for row in rows if row[0] != duration][:RENDER_SAMPLES]
+    return durations([*own, *others])
 
 
 def observation(row: Row) -> Observation:
@@ -129,19 +137,28 @@ class Watched:
     first_poll: float  # seconds after the submit, for a take submitted now
 
 
+def latest_of_each_duration(video_model_id: int) -> list[Row]:
+    """The model's latest RENDER_SAMPLES finished takes of each duration, newest first: every
+    take any of its durations' plans learns from (learned_from), in one query."""
+    rank = Window(RowNumber(), partition_by=F("duration"), order_by=F("finished_at").desc())
+    latest = _completed(video_model_id).annotate(rank=rank).filter(rank__lte=RENDER_SAMPLES)
+    return list(latest.order_by("-finished_at").values_list(*FIELDS))
+
+
 def watch(*, grace: timedelta) -> list[Watched]:
-    """What the plan has learned of each model's recent takes, and their p95 lag. One query for
-    the models, one per model for its takes (the latest RENDER_SAMPLES of each duration among
-    its latest few hundred)."""
-    rows = []
+    """What the plan has learned of each model's recent takes, and their p95 lag: for each
+    duration, from the takes a take of it submitted now would learn from. One query for the
+    models, one per model for its takes."""
+    watched = []
     for model in VideoModel.objects.filter(
         pk__in=Take.objects.filter(status=TakeStatus.COMPLETED).values("video_model")
     ).order_by("name"):
-        history = durations(finished(model.pk)[: RENDER_SAMPLES * WATCHED_DURATIONS])
+        rows = latest_of_each_duration(model.pk)
         fallback = float(model.typical_render_seconds)
-        for duration in sorted(history.observations):
+        for duration in sorted({row[0] for row in rows}):
+            history = learned_from(rows, duration)
             times = history.render_times(duration, fallback=fallback)
-            rows.append(
+            watched.append(
                 Watched(
                     model=model.name,
                     duration=duration,
@@ -150,7 +167,7 @@ def watch(*, grace: timedelta) -> list[Watched]:
                     first_poll=times.first_poll(grace),
                 )
             )
-    return rows
+    return watched
 
 
 def likely_done(take: Take, seen: datetime) -> datetime:

@@ -71,7 +71,7 @@ def render_times(take: Take) -> polling.RenderTimes:
     history = render_history.finished(take.video_model_id)
     own = history.filter(duration=take.duration)[: render_history.RENDER_SAMPLES]
     others = history.exclude(duration=take.duration)[: render_history.RENDER_SAMPLES]
-    return render_history.durations([*own, *others]).render_times(
+    return render_history.learned_from([*own, *others], take.duration).render_times(
         take.duration, fallback=float(take.video_model.typical_render_seconds)
     )
 

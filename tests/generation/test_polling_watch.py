@@ -11,10 +11,10 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from studio.generation import polling, render_history, steps
+from studio.generation import polling, render_history, services, steps
 from studio.generation.models import Take
 from studio.generation.render_fit import Observation
-from tests.factories import make_take
+from tests.factories import make_shot, make_take
 from tests.helpers import new_take, poll_until_done
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +149,39 @@ def test_staff_see_each_models_learned_times_and_recent_p95_lag(
     # The margin is the standard error of the first poll's log-percentile, not of the spread.
     assert f"<td>{row.times.spread:.2f}</td>" in page
     assert f"known to ± {round(row.times.margin * 100)}%" in page
+
+
+def test_each_duration_shows_what_its_next_takes_plan_learns(
+    client, studio, django_assert_num_queries
+):
+    """Three durations, the 4 s ones few: a 4 s take's plan learns from them and the latest 200
+    of the 6 s and 8 s takes together, and so does the page's 4 s row (not from 200 of each)."""
+    studio.project.budget = Decimal("10000.00")
+    studio.project.save()
+    base = timezone.now() - timedelta(hours=1)
+    draw = random.Random(3)
+    shots = {
+        length: make_shot(studio.storyboard, 10 + length, video_model=studio.veo, duration=length)
+        for length in (4, 6, 8)
+    }
+    for index in range(330):
+        length = 4 if index % 11 == 0 else (6 if index % 2 else 8)
+        render = (40 + 6 * length) * math.exp((0.2 + length / 40) * draw.gauss(0, 1))
+        sent = base + timedelta(seconds=index)
+        make_take(
+            shots[length],
+            submitted_at=sent,
+            last_seen_running_at=sent + timedelta(seconds=render - 2),
+            done_seen_at=sent + timedelta(seconds=render + 2),
+            finished=sent + timedelta(seconds=render + 2.2),
+            earliest_ready_at=sent + timedelta(seconds=30),
+        )
+    response = watched_page(client, studio, django_assert_num_queries)
+    rows = {row.duration: row for row in response.context["rows"]}
+    assert sorted(rows) == [4, 6, 8] and rows[4].takes == 30
+    for length, shot in shots.items():
+        planned = steps.render_times(services.take_create(user=studio.bob, shot=shot))
+        assert rows[length].times == planned, length
 
 
 def test_a_lag_over_target_is_flagged_on_the_page(client, studio, django_assert_num_queries):

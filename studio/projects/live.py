@@ -38,7 +38,7 @@ from studio.teams.services import user_can
 
 from . import services
 from .fragments import CSRF_SLOT, storyboard_shots, template_revision
-from .models import Shot, Storyboard
+from .models import Presence, Shot, Storyboard
 from .versions import EpochMicroseconds, slow_version
 
 # Live answers re-read this far behind the version's first answer: a change whose transaction
@@ -174,7 +174,14 @@ def first_answered(storyboard: Storyboard, live: Live, now: datetime) -> datetim
 def here(storyboard: Storyboard, user, now: datetime) -> list[str]:
     """Mark the member present; who is here, by name."""
     if cache.add(f"live:marked:{storyboard.pk}:{user.pk}", True, MARKED_SECONDS):
-        services.presence_touch(storyboard=storyboard, user=user, now=now)
+        # The cache says they were not marked lately: their row (there after their first poll)
+        # is written in one query, where presence_touch reads, then locks and writes. Only a
+        # stale row, so that with Redis down (every add succeeds) it is still written at most
+        # every PRESENCE_REFRESH; no row written, presence_touch decides as before.
+        stale = now - services.PRESENCE_REFRESH
+        mine = Presence.objects.filter(storyboard=storyboard, user=user, last_seen__lt=stale)
+        if not mine.update(last_seen=now):
+            services.presence_touch(storyboard=storyboard, user=user, now=now)
     key = f"live:present:{storyboard.pk}"
     present = cache.get(key)
     if present is None or user.get_username() not in present:

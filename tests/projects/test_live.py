@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from studio.catalog.models import VideoModel
 from studio.generation.models import Take
-from studio.projects import live
-from studio.projects.models import Shot
+from studio.projects import live, services
+from studio.projects.models import Presence, Shot
 from tests.factories import make_shot, take_row
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,24 @@ def test_unchanged_board_answers_without_drawing_shots(
     assert "<template" not in response.text and renders == []
     assert token_of(response) == token
     assert "bob here" in response.text
+
+
+def test_member_marked_again_is_kept_present_in_one_query(
+    client, studio, django_assert_num_queries
+):
+    client.force_login(studio.bob)
+    token = token_of(poll(client, studio))  # present now, and the slow parts cached
+    # Their mark has run out (MARKED_SECONDS) and their row is older than PRESENCE_REFRESH.
+    cache.delete(f"live:marked:{studio.storyboard.pk}:{studio.bob.pk}")
+    mine = Presence.objects.get(storyboard=studio.storyboard, user=studio.bob)
+    earlier = mine.last_seen - services.PRESENCE_REFRESH - timedelta(seconds=1)
+    Presence.objects.filter(pk=mine.pk).update(last_seen=earlier)
+    # As an unchanged board's poll (5), and the presence row written: one UPDATE, not a read
+    # and a locked read in a transaction before it.
+    with django_assert_num_queries(6):
+        response = poll(client, studio, token)
+    assert "bob here" in response.text
+    assert Presence.objects.get(pk=mine.pk).last_seen > earlier
 
 
 def test_second_member_at_the_same_version_gets_the_drawn_answer(client, studio, renders):

@@ -83,7 +83,7 @@ def capacity(steps: list[Step], p95_limit_ms: float) -> float:
     served = [
         step.live.per_second
         for step in steps
-        if step.live.p95_ms <= p95_limit_ms and not step.live.failures
+        if step.live.requests and step.live.p95_ms <= p95_limit_ms and not step.live.failures
     ]
     return max(served, default=0.0)
 
@@ -137,9 +137,13 @@ def render(
         offered = f"{step.offered:.0f}" if step.offered else "back-to-back"
         carried = step.tally.get("answers with shots", 0) / max(step.tally.get("polls", 0), 1)
         cpu = [step.cpu_ms_per_request(who) for who in (*SERVER, "Locust")]
+        # No answer after the ramp-up: no time to show, not a time of 0.
+        median, p95 = (
+            (f"{live.median_ms:.0f} ms", f"{live.p95_ms:.0f} ms") if live.requests else ("-", "-")
+        )
         lines.append(
-            f"| {step.name} | {offered} | {live.per_second:.1f} | {live.median_ms:.0f} ms"
-            f" | {live.p95_ms:.0f} ms | {live.kilobytes:.1f} | {100 * carried:.0f} %"
+            f"| {step.name} | {offered} | {live.per_second:.1f} | {median}"
+            f" | {p95} | {live.kilobytes:.1f} | {100 * carried:.0f} %"
             f" | {step.drawn}"
             f" | {save.requests if save else 0} ({save.median_ms if save else 0:.0f} ms)"
             f" | {cpu[0]:.2f} | {cpu[1]:.2f} | {cpu[2]:.2f} | {step.server_ms_per_request:.2f}"

@@ -481,9 +481,10 @@
   var swappedId = "";
   document.addEventListener("htmx:beforeSwap", function (event) {
     var active = document.activeElement;
-    if (!active || !active.id || !event.detail.target.contains(active)) return;
+    var target = event.detail.target;
+    if (!active || !active.id || !target.id || !target.contains(active)) return;
     focusedId = active.id;
-    swappedId = event.detail.target.id;
+    swappedId = target.id;
   });
 
   function keepFocus() {

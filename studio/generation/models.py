@@ -200,7 +200,8 @@ class Take(models.Model):
     # webhook's arrival. With last_seen_running_at (none: done before the first poll) it is
     # the interval render times are fitted to (render_fit.py); a webhook's is the second its
     # event's `created` names (gateway_done_at; done_seen_by_webhook), else the same interval.
-    # finished_at minus gateway_done_at is the take's lag, as far as the studio can tell.
+    # finished_at minus gateway_done_at is the take's lag as the plan it was polled on saw it
+    # (its record); the lag watch reads the interval again with what is learned now.
     done_seen_at = models.DateTimeField(null=True, blank=True)
     done_seen_by_webhook = models.BooleanField(default=False)
     # When the worker should next act on this take (submit, poll or cancel). The dispatcher

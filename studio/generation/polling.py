@@ -22,10 +22,11 @@ finish, moves the first poll earlier still (Z_MARGIN), and the studio watches th
 (RenderTimes.lag_p95) and polls sooner while it is over the target.
 
 For render times spread like the gateway's, no polling plan saves 4x the calls of a 3 s poller
-with a p95 lag of 6 s, except with exact knowledge of the spread and right at 6 s; nor 3.6x
-with the p95 held on each of ten runs of 400, when the percentile is learned from a sample and
-storing and a late start take 0.35 s (`python -m bench.bound`). This plan saves about 3.3x
-replayed with nothing late, 3.5x on a running worker. BENCHMARKS.md has the plans measured.
+with a p95 lag of 6 s, except with exact knowledge of the spread and right at 6 s; and 3.6x
+with the p95 held on each of ten runs of 400 is at the edge of what a plan that learns its
+percentile from a sample can do (3.52x to 3.63x for 0.25 to 0.45 s of storing and late start,
+with 90% confidence; `python -m bench.bound`). This plan saves 3.3x replayed with nothing late
+and 3.46x with polls 0.3 s late on average. BENCHMARKS.md has the plans measured.
 """
 
 import functools
@@ -62,9 +63,9 @@ Z_EARLY, Z_LATE = -1.812, 2.326  # the 3.5th and 99th percentiles of a normal di
 # reach 5.94 s, none 6.48 s.)
 Z_MARGIN = 0.75
 LAG_TARGET = 6.0  # seconds: the p95 lag the plan is made for (real time; the bench's is its own)
-# When the recent p95 lag (of finished_at - gateway_done_at) drifts over the target, the first
-# poll's grace shrinks by the ratio, down to this share of itself: the plan spends its 5% late
-# takes before the first poll, so that is where it takes them back.
+# When the recent p95 lag (gateway finish to completed, RenderTimes.learn) drifts over the
+# target, the first poll's grace shrinks by the ratio, down to this share of itself: the plan
+# spends its 5% late takes before the first poll, so that is where it takes them back.
 MIN_GRACE_SHARE = 0.5
 # Planned takes of a model and duration before their p95 lag is watched: of fewer, the few
 # done before their first poll make it.
@@ -96,10 +97,11 @@ class RenderTimes:
         other durations, which spread alike around their own medians: they make the spread,
         on which the first poll hangs, known from more takes. `planned`: the own takes polled
         on a learned plan, each as polling saw it and the seconds after its submit when the
-        studio had it completed; their lags are measured from when each most likely finished
-        under what is learned now, not under the plan it was polled on: a plan whose fast tail
-        was too thin put the finish of a take done before its first poll just before that
-        poll, and would never see its own lag grow."""
+        studio had it completed; the p95 of their lags is read off the fitted distribution
+        inside each take's interval (render_fit.lag_percentile), as learned now, not as the
+        plan each was polled on had it: a plan whose fast tail was too thin put the finish of
+        a take done before its first poll just before that poll, and would never see its own
+        lag grow."""
         unlearned = cls(median=fallback, spread=DEFAULT_SPREAD, learned=False)
         groups = [[obs for obs in group if obs.high > 0] for group in (own, *peers)]
         if sum(1 for obs in groups[0] if obs.low > 0) < MIN_SAMPLES:
@@ -114,11 +116,9 @@ class RenderTimes:
             # rather than hang on a wrong fit with a confident margin.
             return unlearned
         mu, sigma = fitted.mu[0], fitted.sigma
-        lags = [
-            max(completed - render_fit.likely_done(seen, mu=mu, sigma=sigma), 0.0)
-            for seen, completed in planned
-        ]
-        lag_p95 = _p95(lags) if len(lags) >= MIN_LAG_SAMPLES else None
+        lag_p95 = None
+        if len(planned) >= MIN_LAG_SAMPLES:
+            lag_p95 = _lag_p95(tuple(planned), mu, sigma)
         return cls(
             median=math.exp(mu),
             spread=sigma,
@@ -153,10 +153,12 @@ def _fit(groups: tuple[tuple[render_fit.Observation, ...], ...]) -> render_fit.F
     return render_fit.fit(groups)
 
 
-def _p95(values: Sequence[float]) -> float:
-    """Nearest rank, as the bench reports it."""
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(0.95 * len(ordered))) - 1]
+@functools.lru_cache(maxsize=32)
+def _lag_p95(
+    planned: tuple[tuple[render_fit.Observation, float], ...], mu: float, sigma: float
+) -> float:
+    """A few milliseconds for 200 takes; the same takes and fit give the same answer (_fit)."""
+    return render_fit.lag_percentile(planned, mu=mu, sigma=sigma)
 
 
 def poll_delay(

@@ -9,8 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import QuerySet
 
 from studio.catalog.models import VideoModel
 
@@ -139,16 +138,22 @@ class Watched:
 
 def latest_of_each_duration(video_model_id: int) -> list[Row]:
     """The model's latest RENDER_SAMPLES finished takes of each duration, newest first: every
-    take any of its durations' plans learns from (learned_from), in one query."""
-    rank = Window(RowNumber(), partition_by=F("duration"), order_by=F("finished_at").desc())
-    latest = _completed(video_model_id).annotate(rank=rank).filter(rank__lte=RENDER_SAMPLES)
-    return list(latest.order_by("-finished_at").values_list(*FIELDS))
+    take any of its durations' plans learns from (learned_from). A query for the durations,
+    then one per duration, each as short as the plan's own (the clip_render_history index)."""
+    history = finished(video_model_id)
+    lengths = _completed(video_model_id).order_by().values_list("duration", flat=True)
+    rows = [
+        row
+        for duration in sorted(set(lengths.distinct()))
+        for row in history.filter(duration=duration)[:RENDER_SAMPLES]
+    ]
+    return sorted(rows, key=lambda row: row[6], reverse=True)
 
 
 def watch(*, grace: timedelta) -> list[Watched]:
     """What the plan has learned of each model's recent takes, and their p95 lag: for each
     duration, from the takes a take of it submitted now would learn from. One query for the
-    models, one per model for its takes."""
+    models; for each, one for its durations and one per duration."""
     watched = []
     for model in VideoModel.objects.filter(
         pk__in=Take.objects.filter(status=TakeStatus.COMPLETED).values("video_model")

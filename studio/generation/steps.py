@@ -338,7 +338,8 @@ def _apply_record(
     now = seen_at or timezone.now()
     if record.status == JobStatus.COMPLETED:
         # Render times are learned from the interval (last_seen_running_at, done_seen_at];
-        # gateway_done_at is the take's own best guess inside it, for its lag.
+        # gateway_done_at is the take's own best guess inside it, under its plan: its record
+        # (the lag watch reads the interval again, polling.RenderTimes.learn).
         take.done_seen_at = now
         take.gateway_done_at = render_history.likely_done(take, now)
         return take_store_result(take=take, record=record, from_statuses=from_statuses, lease=lease)

@@ -26,7 +26,7 @@ with a p95 lag of 6 s, except with exact knowledge of the spread and right at 6 
 with the p95 held on each of ten runs of 400 is at the edge of what a plan that learns its
 percentile from a sample can do (3.52x to 3.63x for 0.25 to 0.45 s of storing and late start,
 with 90% confidence; `python -m bench.bound`). This plan saves 3.3x replayed with nothing late
-and 3.46x with polls 0.3 s late on average. BENCHMARKS.md has the plans measured.
+and 3.47x with polls 0.3 s late on average. BENCHMARKS.md has the plans measured.
 """
 
 import functools
@@ -58,7 +58,7 @@ Z_EARLY, Z_LATE = -1.812, 2.326  # the 3.5th and 99th percentiles of a normal di
 # error: the first poll comes this many standard errors earlier (a one-sided 77% allowance).
 # Replayed on the bench's ten samples (python -m bench.replay), each run on render times its
 # warm-up did not draw, with polls 0.3 s late on average and 0.2 s to store: 0.75 keeps the p95
-# lag within 5.78 s on every one at 3.46x fewer calls than a 3 s poller; 1.5 with a 5.3 s wait,
+# lag within 5.79 s on every one at 3.47x fewer calls than a 3 s poller; 1.5 with a 5.3 s wait,
 # 5.94 s at 3.54x. (Chosen first in sample, with the 5.6 s wait: 1 gave 3.59x, 0.5 let seed 7
 # reach 5.94 s, none 6.48 s.)
 Z_MARGIN = 0.75

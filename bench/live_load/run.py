@@ -113,6 +113,17 @@ def postgres_backends() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
+def backends_cpu_seconds() -> dict[int, float]:
+    """Each backend's CPU time so far, by pid."""
+    return {pid: cpu_seconds(pid) for pid in postgres_backends()}
+
+
+def spent_by_backends(before: dict[int, float], after: dict[int, float]) -> float:
+    """What the backends spent between two readings: one opened meanwhile counts from zero; one
+    that closed meanwhile is lost (the bench keeps them open: --conn-max-age)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 def drawn_answers(redis_url: str) -> list[bytes]:
     """The live answers in the cache (studio/projects/live.py keeps each for a minute): one
     per drawing, whoever it was sent to."""
@@ -149,26 +160,22 @@ def run_step(
         "--reset-stats", "--only-summary", "--csv", str(prefix), "--loglevel", "WARNING",
     ]  # fmt: skip
     drawn_before = set(drawn_answers(server["redis_url"]))
-    backends = postgres_backends()
+    backends = backends_cpu_seconds()
     before = {
         "gunicorn": tree_cpu_seconds(server["gunicorn"]),
         "Redis": cpu_seconds(server["Redis"]),
         "Locust": children_cpu_seconds(),
-        "PostgreSQL": sum(map(cpu_seconds, backends)),
     }
     log = workdir / "locust.log"
     with log.open("ab") as output:
         subprocess.run(argv, env=env, stdout=output, stderr=subprocess.STDOUT, check=False)
-    # Connections opened during the step count from zero; those that closed are lost (the
-    # bench keeps them open: --conn-max-age).
-    after_backends = postgres_backends()
     after = {
         "gunicorn": tree_cpu_seconds(server["gunicorn"]),
         "Redis": cpu_seconds(server["Redis"]),
         "Locust": children_cpu_seconds(),
-        "PostgreSQL": sum(map(cpu_seconds, after_backends))
-        - sum(cpu_seconds(pid) for pid in backends if pid in after_backends),
     }
+    cpu = {who: after[who] - before[who] for who in after}
+    cpu["PostgreSQL"] = spent_by_backends(backends, backends_cpu_seconds())
     stats = prefix.with_name(prefix.name + "_stats.csv")
     if not stats.exists():
         raise RuntimeError(f"Locust wrote no statistics:\n{log.read_text()[-3000:]}")
@@ -176,7 +183,7 @@ def run_step(
         name=load.name,
         offered=members / load.pacing if load.pacing else 0.0,
         endpoints=read_stats(stats),
-        cpu={who: after[who] - (0.0 if who == "PostgreSQL" else before[who]) for who in after},
+        cpu=cpu,
         tally=json.loads(tally.read_text()) if tally.exists() else {},
         drawn=len(set(drawn_answers(server["redis_url"])) - drawn_before),
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bench.live_load.report import Endpoint, Step, capacity, checks, cpu_bound, read_stats, render
+from bench.live_load.run import spent_by_backends
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 STATS = """Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,\
@@ -64,6 +65,14 @@ def test_a_step_with_no_poll_answered_after_its_ramp_up_is_reported_as_serving_n
     report = render(steps, checks(steps), cores=2, target=200 / 3, p95_limit_ms=250)
     assert "| every 1 s | 3 | 0.0 | - | - |" in report
     assert capacity([busy], p95_limit_ms=250) == 0.0
+
+
+def test_the_database_backends_count_what_they_spent_during_the_step():
+    # Kept open through the step (gunicorn's connections): what it spent meanwhile, 2 s; opened
+    # during it: all of its 0.5 s; closed during it: lost, as the bench keeps them open.
+    before = {101: 10.0, 102: 4.0}
+    after = {101: 12.0, 103: 0.5}
+    assert spent_by_backends(before, after) == 2.5
 
 
 def test_a_step_without_saves_or_shots_fails_its_checks():

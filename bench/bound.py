@@ -89,6 +89,7 @@ def every_sample(
         chances = [over_target(takes, normal.cdf(z + error * se / sigma)) for error in errors]
         return sum(w * c for w, c in zip(weights, chances, strict=True)) / sum(weights)
 
+    # The chance of a run going over rises with the share: the largest that holds is the answer.
     holds = [
         thousandths
         for thousandths in range(1, 50)

@@ -321,16 +321,16 @@ def run(sim: Simulator, args) -> list[RunResult]:
         f"lag of 6 s, even knowing the render times exactly (python -m bench.bound, storing "
         f"{storing:.2f} s)"
     )
-    # What a poll starting late adds to the lag is in real seconds (the steps run at bench
-    # speed): it counts with storing against the 6 s.
+    # A step starts late in bench seconds, which the lag divides by the scale as it does the
+    # schedule's part (storing runs at real speed): with storing, it counts against the 6 s.
     late = (percentile(results[0].late, 95) or 0.0) / scale
-    share, held = bound.every_sample(
+    late_share, held = bound.every_sample(
         storing=storing + late, takes=takes, samples=10, confidence=0.9, se=0.03
     )
     print(
         f"nor better than {held.ratio:.2f}x on each of ten such runs (90% confidence, "
-        f"{share:.1%} late expected), with the percentile learned to 0.03 log s and storing and "
-        f"a late start {storing + late:.2f} s"
+        f"{late_share:.1%} late expected), with the percentile learned to 0.03 log s and storing "
+        f"and a late start {storing + late:.2f} s"
     )
     for result in results:
         if result.before_first_poll:

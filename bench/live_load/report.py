@@ -83,7 +83,7 @@ def capacity(steps: list[Step], p95_limit_ms: float) -> float:
     served = [
         step.live.per_second
         for step in steps
-        if step.live.requests and step.live.p95_ms <= p95_limit_ms and not step.live.failures
+        if step.live.p95_ms <= p95_limit_ms and not step.live.failures
     ]
     return max(served, default=0.0)
 

@@ -225,9 +225,15 @@ class Take(models.Model):
             # The dispatcher and the sweep: WHERE status IN (...) AND next_check_at <= horizon
             # ORDER BY next_check_at.
             models.Index(fields=["status", "next_check_at"], name="clip_status_next_check"),
-            # Every submit learns from the latest finished takes of its model.
+            # Every submit learns from the latest finished takes of its model: those of the
+            # other durations from this index, those of its own from the next, as does the
+            # polling page for each duration (render_history).
             models.Index(
                 fields=["video_model", "status", "-finished_at"], name="clip_render_history"
+            ),
+            models.Index(
+                fields=["video_model", "status", "duration", "-finished_at"],
+                name="clip_render_history_duration",
             ),
         ]
 

@@ -117,8 +117,9 @@ class RenderTimes:
             return unlearned
         mu, sigma = fitted.mu[0], fitted.sigma
         lag_p95 = None
-        if len(planned) >= MIN_LAG_SAMPLES:
-            lag_p95 = _lag_p95(tuple(planned), mu, sigma)
+        watched = tuple((seen, completed) for seen, completed in planned if seen.high > 0)
+        if len(watched) >= MIN_LAG_SAMPLES:
+            lag_p95 = _lag_p95(watched, mu, sigma)
         return cls(
             median=math.exp(mu),
             spread=sigma,
@@ -157,7 +158,7 @@ def _fit(groups: tuple[tuple[render_fit.Observation, ...], ...]) -> render_fit.F
 def _lag_p95(
     planned: tuple[tuple[render_fit.Observation, float], ...], mu: float, sigma: float
 ) -> float:
-    """A few milliseconds for 200 takes; the same takes and fit give the same answer (_fit)."""
+    """Takes submitted while none finishes (a batch of shots) get the same answer, as _fit."""
     return render_fit.lag_percentile(planned, mu=mu, sigma=sigma)
 
 

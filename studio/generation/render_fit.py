@@ -278,22 +278,29 @@ def lag_percentile(
 ) -> float:
     """The lag that `share` of these takes exceeded, as far as the fit can tell: each take was
     completed at a known moment (seconds after its submit) and finished somewhere in its
-    observation's interval, with the fitted distribution's weight inside it. One point per
-    take (likely_done) would put every take seen by a regular poll halfway through the wait,
-    and every take done before its first poll at one moment: a p95 of half the wait, or one
-    that jumps with how many were early. Found by bisection to a millisecond."""
+    observation's interval (ending after the submit), with the fitted distribution's weight
+    inside it. One point per take (likely_done) would put every take seen by a regular poll
+    halfway through the wait, and every take done before its first poll at one moment: a p95
+    of half the wait, or one that jumps with how many were early. Found by bisection to a
+    millisecond; at least one take."""
+    if not planned:
+        raise ValueError("no takes to read a lag from")
+    # Each take's weight inside its interval, once: the bisection asks for its part of it.
+    weighed = [
+        (seen, completed, None if seen.exact else _weight(seen, seen.high, mu, sigma))
+        for seen, completed in planned
+    ]
 
     def late(lag: float) -> float:
-        """The expected share of takes whose lag was over `lag`."""
+        """The expected share of takes whose lag was over `lag`: it falls as `lag` grows."""
         total = 0.0
-        for seen, completed in planned:
+        for seen, completed, inside in weighed:
             before = completed - lag  # finished before this: more than `lag` late
-            if seen.exact:
+            if inside is None:
                 total += seen.high < before
             elif before > seen.low:
-                inside = _weight(seen, seen.high, mu, sigma)
                 total += min(_weight(seen, min(before, seen.high), mu, sigma) / inside, 1.0)
-        return total / len(planned)
+        return total / len(weighed)
 
     low, high = 0.0, max(completed - seen.low for seen, completed in planned)
     while high - low > 1e-3:

@@ -28,6 +28,7 @@ FIELDS = (
     "done_seen_by_webhook",
     "finished_at",
     "earliest_ready_at",
+    "pk",  # after finished_at, the order of takes finished in the same microsecond
 )
 
 type Row = tuple[
@@ -39,6 +40,7 @@ type Row = tuple[
     bool,
     datetime,
     datetime | None,
+    int,
 ]
 
 
@@ -52,8 +54,13 @@ def _completed(video_model_id: int) -> QuerySet[Take]:
 
 
 def finished(video_model_id: int) -> QuerySet:
-    """The model's finished takes as rows, newest first (the clip_render_history index)."""
-    return _completed(video_model_id).order_by("-finished_at").values_list(*FIELDS)
+    """The model's finished takes as rows, newest first (the clip_render_history indexes)."""
+    return _completed(video_model_id).order_by("-finished_at", "-pk").values_list(*FIELDS)
+
+
+def newest_first(row: Row) -> tuple[datetime, int]:
+    """The order `finished` gives, for rows gathered from several of its queries."""
+    return row[6], row[8]
 
 
 def learned_from(rows: list[Row], duration: int) -> "Durations":
@@ -65,7 +72,7 @@ def learned_from(rows: list[Row], duration: int) -> "Durations":
 
 
 def observation(row: Row) -> Observation:
-    _, sent, running, seen, done, by_webhook, finished_at, _ = row
+    _, sent, running, seen, done, by_webhook, finished_at, _, _ = row
     if seen is None:
         # Finished before done_seen_at was stored: taken as it was learned then, at its
         # estimated time; without one, done by the time it was finished.
@@ -76,8 +83,9 @@ def observation(row: Row) -> Observation:
         seen = finished_at
     high = (seen - sent).total_seconds()
     if by_webhook and done is not None and done < seen:
-        # The gateway's own time (webhook_events): done within the second it names.
-        low = (done - sent).total_seconds()
+        # The gateway's own time (webhook_events): done within the second it names (not before
+        # the submit, whatever the two clocks say).
+        low = max((done - sent).total_seconds(), 0.0)
         return Observation(low=low, high=min(low + 1.0, high))
     # Polled, or a webhook without the gateway's time (or recorded before it was read: its
     # arrival, which a retried delivery makes late): done since it was last seen running.
@@ -139,15 +147,15 @@ class Watched:
 def latest_of_each_duration(video_model_id: int) -> list[Row]:
     """The model's latest RENDER_SAMPLES finished takes of each duration, newest first: every
     take any of its durations' plans learns from (learned_from). A query for the durations,
-    then one per duration, each as short as the plan's own (the clip_render_history index)."""
+    then one per duration, each the plan's own query for it (clip_render_history_duration)."""
     history = finished(video_model_id)
     lengths = _completed(video_model_id).order_by().values_list("duration", flat=True)
     rows = [
         row
-        for duration in sorted(set(lengths.distinct()))
+        for duration in sorted(lengths.distinct())
         for row in history.filter(duration=duration)[:RENDER_SAMPLES]
     ]
-    return sorted(rows, key=lambda row: row[6], reverse=True)
+    return sorted(rows, key=newest_first, reverse=True)
 
 
 def watch(*, grace: timedelta) -> list[Watched]:

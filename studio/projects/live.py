@@ -177,7 +177,8 @@ def here(storyboard: Storyboard, user, now: datetime) -> list[str]:
         # The cache says they were not marked lately: their row (there after their first poll)
         # is written in one query, where presence_touch reads, then locks and writes. Only a
         # stale row, so that with Redis down (every add succeeds) it is still written at most
-        # every PRESENCE_REFRESH; no row written, presence_touch decides as before.
+        # every PRESENCE_REFRESH; no row written, presence_touch decides as before (with Redis
+        # down, a fresh row so costs two queries a poll, the UPDATE and presence_touch's read).
         stale = now - services.PRESENCE_REFRESH
         mine = Presence.objects.filter(storyboard=storyboard, user=user, last_seen__lt=stale)
         if not mine.update(last_seen=now):

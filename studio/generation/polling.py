@@ -25,8 +25,9 @@ For render times spread like the gateway's, no polling plan saves 4x the calls o
 with a p95 lag of 6 s, except with exact knowledge of the spread and right at 6 s; and 3.6x
 with the p95 held on each of ten runs of 400 is at the edge of what a plan that learns its
 percentile from a sample can do (3.52x to 3.63x for 0.25 to 0.45 s of storing and late start,
-with 90% confidence; `python -m bench.bound`). This plan saves 3.3x replayed with nothing late
-and 3.47x with polls 0.3 s late on average. BENCHMARKS.md has the plans measured.
+with 90% confidence; `python -m bench.bound`). This plan saves 3.51x on a running worker (ten
+live runs, p95 5.38 to 5.75 s), 3.3x replayed with nothing late and 3.47x with polls 0.3 s late
+on average. BENCHMARKS.md has the plans measured.
 """
 
 import functools

@@ -6,7 +6,6 @@ import json
 import uuid
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 from botocore.exceptions import ClientError
@@ -14,11 +13,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from moto.core.authorization import enable_iam_authentication
 
+from devtools.object_store import client
 from studio.object_storage import StudioS3Storage, signed_url
 from studio.storage_settings import media_storage, s3_public_origin, s3_storage_settings
 from studio.stored_files import local_copy
 from tests.factories import make_take
-from tests.object_store import ACCESS_KEY, REGION, SECRET_KEY, s3_client
+from tests.object_store import REGION, s3_client
 
 POLICY = Path(__file__).resolve().parent.parent / "deploy" / "minio-studio-policy.json"
 
@@ -107,13 +107,7 @@ def policy_user(s3_server):
     bucket = json.loads(POLICY.read_text())["Statement"][0]["Resource"][0].split(":::")[1]
     other = f"studio-other-{uuid.uuid4().hex[:12]}"
     root = s3_client(s3_server)
-    iam = boto3.client(
-        "iam",
-        endpoint_url=s3_server,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-    )
+    iam = client("iam", s3_server)
     user = f"studio-{uuid.uuid4().hex[:12]}"
     iam.create_user(UserName=user)
     iam.put_user_policy(UserName=user, PolicyName="studio", PolicyDocument=POLICY.read_text())
@@ -158,13 +152,7 @@ def test_the_policy_compose_gives_the_studio_allows_what_it_does_and_nothing_els
     storage.delete(clip)
     assert not storage.exists(clip)
 
-    studio = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        region_name=REGION,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-    )
+    studio = s3_client(s3_server, access_key=access_key, secret_key=secret_key)
     refused = [
         lambda: studio.get_object(Bucket=other, Key="secret.txt"),
         lambda: studio.put_object(Bucket=other, Key="x.mp4", Body=b"x"),

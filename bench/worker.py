@@ -12,7 +12,6 @@ import django
 def main() -> None:
     django.setup()
     from celery.signals import task_prerun, worker_ready
-    from django.conf import settings
 
     from studio.celery import app
 
@@ -37,8 +36,6 @@ def main() -> None:
             f"bench-{os.getpid()}@%h",
             # Beat inside the worker runs the dispatcher that hands out every poll.
             "--beat",
-            "--schedule",
-            str(settings.VAR_DIR / "bench-beat-schedule"),
         ]
     )
 

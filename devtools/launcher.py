@@ -249,7 +249,7 @@ ROOT_WARNING = "ignore:You're running the worker with superuser privileges"
 WORKER_STARTED = re.compile(r"INFO/MainProcess\] (Connected to \S+|\S+@\S+ ready\.)$")
 
 
-def app_commands(port: int, var_dir: Path) -> dict[str, App]:
+def app_commands(port: int) -> dict[str, App]:
     warnings = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"), ROOT_WARNING]))
     # One export at a time unless told otherwise: ffmpeg already uses every core it is given.
     export_concurrency = int(os.environ.get("STUDIO_EXPORT_CONCURRENCY", "1"))
@@ -280,7 +280,7 @@ def app_commands(port: int, var_dir: Path) -> dict[str, App]:
             hide=WORKER_STARTED,
         ),
         "beat": App(
-            celery_beat_command(schedule=var_dir / "celerybeat-schedule"),
+            celery_beat_command(),
             ready_when="beat: Starting...",
             hide=re.compile(r"INFO/MainProcess\] beat: Starting\.\.\.$"),
         ),
@@ -356,7 +356,7 @@ def run(supervisor: Supervisor) -> int:
     migrate()
     login = ensure_demo_login(os.environ.get("DEMO_PASSWORD"))
     say("Starting the web server, Celery workers (takes, exports) and Celery beat")
-    for name, app in app_commands(port, var_dir).items():
+    for name, app in app_commands(port).items():
         supervisor.start(name, app.argv, env=app.env, ready_when=app.ready_when, hide=app.hide)
     wait_until_serving(supervisor, port)
     simulated = is_on(os.environ.get("AIGATEWAY_SIMULATED"))

@@ -278,10 +278,10 @@ def celery_worker_command(
     hostname: str | None = None,
     loglevel: str = "INFO",
     concurrency: int = 2,
-    beat_schedule: Path | None = None,
+    beat: bool = False,
     queues: WorkerQueues = "all",
 ) -> list[str]:
-    """A prefork worker of the studio's queues; with `beat_schedule`, beat runs inside it.
+    """A prefork worker of the studio's queues; with `beat`, beat runs inside it.
     `queues`: every queue ("all", one worker for everything), every queue but the exports
     ("generation"), or the exports alone ("exports").
 
@@ -296,13 +296,14 @@ def celery_worker_command(
         argv += ["--queues", EXPORTS_QUEUE]
     if hostname is not None:
         argv += ["--hostname", hostname]
-    if beat_schedule is not None:
-        argv += ["--beat", "--schedule", str(beat_schedule)]
+    if beat:
+        argv += ["--beat"]
     return argv
 
 
-def celery_beat_command(*, schedule: Path, loglevel: str = "INFO") -> list[str]:
-    return [*CELERY, "beat", "--loglevel", loglevel, "--schedule", str(schedule)]
+def celery_beat_command(*, loglevel: str = "INFO") -> list[str]:
+    """Beat keeps its schedule in memory (CELERY_BEAT_SCHEDULER): it needs no file."""
+    return [*CELERY, "beat", "--loglevel", loglevel]
 
 
 # --- The gateway simulator ----------------------------------------------------------------------

@@ -138,11 +138,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"  # never served directly: media views check access first
-# Uploads: a file over FILE_UPLOAD_MAX_MEMORY_SIZE waits in a temporary file, not in the web
-# process's memory, and the view that takes it checks its size before reading it (the CSV
-# import refuses files over 1 MB). DATA_UPLOAD_MAX_MEMORY_SIZE bounds a request's other fields:
-# the CSV import's Import button sends the checked text back (1 MB at most), which form
-# encoding can triple (each byte of "é" becomes "%C3" or "%A9"), so 4 MB rather than 2.5.
+# Uploads: a file over FILE_UPLOAD_MAX_MEMORY_SIZE waits in a temporary file, and its view checks
+# its size before reading it. The CSV import's Import button sends the checked text (1 MB at most)
+# back, which form encoding can triple ("é" becomes "%C3%A9"): so 4 MB for a request's fields.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 # Who sends a media file's bytes once the view has checked access: "django" (the default, what
@@ -406,6 +404,9 @@ STUDIO_DELIVERY_CHECK_SECONDS = float(os.environ.get("STUDIO_DELIVERY_CHECK_SECO
 # thousand. One that a busy, CPU-starved worker reaches a few seconds late still runs: each is
 # safe late (it hands out what is due when it runs), and dropping every tick while the worker
 # lags would stall every take (at 5 s, a loaded test machine saw takes wait for minutes).
+# Beat keeps its ticks in memory (all are seconds apart; the database is the schedule): a schedule
+# file only added a way to die (SQLite's "locking protocol" on a CI machine: no more dispatcher).
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-steps": {
         "task": "studio.generation.tasks.dispatch_due_steps",

@@ -66,12 +66,8 @@ def celery_worker(
     """A worker with beat inside it unless told otherwise: beat runs the dispatcher that hands
     out every poll (and the sweep), so without it a take is submitted and never polled. Its log
     is `<name>.log` beside MEDIA_ROOT, shown in the report of a test that fails (conftest.py)."""
-    workdir = Path(env["MEDIA_ROOT"]).parent
-    command = processes.celery_worker_command(
-        hostname=f"{name}-{os.getpid()}@%h",
-        beat_schedule=workdir / f"{name}-beat-schedule" if beat else None,
-    )
-    log = workdir / f"{name}.log"
+    command = processes.celery_worker_command(hostname=f"{name}-{os.getpid()}@%h", beat=beat)
+    log = Path(env["MEDIA_ROOT"]).parent / f"{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
         process = processes.start(command, env=env, stdout=output, stderr=subprocess.STDOUT)
@@ -85,12 +81,10 @@ def celery_worker(
 @contextmanager
 def celery_beat(env: dict[str, str], *, name: str = "beat") -> Iterator[subprocess.Popen[bytes]]:
     """`celery beat` as a process of its own, as compose and `make run` run it. Its log is
-    `<name>.log` beside MEDIA_ROOT. (Beat inside a worker, forked from it, fails to write its
-    schedule (dbm.sqlite3: disk I/O error) once two workers share one SQLite database.)"""
-    workdir = Path(env["MEDIA_ROOT"]).parent
-    log = workdir / f"{name}.log"
+    `<name>.log` beside MEDIA_ROOT."""
+    log = Path(env["MEDIA_ROOT"]).parent / f"{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = processes.celery_beat_command(schedule=workdir / f"{name}-schedule")
+    command = processes.celery_beat_command()
     with log.open("wb") as output:
         process = processes.start(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         try:
@@ -173,7 +167,7 @@ def restartable_redis() -> Iterator[RestartableRedis]:
 class KillableWorker:
     """A Celery worker (with beat, if asked) in a process group of its own: `kill()` ends it,
     pool children, beat and any ffmpeg they started, at once, as a crash or an OOM kill would.
-    Each start gets its own log and beat schedule, so a second worker never reads the first's."""
+    Each start begins its log afresh."""
 
     def __init__(self, env: dict[str, str], *, name: str, beat: bool = False) -> None:
         self.env = env
@@ -183,9 +177,8 @@ class KillableWorker:
         self.log = Path(env["MEDIA_ROOT"]).parent / f"{name}.log"
 
     def start(self) -> None:
-        schedule = Path(self.env["MEDIA_ROOT"]).parent / f"{self.name}-beat-schedule"
         command = processes.celery_worker_command(
-            hostname=f"{self.name}-{os.getpid()}@%h", beat_schedule=schedule if self.beat else None
+            hostname=f"{self.name}-{os.getpid()}@%h", beat=self.beat
         )
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as output:

@@ -195,12 +195,11 @@ def test_stopping_a_child_also_stops_what_it_started(supervisor):
     assert wait_for(lambda: is_gone(grandchild), timeout=5)
 
 
-def test_apps_run_on_this_interpreter_with_the_var_schedule(tmp_path):
-    commands = launcher.app_commands(8123, tmp_path)
+def test_apps_run_on_this_interpreter():
+    commands = launcher.app_commands(8123)
     assert set(commands) == {"web", "worker", "exports", "beat"}
     assert all(app.argv[0] == sys.executable for app in commands.values())
     assert "127.0.0.1:8123" in commands["web"].argv
-    assert str(tmp_path / "celerybeat-schedule") in commands["beat"].argv
 
 
 def test_banners_are_hidden_and_readiness_is_seen_but_other_lines_are_shown(supervisor):

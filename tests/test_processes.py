@@ -101,14 +101,14 @@ def test_a_silent_redis_is_reported_within_its_timeout():
         processes.wait_until_ready("redis", lambda: processes.redis_answers(url), timeout=0.3)
 
 
-def test_worker_command_runs_beat_inside_only_when_given_a_schedule(tmp_path):
+def test_worker_command_runs_beat_inside_only_when_asked():
     alone = processes.celery_worker_command(hostname="a@%h")
-    with_beat = processes.celery_worker_command(beat_schedule=tmp_path / "schedule")
+    with_beat = processes.celery_worker_command(beat=True)
 
     assert alone[:4] == [sys.executable, "-m", "celery", "-A"]
     assert "--quiet" in alone  # no banner
     assert "--beat" not in alone
-    assert with_beat[-3:] == ["--beat", "--schedule", str(tmp_path / "schedule")]
+    assert with_beat[-1] == "--beat"
 
 
 def test_the_announcement_is_found_when_it_arrives_in_one_chunk_with_other_lines():

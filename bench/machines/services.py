@@ -108,8 +108,7 @@ def machine(
         )
     }
     if beat:
-        schedule = root / "var" / "beat-schedule"
-        commands["beat"] = (celery_beat_command(schedule=schedule), b"beat: Starting...")
+        commands["beat"] = (celery_beat_command(), b"beat: Starting...")
     with contextlib.ExitStack() as stack:
         processes = []
         for what, (command, ready) in commands.items():

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from celery import beat
 from django.conf import settings
 from django.utils import timezone
 
@@ -140,3 +141,19 @@ def test_submits_cancels_and_beat_ticks_do_not_queue_behind_each_other():
     assert app.amqp.router.route({}, "studio.playlists.tasks.export_playlist")["queue"].name == (
         "exports"
     )
+
+
+def test_beat_starts_with_every_tick_where_no_schedule_file_can_be_kept(tmp_path):
+    """Every tick is an interval of seconds and the database is the schedule, so beat keeps
+    nothing on disk. A CI machine's beat died opening its SQLite schedule file ("locking
+    protocol"), and with it the dispatcher: every take stayed queued."""
+    not_a_folder = tmp_path / "a-file"
+    not_a_folder.write_text("")
+    # As `celery beat` and a worker's embedded beat (-B) build it.
+    service = beat.Service(
+        app, schedule_filename=str(not_a_folder / "schedule"), scheduler_cls=app.conf.beat_scheduler
+    )
+
+    scheduler = service.get_scheduler()
+
+    assert set(scheduler.schedule) >= set(settings.CELERY_BEAT_SCHEDULE)

@@ -112,7 +112,7 @@ def assert_ledger_matches_the_gateway(studio, state: dict, takes: list[Take]) ->
 def make_run_apps(names: Iterable[str], env: dict[str, str], workdir: Path) -> Iterator[None]:
     """The named apps of `make run` (devtools.launcher.app_commands: the same command lines), with
     the test's environment, each logging to `<name>.log` in `workdir`; stopped at the end."""
-    apps = launcher.app_commands(0, workdir)
+    apps = launcher.app_commands(0)
     with contextlib.ExitStack() as stack:
         for name in names:
             app = apps[name]

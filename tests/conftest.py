@@ -19,6 +19,7 @@ from studio import settings as studio_settings
 from studio.catalog.models import VideoModel
 from studio.generation.models import Take
 from studio.playlists.models import Playlist
+from studio.projects import live
 from studio.projects.models import Project, Shot, Storyboard
 from studio.teams.models import Role, Team
 from tests.factories import make_playlist, make_shot, make_take, make_user
@@ -210,6 +211,14 @@ def fresh_redis(settings):
     ):
         with redis.Redis.from_url(url) as client:
             client.flushdb()
+
+
+@pytest.fixture(autouse=True)
+def live_polls_read_the_board(monkeypatch):
+    """Every live poll reads the board's pulse: in production it is read once a second
+    (live.PULSE_SECONDS), and whether a test's poll right after a change saw it would depend on
+    how fast the machine is. tests/projects/test_live.py tests the second itself."""
+    monkeypatch.setattr(live, "PULSE_SECONDS", 0)
 
 
 @pytest.fixture(autouse=True)

@@ -212,8 +212,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--conn-max-age",
-        default="60",
-        help="DATABASE_CONN_MAX_AGE for gunicorn: each thread keeps its connection",
+        default="900",
+        help="DATABASE_CONN_MAX_AGE for gunicorn: each thread keeps its connection for the"
+        " whole run (a backend that closes during a step takes its CPU time with it)",
     )
     parser.add_argument(
         "--database-url",

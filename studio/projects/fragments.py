@@ -81,6 +81,23 @@ def takes_in_progress(shots: Iterable[Shot]) -> int:
     return sum(take.is_active for shot in shots for take in shot.takes.all())
 
 
+# Faces drawn in the page's "who is here"; the rest are one "+N" whose tooltip names them. At 200
+# members a face each crowded the page head, and drawing them was a quarter of a live poll.
+PRESENCE_FACES = 8
+PRESENCE_NAMED = 3  # names in the sentence beside them: "alice, bob, carol and 197 others here"
+
+
+def presence(names: list[str]) -> SafeString:
+    """Who is here, as the page's live status shows it: the same for everyone it is sent to."""
+    context = {
+        "shown": names[:PRESENCE_FACES],
+        "unshown": names[PRESENCE_FACES:],
+        "named": names[:PRESENCE_NAMED],
+        "others": max(len(names) - PRESENCE_NAMED, 0),
+    }
+    return render_to_string("projects/storyboard_detail.html#presence", context)
+
+
 def live_token(now: datetime) -> str:
     return f"{now.timestamp():.6f}"
 
@@ -263,6 +280,6 @@ def storyboard_page(
         "shot_form": shot_form,
         "edit": edit or {},
         "live_token": token,
-        "present": services.present_users(storyboard, now),
+        "presence": presence(services.present_users(storyboard, now)),
     }
     return TemplateResponse(request, "projects/storyboard_detail.html", context)

@@ -193,14 +193,14 @@ def storyboard_live(request: AuthenticatedHttpRequest, uuid) -> TemplateResponse
     and the next token. A board that has not changed since the token draws no shot at all."""
     storyboard = get_storyboard(request, uuid)
     now = timezone.now()
-    present = live.here(storyboard, request.user, now)
+    presence = live.here(storyboard, request.user, now)
     since_version, since = live.parse_token(request.GET.get("since", ""))
     board = live.live_version(storyboard, now)
     context = {
         "storyboard": storyboard,
         "live_shots": live.shared_shots(request, storyboard, since_version, since, board, now),
         "live_token": live.token_for(board.version, live.first_answered(storyboard, board, now)),
-        "present": present,
+        "presence": presence,
         "in_progress": board.rendering,
     }
     return TemplateResponse(request, "projects/storyboard_live.html", context)

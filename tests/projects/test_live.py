@@ -390,3 +390,36 @@ def test_a_forgotten_version_with_other_slow_parts_carries_every_shot(client, st
     response = poll(client, studio, token)
     assert response.text.count("<template data-shot") == 2
     assert response.text.count("data-redraw>") == 2
+
+
+def test_members_polling_within_a_second_share_one_reading_of_the_board(
+    client, studio, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(live, "PULSE_SECONDS", 600)  # as in production, without the clock
+    client.force_login(studio.vera)
+    poll(client, studio)  # present now
+    client.force_login(studio.bob)
+    token = token_of(poll(client, studio))  # the board's pulse is read, and kept
+    client.force_login(studio.vera)
+    # session, user, storyboard (+project, team), the pause banner: the pulse is bob's.
+    with django_assert_num_queries(4):
+        response = poll(client, studio, token)
+    assert token_of(response) == token and "<template" not in response.text
+
+
+def test_a_change_shows_in_the_first_poll_after_the_pulse_is_read_again(
+    client, studio, monkeypatch
+):
+    monkeypatch.setattr(live, "PULSE_SECONDS", 600)
+    client.force_login(studio.vera)
+    token = token_of(poll(client, studio))
+    client.force_login(studio.bob)
+    save_prompt(client, studio, "A lake at dusk")
+    client.force_login(studio.vera)
+    assert token_of(poll(client, studio, token)) == token  # the pulse is under a second old
+    cache.delete(f"live:pulse:{studio.storyboard.pk}")  # its second has passed
+
+    response = poll(client, studio, token)
+
+    assert f'<template data-shot="{studio.shot.uuid}"' in response.text
+    assert "A lake at dusk" in response.text

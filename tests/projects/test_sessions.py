@@ -13,7 +13,8 @@ from studio.generation.models import Take
 from studio.projects import live as live_answers
 from studio.projects.models import Shot
 from studio.projects.services import UNDO_WINDOW
-from tests.factories import take_row
+from studio.teams.models import Role
+from tests.factories import make_user, take_row
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -279,6 +280,23 @@ def test_live_sends_only_what_changed_since_the_token(client, studio):
     response = live(client, studio, token)
     assert response.text.count("<template data-shot") == 1
     assert f'data-shot="{third.uuid}"' in response.text and "Changed" in response.text
+
+
+def test_a_crowd_shows_eight_faces_and_counts_the_rest(client, studio):
+    members = [make_user(f"member{n:02}", studio.team, Role.VIEWER) for n in range(12)]
+    for member in members:
+        client.force_login(member)
+        live(client, studio)
+    client.force_login(studio.bob)
+
+    status = live(client, studio).text.split('id="live-status"')[1].split("</div>")[0]
+
+    # bob, then member00 to member11: thirteen here, by name.
+    assert status.count('class="avatar"') == 8
+    assert 'class="avatar more" title="member07, member08, member09, member10, member11">+5<' in (
+        status
+    )
+    assert "bob, member00, member01 and 10 others here" in status
 
 
 def test_live_reports_new_takes_deletions_and_who_is_here(client, studio):

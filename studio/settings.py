@@ -139,8 +139,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"  # never served directly: media views check access first
 # Uploads: a file over FILE_UPLOAD_MAX_MEMORY_SIZE waits in a temporary file, and its view checks
-# its size before reading it. The CSV import's Import button sends the checked text (1 MB at most)
-# back, which form encoding can triple ("é" becomes "%C3%A9"): so 4 MB for a request's fields.
+# its size before reading it (the CSV import refuses files over 1 MB, and sends the checked text
+# back on Import, which form encoding can triple: "é" becomes "%C3%A9"): so 4 MB for the fields.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 # Who sends a media file's bytes once the view has checked access: "django" (the default, what

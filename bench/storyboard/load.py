@@ -192,7 +192,7 @@ async def run_targets(
         await one_after_another(base_url, session, url, samples[-1], requests)
     paced = f"{members} members, every {interval:g} s", interval
     flat_out = f"{members} members, back-to-back", 0.0
-    # The rounds without edits first: an edited shot stays news for LIVE_OVERLAP (5 s).
+    # The rounds without edits first: an edited shot stays news for LIVE_OVERLAP (6 s).
     rounds = [
         (LIVE, live_url, paced),
         (LIVE, live_url, flat_out),

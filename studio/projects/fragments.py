@@ -88,12 +88,15 @@ PRESENCE_NAMED = 3  # names in the sentence beside them: "alice, bob, carol and 
 
 
 def presence(names: list[str]) -> SafeString:
-    """Who is here, as the page's live status shows it: the same for everyone it is sent to."""
+    """Who is here, as the page's live status shows it: the same for everyone it is sent to.
+    The sentence is what a screen reader hears; the faces, initials, are hidden from it."""
+    # "and 1 other" would hide a name that fits where the words for it go.
+    named = names if len(names) <= PRESENCE_NAMED + 1 else names[:PRESENCE_NAMED]
     context = {
         "shown": names[:PRESENCE_FACES],
         "unshown": names[PRESENCE_FACES:],
-        "named": names[:PRESENCE_NAMED],
-        "others": max(len(names) - PRESENCE_NAMED, 0),
+        "named": named,
+        "others": len(names) - len(named),
     }
     return render_to_string("projects/storyboard_detail.html#presence", context)
 

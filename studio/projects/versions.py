@@ -198,7 +198,7 @@ def _slow_parts(row: tuple) -> list:
 
 def storyboard_version(storyboard: Storyboard, *, now: datetime | None = None) -> str:
     """A short string that differs whenever the storyboard's page or live answer draws
-    something different (who is present aside: that is drawn per request); `now` decides
+    something different (who is present aside: it is not part of the version); `now` decides
     which guests' links are still live."""
     row = _row(storyboard, now or timezone.now())
     return _digest([row[:MOVING_COLUMNS], *_slow_parts(row)])

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from studio.playlists.services import playlist_add_takes, playlist_create
+from studio.projects import live
 from studio.review.models import ReviewState
 from studio.review.services import review_decide
 from tests.e2e.rendered import rendered_takes
@@ -39,6 +40,13 @@ def chromium_path() -> str:
     if not path:
         raise RuntimeError("The browser tests need Chromium: apt-get install -y chromium")
     return path
+
+
+@pytest.fixture(autouse=True)
+def live_polls_as_in_production(monkeypatch):
+    """The board's pulse kept for its second, as served (tests/conftest.py reads it on every
+    poll): a browser waits for what the page shows, however late within its timeout."""
+    monkeypatch.setattr(live, "PULSE_SECONDS", 1)
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from studio.playlists.models import PlaylistItem
+from studio.projects.services import presence_touch
 from studio.review import services as review
+from studio.teams.models import Role
 from tests.e2e.helpers import assert_accessible, loaded, log_in
-from tests.factories import make_playlist, make_take
+from tests.factories import make_playlist, make_take, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -84,3 +86,12 @@ def test_the_check_fails_on_a_serious_violation_and_names_it(page):
     page.set_content('<html lang="en"><title>t</title><main><img src="a.png"></main></html>')
     with pytest.raises(AssertionError, match="critical image-alt"):
         assert_accessible(page)
+
+
+def test_a_storyboard_with_a_crowd_on_it(page, live_server, studio):
+    for number in range(12):
+        member = make_user(f"member{number:02}", studio.team, Role.VIEWER)
+        presence_touch(storyboard=studio.storyboard, user=member)
+    log_in(page, live_server.url, "alice")
+    check(page, live_server.url, [reverse("storyboard_detail", args=[studio.storyboard.uuid])])
+    expect(page.locator("#live-status")).to_contain_text("alice, member00, member01 and 10 others")

@@ -397,11 +397,11 @@ def test_members_polling_within_a_second_share_one_reading_of_the_board(
 ):
     monkeypatch.setattr(live, "PULSE_SECONDS", 600)  # as in production, without the clock
     client.force_login(studio.vera)
-    poll(client, studio)  # present now
+    poll(client, studio)  # present now; the board's pulse is read, and kept
     client.force_login(studio.bob)
-    token = token_of(poll(client, studio))  # the board's pulse is read, and kept
+    token = token_of(poll(client, studio))
     client.force_login(studio.vera)
-    # session, user, storyboard (+project, team), the pause banner: the pulse is bob's.
+    # session, user, storyboard (+project, team), the pause banner: not the pulse.
     with django_assert_num_queries(4):
         response = poll(client, studio, token)
     assert token_of(response) == token and "<template" not in response.text
@@ -422,4 +422,24 @@ def test_a_change_shows_in_the_first_poll_after_the_pulse_is_read_again(
     response = poll(client, studio, token)
 
     assert f'<template data-shot="{studio.shot.uuid}"' in response.text
+    assert "A lake at dusk" in response.text
+
+
+def test_a_pulse_read_over_a_second_ago_is_read_again_however_late_it_was_stored(
+    client, studio, monkeypatch
+):
+    monkeypatch.setattr(live, "PULSE_SECONDS", 1)
+    client.force_login(studio.vera)
+    token = token_of(poll(client, studio))
+    before = live.pulse(studio.storyboard)
+    client.force_login(studio.bob)
+    save_prompt(client, studio, "A lake at dusk")
+    # A poll that read the board before the save stores its pulse now, for long: two polls that
+    # both missed may store theirs out of order.
+    read_at = datetime.now(UTC) - timedelta(seconds=2)
+    cache.set(f"live:pulse:{studio.storyboard.pk}", (read_at, before), 600)
+    client.force_login(studio.vera)
+
+    response = poll(client, studio, token)
+
     assert "A lake at dusk" in response.text

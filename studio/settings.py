@@ -400,13 +400,13 @@ CELERY_TASK_ROUTES = {
 # How often beat looks for deliveries ready to pack (Export all): what a user waits at most
 # between the last file's end and the packing's start.
 STUDIO_DELIVERY_CHECK_SECONDS = float(os.environ.get("STUDIO_DELIVERY_CHECK_SECONDS", "5"))
+# Beat keeps its ticks in memory (all are seconds apart; the database is the schedule): a schedule
+# file only added a way to die (SQLite's "locking protocol" on a CI machine: no more dispatcher).
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 # A tick left in the broker while no worker runs is dropped after 30 s, not run late by the
 # thousand. One that a busy, CPU-starved worker reaches a few seconds late still runs: each is
 # safe late (it hands out what is due when it runs), and dropping every tick while the worker
 # lags would stall every take (at 5 s, a loaded test machine saw takes wait for minutes).
-# Beat keeps its ticks in memory (all are seconds apart; the database is the schedule): a schedule
-# file only added a way to die (SQLite's "locking protocol" on a CI machine: no more dispatcher).
-CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-steps": {
         "task": "studio.generation.tasks.dispatch_due_steps",

@@ -8,10 +8,14 @@ import os
 # port for a process set, and the settings read the same variable.
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
-# Processes: gunicorn's rule of thumb (2 x cores + 1) for a CPU-light, I/O-waiting Django app,
-# capped at 12 so that a large machine does not open more PostgreSQL connections than the
-# database allows (each process holds one per thread). WEB_CONCURRENCY sets it outright.
-workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, 12)))
+# Processes: one per core and one more, capped at 12 so that a large machine does not open
+# more PostgreSQL connections than the database allows (each process holds one per thread).
+# Not gunicorn's rule of thumb (2 x cores + 1), which is for an app that mostly waits: a poll
+# of the studio mostly computes (its database and Redis answer in a millisecond), and five
+# processes on 2 cores spent a third more CPU a poll than three, whose p95 at 200 polls a
+# second was 57 ms against 390 (BENCHMARKS.md, "200 people live"). The threads cover the
+# waits. WEB_CONCURRENCY sets it outright.
+workers = int(os.environ.get("WEB_CONCURRENCY", min((os.cpu_count() or 1) + 1, 12)))
 
 # Threads: a page waiting on the database or on a slow client does not hold a whole process,
 # and the gthread worker's heartbeat keeps running while a request is slow. The storyboard's

@@ -21,8 +21,10 @@ def get_project(request: HttpRequest, uuid) -> Project:
 
 
 def get_storyboard(request: HttpRequest, uuid) -> Storyboard:
+    """With the user's role on its team (`member_role`): the live poll's drawing is chosen by
+    it, 67 times a second on a board of 200 members, without a query of its own."""
     return get_object_or_404(
-        Storyboard.objects.for_user(request.user).select_related("project__team"), uuid=uuid
+        Storyboard.objects.with_role(request.user).select_related("project__team"), uuid=uuid
     )
 
 

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from studio.generation.services import active_pauses, submissions_may_resume
+from studio.generation.pauses import active_pauses
+from studio.generation.services import submissions_may_resume
 
 
 def previous_page(request: HttpRequest) -> str:

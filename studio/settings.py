@@ -13,6 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from studio.cache_settings import cache_settings, session_engine
 from studio.storage_settings import media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -305,27 +306,11 @@ AIGATEWAY_RPM = int(os.environ.get("AIGATEWAY_RPM", "600"))
 STUDIO_BUDGET_REDIS_URL = os.environ.get(
     "STUDIO_BUDGET_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else ""
 )
-# The cache: what many members ask for at once (a storyboard drawn at one version) is drawn once
-# and shared by every web process through Redis. Cache keys carry what their answer shows, so
-# nothing is invalidated by hand and a process that keeps its own cache (without a Redis: the
-# embedded broker of `make run`) is only less shared, never stale. Keys carry the prefix too.
+# The cache, shared by the web processes, and sessions read from it: studio/cache_settings.py.
 STUDIO_CACHE_REDIS_URL = os.environ.get("STUDIO_CACHE_REDIS_URL", STUDIO_BUDGET_REDIS_URL)
-
-
-def cache_settings(redis_url: str) -> dict[str, dict[str, object]]:
-    if not redis_url:
-        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    return {
-        "default": {
-            "BACKEND": "studio.cache.SharedCache",  # Redis down: a miss, not a 500
-            "LOCATION": redis_url,
-            "KEY_PREFIX": f"{STUDIO_REDIS_PREFIX}:cache",
-            "TIMEOUT": 600,
-        }
-    }
-
-
-CACHES = cache_settings(STUDIO_CACHE_REDIS_URL)
+CACHES = cache_settings(STUDIO_CACHE_REDIS_URL, STUDIO_REDIS_PREFIX)
+SESSION_ENGINE = session_engine(STUDIO_CACHE_REDIS_URL)
+SESSION_CACHE_ALIAS = "sessions"
 # A step handed out or claimed is left alone this long (a gateway call, or storing one video,
 # fits well inside: a batch renews each take's lease as it stores it); after that it is handed
 # out again. The sweep calls a submit stale, or an unapplied webhook event lost, this long after

@@ -15,8 +15,9 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from studio import settings as studio_settings
+from studio.cache_settings import cache_settings, session_engine
 from studio.catalog.models import VideoModel
+from studio.generation import pauses
 from studio.generation.models import Take
 from studio.playlists.models import Playlist
 from studio.projects import live
@@ -197,7 +198,8 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.update(urls)
     settings.CELERY_BROKER_URL = urls["CELERY_BROKER_URL"]
     settings.STUDIO_BUDGET_REDIS_URL = urls["STUDIO_BUDGET_REDIS_URL"]
-    settings.CACHES = studio_settings.cache_settings(urls["STUDIO_CACHE_REDIS_URL"])
+    settings.CACHES = cache_settings(urls["STUDIO_CACHE_REDIS_URL"], settings.STUDIO_REDIS_PREFIX)
+    settings.SESSION_ENGINE = session_engine(urls["STUDIO_CACHE_REDIS_URL"])
 
 
 @pytest.fixture(autouse=True)
@@ -219,6 +221,14 @@ def live_polls_read_the_board(monkeypatch):
     (live.PULSE_SECONDS), and whether a test's poll right after a change saw it would depend on
     how fast the machine is. tests/projects/test_live.py tests the second itself."""
     monkeypatch.setattr(live, "PULSE_SECONDS", 0)
+
+
+@pytest.fixture(autouse=True)
+def pages_read_the_pauses(monkeypatch):
+    """Every page reads which pauses hold submissions: in production they are kept a few
+    seconds (pauses.PAUSES_SECONDS), and a query count would otherwise depend on how long ago
+    the test's previous request was. tests/generation/test_pauses.py tests the keeping."""
+    monkeypatch.setattr(pauses, "PAUSES_SECONDS", 0)
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from django.utils.timezone import now
 from redis.exceptions import ResponseError
 
 from studio.cache import SharedCache
+from studio.cache_settings import cache_settings
 from studio.projects.models import Shot
 from tests.factories import make_shot, make_take
 
@@ -24,13 +25,10 @@ def redis_down(settings):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "studio.cache.SharedCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
+    # Sessions too: read from the database while their cache is down.
+    caches = cache_settings(f"redis://127.0.0.1:{port}/0", settings.STUDIO_REDIS_PREFIX)
+    options = {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}
+    settings.CACHES = {alias: {**each, "OPTIONS": options} for alias, each in caches.items()}
     SharedCache.warned = False
 
 
@@ -59,6 +57,7 @@ def test_an_unreachable_redis_is_a_miss_and_is_logged_once(redis_down, caplog):
         assert cache.get_many(["a", "b"]) == {}
         assert cache.get_or_set("slow", lambda: 5, 3) == 5
         assert cache.add("marked", True) is True  # done as if there were no cache
+        assert "drawn" not in cache
         cache.set("drawn", "x")
         cache.set_many({"a": 1})
         cache.delete("drawn")

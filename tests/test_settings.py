@@ -106,12 +106,21 @@ def test_an_unknown_media_serving_mode_refuses_to_start():
 
 
 def test_the_cache_is_shared_in_redis_under_the_prefix_or_kept_per_process_without_one():
-    from studio.settings import cache_settings
+    from studio.cache_settings import cache_settings
 
-    shared = cache_settings("redis://cache.internal:6379/2")["default"]
-    assert shared["LOCATION"] == "redis://cache.internal:6379/2"
-    assert str(shared["KEY_PREFIX"]).startswith("veo-studio:")
-    assert cache_settings("")["default"]["BACKEND"].endswith("LocMemCache")
+    caches = cache_settings("redis://cache.internal:6379/2", "veo-studio")
+    for alias in ("default", "sessions"):
+        assert caches[alias]["LOCATION"] == "redis://cache.internal:6379/2"
+        assert str(caches[alias]["KEY_PREFIX"]).startswith("veo-studio:")
+    assert cache_settings("", "veo-studio")["default"]["BACKEND"].endswith("LocMemCache")
+
+
+def test_sessions_are_read_from_the_shared_cache_and_only_from_it():
+    from studio.cache_settings import session_engine
+
+    assert session_engine("redis://cache.internal:6379/2").endswith("cached_db")
+    # A process's own memory would keep a session that another process logged out.
+    assert session_engine("").endswith(".db")
 
 
 def test_the_tests_cache_is_the_test_session_s_own_redis(settings):

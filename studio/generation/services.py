@@ -33,6 +33,7 @@ from studio.teams.services import require_action
 from . import tasks
 from .ledger import cents, project_totals
 from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus, WebhookEvent
+from .pauses import pauses_changed
 from .transitions import transition
 
 
@@ -253,10 +254,6 @@ def _record(take: Take, verb: Verb, *, user, cost: Decimal | None = None) -> Non
 # Pausing all submissions
 
 
-def active_pauses() -> list[SubmitPause]:
-    return list(SubmitPause.objects.active())
-
-
 def submissions_may_resume(*, user) -> bool:
     """Who may lift a pause: staff; after an empty wallet, also an owner of a team with a take
     the pause held (waiting since before it began: the team with a reason to top up). A take
@@ -289,6 +286,7 @@ def submissions_resume(*, user) -> int:
     now = timezone.now()
     with transaction.atomic():
         pauses.update(resumed_at=now, resumed_by=user)
+        pauses_changed()
         waiting = list(Take.objects.filter(status=TakeStatus.PENDING).values_list("pk", flat=True))
         Take.objects.filter(pk__in=waiting).transition(
             from_statuses=[TakeStatus.PENDING], next_check_at=now, updated_at=now

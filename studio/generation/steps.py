@@ -18,6 +18,7 @@ from studio.gateway import errors as gw
 
 from . import polling, render_history
 from .models import AT_GATEWAY_STATUSES, PauseReason, SubmitPause, Take, TakeStatus
+from .pauses import pauses_changed
 from .results import take_store_result
 from .throttle import backoff, request_slots, slow_everyone_down, wait_for_slot
 from .transitions import (
@@ -114,6 +115,7 @@ def submissions_pause(*, reason: str, message: str) -> None:
     try:
         with transaction.atomic():
             SubmitPause.objects.create(reason=reason, message=message)
+            pauses_changed()
     except IntegrityError:
         pass  # another worker paused for the same reason first
 

@@ -33,8 +33,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from studio.generation.models import ACTIVE_STATUSES
-from studio.teams.models import Action
-from studio.teams.services import user_can
+from studio.teams.models import ROLE_ACTIONS, Action
 
 from . import services
 from .fragments import CSRF_SLOT, presence, storyboard_shots, template_revision
@@ -259,13 +258,11 @@ def draw_shots(
     return render_to_string("projects/storyboard_live.html#shots", context)
 
 
-def rights(request: HttpRequest, storyboard: Storyboard) -> dict[str, bool]:
-    """What tells one kind of member's drawing from another's."""
-    team = storyboard.project.team
-    return {
-        "can_edit": user_can(request, team, Action.EDIT),
-        "can_review": user_can(request, team, Action.REVIEW),
-    }
+def rights(storyboard: Storyboard) -> dict[str, bool]:
+    """What tells one kind of member's drawing from another's: the poller's role, read with
+    the storyboard (access.get_storyboard)."""
+    actions = ROLE_ACTIONS[storyboard.member_role]  # type: ignore[attr-defined]
+    return {"can_edit": Action.EDIT in actions, "can_review": Action.REVIEW in actions}
 
 
 def shared_shots(
@@ -283,7 +280,7 @@ def shared_shots(
     keeps)."""
     if since_version == live.version:
         return SafeString("")
-    can = rights(request, storyboard)
+    can = rights(storyboard)
     known = since_version and cache.get(seen_key(storyboard, since_version))
     if known:
         # Drawn from when the version was first answered, as the cache remembers it, not from

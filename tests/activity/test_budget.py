@@ -25,10 +25,10 @@ def budget(studio) -> Decimal:
 def test_owner_changes_the_budget_in_place(client, studio, django_assert_num_queries):
     make_take(studio.shot, cost="1.60", finished=days_ago(1))
     client.force_login(studio.alice)
-    # session, user, project (+team); in the service: savepoint, membership (the role check),
+    # user, project (+team); in the service: savepoint, membership (the role check),
     # the project locked, its spent and reserved, the update, the log line, release; then the
     # card's figures and the recent activity
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.post(budget_url(studio), {"budget": "250.5"}, **HTMX)
     assert response.status_code == 200
     assert budget(studio) == Decimal("250.50")

@@ -80,9 +80,9 @@ def test_shot_lines_cost_no_query_each(client, studio, django_assert_num_queries
         generation.take_create(user=studio.bob, shot=shot)
         projects.shot_move(user=studio.bob, shot=shot, offset=-1)
     client.force_login(studio.vera)
-    # session, user, project (+team), lines (+storyboard, shot and its storyboard, take), the
+    # user, project (+team), lines (+storyboard, shot and its storyboard, take), the
     # top bar's memberships, the gateway's pause banner, storyboards for the filter
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = log_page(client, studio)
     assert page.count('class="activity-line"') == Activity.objects.count() == 8
     assert "(now shot" in page

@@ -151,14 +151,14 @@ def test_log_query_count_does_not_grow_with_lines(
             cost=Decimal("1.60"),
         )
     client.force_login(studio.bob)
-    # session, user, project (+team), lines (+storyboard), the top bar's memberships, the
+    # user, project (+team), lines (+storyboard), the top bar's memberships, the
     # gateway's pause banner, storyboards for the filter
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = client.get(log_url(studio))
     assert page.text.count('class="activity-line"') == min(count, 50)
     if count > 50:
-        # The "Older" fragment: session, user, project (+team), lines (+storyboard)
-        with django_assert_num_queries(4):
+        # The "Older" fragment: user, project (+team), lines (+storyboard)
+        with django_assert_num_queries(3):
             more = client.get(page.context["older_url"], **HTMX)
         assert more.text.count('class="activity-line"') == count - 50
         assert more["Vary"].count("HX-Request") == 1

@@ -67,9 +67,9 @@ def test_viewer_may_follow_but_not_start_or_run_again(client, studio, ad, delive
 
 def test_progress_page_query_count(client, studio, started, django_assert_num_queries):
     client.force_login(studio.bob)
-    # session, user, delivery (+ad, project, team, its starter), files (+exports,
+    # user, delivery (+ad, project, team, its starter), files (+exports,
     # deliverables), the user's memberships (may edit, and the team switcher), the pause banner
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         page = client.get(reverse("delivery_detail", args=[started.uuid]))
     assert 'hx-trigger="every 2s"' in page.text
     assert page.text.count("<progress") == 3  # the whole and each file
@@ -82,9 +82,9 @@ def test_progress_fragment_query_count_and_accessible_bars(
     vertical, _square = exports_of(started)
     Export.objects.filter(pk=vertical.pk).update(status="running", progress=40)
     client.force_login(studio.bob)
-    # session, user, delivery (+ad, project, team, its starter), files (+exports,
+    # user, delivery (+ad, project, team, its starter), files (+exports,
     # deliverables), the user's memberships (may edit: Run again once it fails)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         fragment = client.get(reverse("delivery_detail", args=[started.uuid]), **HTMX)
     assert fragment.text.lstrip().startswith('<section id="delivery-progress"')
     assert f'aria-label="{vertical.file_name}: 40%"' in fragment.text
@@ -167,9 +167,9 @@ def test_the_polled_fragment_offers_run_again_once_the_delivery_fails(
     url = reverse("delivery_detail", args=[started.uuid])
     assert "Run again" not in client.get(url, **HTMX).text  # still rendering
     packed(started)
-    # session, user, delivery (+ad, project, team, its starter), files (+exports,
+    # user, delivery (+ad, project, team, its starter), files (+exports,
     # deliverables), the user's memberships (may edit)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         fragment = client.get(url, **HTMX)
     assert "Run again" in fragment.text
     client.force_login(studio.vera)

@@ -8,6 +8,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from studio.generation import pauses
 from studio.playlists.services import playlist_add_takes, playlist_create
 from studio.projects import live
 from studio.review.models import ReviewState
@@ -42,11 +43,18 @@ def chromium_path() -> str:
     return path
 
 
+# As the modules have them, before any test's fixture changes them.
+SERVED_PULSE_SECONDS = live.PULSE_SECONDS
+SERVED_PAUSES_SECONDS = pauses.PAUSES_SECONDS
+
+
 @pytest.fixture(autouse=True)
 def live_polls_as_in_production(monkeypatch):
-    """The board's pulse kept for its second, as served (tests/conftest.py reads it on every
-    poll): a browser waits for what the page shows, however late within its timeout."""
-    monkeypatch.setattr(live, "PULSE_SECONDS", 1)
+    """The board's pulse kept for its second and the pauses for theirs, as served
+    (tests/conftest.py reads them on every request): a browser waits for what the page shows,
+    however late within its timeout."""
+    monkeypatch.setattr(live, "PULSE_SECONDS", SERVED_PULSE_SECONDS)
+    monkeypatch.setattr(pauses, "PAUSES_SECONDS", SERVED_PAUSES_SECONDS)
 
 
 @pytest.fixture

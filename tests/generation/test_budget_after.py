@@ -22,8 +22,8 @@ def test_generate_says_what_the_budget_keeps_counting_takes_started_since(
     client.force_login(studio.vera)  # anyone who sees the project sees its budget
     studio.shot.duration = 4
     studio.shot.save()
-    # session, user, the shot (with project, team, model), the ledger
-    with django_assert_num_queries(4):
+    # user, the shot (with project, team, model), the ledger
+    with django_assert_num_queries(3):
         assert line(client, "shot_budget_after", studio.shot.uuid) == (
             "$98.40 of the budget remains afterwards."
         )

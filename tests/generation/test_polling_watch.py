@@ -131,12 +131,12 @@ def test_takes_polled_before_anything_was_learned_teach_render_times_but_not_the
 
 
 def watched_page(client, studio, django_assert_num_queries, durations: int = 1):
-    """The page as staff see it: the session and the user, the models with finished takes,
+    """The page as staff see it: the user, the models with finished takes,
     for the one model its durations and one query per duration for its takes, then the base
     page's teams and pause banner."""
     staff = User.objects.create_user("operator", is_staff=True)
     client.force_login(staff)
-    with django_assert_num_queries(6 + durations):
+    with django_assert_num_queries(5 + durations):
         return client.get(reverse("polling_watch"))
 
 

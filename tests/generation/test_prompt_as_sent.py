@@ -80,10 +80,10 @@ def test_the_confirmation_shows_each_prompt_as_sent_and_warns_of_unknown_element
     make_shot(studio.storyboard, 2, video_model=studio.veo, prompt="Close on @sneaker.")
     client.force_login(studio.bob)
     url = reverse("batch_confirm", args=[studio.storyboard.uuid])
-    # 1 session, 2 user, 3 the storyboard with its project and team, 4 the user's membership
-    # (the role check), 5 the shots with their models, 6 the brand kit, 7 the budget's spent
-    # and reserved sums, 8 the kit's elements (one query however many shots).
-    with django_assert_num_queries(8):
+    # 1 user, 2 the storyboard with its project and team, 3 the user's membership (the role
+    # check), 4 the shots with their models, 5 the brand kit, 6 the budget's spent and
+    # reserved sums, 7 the kit's elements (one query however many shots).
+    with django_assert_num_queries(7):
         response = client.post(url, {"scope": "all"}, **HTMX)
     text = response.text
     assert f"A runner laces {SNEAKER} by @lake. {STYLE}" in text

@@ -125,13 +125,13 @@ def test_page_query_count_does_not_grow_with_deliverables(
         playlist=made[1], version=1, file_name="hero_v1.mp4", status=ExportStatus.DONE
     )
     client.force_login(studio.bob)
-    # session, user, playlist (+project, team), items (+takes, shots), the user's memberships,
+    # user, playlist (+project, team), items (+takes, shots), the user's memberships,
     # exports, review decisions (+deciders), review comments (+authors), share links
     # (+creators), the deliverables (each with its latest export as subqueries), their
     # decisions (one more query: each state follows from every reviewer's decision by the
     # team's rule, which a latest-decision subquery could not say), the ad's latest
     # deliveries (Export all), the pause banner, takes to add (+their storyboards)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         text = page(client, ad).text
     assert text.count('<td><a href="/playlists/') == 6
     assert "Export all" in text
@@ -302,10 +302,10 @@ def test_the_panels_query_count_does_not_grow_with_deliverables(
         user=studio.bob, playlist=ad, platforms=["youtube", "vertical"], lengths=[None, 6]
     )
     client.force_login(studio.bob)
-    # session, user, playlist (+project, team), the user's memberships, items (+takes,
+    # user, playlist (+project, team), the user's memberships, items (+takes,
     # shots), the deliverables (each with its latest export as a subquery), their decisions
     # (one more query: each state follows from every reviewer's decision by the team's
     # rule), the ad's latest deliveries (Export all)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         text = panel(client, ad).text
     assert text.count('<td><a href="/playlists/') == 4

@@ -236,8 +236,8 @@ def test_summary_fragment_counts_the_end_card_with_the_kits_length(
     playlist.end_card = True
     playlist.save(update_fields=["end_card"])
     client.force_login(studio.bob)
-    # session, user, playlist (+project, team), items, kit, memberships (the timeline's handles)
-    with django_assert_num_queries(6):
+    # user, playlist (+project, team), items, kit, memberships (the timeline's handles)
+    with django_assert_num_queries(5):
         response = client.get(reverse("playlist_summary", args=[playlist.uuid]), **HTMX)
     assert "14.5 s</strong> of 15 s" in response.text and "end card 2.5 s" in response.text
 
@@ -248,9 +248,9 @@ def test_editing_an_item_in_place_answers_with_the_list(
     client.force_login(studio.bob)
     url = reverse("playlist_item_finish", args=[items[0].uuid])
     data = {"caption": "Cold and fresh", "transition": "crossfade", "transition_seconds": "0.8"}
-    # session, user, item (+playlist, project, team, take), role, savepoint, lock, items
+    # user, item (+playlist, project, team, take), role, savepoint, lock, items
     # (+takes), update, release savepoint; then the list: items (+takes, shots)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.post(url, data, **HTMX)
     assert json.loads(response["HX-Trigger"]) == {"playlist-changed": {}}
     assert 'value="Cold and fresh"' in response.text
@@ -265,8 +265,8 @@ def test_the_end_card_section_answers_with_itself(
     client.force_login(studio.bob)
     url = reverse("playlist_finishing", args=[playlist.uuid])
     data = {"end_card": "on", "cta_text": "Order today", "loudness_target": "-23"}
-    # session, user, playlist (+project, team), role, update, the project's kit
-    with django_assert_num_queries(6):
+    # user, playlist (+project, team), role, update, the project's kit
+    with django_assert_num_queries(5):
         response = client.post(url, data, **HTMX)
     assert json.loads(response["HX-Trigger"]) == {"playlist-changed": {}}
     assert 'fill="#102030"' in response.text and "Order today" in response.text

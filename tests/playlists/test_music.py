@@ -312,9 +312,9 @@ def test_uploading_answers_with_the_section(
     client, studio, playlist, sounds, django_assert_num_queries
 ):
     client.force_login(studio.bob)
-    # session, user, playlist (+project, team), role, savepoint, lock, update, activity,
+    # user, playlist (+project, team), role, savepoint, lock, update, activity,
     # release savepoint; the section reads nothing more
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = post_music(client, playlist, sounds["mp3"], music_gain="-18")
     assert response.status_code == 200
     assert "Summer Song.mp3 is the music bed." in response.text
@@ -331,7 +331,7 @@ def test_uploading_answers_with_the_section(
 
 def test_the_level_alone_is_saved(client, studio, playlist, django_assert_num_queries):
     client.force_login(studio.bob)
-    with django_assert_num_queries(5):  # session, user, playlist (+project, team), role, update
+    with django_assert_num_queries(4):  # user, playlist (+project, team), role, update
         response = post_music(client, playlist, None, music_gain="-6")
     assert "Music level -6 dB saved." in response.text
     assert Playlist.objects.get(pk=playlist.pk).music_gain == -6
@@ -385,9 +385,9 @@ def test_removing_answers_with_the_empty_section(
     set_music(studio, playlist, sounds["wav"])
     client.force_login(studio.bob)
     url = reverse("playlist_music_remove", args=[playlist.uuid])
-    # session, user, playlist (+project, team), role, savepoint, lock, update, activity,
+    # user, playlist (+project, team), role, savepoint, lock, update, activity,
     # release savepoint
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.post(url, **HTMX)
     assert "No music: the ad plays its takes' own sound." in response.text
     assert 'id="preview-music"' not in response.text

@@ -53,7 +53,7 @@ def test_what_is_wrong_is_said_beside_its_field_and_nothing_changes(
 ):
     client.force_login(studio.bob)
     url = reverse("playlist_settings", args=[playlist.uuid])
-    with django_assert_num_queries(4):  # session, user, playlist (+project, team), membership
+    with django_assert_num_queries(3):  # user, playlist (+project, team), membership
         response = client.post(url, settings(name="", length="custom"), **HTMX)
     assert 'id="playlist-settings" class="playlist-settings" open' in response.text
     assert 'id="id_settings-name_error"' in response.text

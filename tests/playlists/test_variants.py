@@ -229,9 +229,9 @@ def test_the_panel_shows_count_and_cost_before_anything_is_made(
 ):
     client.force_login(studio.bob)
     url = reverse("storyboard_variants", args=[studio.storyboard.uuid])
-    # session, user, storyboard; the marked shots with their models and selected takes,
+    # user, storyboard; the marked shots with their models and selected takes,
     # their usable takes; the project's spent and reserved; the membership (Make offered)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(url, {"limit": "3"}, **HTMX)
     text = response.text
     assert 'id="variants-alert"' in text and "<html" not in text

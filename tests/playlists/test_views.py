@@ -79,12 +79,12 @@ def test_playlist_page_query_count_does_not_grow_with_items(
     client, studio, playlist, items, django_assert_num_queries
 ):
     client.force_login(studio.bob)
-    # session, user, playlist (+project, team), items (+takes, shots), takes to add (+their
+    # user, playlist (+project, team), items (+takes, shots), takes to add (+their
     # storyboards), exports, the user's memberships (what the page offers, and the team
     # switcher), the pause banner, review decisions (+deciders), review comments (+authors),
     # share links (+creators), the deliverables made from it (each with its latest decision
     # and export as subqueries)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         page = client.get(reverse("playlist_detail", args=[playlist.uuid]))
     assert page.text.count('class="playlist-item"') == 3
     preview = json.loads(page.context["preview"])
@@ -93,8 +93,8 @@ def test_playlist_page_query_count_does_not_grow_with_items(
 
 def test_summary_fragment_query_count(client, studio, playlist, items, django_assert_num_queries):
     client.force_login(studio.bob)
-    # session, user, playlist, items, the user's memberships (the timeline's trim handles)
-    with django_assert_num_queries(5):
+    # user, playlist, items, the user's memberships (the timeline's trim handles)
+    with django_assert_num_queries(4):
         response = client.get(reverse("playlist_summary", args=[playlist.uuid]), **HTMX)
     assert "12.0 s</strong> of 15 s" in response.text and "3 items" in response.text
     assert response.text.count('role="slider"') == 6

@@ -91,9 +91,9 @@ def test_the_drawer_fragment_comes_in_a_fixed_number_of_queries(
         make_take(studio.shot)
     client.force_login(studio.bob)
     page(client, studio, view="board")
-    # session, user, storyboard (+project, team), the shot (+model), its takes, their review
+    # user, storyboard (+project, team), the shot (+model), its takes, their review
     # decisions and comments, the user's memberships (may they edit), the kit's style line
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.get(
             reverse("storyboard_detail", args=[studio.storyboard.uuid]),
             {"shot": str(studio.shot.uuid)},
@@ -198,10 +198,10 @@ def add_shots(studio, first: int, last: int) -> None:
         make_take(shot, status=TakeStatus.RUNNING)
 
 
-# session, user, storyboard (+project, team), the user's memberships, default model, models
+# user, storyboard (+project, team), the user's memberships, default model, models
 # count, the storyboard's version (a row of aggregates, the prices: the project has no kit),
 # who is here, the gateway's pause banner
-PAGE_QUERIES = 10
+PAGE_QUERIES = 9
 # ... and, when this version of the board has not been drawn yet: shots (+model), takes, their
 # review decisions and comments (which also say how many takes are in progress)
 DRAWING_QUERIES = 4

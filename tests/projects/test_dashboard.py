@@ -82,10 +82,10 @@ def test_dashboard_cards_cost_the_same_queries_for_any_number_of_projects(
         shot = make_shot(project.storyboards.create(title="Board"), 1, video_model=studio.veo)
         make_take(shot).poster.save("poster.jpg", ContentFile(b"\xff\xd8poster"))
     client.force_login(studio.alice)
-    # session, user, the user's memberships with their teams (heading and switcher), the
+    # user, the user's memberships with their teams (heading and switcher), the
     # generation-pause banner, the current team's projects with their storyboard counts,
     # spend and latest poster (subqueries of the one query).
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         page = client.get(reverse("dashboard")).text
     assert page.count('class="project-thumb"') == 4
 

@@ -90,10 +90,10 @@ def test_cards_whose_takes_tick_are_drawn_for_each_answer(client, studio, time_m
     assert ">0:00</span> elapsed" in first and ">1:01</span> elapsed" in again
 
 
-# session, user, storyboard (+project, team), the user's memberships, default model, models
+# user, storyboard (+project, team), the user's memberships, default model, models
 # count, the storyboard's version (a row of aggregates, the prices: the project has no kit),
 # who is here, the gateway's pause banner
-PAGE_QUERIES = 10
+PAGE_QUERIES = 9
 # ... and the ticking cards' shots (+model), their takes, review decisions and comments
 TICKING_QUERIES = 4
 

@@ -99,9 +99,9 @@ def test_unchanged_board_answers_without_drawing_shots(
     client.force_login(studio.bob)
     token = token_of(poll(client, studio))  # present now, and the slow parts cached
     renders.clear()
-    # session, user, storyboard (+project, team), the pulse (shots and takes), the pause
-    # banner: no shot, take or membership read, and presence from the cache.
-    with django_assert_num_queries(5):
+    # user, storyboard (+project, team, role), the pulse (shots and takes), the pause banner:
+    # no shot, take or membership read, and the session and presence from the cache.
+    with django_assert_num_queries(4):
         response = poll(client, studio, token)
     assert "<template" not in response.text and renders == []
     assert token_of(response) == token
@@ -118,9 +118,9 @@ def test_member_marked_again_is_kept_present_in_one_query(
     mine = Presence.objects.get(storyboard=studio.storyboard, user=studio.bob)
     earlier = mine.last_seen - services.PRESENCE_REFRESH - timedelta(seconds=1)
     Presence.objects.filter(pk=mine.pk).update(last_seen=earlier)
-    # As an unchanged board's poll (5), and the presence row written: one UPDATE, not a read
+    # As an unchanged board's poll (4), and the presence row written: one UPDATE, not a read
     # and a locked read in a transaction before it.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = poll(client, studio, token)
     assert "bob here" in response.text
     assert Presence.objects.get(pk=mine.pk).last_seen > earlier
@@ -141,8 +141,9 @@ def test_second_member_at_the_same_version_gets_the_drawn_answer(client, studio,
     assert "A lake at dawn" in first and "A lake at dawn" in second
     assert first.count("<template data-shot") == second.count("<template data-shot") == 1
     assert "data-redraw" not in first  # what changed has new stamps
-    # The second reads no shot, take or review; the rights it is drawn for, it does.
-    assert shared == 6 < drawing
+    # The second reads no shot, take or review, and the rights it is drawn for come with the
+    # storyboard: as an unchanged board's poll (user, storyboard, pulse, pauses).
+    assert shared == 4 < drawing
 
 
 def test_an_edit_moves_the_version_and_the_next_poll_carries_the_shot(client, studio):
@@ -401,8 +402,8 @@ def test_members_polling_within_a_second_share_one_reading_of_the_board(
     client.force_login(studio.bob)
     token = token_of(poll(client, studio))
     client.force_login(studio.vera)
-    # session, user, storyboard (+project, team), the pause banner: not the pulse.
-    with django_assert_num_queries(4):
+    # user, storyboard (+project, team), the pause banner: not the pulse.
+    with django_assert_num_queries(3):
         response = poll(client, studio, token)
     assert token_of(response) == token and "<template" not in response.text
 

@@ -48,10 +48,10 @@ def test_project_page_query_count_does_not_grow(
 ):
     fill(studio, storyboards)
     client.force_login(studio.alice)
-    # session, user, project (+team), costs per storyboard, storyboards, spend per day, the
+    # user, project (+team), costs per storyboard, storyboards, spend per day, the
     # user's memberships (the top bar's, and what this page offers), the gateway's pause
     # banner, recent activity (+storyboard), playlists (+their takes' cost)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         page = client.get(reverse("project_detail", args=[studio.project.uuid])).text
     assert page.count('class="spend-series-') >= min(storyboards, 5)
     assert page.count('class="activity-line"') == min(storyboards, 8)

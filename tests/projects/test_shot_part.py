@@ -96,9 +96,9 @@ def test_choosing_a_part_redraws_the_card_and_tells_the_page(
 ):
     client.force_login(studio.bob)
     url = reverse("shot_part", args=[studio.shot.uuid])
-    # session, user, shot; savepoint, membership (the service's check), update, activity,
+    # user, shot; savepoint, membership (the service's check), update, activity,
     # release (the card needs nothing more: its project has no brand kit)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = client.post(url, {"part": "hook"}, **HTMX)
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<div class="shot-body" id="shot-{studio.shot.uuid}')

@@ -106,8 +106,8 @@ def test_bad_shot_input_gets_a_clear_message_and_keeps_the_text(client, studio, 
 def test_estimate_follows_the_duration_typed(client, studio, django_assert_num_queries):
     client.force_login(studio.bob)
     url = reverse("shot_estimate", args=[studio.storyboard.uuid])
-    # session, user, storyboard, default model
-    with django_assert_num_queries(4):
+    # user, storyboard, default model
+    with django_assert_num_queries(3):
         response = client.get(url, {"duration": 4, "video_model": studio.veo.pk}, **HTMX)
     assert response.text.strip().startswith('<p id="estimate"')
     assert "4 s, $1.60" in response.text
@@ -141,12 +141,12 @@ def test_storyboard_page_query_count_does_not_grow_with_shots(
     client.force_login(studio.bob)
     url = reverse("storyboard_detail", args=[studio.storyboard.uuid])
     client.get(url, LIST)  # the list, remembered in the session
-    # session, user, storyboard (+project, team), the user's memberships (what the page
+    # user, storyboard (+project, team), the user's memberships (what the page
     # offers, and the team switcher), default model, models count, the storyboard's version
     # (a row of aggregates, the prices), shots (+model), takes, their review decisions and
     # comments, who is here, the gateway's pause banner. Takes in progress tick: the cards
     # are drawn for this answer, not taken from the cache.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.text.count('class="take card') == 20
     assert "10 takes in progress" in response.text

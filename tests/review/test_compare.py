@@ -42,9 +42,9 @@ def test_a_viewer_compares_the_selected_take_with_the_latest_other(
     client, studio, four_takes, django_assert_num_queries
 ):
     client.force_login(studio.vera)
-    # session, user, shot (+storyboard, project, team, model), finished takes, and the
+    # user, shot (+storyboard, project, team, model), finished takes, and the
     # page's team switcher and pause banner
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         page = client.get(compare_url(studio.shot)).text
     first, second = four_takes[1], four_takes[3]
     assert f'src="/takes/{first.uuid}/video.mp4" data-first' in page
@@ -119,8 +119,8 @@ def test_a_viewer_compares_the_latest_two_exports(
     make_export(playlist, 4, ExportStatus.FAILED)
     client.force_login(studio.vera)
     url = reverse("playlist_compare", args=[playlist.uuid])
-    # session, user, playlist (+project, team), finished exports, team switcher, pause banner
-    with django_assert_num_queries(6):
+    # user, playlist (+project, team), finished exports, team switcher, pause banner
+    with django_assert_num_queries(5):
         page = client.get(url).text
     assert "Compare exports of Hero 15" in page
     assert f'src="/exports/{exports[2].uuid}/video.mp4" data-first' in page

@@ -146,12 +146,12 @@ def test_report_queries_do_not_grow_with_reviews(
     for take in takes:
         services.review_decide(target=take, state="approved", user=studio.alice)
         services.comment_add(target=take, body="Ok", user=studio.bob)
-    # session, user, playlist (+project, team), its decisions, its comments, the items with
+    # user, playlist (+project, team), its decisions, its comments, the items with
     # their takes and shots, the takes' decisions, the takes' comments; and every page's two:
     # the topbar's team switcher and the generation-pause banner
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get(url)
     storyboard_url = reverse("storyboard_review_report_csv", args=[studio.storyboard.uuid])
-    # session, user, storyboard (+project, team), finished takes, decisions, comments
-    with django_assert_num_queries(6):
+    # user, storyboard (+project, team), finished takes, decisions, comments
+    with django_assert_num_queries(5):
         client.get(storyboard_url)

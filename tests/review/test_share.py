@@ -44,9 +44,9 @@ def test_guest_playlist_page_previews_through_the_link(
 ):
     link = make_link(playlist, studio.alice)
     url = open_as(client, link)
-    # session, link (+playlist, project, team), items (+takes, shots), latest export,
+    # link (+playlist, project, team), items (+takes, shots), latest export,
     # decisions, comments, the pause banner (base.html asks before checking the user)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = client.get(url)
     preview = page.context["preview"]
     assert f"/s/{link.token}/takes/{items[0].take.uuid}/video.mp4" in preview
@@ -69,9 +69,9 @@ def test_guest_storyboard_page_is_constant_in_queries(
             video_model=studio.veo,
         )
         services.comment_add(target=make_take(shot), body="Nice", user=studio.rita)
-    # session, link (+storyboard, project, team), shots, takes, decisions, comments (+authors),
+    # link (+storyboard, project, team), shots, takes, decisions, comments (+authors),
     # the pause banner
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = client.get(url).text
     assert page.count('class="review"') == 13
     assert f"/s/{link.token}/takes/{takes[0].uuid}/video.mp4" in page

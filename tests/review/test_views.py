@@ -93,8 +93,8 @@ def test_viewer_sees_reviews_without_buttons(client, studio):
 def test_take_review_fragment_query_count(client, studio, takes, django_assert_num_queries):
     services.comment_add(target=takes[0], body="Hi", user=studio.rita)
     client.force_login(studio.rita)
-    # session, user, take (+shot, storyboard, project, team), decisions, comments, membership
-    with django_assert_num_queries(6):
+    # user, take (+shot, storyboard, project, team), decisions, comments, membership
+    with django_assert_num_queries(5):
         response = client.get(reverse("take_review", args=[takes[0].uuid]), **HTMX)
     assert f'id="take-{takes[0].uuid}-review"' in response.text and "Hi" in response.text
     assert "HX-Request" in response["Vary"]
@@ -105,10 +105,10 @@ def test_deciding_on_a_take_answers_with_its_review_block(
 ):
     client.force_login(studio.rita)
     url = reverse("take_decide", args=[takes[0].uuid])
-    # session, user, take (+shot, storyboard, project, team), membership, savepoint, the
+    # user, take (+shot, storyboard, project, team), membership, savepoint, the
     # service's permission check, decision, the take marked changed (live updates), activity
     # line, release, decisions, comments
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.post(url, {"state": "changes_requested"}, **HTMX)
     assert ">Changes requested</span>" in response.text and "rita" in response.text
     assert "Regenerate with this prompt" not in response.text  # reviewers do not generate
@@ -184,9 +184,9 @@ def test_playlist_review_block_on_the_page_and_after_a_comment(
     assert 'id="playlist-review"' in page and "Review summary" in page
     assert 'id="share-links"' not in page  # sharing is for editors
     url = reverse("playlist_comment", args=[playlist.uuid])
-    # session, user, playlist (+project, team), membership, items (to pin), savepoint,
+    # user, playlist (+project, team), membership, items (to pin), savepoint,
     # comment, activity, release, decisions, comments
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = client.post(url, {"body": "Cut here", "at_seconds": "5"}, **HTMX)
     assert 'data-seek-preview="5.0"' in response.text
     assert "5.0 s · Shot 2, take 1" in response.text
@@ -195,7 +195,7 @@ def test_playlist_review_block_on_the_page_and_after_a_comment(
 def test_playlist_decision_fragment(client, studio, playlist, items, django_assert_num_queries):
     client.force_login(studio.bob)
     url = reverse("playlist_decide", args=[playlist.uuid])
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.post(url, {"state": "approved"}, **HTMX)
     assert ">Approved</span>" in response.text and "bob" in response.text
     response = client.post(url, {"state": "sideways"}, **HTMX)
@@ -212,9 +212,9 @@ def test_review_summary_lists_states_open_comments_and_who_must_decide(
     services.comment_add(target=playlist, body="Logo later", guest=guest, at_seconds=Decimal("9"))
     services.review_decide(target=playlist, state="changes_requested", user=studio.alice)
     client.force_login(studio.vera)
-    # session, user, playlist (+project, team), items (+takes, shots), their decisions, their
+    # user, playlist (+project, team), items (+takes, shots), their decisions, their
     # comments, playlist decisions, comments, memberships, team switcher, pause banner
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         page = client.get(reverse("playlist_review", args=[playlist.uuid])).text
     assert page.count(">Approved</span>") == 1 and page.count(">In review</span>") == 2
     assert "Too fast" in page and "Logo later" in page and "9.0 s · Shot 3, take 1" in page
@@ -241,9 +241,9 @@ def test_storyboard_share_page_create_and_revoke(client, studio, django_assert_n
     response = client.post(url, {"days": "1"})
     assert response.url == url
     link = ShareLink.objects.get()
-    # session, user, storyboard (+project, team), membership, links (+creators), team
+    # user, storyboard (+project, team), membership, links (+creators), team
     # switcher, pause banner
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = client.get(url).text
     assert link.token in page and "Revoke" in page
     response = client.post(reverse("share_link_revoke", args=[link.uuid]), **HTMX)

@@ -206,9 +206,9 @@ def test_invitee_sees_pending_invitations_on_the_teams_page_in_five_queries(
     # By email: answered with its link only, whatever address the account has.
     invite(client, studio, who="oscar@example.com", role="viewer")
     client.force_login(studio.oscar)
-    # session, user, the user's memberships with their teams, the invitations addressed to the
+    # user, the user's memberships with their teams, the invitations addressed to the
     # user with their teams and inviters, and the generation-pause banner.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         page = client.get(reverse("team_list"))
     assert page.text.count('/accept/">') == 1
     assert page.text.count('/decline/">') == 1

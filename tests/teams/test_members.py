@@ -25,10 +25,10 @@ def test_team_page_lists_members_with_roles_in_six_queries(
     Invitation.objects.create(team=studio.team, email="new@example.com", invited_by=studio.alice)
     client.force_login(studio.alice)
     url = reverse("team_detail", args=[studio.team.uuid])
-    # session, user, the user's memberships with their teams (the page's own membership and the
+    # user, the user's memberships with their teams (the page's own membership and the
     # topbar switcher), the team's members with their users, pending invitations, and the
     # generation-pause banner of every page.
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         page = client.get(url)
     assert page.status_code == 200
     text = page.text
@@ -135,9 +135,9 @@ def test_role_change_answers_with_the_changed_row(client, studio, django_assert_
     client.force_login(studio.alice)
     vera = member(studio.vera, studio.team)
     url = reverse("member_role", args=[vera.uuid])
-    # session, user; the member with team and user; the owner's membership (require_action);
+    # user; the member with team and user; the owner's membership (require_action);
     # savepoint; owners locked; the member's role as of the lock; the update; savepoint released.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.post(url, {"role": "editor"}, **HTMX)
     assert response.status_code == 200
     assert response.text.lstrip().startswith(f'<tr id="member-{vera.uuid}"')

@@ -65,9 +65,9 @@ def test_switching_teams_changes_the_dashboard(client, studio, second_team):
 
 def test_dashboard_takes_five_queries(client, studio, second_team, django_assert_num_queries):
     client.force_login(studio.bob)
-    # session, user, the user's memberships with their teams (heading and switcher),
+    # user, the user's memberships with their teams (heading and switcher),
     # the generation-pause banner, the current team's projects with their storyboard counts.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert client.get(reverse("dashboard")).status_code == 200
 
 

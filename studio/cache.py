@@ -121,8 +121,8 @@ class SharedCache(RedisCache):
 
 # A session's copy in the cache is kept at most this long (cached_db would keep it for the
 # session's whole age): a logout whose delete the cache dropped (Redis unreachable for that
-# moment) holds no longer than this. A member polling every 3 s reads the database once in
-# twenty polls.
+# moment), or a change to the session whose write Redis refused, is undone for no longer than
+# this. A member polling every 3 s reads the database once in twenty polls.
 SESSION_SECONDS = 60
 
 

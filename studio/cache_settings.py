@@ -5,7 +5,7 @@ The cache: what many members ask for at once (a storyboard drawn at one version)
 and shared by every web process through Redis. Most keys carry what their answer shows, so
 nothing is forgotten by hand; what is (the pauses, generation/pauses.py) is also kept only
 seconds. A process that keeps its own cache (without a Redis: the embedded broker of `make
-run`) is only less shared, never stale. Keys carry STUDIO_REDIS_PREFIX.
+run`) is only less shared, never stale but for those seconds. Keys carry STUDIO_REDIS_PREFIX.
 
 Sessions: every request reads one, and a storyboard's live poll comes every 3 s from each
 member, so they are read from the shared cache and written through to the database (Django's

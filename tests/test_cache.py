@@ -86,6 +86,7 @@ def test_a_refusing_redis_is_a_miss_and_is_logged_once(monkeypatch, caplog):
         assert refusing.delete("drawn") is False
         assert refusing.get("drawn", "missing") == "missing"
         assert refusing.get_many(["a", "b"]) == {}
+        assert "drawn" not in refusing
     assert len(caplog.records) == 1
     assert refusing.reachable()  # it answers: reads are still asked
 

@@ -53,3 +53,11 @@ def test_a_logout_the_cache_missed_holds_at_most_a_minute(client, studio):
     assert live(client, studio).status_code == 200
     caches["sessions"].delete(KEY_PREFIX + key)  # the minute is over
     assert live(client, studio).status_code == 302
+
+
+def test_a_session_read_back_from_the_database_is_kept_a_minute_too(client, studio):
+    client.force_login(studio.bob)
+    key = client.session.session_key
+    caches["sessions"].delete(KEY_PREFIX + key)  # forgotten (evicted, or its minute is over)
+    assert live(client, studio).status_code == 200  # read from the database, and kept again
+    assert 0 < cached_seconds(key) <= SESSION_SECONDS

@@ -115,7 +115,7 @@ def test_the_cache_is_shared_in_redis_under_the_prefix_or_kept_per_process_witho
     assert cache_settings("", "veo-studio")["default"]["BACKEND"].endswith("LocMemCache")
 
 
-def test_sessions_are_read_from_the_shared_cache_and_only_from_it():
+def test_sessions_use_the_shared_cache_or_the_database_alone():
     from studio.cache_settings import session_engine
 
     assert session_engine("redis://cache.internal:6379/2").endswith("cached_db")

@@ -2,7 +2,9 @@
 a few seconds, since every page and every live poll asks (67 times a second on a storyboard of
 200 members) and a pause is rare. Whoever begins or ends a pause here forgets the kept answer
 once that commits; one begun or ended elsewhere (the admin) shows within PAUSES_SECONDS, and
-so does one committed while a page was reading the pauses before it."""
+so does one committed while a page was reading the pauses before it. Without a shared Redis
+(`make run`) each process keeps its own: a pause the worker begins reaches the pages within
+PAUSES_SECONDS too."""
 
 from django.core.cache import cache
 from django.db import transaction

@@ -277,6 +277,7 @@ def submissions_resume(*, user) -> int:
     """Lift every pause and send the takes that waited (see submissions_may_resume)."""
     pauses = SubmitPause.objects.active()
     if not pauses.exists():
+        pauses_changed()  # the banner the click came from was kept: it goes at the next page
         return 0
     if not submissions_may_resume(user=user):
         raise PermissionDenied(

@@ -274,10 +274,9 @@ def shared_shots(
     now: datetime,
 ) -> SafeString:
     """The shots that changed between the page's version and this one: nothing when they are
-    the same (not even the member's rights are read); drawn once per (from, to, kind of
-    member) otherwise, when the from-version is one the cache answered or a time of the last
-    minute; for this request alone, not kept, when it is not (no token chooses what the cache
-    keeps)."""
+    the same; drawn once per (from, to, kind of member) otherwise, when the from-version is one
+    the cache answered or a time of the last minute; for this request alone, not kept, when it
+    is not (no token chooses what the cache keeps)."""
     if since_version == live.version:
         return SafeString("")
     can = rights(storyboard)

@@ -50,6 +50,22 @@ def test_a_pause_the_worker_begins_shows_at_the_next_poll(
     assert "Generation is paused" in answer
 
 
+def test_resume_on_a_banner_kept_after_its_pause_ended_takes_it_down(
+    client, studio, django_capture_on_commit_callbacks
+):
+    studio.alice.is_staff = True
+    studio.alice.save(update_fields=["is_staff"])
+    held = SubmitPause.objects.create(reason=PauseReason.CREDITS, message="Wallet is empty")
+    client.force_login(studio.alice)
+    assert "Generation is paused" in live(client, studio)
+    SubmitPause.objects.filter(pk=held.pk).update(resumed_at=held.created_at)  # in the admin
+    assert "Generation is paused" in live(client, studio)  # kept
+    page = reverse("storyboard_detail", args=[studio.storyboard.uuid])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("submissions_resume"), {"next": page})
+    assert NOTHING_PAUSED in live(client, studio)
+
+
 def test_a_resume_shows_at_the_next_poll(client, studio, django_capture_on_commit_callbacks):
     studio.alice.is_staff = True
     studio.alice.save(update_fields=["is_staff"])

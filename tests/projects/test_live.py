@@ -16,6 +16,7 @@ from studio.catalog.models import VideoModel
 from studio.generation.models import Take
 from studio.projects import live, services
 from studio.projects.models import Presence, Shot
+from studio.teams.models import Membership, Role, Team
 from tests.factories import make_shot, take_row
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +159,17 @@ def test_an_edit_moves_the_version_and_the_next_poll_carries_the_shot(client, st
     assert f'<template data-shot="{studio.shot.uuid}"' in response.text
     assert "A lake at dusk" in response.text
     assert "<template" not in poll(client, studio, token_of(response)).text
+
+
+def test_a_viewer_who_owns_another_team_is_drawn_as_a_viewer_here(client, studio):
+    # The role comes with the storyboard (access.get_storyboard): this team's, not another's.
+    elsewhere = Team.objects.create(name="Vera's own")
+    Membership.objects.create(team=elsewhere, user=studio.vera, role=Role.OWNER)
+    client.force_login(studio.vera)
+    answer = poll(client, studio).text
+    assert f'data-shot="{studio.shot.uuid}"' in answer and "Delete shot 1" not in answer
+    client.force_login(studio.bob)
+    assert "Delete shot 1" in poll(client, studio).text
 
 
 def test_viewer_and_editor_get_their_own_drawing_with_their_own_token(client, studio, renders):

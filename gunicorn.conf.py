@@ -12,9 +12,9 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # more PostgreSQL connections than the database allows (each process holds one per thread).
 # Not gunicorn's rule of thumb (2 x cores + 1), which is for an app that mostly waits: a poll
 # of the studio mostly computes (its database and Redis answer in a millisecond), and five
-# processes on 2 cores spent a fifth to a third more CPU a poll than three, whose p95 at 200 polls a
-# second was 57 ms against 390 (BENCHMARKS.md, "200 people live"). The threads cover the
-# waits. WEB_CONCURRENCY sets it outright.
+# processes on 2 cores spent a fifth to a third more CPU a poll than three, whose p95 at 200
+# polls a second was 57 ms against 390 (BENCHMARKS.md, "200 people live"). The threads cover
+# the waits. WEB_CONCURRENCY sets it outright.
 workers = int(os.environ.get("WEB_CONCURRENCY", min((os.cpu_count() or 1) + 1, 12)))
 
 # Threads: a page waiting on the database or on a slow client does not hold a whole process,

@@ -4,6 +4,7 @@ the worker would, place things in time. Builders of rows are in tests/factories.
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from django.urls import reverse
 from django.utils import timezone
 
 from studio.activity.models import Activity, Verb
@@ -12,6 +13,12 @@ from studio.generation.models import Take
 from studio.generation.transitions import NextStep
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def live_poll(client, studio, since: str = ""):
+    """The storyboard page's live poll, as storyboard.js sends it (no token: every shot)."""
+    url = reverse("storyboard_live", args=[studio.storyboard.uuid])
+    return client.get(url, {"since": since}, **HTMX)
 
 
 # The gateway simulator

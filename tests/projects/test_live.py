@@ -18,6 +18,7 @@ from studio.projects import live, services
 from studio.projects.models import Presence, Shot
 from studio.teams.models import Membership, Role, Team
 from tests.factories import make_shot, take_row
+from tests.helpers import live_poll
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -45,11 +46,6 @@ def renders(monkeypatch) -> list[tuple[bool, bool]]:
     return drawn
 
 
-def poll(client, studio, since: str = ""):
-    url = reverse("storyboard_live", args=[studio.storyboard.uuid])
-    return client.get(url, {"since": since}, **HTMX)
-
-
 def token_of(response) -> str:
     return response.text.split('data-token="')[1].split('"')[0]
 
@@ -73,7 +69,7 @@ def save_prompt(client, studio, prompt: str) -> None:
 
 def count_queries(client, studio, since: str) -> tuple[int, str]:
     with CaptureQueriesContext(connection) as queries:
-        response = poll(client, studio, since)
+        response = live_poll(client, studio, since)
     assert response.status_code == 200
     return len(queries), response.text
 
@@ -98,12 +94,12 @@ def test_unchanged_board_answers_without_drawing_shots(
     client, studio, django_assert_num_queries, renders
 ):
     client.force_login(studio.bob)
-    token = token_of(poll(client, studio))  # present now, and the slow parts cached
+    token = token_of(live_poll(client, studio))  # present now, and the slow parts cached
     renders.clear()
     # user, storyboard (+project, team, role), the pulse (shots and takes), the pause banner:
     # no shot, take or membership read, and the session and presence from the cache.
     with django_assert_num_queries(4):
-        response = poll(client, studio, token)
+        response = live_poll(client, studio, token)
     assert "<template" not in response.text and renders == []
     assert token_of(response) == token
     assert "bob here" in response.text
@@ -113,7 +109,7 @@ def test_member_marked_again_is_kept_present_in_one_query(
     client, studio, django_assert_num_queries
 ):
     client.force_login(studio.bob)
-    token = token_of(poll(client, studio))  # present now, and the slow parts cached
+    token = token_of(live_poll(client, studio))  # present now, and the slow parts cached
     # Their mark has run out (MARKED_SECONDS) and their row is older than PRESENCE_REFRESH.
     cache.delete(f"live:marked:{studio.storyboard.pk}:{studio.bob.pk}")
     mine = Presence.objects.get(storyboard=studio.storyboard, user=studio.bob)
@@ -122,7 +118,7 @@ def test_member_marked_again_is_kept_present_in_one_query(
     # As an unchanged board's poll (4), and the presence row written: one UPDATE, not a read
     # and a locked read in a transaction before it.
     with django_assert_num_queries(5):
-        response = poll(client, studio, token)
+        response = live_poll(client, studio, token)
     assert "bob here" in response.text
     assert Presence.objects.get(pk=mine.pk).last_seen > earlier
 
@@ -130,7 +126,7 @@ def test_member_marked_again_is_kept_present_in_one_query(
 def test_second_member_at_the_same_version_gets_the_drawn_answer(client, studio, renders):
     Take.objects.bulk_create([take_row(studio.shot, 1)])
     client.force_login(studio.alice)
-    token = token_of(poll(client, studio))
+    token = token_of(live_poll(client, studio))
     client.force_login(studio.bob)
     save_prompt(client, studio, "A lake at dawn")
     renders.clear()
@@ -149,16 +145,16 @@ def test_second_member_at_the_same_version_gets_the_drawn_answer(client, studio,
 
 def test_an_edit_moves_the_version_and_the_next_poll_carries_the_shot(client, studio):
     client.force_login(studio.vera)
-    token = token_of(poll(client, studio))
-    assert "<template" not in poll(client, studio, token).text
+    token = token_of(live_poll(client, studio))
+    assert "<template" not in live_poll(client, studio, token).text
     client.force_login(studio.bob)
     save_prompt(client, studio, "A lake at dusk")
     client.force_login(studio.vera)
-    response = poll(client, studio, token)
+    response = live_poll(client, studio, token)
     assert token_of(response) != token
     assert f'<template data-shot="{studio.shot.uuid}"' in response.text
     assert "A lake at dusk" in response.text
-    assert "<template" not in poll(client, studio, token_of(response)).text
+    assert "<template" not in live_poll(client, studio, token_of(response)).text
 
 
 def test_a_viewer_who_owns_another_team_is_drawn_as_a_viewer_here(client, studio):
@@ -166,22 +162,22 @@ def test_a_viewer_who_owns_another_team_is_drawn_as_a_viewer_here(client, studio
     elsewhere = Team.objects.create(name="Vera's own")
     Membership.objects.create(team=elsewhere, user=studio.vera, role=Role.OWNER)
     client.force_login(studio.vera)
-    answer = poll(client, studio).text
+    answer = live_poll(client, studio).text
     assert f'data-shot="{studio.shot.uuid}"' in answer and "Delete shot 1" not in answer
     client.force_login(studio.bob)
-    assert "Delete shot 1" in poll(client, studio).text
+    assert "Delete shot 1" in live_poll(client, studio).text
 
 
 def test_viewer_and_editor_get_their_own_drawing_with_their_own_token(client, studio, renders):
     client.force_login(studio.vera)
-    token = token_of(poll(client, studio))
+    token = token_of(live_poll(client, studio))
     client.force_login(studio.bob)
     save_prompt(client, studio, "A lake at noon")
     renders.clear()
     answers = {}
     for name in ("vera", "bob", "alice"):
         client.force_login(getattr(studio, name))
-        answers[name] = poll(client, studio, token).text, client.cookies["csrftoken"].value
+        answers[name] = live_poll(client, studio, token).text, client.cookies["csrftoken"].value
     assert sorted(renders) == [(False, False), (True, True)]
     viewer, _ = answers["vera"]
     assert "A lake at noon" in viewer and "Delete shot 1" not in viewer
@@ -196,17 +192,17 @@ def test_viewer_and_editor_get_their_own_drawing_with_their_own_token(client, st
 
 def test_outsider_gets_404(client, studio):
     client.force_login(studio.oscar)
-    assert poll(client, studio).status_code == 404
+    assert live_poll(client, studio).status_code == 404
 
 
 def test_a_rendering_take_is_drawn_again_on_every_tick(client, studio, time_machine):
     Take.objects.bulk_create([take_row(studio.shot, 1, status="running")])
     client.force_login(studio.vera)
     time_machine.move_to(datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC), tick=False)
-    token = token_of(poll(client, studio))
-    assert "<template" not in poll(client, studio, token).text
+    token = token_of(live_poll(client, studio))
+    assert "<template" not in live_poll(client, studio, token).text
     time_machine.move_to(datetime(2026, 11, 27, 12, 0, live.RENDERING_TICK_SECONDS, tzinfo=UTC))
-    response = poll(client, studio, token)
+    response = live_poll(client, studio, token)
     assert f'<template data-shot="{studio.shot.uuid}"' in response.text
     assert "1 take in progress" in response.text
 
@@ -219,7 +215,7 @@ def test_pages_opened_together_share_the_answer_to_their_time_tokens(
     opened = (datetime.now(tz=UTC).timestamp() + 60) // 10 * 10
     time_machine.move_to(datetime.fromtimestamp(opened - 10, tz=UTC), tick=False)
     client.force_login(studio.bob)
-    poll(client, studio)  # the slow parts seen as they are
+    live_poll(client, studio)  # the slow parts seen as they are
     time_machine.move_to(datetime.fromtimestamp(opened, tz=UTC), tick=False)
     save_prompt(client, studio, "A lake at night")
     renders.clear()
@@ -228,7 +224,7 @@ def test_pages_opened_together_share_the_answer_to_their_time_tokens(
     # Tokens of pages as drawn (a time alone), a second apart in the same slice of seconds.
     for name, seconds in (("bob", opened), ("alice", opened + 1)):
         client.force_login(getattr(studio, name))
-        answers.append(poll(client, studio, f"{seconds:.6f}").text)
+        answers.append(live_poll(client, studio, f"{seconds:.6f}").text)
     assert renders == [(True, True)]
     assert all("A lake at night" in answer for answer in answers)
     assert all(f'data-shot="{other.uuid}"' not in answer for answer in answers)
@@ -241,12 +237,12 @@ def test_a_token_cannot_widen_the_answer_others_share(client, studio):
     )  # fmt: skip
     Shot.objects.filter(pk=other.pk).update(updated_at=datetime(2026, 1, 1, tzinfo=UTC))
     client.force_login(studio.vera)
-    version = token_of(poll(client, studio)).split("-")[0]
+    version = token_of(live_poll(client, studio)).split("-")[0]
     client.force_login(studio.bob)
     save_prompt(client, studio, "A lake in the rain")
     client.force_login(studio.vera)
     # The version as it was, with a time long before it: drawn from when it was first answered.
-    answer = poll(client, studio, f"{version}-0.000000").text
+    answer = live_poll(client, studio, f"{version}-0.000000").text
     assert answer.count("<template data-shot") == 1 and "A lake in the rain" in answer
 
 
@@ -258,10 +254,10 @@ def test_a_change_to_the_slow_parts_carries_every_shot(client, studio, time_mach
     other = make_shot(studio.storyboard, 2, video_model=studio.veo)
     time_machine.move_to(datetime.now(tz=UTC) + timedelta(minutes=1))  # the shots are older
     client.force_login(studio.vera)
-    token = token_of(poll(client, studio))
+    token = token_of(live_poll(client, studio))
     VideoModel.objects.filter(pk=studio.veo.pk).update(price_per_second=Decimal("9.99"))
     cache.delete(f"live:slow:{studio.storyboard.pk}")  # read again, as SLOW_PARTS_SECONDS on
-    response = poll(client, studio, token)
+    response = live_poll(client, studio, token)
     # No shot was written: the price is on every card.
     assert token_of(response) != token
     for shot in (studio.shot, other):
@@ -269,7 +265,7 @@ def test_a_change_to_the_slow_parts_carries_every_shot(client, studio, time_mach
     assert "$39.96" in response.text  # 4 s at $9.99
     # The cards' stamps have not moved: the page is told to redraw them all the same.
     assert response.text.count("data-redraw>") == 2
-    assert "<template" not in poll(client, studio, token_of(response)).text
+    assert "<template" not in live_poll(client, studio, token_of(response)).text
 
 
 @pytest.mark.postgres
@@ -281,10 +277,10 @@ def test_a_write_older_than_the_latest_moves_the_version(client, studio):
     Take.objects.filter(pk=first.pk).update(updated_at=latest - timedelta(seconds=2))
     Take.objects.filter(pk=second.pk).update(updated_at=latest)
     client.force_login(studio.vera)
-    token = token_of(poll(client, studio))
+    token = token_of(live_poll(client, studio))
     earlier = latest - timedelta(seconds=1)
     Take.objects.filter(pk=first.pk).update(status="failed", updated_at=earlier)
-    response = poll(client, studio, token)
+    response = live_poll(client, studio, token)
     assert token_of(response) != token
     assert f'id="take-{first.uuid}"' in response.text
 
@@ -303,9 +299,9 @@ def test_a_crafted_token_is_answered_for_its_request_alone(client, studio, token
     other = make_shot(studio.storyboard, 2, video_model=studio.veo)
     time_machine.move_to(datetime.now(tz=UTC) + timedelta(minutes=1))  # the shots are older
     client.force_login(studio.bob)
-    token_of(poll(client, studio))
+    token_of(live_poll(client, studio))
     kept = answers_kept()
-    response = poll(client, studio, token)
+    response = live_poll(client, studio, token)
     assert response.status_code == 200 and answers_kept() == kept
     # A version never answered, with other slow parts than the board's: every shot. A time long
     # ago: every shot changed since. A time to come: from now (nothing changed since).
@@ -319,11 +315,11 @@ def test_a_recent_time_token_is_shared_and_a_future_one_is_not(client, studio, t
     client.force_login(studio.bob)
     now = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC).timestamp()
     kept = answers_kept()
-    poll(client, studio, f"{now - 2:.6f}")
+    live_poll(client, studio, f"{now - 2:.6f}")
     assert len(answers_kept() - kept) == 1
     kept = answers_kept()
-    poll(client, studio, f"{now + 3600:.6f}")
-    poll(client, studio, f"{now - live.SHARED_TIME_TOKENS.total_seconds() - 1:.6f}")
+    live_poll(client, studio, f"{now + 3600:.6f}")
+    live_poll(client, studio, f"{now - live.SHARED_TIME_TOKENS.total_seconds() - 1:.6f}")
     assert answers_kept() == kept
 
 
@@ -343,13 +339,13 @@ def test_a_poll_that_finds_the_slow_parts_just_read_by_another_sends_no_shot(
         if not interrupted:  # another member's poll, in the middle of this one's reading
             interrupted.append(True)
             client.force_login(studio.alice)
-            others.append(poll(client, studio, f"{now:.6f}").text)
+            others.append(live_poll(client, studio, f"{now:.6f}").text)
             client.force_login(studio.bob)
         read(*args)
 
     monkeypatch.setattr(live, "slow_read", with_another_poll)
     client.force_login(studio.bob)
-    mine = poll(client, studio, f"{now:.6f}").text
+    mine = live_poll(client, studio, f"{now:.6f}").text
     assert "<template" not in others[0] and "<template" not in mine
 
 
@@ -359,20 +355,20 @@ def test_a_page_drawn_before_the_slow_parts_moved_gets_every_shot(client, studio
     start = (datetime.now(tz=UTC).timestamp() + 600) // 10 * 10
     time_machine.move_to(datetime.fromtimestamp(start, tz=UTC), tick=False)
     client.force_login(studio.vera)
-    token_of(poll(client, studio))  # someone else's page: the slow parts as they are
+    token_of(live_poll(client, studio))  # someone else's page: the slow parts as they are
     time_machine.move_to(datetime.fromtimestamp(start + 10, tz=UTC), tick=False)
     VideoModel.objects.filter(pk=studio.veo.pk).update(price_per_second=Decimal("9.99"))
     cache.delete(f"live:slow:{studio.storyboard.pk}")  # read again, as SLOW_PARTS_SECONDS on
     # This page was drawn at the start, before the change; the other long before (its answer
     # is its own, not kept).
     for drawn in (start, start - 100):
-        response = poll(client, studio, f"{drawn:.6f}")
+        response = live_poll(client, studio, f"{drawn:.6f}")
         for shot in (studio.shot, other):
             assert f'<template data-shot="{shot.uuid}"' in response.text
         assert "$39.96" in response.text
     # A page drawn after it was seen: only what changed since.
     time_machine.move_to(datetime.fromtimestamp(start + 20, tz=UTC), tick=False)
-    assert "<template" not in poll(client, studio, f"{start + 15:.6f}").text
+    assert "<template" not in live_poll(client, studio, f"{start + 15:.6f}").text
 
 
 def test_a_version_the_cache_forgot_is_drawn_from_its_time(client, studio, time_machine):
@@ -380,11 +376,11 @@ def test_a_version_the_cache_forgot_is_drawn_from_its_time(client, studio, time_
     other = make_shot(studio.storyboard, 2, video_model=studio.veo)
     time_machine.move_to(datetime.now(tz=UTC) + timedelta(minutes=1))  # the shots are older
     client.force_login(studio.bob)
-    token = token_of(poll(client, studio))
+    token = token_of(live_poll(client, studio))
     cache.clear()
     save_prompt(client, studio, "A lake in the rain")
     kept = answers_kept()
-    response = poll(client, studio, token)
+    response = live_poll(client, studio, token)
     assert response.text.count("<template data-shot") == 1
     assert (
         "A lake in the rain" in response.text and f'data-shot="{other.uuid}"' not in response.text
@@ -397,10 +393,10 @@ def test_a_forgotten_version_with_other_slow_parts_carries_every_shot(client, st
     make_shot(studio.storyboard, 2, video_model=studio.veo)
     time_machine.move_to(datetime.now(tz=UTC) + timedelta(minutes=1))  # the shots are older
     client.force_login(studio.vera)
-    token = token_of(poll(client, studio))
+    token = token_of(live_poll(client, studio))
     cache.clear()
     VideoModel.objects.filter(pk=studio.veo.pk).update(price_per_second=Decimal("9.99"))
-    response = poll(client, studio, token)
+    response = live_poll(client, studio, token)
     assert response.text.count("<template data-shot") == 2
     assert response.text.count("data-redraw>") == 2
 
@@ -410,13 +406,13 @@ def test_members_polling_within_a_second_share_one_reading_of_the_board(
 ):
     monkeypatch.setattr(live, "PULSE_SECONDS", 600)  # as in production, without the clock
     client.force_login(studio.vera)
-    poll(client, studio)  # present now; the board's pulse is read, and kept
+    live_poll(client, studio)  # present now; the board's pulse is read, and kept
     client.force_login(studio.bob)
-    token = token_of(poll(client, studio))
+    token = token_of(live_poll(client, studio))
     client.force_login(studio.vera)
     # user, storyboard (+project, team), the pause banner: not the pulse.
     with django_assert_num_queries(3):
-        response = poll(client, studio, token)
+        response = live_poll(client, studio, token)
     assert token_of(response) == token and "<template" not in response.text
 
 
@@ -425,14 +421,14 @@ def test_a_change_shows_in_the_first_poll_after_the_pulse_is_read_again(
 ):
     monkeypatch.setattr(live, "PULSE_SECONDS", 600)
     client.force_login(studio.vera)
-    token = token_of(poll(client, studio))
+    token = token_of(live_poll(client, studio))
     client.force_login(studio.bob)
     save_prompt(client, studio, "A lake at dusk")
     client.force_login(studio.vera)
-    assert token_of(poll(client, studio, token)) == token  # the pulse is under a second old
+    assert token_of(live_poll(client, studio, token)) == token  # the pulse is under a second old
     cache.delete(f"live:pulse:{studio.storyboard.pk}")  # its second has passed
 
-    response = poll(client, studio, token)
+    response = live_poll(client, studio, token)
 
     assert f'<template data-shot="{studio.shot.uuid}"' in response.text
     assert "A lake at dusk" in response.text
@@ -443,7 +439,7 @@ def test_a_pulse_read_over_a_second_ago_is_read_again_however_late_it_was_stored
 ):
     monkeypatch.setattr(live, "PULSE_SECONDS", 1)
     client.force_login(studio.vera)
-    token = token_of(poll(client, studio))
+    token = token_of(live_poll(client, studio))
     before = live.pulse(studio.storyboard)
     client.force_login(studio.bob)
     save_prompt(client, studio, "A lake at dusk")
@@ -453,6 +449,6 @@ def test_a_pulse_read_over_a_second_ago_is_read_again_however_late_it_was_stored
     cache.set(f"live:pulse:{studio.storyboard.pk}", (read_at, before), 600)
     client.force_login(studio.vera)
 
-    response = poll(client, studio, token)
+    response = live_poll(client, studio, token)
 
     assert "A lake at dusk" in response.text

@@ -5,13 +5,9 @@ import pytest
 from django.urls import reverse
 
 from studio.generation.models import PauseReason, SubmitPause
-from tests.helpers import HTMX
+from tests.helpers import HTMX, live_poll
 
 pytestmark = pytest.mark.django_db
-
-
-def live(client, studio) -> str:
-    return client.get(reverse("storyboard_live", args=[studio.storyboard.uuid]), **HTMX).text
 
 
 def pause() -> SubmitPause:
@@ -20,16 +16,16 @@ def pause() -> SubmitPause:
 
 def test_the_live_update_carries_no_banner_while_nothing_is_paused(client, studio):
     client.force_login(studio.bob)
-    text = live(client, studio)
+    text = live_poll(client, studio).text
     assert '<div id="pause-banner" data-state="">' in text
     assert "Generation is paused" not in text
 
 
 def test_the_live_update_carries_the_banner_once_paused(client, studio):
     client.force_login(studio.bob)
-    live(client, studio)
+    live_poll(client, studio)
     held = pause()
-    text = live(client, studio)
+    text = live_poll(client, studio).text
     assert f'<div id="pause-banner" data-state="{held.pk} ">' in text
     assert "Generation is paused" in text
     assert "Resume submissions" not in text  # bob may not resume
@@ -40,12 +36,12 @@ def test_resume_from_the_live_banner_returns_to_the_storyboard(client, studio):
     studio.alice.save(update_fields=["is_staff"])
     pause()
     client.force_login(studio.alice)
-    text = live(client, studio)
+    text = live_poll(client, studio).text
     page = reverse("storyboard_detail", args=[studio.storyboard.uuid])
     assert f'name="next" value="{page}"' in text  # not the live fragment's own URL
     response = client.post(reverse("submissions_resume"), {"next": page})
     assert response.url == page
-    assert '<div id="pause-banner" data-state="">' in live(client, studio)
+    assert '<div id="pause-banner" data-state="">' in live_poll(client, studio).text
 
 
 def test_the_full_page_shows_the_banner_in_the_same_place(client, studio):

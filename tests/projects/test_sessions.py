@@ -16,6 +16,7 @@ from studio.projects.models import Shot
 from studio.projects.services import UNDO_WINDOW
 from studio.teams.models import Role
 from tests.factories import make_user, take_row
+from tests.helpers import live_poll
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -261,11 +262,6 @@ def test_unreadable_csv_says_what_is_wrong(client, studio, content, message):
 # Live updates and presence
 
 
-def live(client, studio, since: str = ""):
-    url = reverse("storyboard_live", args=[studio.storyboard.uuid])
-    return client.get(url, {"since": since}, **HTMX)
-
-
 def token_of(response) -> str:
     return response.text.split('data-token="')[1].split('"')[0]
 
@@ -278,7 +274,7 @@ def test_live_sends_only_what_changed_since_the_token(client, studio):
     Shot.objects.update(updated_at=timezone.now() - timedelta(minutes=5))
     token = token_of(client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])))
     Shot.objects.filter(pk=third.pk).update(prompt="Changed", updated_at=timezone.now())
-    response = live(client, studio, token)
+    response = live_poll(client, studio, token)
     assert response.text.count("<template data-shot") == 1
     assert f'data-shot="{third.uuid}"' in response.text and "Changed" in response.text
 
@@ -287,10 +283,10 @@ def test_a_crowd_shows_eight_faces_and_counts_the_rest(client, studio):
     members = [make_user(f"member{n:02}", studio.team, Role.VIEWER) for n in range(12)]
     for member in members:
         client.force_login(member)
-        live(client, studio)
+        live_poll(client, studio)
     client.force_login(studio.bob)
 
-    status = live(client, studio).text.split('id="live-status"')[1].split("</div>")[0]
+    status = live_poll(client, studio).text.split('id="live-status"')[1].split("</div>")[0]
 
     # bob, then member00 to member11: thirteen here, by name.
     assert status.count('class="avatar"') == 8
@@ -301,18 +297,18 @@ def test_a_crowd_shows_eight_faces_and_counts_the_rest(client, studio):
 
 def test_live_reports_new_takes_deletions_and_who_is_here(client, studio):
     client.force_login(studio.alice)
-    token = token_of(live(client, studio))
+    token = token_of(live_poll(client, studio))
     client.force_login(studio.bob)
     page = client.get(reverse("storyboard_detail", args=[studio.storyboard.uuid])).text
     assert "alice here" in page
     client.post(reverse("shot_generate", args=[studio.shot.uuid]), **HTMX)
-    response = live(client, studio, token)
+    response = live_poll(client, studio, token)
     assert "Waiting to be sent" in response.text and "1 take in progress" in response.text
     assert "alice, bob here" in response.text
     client.post(reverse("shot_delete", args=[studio.shot.uuid]), **HTMX)
     assert (
         f'data-shot="{studio.shot.uuid}" data-position="1" data-deleted'
-        in live(client, studio, token).text
+        in live_poll(client, studio, token).text
     )
 
 
@@ -330,7 +326,7 @@ def test_live_query_count_does_not_grow_with_changes(
     clock = time_machine.travel(timezone.now(), tick=False)
     clock.start()
     request.addfinalizer(clock.stop)
-    live(client, studio)  # present already: the next requests write nothing
+    live_poll(client, studio)  # present already: the next requests write nothing
 
     def queries_for_changes(count: int) -> int:
         add_shots(studio, count, takes=3)
@@ -338,7 +334,7 @@ def test_live_query_count_does_not_grow_with_changes(
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as context:
-            live(client, studio, "0")
+            live_poll(client, studio, "0")
         return len(context)
 
     assert queries_for_changes(1) == queries_for_changes(30)
@@ -347,7 +343,7 @@ def test_live_query_count_does_not_grow_with_changes(
     # gateway's pause banner (presence from the cache); drawn, since the board changed
     add_shots(studio, 1)
     with django_assert_num_queries(queries):
-        live(client, studio, "0")
+        live_poll(client, studio, "0")
 
 
 def test_storyboard_page_with_300_shots_has_the_same_query_count(
